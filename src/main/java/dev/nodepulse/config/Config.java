@@ -1,0 +1,55 @@
+package dev.nodepulse.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The agent's whole configuration, validated. Built by {@link Flags#parse} from flags and
+ * {@code NODEPULSE_*} environment variables; every field has a flag of the same name.
+ */
+public record Config(
+    String httpHost,
+    int httpPort,
+    String metricsHost,
+    Integer metricsPort,
+    MetricsAuth metricsAuth,
+    Path dataDir,
+    Path tasksDir,
+    Path procfs,
+    Path sysfs,
+    Path rootfs,
+    Duration sampleInterval,
+    Duration history,
+    String nodeName,
+    List<String> namespaces,
+    Path pipeDir,
+    Mode mode,
+    List<String> destinationAllow,
+    List<String> destinationDeny,
+    int maxConcurrentRuns,
+    int maxPiDigits,
+    Duration maxComputeTime,
+    String logLevel) {
+
+  public enum Mode { STANDALONE, KUBERNETES }
+
+  public enum MetricsAuth { NONE, KUBERNETES }
+
+  public Config {
+    namespaces = List.copyOf(namespaces);
+    destinationAllow = List.copyOf(destinationAllow);
+    destinationDeny = List.copyOf(destinationDeny);
+  }
+
+  /** Test configuration: loopback, a free port, the given data dir, then any extra flags. */
+  public static Config forTest(Path dataDir, String... extra) {
+    String[] args = new String[extra.length + 4];
+    args[0] = "--http-port";
+    args[1] = "0";
+    args[2] = "--data-dir";
+    args[3] = dataDir.toString();
+    System.arraycopy(extra, 0, args, 4, extra.length);
+    return Flags.parse(args, java.util.Map.of());
+  }
+}

@@ -1,0 +1,263 @@
+package dev.nodepulse.config;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * Command-line flags and {@code NODEPULSE_*} environment variables. A flag wins over its variable,
+ * which wins over the default. Every value is checked here; a bad one is a {@link BadOption} whose
+ * message names the option and what it accepts.
+ */
+public final class Flags {
+
+  /** A rejected option: the message is the one line the agent prints before it exits. */
+  public static final class BadOption extends IllegalArgumentException {
+    public BadOption(String message) {
+      super(message);
+    }
+  }
+
+  /** Thrown for {@code --help} and {@code --version}: the text to print, then exit 0. */
+  public static final class Info extends RuntimeException {
+    public Info(String text) {
+      super(text, null, false, false);
+    }
+  }
+
+  private record Option(String name, String defaultValue, String help) {
+    String env() {
+      return "NODEPULSE_" + name.toUpperCase(Locale.ROOT).replace('-', '_');
+    }
+  }
+
+  private static final List<Option> OPTIONS = List.of(
+      new Option("mode", null, "standalone|kubernetes (default: kubernetes when KUBERNETES_SERVICE_HOST is set)"),
+      new Option("http-host", "127.0.0.1", "address of the page and API listener"),
+      new Option("http-port", "8080", "port of the page and API listener; 0 picks a free port and logs it"),
+      new Option("metrics-host", "0.0.0.0", "address of the separate metrics listener (with --metrics-port)"),
+      new Option("metrics-port", null, "port of a second listener serving only /metrics and the probes (default: none)"),
+      new Option("metrics-auth", "none", "none|kubernetes: check scrapers' tokens with TokenReview/SubjectAccessReview"),
+      new Option("data-dir", defaultDataDir(), "where the history and task state (SQLite) are kept"),
+      new Option("tasks-dir", null, "a directory of DelayedTask YAML/JSON files, watched live (default: none)"),
+      new Option("procfs", "/proc", "the host's /proc (e.g. /host/proc in a container)"),
+      new Option("sysfs", "/sys", "the host's /sys"),
+      new Option("rootfs", "/", "the host's root filesystem, for partition figures"),
+      new Option("sample-interval", "1s", "time between samples (100ms to 1m)"),
+      new Option("history", "1h", "how much history is kept and served (1m to 7d)"),
+      new Option("node-name", null, "this node's name (default: NODE_NAME, then the host name)"),
+      new Option("namespace", null, "comma-separated namespaces to watch for tasks (default: all)"),
+      new Option("pipe-dir", null, "directory that pipe targets live in (default: <data-dir>/pipes)"),
+      new Option("destination-allow", "", "comma-separated CIDRs that http/tcp targets may reach (default: any not denied)"),
+      new Option("destination-deny", "", "comma-separated CIDRs denied to http/tcp targets, on top of link-local and metadata"),
+      new Option("max-concurrent-runs", "16", "task runs in flight at once, per target type (1 to 1024)"),
+      new Option("max-pi-digits", "100000", "largest pi computation a task may ask for (10 to 1000000)"),
+      new Option("max-compute-time", "5m", "longest a compute task may run"),
+      new Option("log-level", "info", "error|warn|info|debug|trace"));
+
+  private Flags() {}
+
+  private static String defaultDataDir() {
+    return Path.of(System.getProperty("user.home", "."), ".local", "state", "nodepulse").toString();
+  }
+
+  /** The usage text printed by {@code --help}. */
+  public static String usage() {
+    StringBuilder b = new StringBuilder("Usage: java -jar nodepulse.jar [options]\n\n"
+        + "Every option can also be set as an environment variable (shown in brackets).\n\n");
+    for (Option o : OPTIONS) {
+      b.append(String.format("  --%-22s %s%n  %-24s [%s]%s%n", o.name, o.help, "", o.env(),
+          o.defaultValue == null || o.defaultValue.isEmpty() ? "" : " default " + o.defaultValue));
+    }
+    return b.toString();
+  }
+
+  /** Parses flags and environment into a valid {@link Config}. */
+  public static Config parse(String[] args, Map<String, String> env) {
+    Map<String, String> values = new LinkedHashMap<>();
+    for (Option o : OPTIONS) {
+      String v = env.get(o.env());
+      if (v != null && !v.isBlank()) {
+        values.put(o.name, v.trim());
+      }
+    }
+    for (int i = 0; i < args.length; i++) {
+      String a = args[i];
+      if (a.equals("--help") || a.equals("-h")) {
+        throw new Info(usage());
+      }
+      if (a.equals("--version")) {
+        throw new Info("nodepulse " + version());
+      }
+      if (!a.startsWith("--")) {
+        throw new BadOption("unexpected argument '" + a + "'; options start with -- (see --help)");
+      }
+      String name = a.substring(2);
+      String value;
+      int eq = name.indexOf('=');
+      if (eq >= 0) {
+        value = name.substring(eq + 1);
+        name = name.substring(0, eq);
+      } else if (i + 1 < args.length) {
+        value = args[++i];
+      } else {
+        throw new BadOption("--" + name + " needs a value (see --help)");
+      }
+      String finalName = name;
+      if (OPTIONS.stream().noneMatch(o -> o.name.equals(finalName))) {
+        throw new BadOption("unknown option --" + name + " (see --help)");
+      }
+      values.put(name, value.trim());
+    }
+    for (Option o : OPTIONS) {
+      if (o.defaultValue != null) {
+        values.putIfAbsent(o.name, o.defaultValue);
+      }
+    }
+    return build(values, env);
+  }
+
+  private static Config build(Map<String, String> v, Map<String, String> env) {
+    Config.Mode mode = v.containsKey("mode")
+        ? get(v, "mode", s -> Config.Mode.valueOf(oneOf(s, "standalone", "kubernetes").toUpperCase(Locale.ROOT)))
+        : env.containsKey("KUBERNETES_SERVICE_HOST") ? Config.Mode.KUBERNETES : Config.Mode.STANDALONE;
+    Path dataDir = get(v, "data-dir", Flags::absolute);
+    Duration sample = get(v, "sample-interval", s -> within(Durations.parse(s), Duration.ofMillis(100), Duration.ofMinutes(1)));
+    Duration history = get(v, "history", s -> within(Durations.parse(s), Duration.ofMinutes(1), Duration.ofDays(7)));
+    String nodeName = v.get("node-name");
+    if (nodeName == null) {
+      nodeName = env.getOrDefault("NODE_NAME", "").isBlank() ? hostName() : env.get("NODE_NAME").trim();
+    }
+    return new Config(
+        get(v, "http-host", Flags::host),
+        get(v, "http-port", Flags::port),
+        get(v, "metrics-host", Flags::host),
+        v.containsKey("metrics-port") ? get(v, "metrics-port", Flags::port) : null,
+        get(v, "metrics-auth", s -> Config.MetricsAuth.valueOf(oneOf(s, "none", "kubernetes").toUpperCase(Locale.ROOT))),
+        dataDir,
+        v.containsKey("tasks-dir") ? get(v, "tasks-dir", Flags::existingDir) : null,
+        get(v, "procfs", s -> existingFile(s, "stat")),
+        get(v, "sysfs", Flags::existingDir),
+        get(v, "rootfs", Flags::existingDir),
+        sample,
+        history,
+        nodeName,
+        v.containsKey("namespace") ? get(v, "namespace", Flags::list) : List.of(),
+        v.containsKey("pipe-dir") ? get(v, "pipe-dir", Flags::absolute) : dataDir.resolve("pipes"),
+        mode,
+        get(v, "destination-allow", Flags::list),
+        get(v, "destination-deny", Flags::list),
+        get(v, "max-concurrent-runs", s -> intWithin(s, 1, 1024)),
+        get(v, "max-pi-digits", s -> intWithin(s, 10, 1_000_000)),
+        get(v, "max-compute-time", s -> within(Durations.parse(s), Duration.ofSeconds(1), Duration.ofHours(1))),
+        get(v, "log-level", s -> oneOf(s, "error", "warn", "info", "debug", "trace")));
+  }
+
+  private static <T> T get(Map<String, String> v, String name, Function<String, T> parse) {
+    String raw = v.get(name);
+    try {
+      return parse.apply(raw);
+    } catch (BadOption e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw new BadOption("--" + name + " (NODEPULSE_" + name.toUpperCase(Locale.ROOT).replace('-', '_') + "): "
+          + e.getMessage());
+    }
+  }
+
+  private static String oneOf(String s, String... accepted) {
+    String lower = s.toLowerCase(Locale.ROOT);
+    if (!Arrays.asList(accepted).contains(lower)) {
+      throw new IllegalArgumentException("'" + s + "' is not one of " + String.join(", ", accepted));
+    }
+    return lower;
+  }
+
+  private static int port(String s) {
+    return intWithin(s, 0, 65535);
+  }
+
+  private static int intWithin(String s, int min, int max) {
+    int n;
+    try {
+      n = Integer.parseInt(s);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("'" + s + "' is not a whole number from " + min + " to " + max);
+    }
+    if (n < min || n > max) {
+      throw new IllegalArgumentException(n + " is outside " + min + " to " + max);
+    }
+    return n;
+  }
+
+  private static Duration within(Duration d, Duration min, Duration max) {
+    if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
+      throw new IllegalArgumentException(Durations.format(d) + " is outside " + Durations.format(min) + " to "
+          + Durations.format(max));
+    }
+    return d;
+  }
+
+  private static String host(String s) {
+    if (s.isEmpty() || !s.matches("[0-9A-Za-z.:\\-\\[\\]]+")) {
+      throw new IllegalArgumentException("'" + s + "' is not an IP address or host name");
+    }
+    return s;
+  }
+
+  private static Path absolute(String s) {
+    if (s.isEmpty()) {
+      throw new IllegalArgumentException("empty; expected a directory path");
+    }
+    return Path.of(s).toAbsolutePath().normalize();
+  }
+
+  private static Path existingDir(String s) {
+    Path p = absolute(s);
+    if (!Files.isDirectory(p)) {
+      throw new IllegalArgumentException("'" + s + "' is not an existing directory");
+    }
+    return p;
+  }
+
+  private static Path existingFile(String s, String inside) {
+    Path p = existingDir(s);
+    if (!Files.isReadable(p.resolve(inside))) {
+      throw new IllegalArgumentException("'" + s + "' has no readable " + inside + "; expected a procfs mount");
+    }
+    return p;
+  }
+
+  private static List<String> list(String s) {
+    List<String> out = new ArrayList<>();
+    for (String part : s.split(",")) {
+      if (!part.isBlank()) {
+        out.add(part.trim());
+      }
+    }
+    return out;
+  }
+
+  private static String hostName() {
+    try {
+      return InetAddress.getLocalHost().getHostName();
+    } catch (UnknownHostException e) {
+      return "localhost";
+    }
+  }
+
+  /** The agent's version, from the jar manifest ({@code dev} when run from classes). */
+  public static String version() {
+    String v = Flags.class.getPackage().getImplementationVersion();
+    return v == null ? "dev" : v;
+  }
+}

@@ -1,0 +1,57 @@
+package dev.nodepulse.tasks.model;
+
+import java.time.Duration;
+import java.util.Map;
+
+/** Where a task's run goes: exactly one of http, tcp, pipe, compute (DESIGN's {@code spec.target}). */
+public sealed interface Target permits Target.Http, Target.Tcp, Target.Pipe, Target.Compute {
+
+  /** The target type as written in the spec and in metric labels: http, tcp, pipe, compute. */
+  String type();
+
+  /** An HTTP request. {@code headers} values are plain text or references, resolved just before the run. */
+  record Http(String url, String method, Map<String, HeaderValue> headers, String body, Duration timeout,
+      boolean insecureSkipTlsVerify, int maxRedirects) implements Target {
+    public Http {
+      headers = Map.copyOf(headers);
+    }
+
+    @Override
+    public String type() {
+      return "http";
+    }
+  }
+
+  /** Connect to {@code host:port}, write the payload, optionally read one reply line, close. */
+  record Tcp(String address, String payload, boolean readReply, Duration timeout) implements Target {
+    @Override
+    public String type() {
+      return "tcp";
+    }
+  }
+
+  /** Write {@code data} to a FIFO or file named under the agent's pipe directory. */
+  record Pipe(String name, String data, Duration timeout) implements Target {
+    @Override
+    public String type() {
+      return "pipe";
+    }
+  }
+
+  /** Compute pi to {@code piDigits} decimal digits, reporting progress. */
+  record Compute(int piDigits) implements Target {
+    @Override
+    public String type() {
+      return "compute";
+    }
+  }
+
+  /** A header value: plain text, a Secret key (cluster) or an environment variable (standalone). */
+  sealed interface HeaderValue permits Plain, SecretKeyRef, EnvRef {}
+
+  record Plain(String value) implements HeaderValue {}
+
+  record SecretKeyRef(String name, String key) implements HeaderValue {}
+
+  record EnvRef(String name) implements HeaderValue {}
+}
