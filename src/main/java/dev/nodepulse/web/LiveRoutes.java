@@ -2,11 +2,60 @@ package dev.nodepulse.web;
 
 import dev.nodepulse.config.Config;
 import io.vertx.core.Vertx;
+import io.vertx.ext.bridge.PermittedOptions;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.StaticHandler;
+import io.vertx.ext.web.handler.sockjs.SockJSBridgeOptions;
+import io.vertx.ext.web.handler.sockjs.SockJSHandler;
+import io.vertx.ext.web.handler.sockjs.SockJSHandlerOptions;
+import java.util.List;
 
-/** The live page: static files, WebJars and the SockJS bridge under /live. Placeholder. */
+/**
+ * The live page: the static page under {@code /} and {@code /app/*}, the WebJars it uses under
+ * {@code /webjars/*}, and the SockJS event-bus bridge under {@code /live/*}.
+ *
+ * <p>The bridge is outbound only: the page may register for the addresses in {@link #OUTBOUND} and
+ * nothing else; no address is permitted inbound. Each client's frames pass through {@link LiveBridge},
+ * which bounds what is queued for it and counts the clients.
+ */
 final class LiveRoutes {
+  /** Published by web on every change of the number of live clients: {@code {"count": n}}. */
+  static final String CLIENTS = "nodepulse.web.clients";
+
+  /** The addresses the page listens to (owned by the sampler and the scheduler). */
+  static final List<String> OUTBOUND = List.of(
+      "nodepulse.sampler.sample", "nodepulse.tasks.changed", "nodepulse.tasks.run");
+
+  /** The WebJars the page loads, served from the jar; nothing comes from outside the agent. */
+  static final String SOCKJS_CLIENT = "/webjars/sockjs-client/1.6.1/dist/sockjs.min.js";
+
+  /** A client that has not pinged for this long is closed (the page pings every 5 s). */
+  static final long PING_TIMEOUT_MS = 15_000;
+
   private LiveRoutes() {}
 
-  static void mount(Vertx vertx, Router router, Config config) {}
+  static void mount(Vertx vertx, Router router, Config config) {
+    mount(vertx, router, LiveBridge.MAX_IN_FLIGHT, PING_TIMEOUT_MS);
+  }
+
+  /** Mounts the routes with a per-client bound on frames in flight and a ping timeout; returns the bridge. */
+  static LiveBridge mount(Vertx vertx, Router router, int maxInFlight, long pingTimeoutMs) {
+    LiveBridge bridge = new LiveBridge(vertx, CLIENTS, maxInFlight);
+    SockJSHandlerOptions sockJs = new SockJSHandlerOptions()
+        .setHeartbeatInterval(10_000)
+        .setSessionTimeout(10_000)
+        .setLibraryURL(SOCKJS_CLIENT)
+        .setInsertJSESSIONID(false)
+        .setRegisterWriteHandler(false);
+    SockJSBridgeOptions options = new SockJSBridgeOptions()
+        .setPingTimeout(pingTimeoutMs)
+        .setMaxHandlersPerSocket(OUTBOUND.size());
+    OUTBOUND.forEach(address -> options.addOutboundPermitted(new PermittedOptions().setAddress(address)));
+    router.route("/live/*").subRouter(SockJSHandler.create(vertx, sockJs).bridge(options, bridge));
+
+    router.get("/").handler(StaticHandler.create("webroot").setCachingEnabled(false));
+    router.get("/app/*").handler(StaticHandler.create("webroot/app").setCachingEnabled(false));
+    router.get("/webjars/*").handler(StaticHandler.create("META-INF/resources/webjars").setMaxAgeSeconds(86_400));
+    return bridge;
+  }
 }

@@ -1,0 +1,463 @@
+// The nodepulse live page. Samples arrive over the SockJS event-bus bridge (/live); the rest comes
+// from the REST API. Chart.js and the SockJS client are WebJars served by the agent itself.
+/* global Chart, SockJS */
+
+const HOUR = 3600_000;
+const ADDR = { sample: 'nodepulse.sampler.sample', changed: 'nodepulse.tasks.changed', run: 'nodepulse.tasks.run' };
+const PING_MS = 5000;
+const BACKOFF_MIN = 1000, BACKOFF_MAX = 15000;
+const SPARK = 60;           // samples kept per core sparkline
+const MAX_RUNS = 300;       // run durations kept in the chart
+
+const $ = (id) => document.getElementById(id);
+const css = (name) => getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+const colors = { cpu: css('--cpu'), avg: css('--avg'), ok: css('--ok'), bad: css('--bad'), line: css('--line'), muted: css('--muted') };
+
+// ---------- formatting ----------
+const pad = (n) => String(n).padStart(2, '0');
+const clock = (ms) => { const d = new Date(ms); return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`; };
+const pct = (v) => (v == null || Number.isNaN(v) ? '–' : `${v.toFixed(1)}%`);
+function bytes(n) {
+  if (n == null) return '–';
+  const u = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+  let i = 0;
+  while (n >= 1024 && i < u.length - 1) { n /= 1024; i++; }
+  return `${n.toFixed(n >= 100 || i === 0 ? 0 : 1)} ${u[i]}`;
+}
+function duration(s) {
+  if (s == null) return '–';
+  s = Math.max(0, Math.floor(s));
+  const d = Math.floor(s / 86400), h = Math.floor(s % 86400 / 3600), m = Math.floor(s % 3600 / 60);
+  if (d) return `${d}d ${h}h ${m}m`;
+  if (h) return `${h}h ${m}m`;
+  return `${m}m ${s % 60}s`;
+}
+function relative(iso) {
+  if (!iso) return '–';
+  const ms = Date.parse(iso) - Date.now();
+  if (Number.isNaN(ms)) return '–';
+  const s = Math.round(Math.abs(ms) / 1000);
+  const txt = s < 60 ? `${s}s` : s < 3600 ? `${Math.round(s / 60)}m` : `${Math.round(s / 3600)}h`;
+  return ms >= 0 ? `in ${txt}` : `${txt} ago`;
+}
+function el(tag, attrs = {}, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === 'class') e.className = v; else if (k === 'text') e.textContent = v; else e.setAttribute(k, v);
+  }
+  for (const c of children) if (c != null) e.append(c);
+  return e;
+}
+function setBar(id, percent) {
+  const b = typeof id === 'string' ? $(id) : id;
+  const p = Math.max(0, Math.min(100, percent || 0));
+  b.style.width = `${p}%`;
+  b.classList.toggle('hot', p >= 75 && p < 90);
+  b.classList.toggle('full', p >= 90);
+}
+
+// quiet JSON GET: {status, body} or {status: 0} when the agent cannot be reached
+async function getJson(url) {
+  try {
+    const r = await fetch(url, { headers: { Accept: 'application/json' }, cache: 'no-store' });
+    let body = null;
+    try { body = await r.json(); } catch { body = null; }
+    return { status: r.status, body };
+  } catch {
+    return { status: 0, body: null };
+  }
+}
+
+// ---------- CPU chart ----------
+Chart.defaults.color = colors.muted;
+Chart.defaults.borderColor = colors.line;
+Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
+let windowMs = HOUR;
+
+const cpuChart = new Chart($('cpu-chart'), {
+  type: 'line',
+  data: {
+    datasets: [
+      { label: 'CPU', data: [], borderColor: colors.cpu, backgroundColor: 'rgba(76,184,245,0.10)', fill: 'origin',
+        borderWidth: 1.5, pointRadius: 0, tension: 0.15 },
+      { label: '1-min avg', data: [], borderColor: colors.avg, borderWidth: 2, pointRadius: 0, tension: 0.3, fill: false },
+    ],
+  },
+  options: {
+    animation: false, parsing: false, normalized: true, spanGaps: false, maintainAspectRatio: false,
+    interaction: { mode: 'nearest', axis: 'x', intersect: false },
+    scales: {
+      x: { type: 'linear', grid: { display: false },
+        ticks: { maxTicksLimit: 7, maxRotation: 0, callback: (v) => clock(v) } },
+      y: { min: 0, max: 100, ticks: { stepSize: 25, callback: (v) => `${v}%` }, grid: { color: 'rgba(34,42,53,0.7)' } },
+    },
+    plugins: {
+      legend: { display: false },
+      tooltip: { callbacks: { title: (items) => (items.length ? clock(items[0].parsed.x) : ''),
+        label: (c) => `${c.dataset.label}: ${pct(c.parsed.y)}` } },
+    },
+  },
+});
+const cpuData = cpuChart.data.datasets[0].data;
+const avgData = cpuChart.data.datasets[1].data;
+let lastT = null;          // epoch ms of the newest point on the chart
+let interval = 1000;       // observed sample interval
+let historyLoaded = false;
+let pending = [];          // samples received while the history is loading
+
+function trim(now) {
+  const from = now - HOUR;
+  let n = 0;
+  while (n < cpuData.length && cpuData[n].x < from) n++;
+  if (n) { cpuData.splice(0, n); avgData.splice(0, n); }
+}
+function setWindow(now) {
+  cpuChart.options.scales.x.min = now - windowMs;
+  cpuChart.options.scales.x.max = now;
+}
+function addPoint(t, cpu, avg) {
+  if (lastT != null && t <= lastT) return false;
+  if (lastT != null && t - lastT > Math.max(3 * interval, 3000)) {
+    // the agent (or this page's connection) was away: draw a gap, never a bridge
+    cpuData.push({ x: lastT + interval, y: null });
+    avgData.push({ x: lastT + interval, y: null });
+  } else if (lastT != null) {
+    interval = Math.max(100, Math.min(60_000, 0.8 * interval + 0.2 * (t - lastT)));
+  }
+  cpuData.push({ x: t, y: cpu });
+  avgData.push({ x: t, y: avg });
+  lastT = t;
+  return true;
+}
+async function loadHistory() {
+  historyLoaded = false;
+  const r = await getJson('/api/v1/history');
+  if (r.status === 200 && r.body && Array.isArray(r.body.points)) {
+    cpuData.length = 0; avgData.length = 0; lastT = null;
+    for (const p of r.body.points) {
+      if (p.cpu == null) {
+        cpuData.push({ x: p.t, y: null }); avgData.push({ x: p.t, y: null });
+        lastT = p.t;
+      } else {
+        addPoint(p.t, p.cpu, p.avg1m);
+      }
+    }
+  }
+  historyLoaded = true;
+  const queued = pending; pending = [];
+  queued.forEach(onSample);
+  const now = lastT ?? Date.now();
+  trim(now); setWindow(now);
+  cpuChart.update('none');
+}
+document.querySelectorAll('.seg button').forEach((b) => b.addEventListener('click', () => {
+  document.querySelectorAll('.seg button').forEach((x) => x.classList.toggle('on', x === b));
+  windowMs = Number(b.dataset.window);
+  setWindow(lastT ?? Date.now());
+  cpuChart.update('none');
+}));
+
+// ---------- per-core small multiples ----------
+const cores = [];   // {tile, value, canvas, ctx, values[]}
+function ensureCores(n) {
+  if (cores.length === n) return;
+  const box = $('cores');
+  box.replaceChildren();
+  cores.length = 0;
+  box.classList.toggle('dense', n > 24);
+  for (let i = 0; i < n; i++) {
+    const value = el('b', { text: '–' });
+    const canvas = el('canvas');
+    const tile = el('div', { class: 'core', title: `cpu${i}` }, el('div', { class: 'head' }, el('span', { text: `cpu${i}` }), value), canvas);
+    box.append(tile);
+    cores.push({ tile, value, canvas, ctx: canvas.getContext('2d'), values: [] });
+  }
+  $('core-count').textContent = `${n} logical CPU${n === 1 ? '' : 's'} · last ${SPARK} samples`;
+}
+function heat(p) {   // calm blue → amber → red by load
+  if (p >= 90) return colors.bad;
+  if (p >= 60) return colors.avg;
+  return colors.cpu;
+}
+function drawSpark(c) {
+  const dpr = window.devicePixelRatio || 1;
+  const w = c.canvas.clientWidth, h = c.canvas.clientHeight;
+  if (!w || !h) return;
+  if (c.canvas.width !== Math.round(w * dpr)) { c.canvas.width = Math.round(w * dpr); c.canvas.height = Math.round(h * dpr); }
+  const g = c.ctx;
+  g.setTransform(dpr, 0, 0, dpr, 0, 0);
+  g.clearRect(0, 0, w, h);
+  const v = c.values, step = w / (SPARK - 1), x0 = w - (v.length - 1) * step;
+  const last = v[v.length - 1] ?? 0;
+  g.beginPath();
+  v.forEach((p, i) => { const x = x0 + i * step, y = h - (p / 100) * (h - 2) - 1; i ? g.lineTo(x, y) : g.moveTo(x, y); });
+  g.strokeStyle = heat(last); g.lineWidth = 1.25; g.stroke();
+  g.lineTo(w, h); g.lineTo(x0, h); g.closePath();
+  g.globalAlpha = 0.15; g.fillStyle = heat(last); g.fill(); g.globalAlpha = 1;
+}
+function updateCores(perCore) {
+  ensureCores(perCore.length);
+  perCore.forEach((p, i) => {
+    const c = cores[i];
+    c.values.push(p ?? 0);
+    if (c.values.length > SPARK) c.values.shift();
+    c.value.textContent = `${Math.round(p ?? 0)}%`;
+    c.value.style.color = heat(p ?? 0);
+  });
+  if (document.visibilityState === 'visible') cores.forEach(drawSpark);
+}
+
+// ---------- samples ----------
+let sampleCount = 0;
+function onSample(s) {
+  if (!historyLoaded) { pending.push(s); return; }
+  sampleCount++;
+  const cpu = s.cpu || {};
+  if (addPoint(s.t, cpu.percent, cpu.avg1m)) {
+    trim(s.t); setWindow(s.t);
+    cpuChart.update('none');
+  }
+  $('cpu-now').textContent = pct(cpu.percent);
+  $('avg-now').textContent = pct(cpu.avg1m);
+  const l = cpu.load || {};
+  $('load').textContent = [l['1m'], l['5m'], l['15m']].map((x) => (x == null ? '–' : x.toFixed(2))).join(' / ');
+  if (Array.isArray(cpu.perCore)) updateCores(cpu.perCore);
+  const m = s.memory;
+  if (m) {
+    const used = m.usedBytes ?? (m.totalBytes - m.availableBytes);
+    $('mem-text').textContent = `${bytes(used)} of ${bytes(m.totalBytes)}`;
+    setBar('mem-bar', m.totalBytes ? 100 * used / m.totalBytes : 0);
+    $('swap-text').textContent = m.swapTotalBytes ? `${bytes(m.swapUsedBytes)} of ${bytes(m.swapTotalBytes)}` : 'none';
+    setBar('swap-bar', m.swapTotalBytes ? 100 * m.swapUsedBytes / m.swapTotalBytes : 0);
+  }
+  if (Array.isArray(s.partitions)) renderPartitions(s.partitions);
+}
+let partsKey = '';
+function renderPartitions(parts) {
+  const key = parts.map((p) => `${p.mountPoint}:${Math.round(p.usedPercent * 10)}`).join('|');
+  if (key === partsKey) return;
+  partsKey = key;
+  $('parts').replaceChildren(...parts.map((p) => {
+    const fill = el('div');
+    setBar(fill, p.usedPercent);
+    return el('div', { class: 'part' },
+      el('div', { class: 'kv' }, el('span', { text: p.mountPoint }),
+        el('span', { text: `${bytes(p.usedBytes)} of ${bytes(p.totalBytes)} · ${pct(p.usedPercent)}` })),
+      el('div', { class: 'dev', text: `${p.device} · ${p.fsType}` }),
+      el('div', { class: 'bar' }, fill));
+  }));
+}
+
+// ---------- host, processes, agent state ----------
+let uptimeBase = null;
+async function loadHost() {
+  const r = await getJson('/api/v1/host');
+  if (r.status !== 200 || !r.body) return;
+  const h = r.body;
+  $('node-name').textContent = h.nodeName || h.hostname || 'node';
+  $('node-sub').textContent = [h.os, h.kernel && `kernel ${h.kernel}`, h.arch].filter(Boolean).join(' · ');
+  document.title = `${h.nodeName || h.hostname} · nodepulse`;
+  uptimeBase = h.uptimeSeconds != null ? { s: h.uptimeSeconds, at: Date.now() } : null;
+  const facts = [
+    ['node', h.nodeName], ['hostname', h.hostname], ['os', h.os], ['kernel', h.kernel], ['arch', h.arch],
+    ['cpu', h.cpuModel], ['cores', h.logicalCpus != null ? `${h.logicalCpus} logical · ${h.physicalCpus ?? '?'} physical` : null],
+    ['booted', h.bootTime ? new Date(h.bootTime).toLocaleString() : null], ['agent', [h.version, h.mode].filter(Boolean).join(' · ')],
+  ];
+  $('host').replaceChildren(...facts.filter(([, v]) => v != null && v !== '').flatMap(([k, v]) => [el('dt', { text: k }), el('dd', { text: String(v) })]));
+  tickUptime();
+}
+function tickUptime() {
+  if (uptimeBase) $('uptime').textContent = duration(uptimeBase.s + (Date.now() - uptimeBase.at) / 1000);
+}
+async function loadProcesses() {
+  const r = await getJson('/api/v1/processes?top=10');
+  if (r.status !== 200 || !r.body || !Array.isArray(r.body.processes)) return;
+  $('procs').replaceChildren(...r.body.processes.map((p) => {
+    const fill = el('div');
+    setBar(fill, p.cpuPercent);
+    return el('tr', {},
+      el('td', { class: 'num', text: String(p.pid) }),
+      el('td', { class: 'name', text: p.name, title: p.name }),
+      el('td', { class: 'muted', text: p.user ?? '' }),
+      el('td', { class: 'num' }, el('div', { class: 'cpu-cell' }, el('div', { class: 'bar' }, fill), el('span', { text: pct(p.cpuPercent) }))),
+      el('td', { class: 'num', text: bytes(p.rssBytes) }));
+  }));
+  window.nodepulse.processesLoaded = r.body.processes.length;
+}
+async function loadReady() {
+  const r = await getJson('/readyz');
+  const pill = $('ready');
+  if (!r.body) { pill.textContent = r.status ? `HTTP ${r.status}` : 'unreachable'; pill.className = 'pill down'; return; }
+  const ready = r.status === 200;
+  pill.textContent = ready ? 'ready' : 'not ready';
+  pill.className = `pill ${ready ? 'ready' : 'notready'}`;
+  let comps = r.body.components ?? {};
+  if (Array.isArray(comps)) comps = Object.fromEntries(comps.map((c, i) => [c.name ?? c.component ?? String(i), c]));
+  const rows = [];
+  for (const [name, c] of Object.entries(comps)) {
+    const state = typeof c === 'string' ? c : (c.state ?? (c.ready ? 'up' : 'down'));
+    const details = typeof c === 'object' && c ? Object.entries(c)
+      .filter(([k, v]) => !['state', 'ready', 'lastError', 'name'].includes(k) && v != null && typeof v !== 'object')
+      .map(([k, v]) => `${k} ${v}`).join(' · ') : '';
+    rows.push(el('div', { class: 'row' }, el('span', { class: 'name', text: name }),
+      el('span', { class: `pill ${state}`, text: state }), el('span', { class: 'detail', text: details, title: details })));
+    if (c && c.sources && typeof c.sources === 'object') {
+      for (const [sn, s] of Object.entries(c.sources)) {
+        const st = typeof s === 'string' ? s : (s.state ?? (s.synced ? 'up' : 'starting'));
+        rows.push(el('div', { class: 'row' }, el('span', { class: 'name muted', text: `  ${sn}` }), el('span', { class: `pill ${st}`, text: st })));
+      }
+    }
+    if (c && c.lastError) rows.push(el('div', { class: 'err', text: `${name}: ${c.lastError}` }));
+  }
+  $('agent').replaceChildren(...rows);
+}
+
+// ---------- tasks ----------
+const tasks = new Map();    // "ns/name" -> DelayedTask
+const keyOf = (t) => `${t.metadata?.namespace ?? 'default'}/${t.metadata?.name}`;
+async function loadTasks() {
+  const r = await getJson('/api/v1/tasks');
+  tasks.clear();
+  if (r.status === 200 && r.body && Array.isArray(r.body.items)) r.body.items.forEach((t) => tasks.set(keyOf(t), t));
+  renderTasks();
+}
+function onTaskChanged(t) {
+  if (!t || !t.metadata) return;
+  if (t.deleted) tasks.delete(keyOf(t)); else tasks.set(keyOf(t), t);
+  renderTasks();
+}
+function targetOf(spec) {
+  const tg = spec?.target ?? {};
+  if (tg.http) return ['http', `${tg.http.method ?? 'GET'} ${tg.http.url}`];
+  if (tg.tcp) return ['tcp', tg.tcp.address];
+  if (tg.pipe) return ['pipe', tg.pipe.name];
+  if (tg.compute) return ['compute', tg.compute.pi ? `pi · ${tg.compute.pi.digits} digits` : ''];
+  return ['?', ''];
+}
+function whenOf(spec) {
+  if (!spec) return '–';
+  if (spec.delay) return `after ${spec.delay}`;
+  if (spec.at) return `at ${new Date(spec.at).toLocaleString()}`;
+  if (spec.every) return `every ${spec.every}`;
+  if (spec.schedule) return `cron ${spec.schedule}`;
+  return '–';
+}
+function renderTasks() {
+  const rows = [...tasks.values()].sort((a, b) => keyOf(a).localeCompare(keyOf(b))).map((t) => {
+    const st = t.status ?? {}, phase = st.phase ?? 'Pending';
+    const [kind, detail] = targetOf(t.spec);
+    let last = el('span', { class: 'muted', text: '–' });
+    if (phase === 'Running' && st.progress && st.progress.percent != null) {
+      const fill = el('div');
+      setBar(fill, st.progress.percent);
+      fill.classList.remove('hot', 'full');
+      last = el('div', { class: 'progress' }, el('div', { class: 'bar' }, fill), el('span', { text: `${Math.round(st.progress.percent)}%` }));
+    } else if (st.lastRun) {
+      const lr = st.lastRun;
+      const ok = lr.outcome === 'success' || lr.outcome === 'Succeeded' || lr.outcome === 'succeeded';
+      last = el('span', {}, el('span', { class: `pill ${ok ? 'Succeeded' : 'Failed'}`, text: lr.outcome ?? '?' }),
+        el('span', { class: 'sub', text: `${lr.durationMs != null ? `${lr.durationMs} ms · ` : ''}${relative(lr.finishedAt)}` }));
+    }
+    return el('tr', {},
+      el('td', { class: 'name', title: keyOf(t) }, t.spec?.title ?? t.metadata.name, el('span', { class: 'sub', text: keyOf(t) })),
+      el('td', { class: 'name', title: detail }, kind, el('span', { class: 'sub', text: detail })),
+      el('td', { text: whenOf(t.spec) }),
+      el('td', {}, el('span', { class: `pill ${phase}`, text: phase })),
+      el('td', { text: relative(st.nextRunAt) }),
+      el('td', {}, last));
+  });
+  $('tasks').replaceChildren(...rows);
+  $('no-tasks').hidden = rows.length > 0;
+  $('task-count').textContent = rows.length ? `${rows.length}` : '';
+}
+
+const runsChart = new Chart($('runs-chart'), {
+  type: 'scatter',
+  data: { datasets: [
+    { label: 'succeeded', data: [], backgroundColor: colors.ok, pointRadius: 3 },
+    { label: 'failed', data: [], backgroundColor: colors.bad, pointRadius: 3, pointStyle: 'crossRot', borderColor: colors.bad },
+  ] },
+  options: {
+    animation: false, parsing: false, maintainAspectRatio: false,
+    scales: {
+      x: { type: 'linear', grid: { display: false }, ticks: { maxTicksLimit: 5, maxRotation: 0, callback: (v) => clock(v) } },
+      y: { beginAtZero: true, title: { display: true, text: 'seconds' }, grid: { color: 'rgba(34,42,53,0.7)' } },
+    },
+    plugins: { legend: { display: false },
+      tooltip: { callbacks: { label: (c) => `${c.raw.name}: ${c.parsed.y.toFixed(3)} s` } } },
+  },
+});
+function onRun(r) {
+  if (!r || r.durationSeconds == null) return;
+  const ok = r.outcome === 'success' || r.outcome === 'Succeeded' || r.outcome === 'succeeded';
+  const ds = runsChart.data.datasets[ok ? 0 : 1].data;
+  ds.push({ x: Date.now(), y: r.durationSeconds, name: `${r.namespace}/${r.name}` });
+  if (ds.length > MAX_RUNS) ds.shift();
+  runsChart.update('none');
+}
+
+// ---------- the bridge connection ----------
+let sock = null, pingTimer = null, backoff = BACKOFF_MIN, everConnected = false;
+const states = [];
+function setState(s) {
+  if (states[states.length - 1] !== s) states.push(s);
+  window.nodepulse.state = s;
+  $('conn').dataset.state = s;
+  $('conn-text').textContent = s;
+}
+function connect() {
+  setState(everConnected ? 'reconnecting' : 'connecting');
+  const s = new SockJS('/live', null, { transports: ['websocket', 'xhr-streaming', 'xhr-polling'] });
+  sock = s;
+  s.onopen = () => {
+    backoff = BACKOFF_MIN;
+    for (const address of Object.values(ADDR)) s.send(JSON.stringify({ type: 'register', address }));
+    s.send(JSON.stringify({ type: 'ping' }));
+    pingTimer = setInterval(() => s.send(JSON.stringify({ type: 'ping' })), PING_MS);
+    const again = everConnected;
+    everConnected = true;
+    setState('connected');
+    // (re)load what the push does not carry; after a restart the history shows the downtime as a gap
+    loadHistory();
+    loadTasks();
+    if (again) { loadHost(); loadReady(); }
+  };
+  s.onmessage = (e) => {
+    let m;
+    try { m = JSON.parse(e.data); } catch { return; }
+    if (m.type !== 'rec') return;
+    if (m.address === ADDR.sample) onSample(m.body);
+    else if (m.address === ADDR.changed) onTaskChanged(m.body);
+    else if (m.address === ADDR.run) onRun(m.body);
+  };
+  s.onclose = () => {
+    clearInterval(pingTimer);
+    pingTimer = null;
+    if (sock !== s) return;
+    sock = null;
+    setState('offline');
+    setTimeout(connect, backoff);
+    backoff = Math.min(BACKOFF_MAX, backoff * 2);
+  };
+}
+
+// ---------- start ----------
+window.nodepulse = {
+  cpuChart, runsChart, states, state: 'connecting',
+  get samples() { return sampleCount; },
+  get cores() { return cores.length; },
+};
+function every(ms, fn, onlyVisible) {
+  setInterval(() => { if (!onlyVisible || document.visibilityState === 'visible') fn(); }, ms);
+}
+loadHost();
+loadReady();
+loadProcesses();
+renderTasks();
+connect();
+every(1000, tickUptime, true);
+every(3000, () => { if (sock) loadProcesses(); }, true);   // the sampler scans /proc only while asked
+every(5000, loadReady, true);
+every(30_000, renderTasks, true);                           // keeps "in 5m" / "2m ago" current
+document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'visible') loadProcesses(); });
+window.addEventListener('resize', () => cores.forEach(drawSpark));
