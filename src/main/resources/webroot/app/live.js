@@ -88,7 +88,7 @@ const cpuChart = new Chart($('cpu-chart'), {
     interaction: { mode: 'nearest', axis: 'x', intersect: false },
     scales: {
       x: { type: 'linear', grid: { display: false },
-        ticks: { maxTicksLimit: 7, maxRotation: 0, callback: (v) => clock(v) } },
+        ticks: { maxTicksLimit: 8, maxRotation: 0, callback: (v) => clock(v).slice(0, 5) } },
       y: { min: 0, max: 100, ticks: { stepSize: 25, callback: (v) => `${v}%` }, grid: { color: 'rgba(34,42,53,0.7)' } },
     },
     plugins: {
@@ -111,7 +111,9 @@ function trim(now) {
   while (n < cpuData.length && cpuData[n].x < from) n++;
   if (n) { cpuData.splice(0, n); avgData.splice(0, n); }
 }
+const TICK = { 300000: 60_000, 900000: 180_000, 3600000: 600_000 };
 function setWindow(now) {
+  cpuChart.options.scales.x.ticks.stepSize = TICK[windowMs];
   cpuChart.options.scales.x.min = now - windowMs;
   cpuChart.options.scales.x.max = now;
 }
@@ -164,7 +166,8 @@ function ensureCores(n) {
   const box = $('cores');
   box.replaceChildren();
   cores.length = 0;
-  box.classList.toggle('dense', n > 24);
+  box.classList.toggle('dense', n > 16);
+  box.style.setProperty('--n', String(Math.max(1, n)));
   for (let i = 0; i < n; i++) {
     const value = el('b', { text: '–' });
     const canvas = el('canvas');
