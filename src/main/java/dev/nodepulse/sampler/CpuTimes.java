@@ -6,9 +6,9 @@ import io.vertx.core.json.JsonObject;
 record CpuTimes(String cpu, double user, double nice, double system, double idle, double iowait,
     double irq, double softirq, double steal) {
 
-  /** Busy percent: everything but idle and iowait (as psutil and top count it). */
+  /** Busy percent: everything but idle and iowait (as psutil and top count it); 0 for an empty interval. */
   double busy() {
-    return clamp(100.0 - idle - iowait);
+    return clamp(user + nice + system + irq + softirq + steal);
   }
 
   static CpuTimes zero(String cpu) {
