@@ -44,7 +44,7 @@ final class HistoryStore implements AutoCloseable {
       return new HistoryStore(conn);
     } catch (SQLException e) {
       conn.close();
-      throw new SQLException(db + ": " + e.getMessage(), e);
+      throw e;
     }
   }
 

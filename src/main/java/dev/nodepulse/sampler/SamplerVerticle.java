@@ -88,6 +88,8 @@ public final class SamplerVerticle extends VerticleBase {
     this.intervalMs = config.sampleInterval().toMillis();
     this.historyMs = config.history().toMillis();
     this.gapThresholdMs = intervalMs * 5 / 2;
+    // before anything else in the agent can load OSHI, which reads these paths once per JVM
+    HostFacts.configureOshi(config.procfs(), config.sysfs());
   }
 
   @Override
@@ -429,7 +431,11 @@ public final class SamplerVerticle extends VerticleBase {
   }
 
   private void onHost(Message<JsonObject> msg) {
-    msg.reply(host.toJson(clock.millis()));
+    if (host == null) {
+      msg.fail(503, error("host facts not read yet", "the sampler is starting"));
+    } else {
+      msg.reply(host.toJson(clock.millis()));
+    }
   }
 
   private JsonObject health() {

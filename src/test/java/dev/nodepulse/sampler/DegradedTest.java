@@ -50,4 +50,16 @@ class DegradedTest {
     assertThat(h.getLong("historyPoints")).isGreaterThanOrEqualTo(3);
     assertThat(HistoryTest.points(history(vertx, 60_000))).hasSizeGreaterThanOrEqualTo(3);
   }
+
+  @Test
+  void history_db_that_cannot_be_opened(Vertx vertx, @TempDir Path dir) throws Exception {
+    // as root a read-only directory is still writable; a directory named history.db cannot be opened either
+    Files.createDirectory(dir.resolve("history.db"));
+    await(vertx.deployVerticle(new SamplerVerticle(Config.forTest(dir, "--sample-interval", "100ms"))));
+    awaitSamples(vertx, 2);
+    JsonObject h = health(vertx);
+    assertThat(h.getString("state")).isEqualTo("degraded");
+    assertThat(h.getString("lastError")).contains("history.db");
+    assertThat(HistoryTest.points(history(vertx, 60_000))).hasSizeGreaterThanOrEqualTo(2);
+  }
 }
