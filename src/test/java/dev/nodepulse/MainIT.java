@@ -70,7 +70,8 @@ class MainIT {
           HttpResponse.BodyHandlers.ofString());
       assertThat(health.statusCode()).isEqualTo(200);
 
-      p.destroy(); // SIGTERM
+      // SIGTERM by kill(1): Process.destroy() would also close our end of the agent's output
+      assertThat(new ProcessBuilder("kill", "-TERM", Long.toString(p.pid())).start().waitFor()).isZero();
       assertThat(p.waitFor(30, TimeUnit.SECONDS)).as("exited after SIGTERM").isTrue();
       assertThat(p.exitValue()).as("exit code; output:\n" + out).isZero();
       assertThatThrownBy(() -> new Socket("127.0.0.1", port).close()).isInstanceOf(ConnectException.class);
