@@ -36,7 +36,6 @@ public final class SamplerVerticle extends VerticleBase {
 
   private static final Logger log = LoggerFactory.getLogger(SamplerVerticle.class);
   private static final long FLUSH_EVERY_MS = 5_000;
-  private static final long PROCESS_SCAN_LINGER_NANOS = TimeUnit.SECONDS.toNanos(30);
   private static final int MAX_MEMORY_POINTS = 200_000;
   private static final int MAX_TOP = 100;
 
@@ -46,7 +45,10 @@ public final class SamplerVerticle extends VerticleBase {
   private final long historyMs;
   /** A step between samples longer than this is a gap (sampling stalled, or the agent was down). */
   private final long gapThresholdMs;
+  /** Process scans done (tests check that none happen while nobody asks). */
   final AtomicInteger processScans = new AtomicInteger();
+  /** How long processes are scanned at each tick after the last request (shorter in tests). */
+  long processLingerMs = 30_000;
 
   private WorkerExecutor dbExecutor;
   private WorkerExecutor procExecutor;
@@ -59,6 +61,7 @@ public final class SamplerVerticle extends VerticleBase {
   private long samples;
   private long lastSampleT;
   private boolean reading;
+  private boolean readFailing;
   private final OneMinuteAverage avg1m = new OneMinuteAverage();
 
   private List<Partitions.Partition> partitions = List.of();
@@ -135,7 +138,16 @@ public final class SamplerVerticle extends VerticleBase {
       degrade(err);
       return Future.succeededFuture();
     });
-    return Future.all(proc, db).onSuccess(ignored -> {
+    return Future.all(proc, db).onFailure(err -> {
+      if (store != null) {
+        HistoryStore s = store;
+        store = null;
+        dbExecutor.executeBlocking(() -> {
+          s.close();
+          return null;
+        });
+      }
+    }).onSuccess(ignored -> {
       refreshPartitions();
       tickTimer = vertx.setPeriodic(intervalMs, id -> tick());
       flushTimer = vertx.setPeriodic(FLUSH_EVERY_MS, id -> flush());
@@ -175,14 +187,19 @@ public final class SamplerVerticle extends VerticleBase {
           .onComplete(ar -> {
             reading = false;
             if (ar.succeeded()) {
+              if (readFailing) {
+                log.info("sampling works again");
+                readFailing = false;
+              }
               onReadings(t, ar.result());
-            } else {
-              log.warn("sample failed: {}", ar.cause().toString());
+            } else if (!readFailing) {
+              readFailing = true;
+              log.warn("cannot read {} (logged once until it works again): {}", procfs, ar.cause().toString());
             }
           });
     }
     refreshPartitions();
-    if (System.nanoTime() - lastProcessRequestNanos < PROCESS_SCAN_LINGER_NANOS) {
+    if (System.nanoTime() - lastProcessRequestNanos < TimeUnit.MILLISECONDS.toNanos(processLingerMs)) {
       scanProcesses(false);
     }
   }
