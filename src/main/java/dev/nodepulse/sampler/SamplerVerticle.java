@@ -171,7 +171,8 @@ public final class SamplerVerticle extends VerticleBase {
         s.write(unwritten);
       }
       return null;
-    }).onFailure(err -> log.error("history: could not write the last {} points at stop: {}", unwritten.size(), err.toString()));
+    }).onFailure(err -> log.error("history: could not write the last {} points at stop: {}", unwritten.size(), err.toString()))
+        .otherwiseEmpty();
   }
 
   // ---- sampling ----
