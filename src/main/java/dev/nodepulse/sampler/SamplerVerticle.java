@@ -79,6 +79,8 @@ public final class SamplerVerticle extends VerticleBase {
   private Processes.Scan lastScan;
   private List<Processes.Top> top;
   private long topAtNanos;
+  /** When the current run of requests began: scans before it are too old to be a baseline. */
+  private long sessionStartNanos;
   private final List<Runnable> processWaiters = new ArrayList<>();
 
   public SamplerVerticle(Config config) {
@@ -200,7 +202,7 @@ public final class SamplerVerticle extends VerticleBase {
           });
     }
     refreshPartitions();
-    if (System.nanoTime() - lastProcessRequestNanos < TimeUnit.MILLISECONDS.toNanos(processLingerMs)) {
+    if (processesWanted(System.nanoTime())) {
       scanProcesses(false);
     }
   }
@@ -393,9 +395,13 @@ public final class SamplerVerticle extends VerticleBase {
       n = num.intValue();
     }
     int count = n;
-    lastProcessRequestNanos = System.nanoTime();
+    long now = System.nanoTime();
+    if (!processesWanted(now)) {
+      sessionStartNanos = now; // first request after idle: earlier scans and rankings are stale
+    }
+    lastProcessRequestNanos = now;
     Runnable answer = () -> msg.reply(Processes.toJson(top.subList(0, Math.min(count, top.size()))));
-    if (top != null && System.nanoTime() - topAtNanos <= TimeUnit.MILLISECONDS.toNanos(gapThresholdMs)) {
+    if (top != null && topAtNanos >= sessionStartNanos) {
       answer.run();
       return;
     }
@@ -403,7 +409,12 @@ public final class SamplerVerticle extends VerticleBase {
     scanProcesses(true);
   }
 
-  /** Scans /proc off the event loop; two scans close enough give the top list and answer waiters. */
+  /** Whether someone asked for processes within the linger time. */
+  private boolean processesWanted(long nowNanos) {
+    return nowNanos - lastProcessRequestNanos < TimeUnit.MILLISECONDS.toNanos(processLingerMs);
+  }
+
+  /** Scans /proc off the event loop; two scans of the same run of requests give the ranking and answer waiters. */
   private void scanProcesses(boolean baseline) {
     if (scanning) {
       return;
@@ -412,8 +423,8 @@ public final class SamplerVerticle extends VerticleBase {
     if (!baseline && lastScan != null && now - lastScan.atNanos() < TimeUnit.MILLISECONDS.toNanos(intervalMs / 2)) {
       return;
     }
-    if (baseline && lastScan != null && now - lastScan.atNanos() <= TimeUnit.MILLISECONDS.toNanos(gapThresholdMs)) {
-      return; // a recent scan is the baseline already: the next tick answers
+    if (baseline && lastScan != null && lastScan.atNanos() >= sessionStartNanos) {
+      return; // this run of requests has its baseline already: the next tick answers
     }
     scanning = true;
     long bootTime = prevStat.bootTimeSeconds();
@@ -427,7 +438,7 @@ public final class SamplerVerticle extends VerticleBase {
         return;
       }
       Processes.Scan scan = ar.result();
-      if (lastScan != null && scan.atNanos() - lastScan.atNanos() <= TimeUnit.MILLISECONDS.toNanos(gapThresholdMs)) {
+      if (lastScan != null && lastScan.atNanos() >= sessionStartNanos) {
         top = Processes.top(lastScan, scan, MAX_TOP);
         topAtNanos = scan.atNanos();
         List<Runnable> waiting = new ArrayList<>(processWaiters);
