@@ -39,7 +39,8 @@ final class Pi {
     double terms239 = Math.ceil(scale / LOG10_239_SQ) + 1;
     double terms5 = Math.ceil(scale / LOG10_25) + 1;
     double total = terms239 + terms5;
-    BigInteger atan239 = atan(239, one, stop, (k, sum) -> {});
+    // the short series first: no digit of pi is known until the long one runs
+    BigInteger atan239 = atan(239, one, stop, (k, sum) -> listener.progress((int) (100 * k / total), () -> "3."));
     BigInteger shownScale = BigInteger.TEN.pow(Math.max(0, scale - SHOWN));
     BigInteger atan5 = atan(5, one, stop, (k, sum) -> {
       int percent = (int) Math.min(99, 100 * (terms239 + k) / total);
