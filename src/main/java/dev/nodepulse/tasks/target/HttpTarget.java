@@ -33,11 +33,18 @@ final class HttpTarget {
   private final Vertx vertx;
   private final HttpClient client;
   private final DestinationPolicy policy;
+  private final ClientSSLOptions verifying;
 
-  HttpTarget(Vertx vertx, HttpClient client, DestinationPolicy policy) {
+  /** {@code verifying}: TLS options when verification is on (the JVM's trust store, host name checked). */
+  HttpTarget(Vertx vertx, HttpClient client, DestinationPolicy policy, ClientSSLOptions verifying) {
     this.vertx = vertx;
     this.client = client;
     this.policy = policy;
+    this.verifying = verifying;
+  }
+
+  static ClientSSLOptions defaultTls() {
+    return new ClientSSLOptions().setHostnameVerificationAlgorithm("HTTPS");
   }
 
   void run(Attempt attempt, Target.Http target, Map<String, String> headers) {
@@ -119,7 +126,7 @@ final class HttpTarget {
       if (ssl) {
         options.setSslOptions(target.insecureSkipTlsVerify()
             ? new ClientSSLOptions().setTrustAll(true).setHostnameVerificationAlgorithm("")
-            : new ClientSSLOptions().setHostnameVerificationAlgorithm("HTTPS"));
+            : verifying);
       }
       headers.forEach(options::putHeader);
       client.request(options)
@@ -204,7 +211,17 @@ final class HttpTarget {
     }
   }
 
+  /** The error's message, with its root cause's when that says more (e.g. why TLS failed). */
   static String describe(Throwable e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    String text = message(e);
+    return root == e || text.contains(message(root)) ? text : text + ": " + message(root);
+  }
+
+  private static String message(Throwable e) {
     String m = e.getMessage();
     return m == null || m.isBlank() ? e.getClass().getSimpleName() : m;
   }

@@ -47,7 +47,7 @@ public final class Targets {
     this.httpClient = vertx.createHttpClient(new HttpClientOptions().setVerifyHost(true));
     this.netClient = vertx.createNetClient(new NetClientOptions());
     this.threads = Executors.newThreadPerTaskExecutor(daemonThreads());
-    this.http = new HttpTarget(vertx, httpClient, policy);
+    this.http = new HttpTarget(vertx, httpClient, policy, HttpTarget.defaultTls());
     this.tcp = new TcpTarget(vertx, netClient, policy);
     this.pipe = new PipeTarget(config.pipeDir(), threads);
     this.compute = new ComputeTarget(config.maxPiDigits(), config.maxComputeTime(), threads);

@@ -8,11 +8,14 @@ import dev.nodepulse.config.Config;
 import dev.nodepulse.tasks.model.RunResult;
 import dev.nodepulse.tasks.model.RunResult.Outcome;
 import dev.nodepulse.tasks.model.Target;
+import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.net.ClientSSLOptions;
+import io.vertx.core.net.PemTrustOptions;
 import io.vertx.core.net.SelfSignedCertificate;
 import io.vertx.junit5.VertxExtension;
 import java.nio.file.Path;
@@ -207,9 +210,43 @@ class HttpTargetTest {
         new Target.Http(tlsUrl, "GET", Map.of(), null, Duration.ofSeconds(5), true, 0), Map.of(), p -> {}));
 
     assertThat(verified.outcome()).isEqualTo(Outcome.FAILED);
+    assertThat(verified.error()).contains("certification path");
     assertThat(verified.httpStatus()).isNull();
     assertThat(skipped.outcome()).isEqualTo(Outcome.SUCCEEDED);
     assertThat(skipped.result()).isEqualTo("secret");
+  }
+
+  @Test
+  void theCertificateIsCheckedAgainstTheHostNameNotTheAddress() {
+    SelfSignedCertificate forLocalhost = SelfSignedCertificate.create("localhost");
+    SelfSignedCertificate forOther = SelfSignedCertificate.create("other.example");
+    int right = await(vertx.createHttpServer(new HttpServerOptions().setSsl(true)
+        .setKeyCertOptions(forLocalhost.keyCertOptions())).requestHandler(req -> req.response().end("right"))
+        .listen(0, "127.0.0.1")).actualPort();
+    int wrong = await(vertx.createHttpServer(new HttpServerOptions().setSsl(true)
+        .setKeyCertOptions(forOther.keyCertOptions())).requestHandler(req -> req.response().end("wrong"))
+        .listen(0, "127.0.0.1")).actualPort();
+    // trusts both certificates, checks host names as in production
+    var trusting = new ClientSSLOptions().setHostnameVerificationAlgorithm("HTTPS")
+        .setTrustOptions(new PemTrustOptions()
+            .addCertPath(forLocalhost.certificatePath()).addCertPath(forOther.certificatePath()));
+    HttpTarget http = new HttpTarget(vertx, vertx.createHttpClient(),
+        new DestinationPolicy(List.of(), List.of()), trusting);
+
+    RunResult named = runDirect(http, get("https://localhost:" + right + "/"));
+    RunResult mismatched = runDirect(http, get("https://localhost:" + wrong + "/"));
+
+    assertThat(named.outcome()).isEqualTo(Outcome.SUCCEEDED);
+    assertThat(named.result()).isEqualTo("right");
+    assertThat(mismatched.outcome()).isEqualTo(Outcome.FAILED);
+    assertThat(mismatched.error()).contains("No name matching localhost");
+  }
+
+  private RunResult runDirect(HttpTarget http, Target.Http target) {
+    Context context = vertx.getOrCreateContext();
+    Attempt attempt = new Attempt(vertx, context);
+    context.runOnContext(v -> http.run(attempt, target, Map.of()));
+    return await(attempt);
   }
 
   @Test
