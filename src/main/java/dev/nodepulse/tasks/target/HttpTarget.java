@@ -29,6 +29,9 @@ final class HttpTarget {
   static final int MAX_BODY = 1 << 20;
   static final int EXCERPT_CHARS = 200;
   private static final int EXCERPT_BYTES = EXCERPT_CHARS * 4;
+  /** One shared instance: TLS options are part of the client's connection-pool key. */
+  private static final ClientSSLOptions INSECURE =
+      new ClientSSLOptions().setTrustAll(true).setHostnameVerificationAlgorithm("");
 
   private final Vertx vertx;
   private final HttpClient client;
@@ -124,9 +127,7 @@ final class HttpTarget {
           .setServer(SocketAddress.inetSocketAddress(port, to.address().getHostAddress()))
           .setFollowRedirects(false);
       if (ssl) {
-        options.setSslOptions(target.insecureSkipTlsVerify()
-            ? new ClientSSLOptions().setTrustAll(true).setHostnameVerificationAlgorithm("")
-            : verifying);
+        options.setSslOptions(target.insecureSkipTlsVerify() ? INSECURE : verifying);
       }
       headers.forEach(options::putHeader);
       client.request(options)

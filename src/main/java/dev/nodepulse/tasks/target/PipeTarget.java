@@ -93,9 +93,15 @@ final class PipeTarget {
 
   /** Runs on the pipe thread; null when abandoned. */
   private RunResult write(String name, byte[] data, AtomicReference<State> state, AtomicReference<Path> opening) {
+    Path base;
+    try {
+      base = dir.toRealPath();
+    } catch (IOException e) {
+      return RunResult.failure(Outcome.FAILED, "pipe directory " + dir + " is missing or unreadable: "
+          + HttpTarget.describe(e));
+    }
     Path real;
     try {
-      Path base = dir.toRealPath();
       real = base.resolve(name).toRealPath();
       if (!base.equals(real.getParent())) {
         return RunResult.failure(Outcome.DENIED, "pipe " + name + " resolves to " + real

@@ -59,6 +59,7 @@ public final class Targets {
    * caller's Vert.x context.
    */
   public Execution start(Target target, Map<String, String> headers, Consumer<Progress> onProgress) {
+    java.util.Objects.requireNonNull(target, "target");
     Context context = vertx.getOrCreateContext();
     Attempt attempt = new Attempt(vertx, context);
     context.runOnContext(v -> {

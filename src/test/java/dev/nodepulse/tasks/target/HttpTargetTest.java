@@ -2,6 +2,7 @@ package dev.nodepulse.tasks.target;
 
 import static dev.nodepulse.tasks.target.Run.await;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
 import dev.nodepulse.config.Config;
@@ -69,6 +70,8 @@ class HttpTargetTest {
         case "/fail" -> req.response().setStatusCode(503).end("down for\tmaintenance");
         case "/never" -> req.connection().closeHandler(v -> neverClosed.set(true));
         case "/hop" -> req.response().setStatusCode(302).putHeader("Location", "/ok").end();
+        case "/see-other" -> req.response().setStatusCode(303).putHeader("Location", "/ok").end();
+        case "/temporary" -> req.response().setStatusCode(307).putHeader("Location", "/ok").end();
         case "/loop" -> req.response().setStatusCode(302).putHeader("Location", "/loop").end();
         case "/metadata" -> req.response().setStatusCode(307)
             .putHeader("Location", "http://169.254.169.254/latest/meta-data/").end();
@@ -158,6 +161,20 @@ class HttpTargetTest {
     assertThat(r.httpStatus()).isEqualTo(200);
     assertThat(r.result()).isEqualTo("hello world");
     assertThat(seen).extracting(Seen::path).containsExactly("/hop", "/ok");
+  }
+
+  @Test
+  void seeOtherTurnsIntoAGetWhileTemporaryRedirectKeepsMethodAndBody() {
+    var seeOther = new Target.Http(url("/see-other"), "POST", Map.of(), "data", Duration.ofSeconds(5), false, 5);
+    var temporary = new Target.Http(url("/temporary"), "POST", Map.of(), "data", Duration.ofSeconds(5), false, 5);
+    assertThat(await(targets.start(seeOther, Map.of(), p -> {})).outcome()).isEqualTo(Outcome.SUCCEEDED);
+    assertThat(await(targets.start(temporary, Map.of(), p -> {})).outcome()).isEqualTo(Outcome.SUCCEEDED);
+
+    assertThat(seen).extracting(Seen::method, Seen::path, Seen::body).containsExactly(
+        tuple("POST", "/see-other", "data"),
+        tuple("GET", "/ok", ""),
+        tuple("POST", "/temporary", "data"),
+        tuple("POST", "/ok", "data"));
   }
 
   @Test

@@ -156,6 +156,23 @@ class PipeTargetTest {
   }
 
   @Test
+  void aDirectoryIsNotAPipeAndAMissingPipeDirectoryIsNamed(Vertx vertx) throws Exception {
+    Files.createDirectories(pipes.resolve("sub"));
+    RunResult r = run("sub", "x");
+    assertThat(r.outcome()).isEqualTo(Outcome.FAILED);
+    assertThat(r.error()).contains("not a FIFO or a regular file");
+
+    Targets noDir = new Targets(vertx, Config.forTest(dir, "--pipe-dir", dir.resolve("absent").toString()));
+    try {
+      RunResult missing = await(noDir.start(new Target.Pipe("p", "x", null), Map.of(), p -> {}));
+      assertThat(missing.outcome()).isEqualTo(Outcome.FAILED);
+      assertThat(missing.error()).contains("pipe directory").contains("absent");
+    } finally {
+      noDir.close();
+    }
+  }
+
+  @Test
   void aSymlinkInsideTheDirectoryIsFollowed() throws Exception {
     Path file = Files.writeString(pipes.resolve("real.log"), "");
     Files.createSymbolicLink(pipes.resolve("alias"), Path.of("real.log"));
