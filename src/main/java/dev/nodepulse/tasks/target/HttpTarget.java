@@ -68,7 +68,7 @@ final class HttpTarget {
   private final class Run {
     private final Attempt attempt;
     private final Target.Http target;
-    private final Map<String, String> headers;
+    private volatile Map<String, String> headers;
     private volatile HttpClientRequest current;
 
     Run(Attempt attempt, Target.Http target, Map<String, String> headers) {
@@ -175,6 +175,9 @@ final class HttpTarget {
       // 303, and 301/302 after anything but GET/HEAD, become a GET without a body (as browsers do)
       boolean keep = status == 307 || status == 308
           || ((status == 301 || status == 302) && (method == HttpMethod.GET || method == HttpMethod.HEAD));
+      if (!sameOrigin(from, next)) {
+        headers = Map.of(); // the task's headers (maybe from Secrets) are not sent on to another origin
+      }
       hop(next, keep ? method : HttpMethod.GET, keep ? body : null, redirects + 1);
     }
 
@@ -210,6 +213,20 @@ final class HttpTarget {
         attempt.finish(new RunResult(Outcome.SUCCEEDED, status, bytes, excerpt, null));
       }
     }
+  }
+
+  static boolean sameOrigin(URI a, URI b) {
+    return java.util.Objects.equals(lower(a.getScheme()), lower(b.getScheme()))
+        && java.util.Objects.equals(lower(a.getHost()), lower(b.getHost()))
+        && effectivePort(a) == effectivePort(b);
+  }
+
+  private static String lower(String s) {
+    return s == null ? null : s.toLowerCase(java.util.Locale.ROOT);
+  }
+
+  private static int effectivePort(URI uri) {
+    return uri.getPort() > 0 ? uri.getPort() : "https".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
   }
 
   /** The error's message, with its root cause's when that says more (e.g. why TLS failed). */

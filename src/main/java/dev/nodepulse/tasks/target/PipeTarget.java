@@ -140,9 +140,8 @@ final class PipeTarget {
 
   /** Opens the FIFO read-write for a moment so a writer blocked in open() returns; never blocks on Linux. */
   private static void unblock(Path fifo) {
-    try (FileChannel ignored = FileChannel.open(fifo, StandardOpenOption.READ, StandardOpenOption.WRITE,
-        LinkOption.NOFOLLOW_LINKS)) {
-      // closing drops our end again
+    try {
+      FileChannel.open(fifo, StandardOpenOption.READ, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS).close();
     } catch (IOException e) {
       // the writer finished or the FIFO went away: nothing to unblock
     }

@@ -72,6 +72,8 @@ class HttpTargetTest {
         case "/hop" -> req.response().setStatusCode(302).putHeader("Location", "/ok").end();
         case "/see-other" -> req.response().setStatusCode(303).putHeader("Location", "/ok").end();
         case "/temporary" -> req.response().setStatusCode(307).putHeader("Location", "/ok").end();
+        case "/cross" -> req.response().setStatusCode(302)
+            .putHeader("Location", "http://localhost:" + port + "/ok").end(); // another origin, same server
         case "/loop" -> req.response().setStatusCode(302).putHeader("Location", "/loop").end();
         case "/metadata" -> req.response().setStatusCode(307)
             .putHeader("Location", "http://169.254.169.254/latest/meta-data/").end();
@@ -178,6 +180,18 @@ class HttpTargetTest {
   }
 
   @Test
+  void taskHeadersFollowSameOriginRedirectsOnly() {
+    var target = new Target.Http(url("/cross"), "GET", Map.of(), null, Duration.ofSeconds(5), false, 5);
+    assertThat(await(targets.start(get(url("/hop")), Map.of("X-Run", "1"), p -> {})).outcome())
+        .isEqualTo(Outcome.SUCCEEDED);
+    assertThat(await(targets.start(target, Map.of("X-Run", "2"), p -> {})).outcome())
+        .isEqualTo(Outcome.SUCCEEDED);
+
+    assertThat(seen).extracting(Seen::path, Seen::xRun).containsExactly(
+        tuple("/hop", "1"), tuple("/ok", "1"), tuple("/cross", "2"), tuple("/ok", null));
+  }
+
+  @Test
   void withoutRedirectsTheRedirectIsTheReply() {
     var target = new Target.Http(url("/hop"), "GET", Map.of(), null, Duration.ofSeconds(5), false, 0);
     RunResult r = await(targets.start(target, Map.of(), p -> {}));
@@ -214,6 +228,7 @@ class HttpTargetTest {
   }
 
   @Test
+  @SuppressWarnings("removal") // SelfSignedCertificate: deprecated in Vert.x 5, still the simplest in-test cert
   void tlsIsVerifiedByDefaultAndSkippedOnlyWhenAsked() {
     SelfSignedCertificate cert = SelfSignedCertificate.create("localhost");
     HttpServer https = vertx.createHttpServer(new HttpServerOptions().setSsl(true)
@@ -234,6 +249,7 @@ class HttpTargetTest {
   }
 
   @Test
+  @SuppressWarnings("removal")
   void theCertificateIsCheckedAgainstTheHostNameNotTheAddress() {
     SelfSignedCertificate forLocalhost = SelfSignedCertificate.create("localhost");
     SelfSignedCertificate forOther = SelfSignedCertificate.create("other.example");
