@@ -107,7 +107,13 @@ final class HttpTarget {
         }
         switch (decided.result()) {
           case Denied d -> attempt.fail(Outcome.DENIED, d.reason());
-          case Allowed a -> send(uri, host, port, ssl, a, method, body, redirects);
+          case Allowed a -> {
+            try {
+              send(uri, host, port, ssl, a, method, body, redirects);
+            } catch (RuntimeException e) { // e.g. a header name or value Vert.x refuses
+              attempt.fail(Outcome.FAILED, "request to " + host + ":" + port + " not sent: " + describe(e));
+            }
+          }
         }
       });
     }

@@ -113,6 +113,15 @@ class HttpTargetTest {
   }
 
   @Test
+  void aBadHeaderFailsTheAttemptAtOnce() {
+    RunResult r = await(targets.start(get(url("/ok")), Map.of("X-Bad", "line\r\nbreak"), p -> {}));
+
+    assertThat(r.outcome()).isEqualTo(Outcome.FAILED);
+    assertThat(r.error()).contains("not sent");
+    assertThat(seen).isEmpty();
+  }
+
+  @Test
   void serverErrorFailsWithTheStatus() {
     RunResult r = await(targets.start(get(url("/fail")), Map.of(), p -> {}));
 
