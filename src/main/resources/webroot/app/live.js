@@ -459,8 +459,9 @@ loadProcesses();
 renderTasks();
 connect();
 every(1000, tickUptime, true);
-every(3000, () => { if (sock) loadProcesses(); }, true);   // the sampler scans /proc only while asked
-every(5000, loadReady, true);
+const connected = () => window.nodepulse.state === 'connected';
+every(3000, () => { if (connected()) loadProcesses(); }, true);   // the sampler scans /proc only while asked
+every(5000, () => { if (connected()) loadReady(); }, true);
 every(30_000, renderTasks, true);                           // keeps "in 5m" / "2m ago" current
 document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'visible') loadProcesses(); });
 window.addEventListener('resize', () => cores.forEach(drawSpark));

@@ -6,6 +6,8 @@ import static org.awaitility.Awaitility.await;
 import com.microsoft.playwright.Page;
 import dev.nodepulse.Agent;
 import dev.nodepulse.config.Config;
+import dev.nodepulse.sampler.SamplerVerticle;
+import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -30,8 +32,15 @@ class PageIT {
 
   private static Agent start(Config config) throws Exception {
     Agent agent = Agent.start(config).await(START.toSeconds(), TimeUnit.SECONDS);
-    // the page is opened on a ready agent: before its first sample /readyz is 503 (and the browser logs it)
-    await().atMost(START).pollInterval(Duration.ofMillis(200)).until(() -> status(agent.httpPort(), "/readyz") == 200);
+    // the page is opened on a ready agent: one that has a sample (before it, /readyz is 503, which the browser logs)
+    await().atMost(START).pollInterval(Duration.ofMillis(200)).until(() -> {
+      try {
+        agent.vertx().eventBus().request(SamplerVerticle.LATEST, new JsonObject()).await(2, TimeUnit.SECONDS);
+        return status(agent.httpPort(), "/readyz") != 503;
+      } catch (Exception notYet) {
+        return false;
+      }
+    });
     return agent;
   }
 

@@ -1,0 +1,99 @@
+package dev.nodepulse.live;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.nodepulse.Agent;
+import dev.nodepulse.config.Config;
+import dev.nodepulse.sampler.SamplerVerticle;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * 200 raw bridge clients on a real agent, one of which never reads: every sample still reaches the
+ * 199 others within a second, and the live-client count reports them all.
+ */
+class LiveClientsIT {
+  private static final int CLIENTS = 200;
+  private static final int MEASURED = 5;
+  private static final long BOUND_MS = 1000;
+
+  /** One client: when it received each sample (by the sample's {@code t}). */
+  private record Client(WebSocket ws, Map<Long, Long> receivedAt) {}
+
+  @Test
+  void everySampleReachesEveryReadingClientWithinASecond(@TempDir Path dataDir) throws Exception {
+    Agent agent = Agent.start(Config.forTest(dataDir)).await(60, TimeUnit.SECONDS);
+    Vertx clientVertx = Vertx.vertx();
+    try {
+      AtomicInteger reported = new AtomicInteger(-1);
+      agent.vertx().eventBus().<JsonObject>consumer("nodepulse.web.clients", m -> reported.set(m.body().getInteger("count")));
+      Map<Long, Long> publishedAt = new ConcurrentHashMap<>();
+      agent.vertx().eventBus().<JsonObject>consumer(SamplerVerticle.SAMPLE,
+          m -> publishedAt.putIfAbsent(m.body().getLong("t"), System.currentTimeMillis()));
+
+      WebSocketClient wsc = clientVertx.createWebSocketClient(new WebSocketClientOptions().setMaxConnections(CLIENTS * 2));
+      List<Client> clients = new ArrayList<>();
+      for (int i = 0; i < CLIENTS; i++) {
+        WebSocket ws = wsc.connect(agent.httpPort(), "127.0.0.1", "/live/websocket").await(20, TimeUnit.SECONDS);
+        Map<Long, Long> got = new ConcurrentHashMap<>();
+        ws.binaryMessageHandler(buf -> {
+          long now = System.currentTimeMillis();
+          JsonObject frame = buf.toJsonObject();
+          if ("rec".equals(frame.getString("type"))) {
+            got.putIfAbsent(frame.getJsonObject("body").getLong("t"), now);
+          }
+        });
+        ws.writeTextMessage(new JsonObject().put("type", "register").put("address", SamplerVerticle.SAMPLE).encode());
+        long ping = clientVertx.setPeriodic(5000, id -> ws.writeTextMessage("{\"type\":\"ping\"}"));
+        ws.closeHandler(v -> clientVertx.cancelTimer(ping));
+        clients.add(new Client(ws, got));
+      }
+      Client stalled = clients.getFirst();
+      stalled.ws().pause();
+      List<Client> readers = clients.subList(1, CLIENTS);
+
+      await().atMost(Duration.ofSeconds(30)).until(() -> reported.get() == CLIENTS);
+      // every reader is registered once it has had a sample; measure the samples after that
+      await().atMost(Duration.ofSeconds(30)).until(() -> readers.stream().allMatch(c -> !c.receivedAt().isEmpty()));
+      long from = readers.stream().flatMap(c -> c.receivedAt().keySet().stream()).max(Long::compare).orElseThrow();
+      await().atMost(Duration.ofSeconds(30)).until(() -> publishedAt.keySet().stream().filter(t -> t > from).count() >= MEASURED + 1);
+      List<Long> measured = publishedAt.keySet().stream().filter(t -> t > from).sorted().limit(MEASURED).toList();
+      // give the last one its full bound, then judge
+      long deadline = publishedAt.get(measured.getLast()) + BOUND_MS;
+      await().atMost(Duration.ofSeconds(5)).until(() -> System.currentTimeMillis() > deadline
+          || readers.stream().allMatch(c -> c.receivedAt().containsKey(measured.getLast())));
+
+      for (long t : measured) {
+        long published = publishedAt.get(t);
+        long late = readers.stream().filter(c -> {
+          Long at = c.receivedAt().get(t);
+          return at == null || at - published > BOUND_MS;
+        }).count();
+        long worst = readers.stream().mapToLong(c -> c.receivedAt().getOrDefault(t, Long.MAX_VALUE / 2) - published).max().orElseThrow();
+        assertThat(late).as("readers without sample t=%d within %d ms (worst %d ms)", t, BOUND_MS, worst).isZero();
+      }
+      assertThat(reported.get()).as("nodepulse.web.clients count").isEqualTo(CLIENTS);
+
+      clients.forEach(c -> c.ws().close());
+      stalled.ws().resume();
+      await().atMost(Duration.ofSeconds(30)).until(() -> reported.get() == 0);
+    } finally {
+      clientVertx.close().await(30, TimeUnit.SECONDS);
+      agent.stop().await(30, TimeUnit.SECONDS);
+    }
+  }
+}
