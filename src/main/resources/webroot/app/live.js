@@ -88,7 +88,13 @@ const cpuChart = new Chart($('cpu-chart'), {
     interaction: { mode: 'nearest', axis: 'x', intersect: false },
     scales: {
       x: { type: 'linear', grid: { display: false },
-        ticks: { maxTicksLimit: 8, maxRotation: 0, callback: (v) => clock(v).slice(0, 5) } },
+        // only ticks on whole steps (Chart.js also puts one at the axis' start)
+        afterBuildTicks: (axis) => {
+          const st = axis.options.ticks.stepSize;
+          const whole = st ? axis.ticks.filter((t) => Math.abs(t.value / st - Math.round(t.value / st)) < 1e-3) : [];
+          if (whole.length >= 2) axis.ticks = whole;
+        },
+        ticks: { maxTicksLimit: 8, maxRotation: 0, callback: (v) => clock(v) } },
       y: { min: 0, max: 100, ticks: { stepSize: 25, callback: (v) => `${v}%` }, grid: { color: 'rgba(34,42,53,0.7)' } },
     },
     plugins: {
@@ -111,11 +117,16 @@ function trim(now) {
   while (n < cpuData.length && cpuData[n].x < from) n++;
   if (n) { cpuData.splice(0, n); avgData.splice(0, n); }
 }
-const TICK = { 300000: 60_000, 900000: 180_000, 3600000: 600_000 };
+const STEPS = [5_000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000, 600_000, 900_000];
 function setWindow(now) {
-  cpuChart.options.scales.x.ticks.stepSize = TICK[windowMs];
-  cpuChart.options.scales.x.min = now - windowMs;
-  cpuChart.options.scales.x.max = now;
+  // the chosen window, or less while there is less data (at least 30 s): the line fills the chart
+  const first = cpuData.length ? cpuData[0].x : now;
+  const from = Math.min(Math.max(now - windowMs, first), now - 30_000);
+  const x = cpuChart.options.scales.x;
+  x.min = from;
+  x.max = now;
+  x.ticks.stepSize = STEPS.find((st) => (now - from) / st <= 7) ?? 900_000;
+  x.ticks.callback = (v) => (x.ticks.stepSize < 60_000 ? clock(v) : clock(v).slice(0, 5));
 }
 function addPoint(t, cpu, avg) {
   if (lastT != null && t <= lastT) return false;
@@ -171,7 +182,8 @@ function ensureCores(n) {
   for (let i = 0; i < n; i++) {
     const value = el('b', { text: '–' });
     const canvas = el('canvas');
-    const tile = el('div', { class: 'core', title: `cpu${i}` }, el('div', { class: 'head' }, el('span', { text: `cpu${i}` }), value), canvas);
+    const label = n > 16 ? String(i) : `cpu${i}`;
+    const tile = el('div', { class: 'core', title: `cpu${i}` }, el('div', { class: 'head' }, el('span', { text: label }), value), canvas);
     box.append(tile);
     cores.push({ tile, value, canvas, ctx: canvas.getContext('2d'), values: [] });
   }
@@ -383,8 +395,13 @@ const runsChart = new Chart($('runs-chart'), {
   options: {
     animation: false, parsing: false, maintainAspectRatio: false,
     scales: {
-      x: { type: 'linear', grid: { display: false }, ticks: { maxTicksLimit: 5, maxRotation: 0, callback: (v) => clock(v) } },
-      y: { beginAtZero: true, title: { display: true, text: 'seconds' }, grid: { color: 'rgba(34,42,53,0.7)' } },
+      x: { type: 'linear', grid: { display: false }, ticks: { maxTicksLimit: 6, maxRotation: 0, callback: (v) => clock(v).slice(0, 5) },
+        afterBuildTicks: (axis) => {
+          const st = axis.options.ticks.stepSize;
+          const whole = st ? axis.ticks.filter((t) => Math.abs(t.value / st - Math.round(t.value / st)) < 1e-3) : [];
+          if (whole.length >= 2) axis.ticks = whole;
+        } },
+      y: { beginAtZero: true, suggestedMax: 0.1, title: { display: true, text: 'seconds' }, grid: { color: 'rgba(34,42,53,0.7)' } },
     },
     plugins: { legend: { display: false },
       tooltip: { callbacks: { label: (c) => `${c.raw.name}: ${c.parsed.y.toFixed(3)} s` } } },
@@ -396,6 +413,15 @@ function onRun(r) {
   const ds = runsChart.data.datasets[ok ? 0 : 1].data;
   ds.push({ x: Date.now(), y: r.durationSeconds, name: `${r.namespace}/${r.name}` });
   if (ds.length > MAX_RUNS) ds.shift();
+  runsWindow();
+}
+function runsWindow() {
+  const now = Date.now();
+  const xs = runsChart.data.datasets.flatMap((d) => d.data.map((p) => p.x));
+  const x = runsChart.options.scales.x;
+  x.max = now + 5_000;
+  x.min = Math.min(now - 300_000, ...xs);
+  x.ticks.stepSize = STEPS.find((st) => (x.max - x.min) / st <= 5) ?? 900_000;
   runsChart.update('none');
 }
 
@@ -457,11 +483,12 @@ loadHost();
 loadReady();
 loadProcesses();
 renderTasks();
+runsWindow();
 connect();
 every(1000, tickUptime, true);
 const connected = () => window.nodepulse.state === 'connected';
 every(3000, () => { if (connected()) loadProcesses(); }, true);   // the sampler scans /proc only while asked
 every(5000, () => { if (connected()) loadReady(); }, true);
-every(30_000, renderTasks, true);                           // keeps "in 5m" / "2m ago" current
+every(30_000, () => { renderTasks(); runsWindow(); }, true);                          // keeps "in 5m" / "2m ago" current
 document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'visible') loadProcesses(); });
 window.addEventListener('resize', () => cores.forEach(drawSpark));
