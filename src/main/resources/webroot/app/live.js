@@ -341,6 +341,7 @@ function onTaskChanged(t) {
   if (t.deleted) tasks.delete(keyOf(t)); else tasks.set(keyOf(t), t);
   renderTasks();
 }
+const succeeded = (outcome) => /^succe/i.test(String(outcome ?? ''));
 function targetOf(spec) {
   const tg = spec?.target ?? {};
   if (tg.http) return ['http', `${tg.http.method ?? 'GET'} ${tg.http.url}`];
@@ -369,8 +370,8 @@ function renderTasks() {
       last = el('div', { class: 'progress' }, el('div', { class: 'bar' }, fill), el('span', { text: `${Math.round(st.progress.percent)}%` }));
     } else if (st.lastRun) {
       const lr = st.lastRun;
-      const ok = lr.outcome === 'success' || lr.outcome === 'Succeeded' || lr.outcome === 'succeeded';
-      last = el('span', {}, el('span', { class: `pill ${ok ? 'Succeeded' : 'Failed'}`, text: lr.outcome ?? '?' }),
+      const ok = succeeded(lr.outcome);
+      last = el('span', { title: lr.error ?? lr.result ?? '' }, el('span', { class: `pill ${ok ? 'Succeeded' : 'Failed'}`, text: String(lr.outcome ?? '?').toLowerCase() }),
         el('span', { class: 'sub', text: `${lr.durationMs != null ? `${lr.durationMs} ms · ` : ''}${relative(lr.finishedAt)}` }));
     }
     return el('tr', {},
@@ -409,7 +410,7 @@ const runsChart = new Chart($('runs-chart'), {
 });
 function onRun(r) {
   if (!r || r.durationSeconds == null) return;
-  const ok = r.outcome === 'success' || r.outcome === 'Succeeded' || r.outcome === 'succeeded';
+  const ok = succeeded(r.outcome);
   const ds = runsChart.data.datasets[ok ? 0 : 1].data;
   ds.push({ x: Date.now(), y: r.durationSeconds, name: `${r.namespace}/${r.name}` });
   if (ds.length > MAX_RUNS) ds.shift();

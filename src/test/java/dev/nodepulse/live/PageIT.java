@@ -109,14 +109,25 @@ class PageIT {
       waitFor(page, "() => document.querySelectorAll('#agent .row').length >= 4", Duration.ofSeconds(15));
       assertThat(page.getAttribute("#conn", "data-state")).isEqualTo("connected");
 
-      // a compute task running, if the task API is there, then the screenshot for the README
-      int posted = post(port, "/api/v1/tasks", "application/json", """
+      // tasks running, if the task API is there: a long pi computation and a request every 2 s to the
+      // agent's own sum endpoint; then the screenshot for the README
+      int pi = post(port, "/api/v1/tasks", "application/json", """
           {"apiVersion": "nodepulse.dev/v1alpha1", "kind": "DelayedTask",
            "metadata": {"name": "pi-digits", "namespace": "default"},
-           "spec": {"title": "Pi to 20,000 digits", "delay": "1s", "target": {"compute": {"pi": {"digits": 20000}}}}}""");
-      if (posted == 200 || posted == 201) {
-        waitFor(page, "() => document.querySelector('#tasks') && document.querySelector('#tasks').textContent.includes('pi-digits')",
-            Duration.ofSeconds(15));
+           "spec": {"title": "Pi to 100,000 digits", "delay": "1s", "target": {"compute": {"pi": {"digits": 100000}}}}}""");
+      int sum = post(port, "/api/v1/tasks", "application/json", """
+          {"apiVersion": "nodepulse.dev/v1alpha1", "kind": "DelayedTask",
+           "metadata": {"name": "sum-check", "namespace": "default"},
+           "spec": {"title": "Ask the sum endpoint", "every": "2s",
+                    "target": {"http": {"url": "http://127.0.0.1:%d/api/v1/sum?a=3&b=3", "timeout": "2s"}}}}""".formatted(port));
+      if (pi == 201 || pi == 200) {
+        assertThat(sum).as("second task accepted").isIn(200, 201);
+        waitFor(page, "() => document.querySelector('#tasks .progress') !== null", Duration.ofSeconds(30));
+        waitFor(page, "() => nodepulse.runsChart.data.datasets[0].data.length >= 3", Duration.ofSeconds(30));
+        assertThat(page.textContent("#tasks")).contains("Pi to 100,000 digits", "Ask the sum endpoint", "Running");
+        assertThat(page.isVisible("#no-tasks")).isFalse();
+      } else {
+        assertThat(page.isVisible("#no-tasks")).as("without a task API the panel says so").isTrue();
       }
       waitFor(page, "() => nodepulse.samples >= " + (before + 10), Duration.ofSeconds(30));
       Path png = Path.of("docs", "page.png");
