@@ -396,7 +396,7 @@ const runsChart = new Chart($('runs-chart'), {
   options: {
     animation: false, parsing: false, maintainAspectRatio: false,
     scales: {
-      x: { type: 'linear', grid: { display: false }, ticks: { maxTicksLimit: 6, maxRotation: 0, callback: (v) => clock(v).slice(0, 5) },
+      x: { type: 'linear', grid: { display: false }, ticks: { maxTicksLimit: 6, maxRotation: 0, callback: (v) => clock(v) },
         afterBuildTicks: (axis) => {
           const st = axis.options.ticks.stepSize;
           const whole = st ? axis.ticks.filter((t) => Math.abs(t.value / st - Math.round(t.value / st)) < 1e-3) : [];
@@ -420,9 +420,11 @@ function runsWindow() {
   const now = Date.now();
   const xs = runsChart.data.datasets.flatMap((d) => d.data.map((p) => p.x));
   const x = runsChart.options.scales.x;
+  // the last runs, at least a minute, at most the runs kept
   x.max = now + 5_000;
-  x.min = Math.min(now - 300_000, ...xs);
+  x.min = Math.min(now - 60_000, xs.length ? Math.min(...xs) - 10_000 : now);
   x.ticks.stepSize = STEPS.find((st) => (x.max - x.min) / st <= 5) ?? 900_000;
+  x.ticks.callback = (v) => (x.ticks.stepSize < 60_000 ? clock(v) : clock(v).slice(0, 5));
   runsChart.update('none');
 }
 
