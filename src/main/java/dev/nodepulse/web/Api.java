@@ -73,7 +73,7 @@ final class Api {
     String raw = single(ctx, "top");
     if (raw != null) {
       try {
-        top = Integer.parseInt(raw.trim());
+        top = Integer.parseInt(raw);
       } catch (NumberFormatException e) {
         top = -1;
       }
@@ -86,24 +86,28 @@ final class Api {
     ask(ctx, SAMPLER_PROCESSES, new JsonObject().put("top", top)).onSuccess(ctx::json);
   }
 
+  /**
+   * The last {@code window} of history: a bad duration is a 400 naming {@code window}; a window longer
+   * than {@code --history} is cut to it (that is all there is); a zero window has no points.
+   */
   private void history(RoutingContext ctx) {
     Duration max = config.history();
     Duration window = max;
     String raw = single(ctx, "window");
     if (raw != null) {
-      String problem = null;
       try {
         window = Durations.parse(raw);
-        if (window.isZero()) {
-          problem = "window must be longer than 0s";
-        } else if (window.compareTo(max) > 0) {
-          problem = "window must be at most " + Durations.format(max) + " (--history)";
-        }
+      } catch (ArithmeticException e) {
+        window = max;
       } catch (IllegalArgumentException e) {
-        problem = "window: " + e.getMessage();
+        Errors.send(ctx, 400, "window: " + e.getMessage(), new JsonObject().put("field", "window").put("value", raw));
+        return;
       }
-      if (problem != null) {
-        Errors.send(ctx, 400, problem, new JsonObject().put("field", "window").put("value", raw));
+      if (window.compareTo(max) > 0) {
+        window = max;
+      }
+      if (window.isZero()) {
+        ctx.json(new JsonObject().put("points", new JsonArray()));
         return;
       }
     }

@@ -116,6 +116,9 @@ public final class WebVerticle extends VerticleBase {
       router.errorHandler(status, ctx -> {
         int code = ctx.statusCode() > 0 ? ctx.statusCode() : status;
         Throwable failure = ctx.failure();
+        if (code == 405) {
+          ctx.response().putHeader("allow", allowed(router, ctx.request().path()));
+        }
         Errors.send(ctx, code, Errors.reason(code), code == 404 ? ctx.request().path()
             : failure == null || code >= 500 ? null : failure.getMessage());
         if (code >= 500 && failure != null) {
@@ -124,6 +127,26 @@ public final class WebVerticle extends VerticleBase {
       });
     }
     return router;
+  }
+
+  /** The methods some route answers on {@code path}, for the Allow header of a 405. */
+  static String allowed(Router router, String path) {
+    java.util.TreeSet<String> methods = new java.util.TreeSet<>();
+    for (Route r : router.getRoutes()) {
+      String template = r.getPath();
+      if (template == null || r.methods() == null || r.methods().isEmpty()) {
+        continue;
+      }
+      StringBuilder regex = new StringBuilder();
+      for (String part : template.split("(?=/)")) {
+        regex.append(part.startsWith("/:") ? "/[^/]+" : java.util.regex.Pattern.quote(part));
+      }
+      regex.append(r.isExactPath() ? "/?" : ".*");
+      if (path.matches(regex.toString())) {
+        r.methods().forEach(m -> methods.add(m.name()));
+      }
+    }
+    return String.join(", ", methods);
   }
 
   /** /metrics and the probes: on the main listener and on the metrics listener alike. */
