@@ -50,7 +50,7 @@ class WebVerticleTest {
   }
 
   private HttpResponse<Buffer> get(int port, String path) {
-    return client.get(port, "127.0.0.1", path).send().await();
+    return client.get(port, "127.0.0.1", path).timeout(10_000).send().await();
   }
 
   @Test
