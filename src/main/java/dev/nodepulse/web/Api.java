@@ -14,7 +14,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.math.BigDecimal;
-import java.math.MathContext;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -134,7 +133,7 @@ final class Api {
         sum = sum.add(new BigDecimal(v));
       }
     }
-    ctx.json(new JsonObject().put("sum", render(sum)));
+    answerSum(ctx, sum);
   }
 
   private static void sumBody(RoutingContext ctx) {
@@ -170,7 +169,7 @@ final class Api {
         sum = sum.add(n);
       }
     }
-    ctx.json(new JsonObject().put("sum", render(sum)));
+    answerSum(ctx, sum);
   }
 
   private static BigDecimal numeric(Object v) {
@@ -184,16 +183,17 @@ final class Api {
     }
   }
 
-  /** A whole sum as an integer ({@code 6}, not {@code 6.0}); otherwise a decimal with 16 significant digits. */
-  private static Number render(BigDecimal sum) {
-    BigDecimal r = sum.round(MathContext.DECIMAL64).stripTrailingZeros();
-    if (r.signum() == 0) {
-      return 0;
+  /**
+   * Answers a sum: a whole number as an integer ({@code 6}, not {@code 6.0}), else the nearest double.
+   * A sum beyond the double range (about ±1.8e308, the largest number most JSON readers take) is a 400.
+   */
+  private static void answerSum(RoutingContext ctx, BigDecimal sum) {
+    double d = sum.doubleValue();
+    if (!Double.isFinite(d)) {
+      Errors.send(ctx, 400, "the sum is beyond the range of a JSON number (about ±1.8e308)", null);
+      return;
     }
-    if (r.scale() <= 0 && r.precision() - r.scale() <= 18) {
-      return r.longValueExact();
-    }
-    double d = r.doubleValue();
-    return Double.isFinite(d) && d != 0 ? d : r;
+    Number n = d == Math.rint(d) && Math.abs(d) < 9.0e15 ? (Number) (long) d : (Number) d;
+    ctx.json(new JsonObject().put("sum", n));
   }
 }
