@@ -17,7 +17,7 @@ public final class MetricsVerticle extends VerticleBase {
   public static final String SCRAPE = "nodepulse.metrics.scrape";
   public static final String HEALTH = "nodepulse.health.metrics";
   // Addresses published by other concerns (their constants live there; the strings are the contract).
-  static final String SAMPLE = "nodepulse.sampler.sample";
+  static final String SAMPLE = dev.nodepulse.sampler.SamplerVerticle.SAMPLE;
   static final String TASK_RUN = "nodepulse.tasks.run";
   static final String TASK_CHANGED = "nodepulse.tasks.changed";
   static final String WEB_REQUEST = dev.nodepulse.web.WebVerticle.REQUEST;

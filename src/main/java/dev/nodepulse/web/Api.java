@@ -3,6 +3,7 @@ package dev.nodepulse.web;
 import dev.nodepulse.config.Config;
 import dev.nodepulse.config.Durations;
 import dev.nodepulse.config.Flags;
+import dev.nodepulse.sampler.SamplerVerticle;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -23,10 +24,10 @@ import java.util.regex.Pattern;
 
 /** The node's REST paths under /api/v1 (answered by the sampler over the event bus) and /api/v1/sum. */
 final class Api {
-  static final String SAMPLER_LATEST = "nodepulse.sampler.latest";
-  static final String SAMPLER_HOST = "nodepulse.sampler.host";
-  static final String SAMPLER_PROCESSES = "nodepulse.sampler.processes";
-  static final String SAMPLER_HISTORY = "nodepulse.sampler.history";
+  static final String SAMPLER_LATEST = SamplerVerticle.LATEST;
+  static final String SAMPLER_HOST = SamplerVerticle.HOST;
+  static final String SAMPLER_PROCESSES = SamplerVerticle.PROCESSES;
+  static final String SAMPLER_HISTORY = SamplerVerticle.HISTORY;
   static final int MAX_TOP = 100;
   private static final DeliveryOptions ASK = new DeliveryOptions().setSendTimeout(10_000);
   /** A plain decimal number as a query value; the exponent is bounded so sums stay small. */

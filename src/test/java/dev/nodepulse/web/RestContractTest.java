@@ -23,13 +23,11 @@ class RestContractTest {
   @TempDir static Path tmp;
   static Agent agent;
   static WebClient client;
-  static FakeSampler fake;
 
   @BeforeAll
   static void start() {
     agent = Agent.start(Config.forTest(tmp)).await();
     client = WebClient.create(agent.vertx());
-    fake = new FakeSampler(agent.vertx());
     await().atMost(Duration.ofSeconds(30)).until(() -> get("/readyz").statusCode() == 200);
   }
 

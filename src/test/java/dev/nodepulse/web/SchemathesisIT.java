@@ -28,7 +28,6 @@ class SchemathesisIT {
   @Test
   void everyOperationMatchesTheDescription() throws Exception {
     Agent agent = Agent.start(Config.forTest(tmp)).await();
-    FakeSampler fake = new FakeSampler(agent.vertx());
     try {
       WebClient client = WebClient.create(agent.vertx());
       int port = agent.httpPort();
@@ -67,7 +66,6 @@ class SchemathesisIT {
       assertThat(p.exitValue()).as("schemathesis exit code; output:%n%s", out).isZero();
       System.out.println(out.lines().filter(l -> l.contains("passed") || l.contains("Test cases")).reduce("", (a, b) -> a + b + "\n"));
     } finally {
-      fake.close();
       agent.stop().await();
     }
   }
