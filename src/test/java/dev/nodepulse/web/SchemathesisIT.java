@@ -46,7 +46,7 @@ class SchemathesisIT {
           "--request-timeout", "15",
           "--suppress-health-check", "too_slow",
           "--report", "junit",
-          "--report-dir", "target/schemathesis"));
+          "--report-dir", "schemathesis"));
       int tasks = client.get(port, "127.0.0.1", "/api/v1/tasks").timeout(5000).send().await().statusCode();
       if (tasks == 503 || tasks == 404) {
         // No task routes (404) or nothing answers the task addresses (503) in this build.
@@ -55,8 +55,9 @@ class SchemathesisIT {
         cmd.addAll(List.of("--exclude-path-regex", "^/api/v1/tasks"));
       }
       Path log = Files.createTempFile(tmp, "schemathesis", ".log");
-      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile())
-          .start();
+      // run in target/, so schemathesis' cache (.schemathesis/) and its report stay out of the sources
+      Process p = new ProcessBuilder(cmd).directory(Path.of("target").toFile()).redirectErrorStream(true)
+          .redirectOutput(log.toFile()).start();
       boolean finished = p.waitFor(WALL_CLOCK.toSeconds(), TimeUnit.SECONDS);
       if (!finished) {
         p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
