@@ -1,39 +1,189 @@
 package dev.nodepulse.web;
 
 import dev.nodepulse.config.Config;
+import dev.nodepulse.metrics.MetricsVerticle;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** The HTTP front: REST, page, SockJS bridge, docs, probes. Placeholder: probes only. */
+/**
+ * The HTTP front: REST under /api/v1, /metrics, the probes, /openapi.yaml and /docs on
+ * {@code --http-host:--http-port}; the page and /live come from {@link LiveRoutes}, the task API
+ * from {@link TaskRoutes}. With {@code --metrics-port} a second listener serves only /metrics and
+ * the probes. Every request is counted on {@link #REQUEST} by its route template.
+ */
 public final class WebVerticle extends VerticleBase {
+  /** Published per answered request: {@code {"method", "route", "status"}}; route is the template. */
+  public static final String REQUEST = "nodepulse.web.request";
+  /** Published when the number of live SockJS clients changes: {@code {"count": n}}. */
+  public static final String CLIENTS = "nodepulse.web.clients";
+  public static final String HEALTH = "nodepulse.health.web";
+  /** Largest request body accepted (413 beyond). */
+  static final long BODY_LIMIT = 64 * 1024;
+  /** The route label of a request that matched no route: bounded, whatever the path. */
+  static final String UNMATCHED = "other";
+  private static final Logger LOG = LoggerFactory.getLogger(WebVerticle.class);
+
   private final Config config;
   private final List<String> components;
+  private final java.util.function.Consumer<Router> extraRoutes;
+  private final Set<Route> passThrough = ConcurrentHashMap.newKeySet();
   private HttpServer server;
+  private HttpServer metricsServer;
 
   public WebVerticle(Config config, List<String> components) {
+    this(config, components, router -> {});
+  }
+
+  /** For tests: {@code extraRoutes} are mounted on the main router beside the task routes. */
+  WebVerticle(Config config, List<String> components, java.util.function.Consumer<Router> extraRoutes) {
     this.config = config;
-    this.components = components;
+    this.components = List.copyOf(components);
+    this.extraRoutes = extraRoutes;
   }
 
   @Override
   public Future<?> start() {
-    Router router = Router.router(vertx);
-    router.get("/healthz").handler(ctx -> ctx.json(new JsonObject().put("status", "up").put("components", components)));
-    LiveRoutes.mount(vertx, router, config);
-    TaskRoutes.mount(vertx, router, config);
-    return vertx.createHttpServer().requestHandler(router).listen(config.httpPort(), config.httpHost())
-        .onSuccess(s -> server = s);
+    if (config.metricsAuth() == Config.MetricsAuth.KUBERNETES) {
+      return Future.failedFuture(config.mode() == Config.Mode.STANDALONE
+          ? "--metrics-auth kubernetes needs --mode kubernetes"
+          : "--metrics-auth kubernetes is not available in this version; use --metrics-auth none");
+    }
+    Probes probes = new Probes(vertx, config, components);
+    vertx.eventBus().<JsonObject>consumer(HEALTH, m -> m.reply(new JsonObject()
+        .put("state", server == null ? "starting" : "up")
+        .put("ready", server != null && (config.metricsPort() == null || metricsServer != null))
+        .put("httpPort", httpPort())
+        .put("metricsPort", metricsPort())));
+
+    Router main = newRouter();
+    passThrough.add(main.route("/api/*").handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT)));
+    Api.mount(vertx, main, config);
+    TaskRoutes.mount(vertx, main, config);
+    extraRoutes.accept(main);
+    mountOperations(main, probes);
+    LiveRoutes.mount(vertx, main, config);
+    Future<Void> docs = Docs.mount(vertx, main);
+
+    Future<HttpServer> listening = docs.compose(ignored -> vertx.createHttpServer()
+        .requestHandler(main).listen(config.httpPort(), config.httpHost()));
+    if (config.metricsPort() != null) {
+      Router metricsOnly = newRouter();
+      mountOperations(metricsOnly, probes);
+      listening = listening.compose(s -> {
+        server = s;
+        return vertx.createHttpServer().requestHandler(metricsOnly).listen(config.metricsPort(), config.metricsHost())
+            .onSuccess(m -> {
+              metricsServer = m;
+              LOG.info("metrics and probes on http://{}:{}/metrics", config.metricsHost(), m.actualPort());
+            });
+      });
+    }
+    return listening.onSuccess(s -> {
+      if (server == null) {
+        server = s;
+      }
+      LOG.info("listening on http://{}:{}/", config.httpHost(), server.actualPort());
+    });
   }
 
+  /** The page and API listener's actual port (-1 before it listens). */
   public int httpPort() {
     return server == null ? -1 : server.actualPort();
   }
 
+  /** The separate metrics listener's actual port, or -1 when there is none. */
   public int metricsPort() {
-    return -1;
+    return metricsServer == null ? -1 : metricsServer.actualPort();
+  }
+
+  /** A router that counts every request and answers errors as JSON. */
+  private Router newRouter() {
+    Router router = Router.router(vertx);
+    passThrough.add(router.route().order(-1_000).handler(this::count));
+    for (int status : new int[] {400, 404, 405, 413, 415, 500, 503}) {
+      router.errorHandler(status, ctx -> {
+        int code = ctx.statusCode() > 0 ? ctx.statusCode() : status;
+        Throwable failure = ctx.failure();
+        if (code == 405) {
+          ctx.response().putHeader("allow", allowed(router, ctx.request().path()));
+        }
+        Errors.send(ctx, code, Errors.reason(code), code == 404 ? ctx.request().path()
+            : failure == null || code >= 500 ? null : failure.getMessage());
+        if (code >= 500 && failure != null) {
+          LOG.warn("{} {} failed", ctx.request().method(), ctx.request().path(), failure);
+        }
+      });
+    }
+    return router;
+  }
+
+  /** The methods some route answers on {@code path}, for the Allow header of a 405. */
+  static String allowed(Router router, String path) {
+    java.util.TreeSet<String> methods = new java.util.TreeSet<>();
+    for (Route r : router.getRoutes()) {
+      String template = r.getPath();
+      if (template == null || r.methods() == null || r.methods().isEmpty()) {
+        continue;
+      }
+      StringBuilder regex = new StringBuilder();
+      for (String part : template.split("(?=/)")) {
+        regex.append(part.startsWith("/:") ? "/[^/]+" : java.util.regex.Pattern.quote(part));
+      }
+      regex.append(r.isExactPath() ? "/?" : ".*");
+      if (path.matches(regex.toString())) {
+        r.methods().forEach(m -> methods.add(m.name()));
+      }
+    }
+    return String.join(", ", methods);
+  }
+
+  /** /metrics and the probes: on the main listener and on the metrics listener alike. */
+  private void mountOperations(Router router, Probes probes) {
+    router.get("/healthz").handler(probes::healthz);
+    router.get("/readyz").handler(probes::readyz);
+    router.get("/metrics").handler(this::metrics);
+  }
+
+  private void metrics(RoutingContext ctx) {
+    String accept = ctx.request().getHeader("accept");
+    vertx.eventBus().<JsonObject>request(MetricsVerticle.SCRAPE, new JsonObject().put("accept", accept),
+            new DeliveryOptions().setSendTimeout(10_000))
+        .onSuccess(m -> ctx.response().putHeader("content-type", m.body().getString("contentType"))
+            .end(m.body().getString("body")))
+        .onFailure(err -> Errors.fromBus(ctx, MetricsVerticle.SCRAPE, err));
+  }
+
+  private void count(RoutingContext ctx) {
+    ctx.addEndHandler(done -> {
+      Route r = ctx.currentRoute();
+      String route = r == null || passThrough.contains(r) ? UNMATCHED
+          : r.getPath() != null ? ctx.mountPoint() == null ? r.getPath() : stripSlash(ctx.mountPoint()) + r.getPath()
+          : r.getName() != null ? r.getName() : UNMATCHED;
+      if (ctx.response().getStatusCode() == 404 && r != null && r.getPath() != null && r.getPath().endsWith("/")
+          && !ctx.request().path().equals(r.getPath())) {
+        route = UNMATCHED; // a prefix route (static files) that found nothing
+      }
+      vertx.eventBus().publish(REQUEST, new JsonObject()
+          .put("method", ctx.request().method().name())
+          .put("route", route)
+          .put("status", ctx.response().getStatusCode()));
+    });
+    ctx.next();
+  }
+
+  private static String stripSlash(String s) {
+    return s.endsWith("/") ? s.substring(0, s.length() - 1) : s;
   }
 }

@@ -1,0 +1,234 @@
+package dev.nodepulse.metrics;
+
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
+import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.expositionformats.ExpositionFormatWriter;
+import io.prometheus.metrics.expositionformats.OpenMetricsTextFormatWriter;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The front door of nodepulse's metrics: registers every series named in DESIGN.md onto a given
+ * registry and takes the events they are built from. Node gauges read the latest sample by callback;
+ * task and HTTP series are counted from the events. Safe to feed from one thread and scrape from another.
+ */
+public final class NodepulseMetrics {
+  /** The task phases always exported by {@code nodepulse_tasks}, so a dashboard sees zeros too. */
+  static final List<String> PHASES = List.of("Pending", "Scheduled", "Running", "Succeeded", "Failed");
+  private static final String[] CPU_MODES = {"user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal"};
+
+  private final PrometheusRegistry registry;
+  private volatile JsonObject latest;
+  private final Map<String, String> phaseByTask = new ConcurrentHashMap<>();
+  private final Counter taskRuns;
+  private final Histogram taskDuration;
+  private final Histogram taskLateness;
+  private final Counter httpRequests;
+  private final Gauge liveClients;
+
+  private NodepulseMetrics(PrometheusRegistry registry) {
+    this.registry = registry;
+    CounterWithCallback.builder().name("nodepulse_cpu_seconds_total")
+        .help("Seconds the CPUs spent in each mode (kernel counters, as node_exporter's node_cpu_seconds_total)")
+        .labelNames("cpu", "mode")
+        .callback(cb -> {
+          for (Object o : array(sample(), "seconds")) {
+            if (o instanceof JsonObject s) {
+              String cpu = String.valueOf(s.getValue("cpu", "total"));
+              for (String mode : CPU_MODES) {
+                Double v = number(s, mode);
+                if (v != null) {
+                  cb.call(v, cpu, mode);
+                }
+              }
+            }
+          }
+        }).register(registry);
+    GaugeWithCallback.builder().name("nodepulse_cpu_usage_ratio")
+        .help("Share of CPU time not idle over the last sample interval, 0 to 1; cpu=\"total\" is the whole node")
+        .labelNames("cpu")
+        .callback(cb -> {
+          JsonObject cpu = object(sample(), "cpu");
+          Double total = number(cpu, "percent");
+          if (total != null) {
+            cb.call(total / 100, "total");
+          }
+          JsonArray perCore = array(cpu, "perCore");
+          for (int i = 0; i < perCore.size(); i++) {
+            if (perCore.getValue(i) instanceof Number n) {
+              cb.call(n.doubleValue() / 100, Integer.toString(i));
+            }
+          }
+        }).register(registry);
+    sampleGauge("nodepulse_cpu_usage_avg1m_ratio", "Average of nodepulse_cpu_usage_ratio{cpu=\"total\"} over the last minute, 0 to 1",
+        s -> scaled(number(object(s, "cpu"), "avg1m"), 0.01));
+    sampleGauge("nodepulse_load1", "Load average over 1 minute", s -> number(object(object(s, "cpu"), "load"), "1m"));
+    sampleGauge("nodepulse_load5", "Load average over 5 minutes", s -> number(object(object(s, "cpu"), "load"), "5m"));
+    sampleGauge("nodepulse_load15", "Load average over 15 minutes", s -> number(object(object(s, "cpu"), "load"), "15m"));
+    sampleGauge("nodepulse_memory_total_bytes", "Physical memory of the node in bytes",
+        s -> number(object(s, "memory"), "totalBytes"));
+    sampleGauge("nodepulse_memory_available_bytes", "Memory available for new work without swapping, in bytes",
+        s -> number(object(s, "memory"), "availableBytes"));
+    filesystemGauge("nodepulse_filesystem_size_bytes", "Size of the filesystem in bytes", "totalBytes");
+    filesystemGauge("nodepulse_filesystem_free_bytes", "Free space of the filesystem in bytes, including space reserved for root", "freeBytes");
+    filesystemGauge("nodepulse_filesystem_avail_bytes", "Space of the filesystem available to unprivileged users, in bytes", "availBytes");
+    taskRuns = Counter.builder().name("nodepulse_task_runs_total").help("Task runs finished, by target type and outcome")
+        .labelNames("target", "outcome").register(registry);
+    taskDuration = Histogram.builder().name("nodepulse_task_duration_seconds").help("How long task runs took, by target type")
+        .labelNames("target").classicOnly()
+        .classicUpperBounds(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300).register(registry);
+    taskLateness = Histogram.builder().name("nodepulse_task_lateness_seconds")
+        .help("How late task runs started: actual start minus the time they were due").classicOnly()
+        .classicUpperBounds(0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 60).register(registry);
+    GaugeWithCallback.builder().name("nodepulse_tasks").help("Tasks this agent knows, by phase").labelNames("phase")
+        .callback(cb -> {
+          Map<String, Integer> counts = new java.util.TreeMap<>();
+          PHASES.forEach(p -> counts.put(p, 0));
+          phaseByTask.values().forEach(p -> counts.merge(p, 1, Integer::sum));
+          counts.forEach((phase, n) -> cb.call(n, phase));
+        }).register(registry);
+    httpRequests = Counter.builder().name("nodepulse_http_requests_total")
+        .help("HTTP requests answered, by method, route template and status").labelNames("method", "route", "status")
+        .register(registry);
+    liveClients = Gauge.builder().name("nodepulse_live_clients").help("Live page clients connected over SockJS")
+        .register(registry);
+  }
+
+  /** Registers nodepulse's series (and the JVM's own when {@code jvm}) onto {@code registry}. */
+  public static NodepulseMetrics register(PrometheusRegistry registry, boolean jvm) {
+    NodepulseMetrics m = new NodepulseMetrics(registry);
+    if (jvm) {
+      JvmMetrics.builder().register(registry);
+    }
+    return m;
+  }
+
+  /** A new sample from the sampler ({@code nodepulse.sampler.sample}); gauges read it at the next scrape. */
+  public void sample(JsonObject sample) {
+    latest = sample;
+  }
+
+  /** A finished run ({@code nodepulse.tasks.run}). */
+  public void taskRun(JsonObject run) {
+    String target = label(run.getValue("target"), "unknown");
+    taskRuns.labelValues(target, label(run.getValue("outcome"), "unknown")).inc();
+    Double duration = number(run, "durationSeconds");
+    if (duration != null && duration >= 0) {
+      taskDuration.labelValues(target).observe(duration);
+    }
+    Double lateness = number(run, "latenessSeconds");
+    if (lateness != null) {
+      taskLateness.observe(lateness);
+    }
+  }
+
+  /**
+   * A task changed ({@code nodepulse.tasks.changed}): the DelayedTask object. It is gone when the body
+   * says {@code "deleted": true} or its {@code metadata.deletionTimestamp} is set.
+   */
+  public void taskChanged(JsonObject task) {
+    JsonObject meta = object(task, "metadata");
+    String key = meta.getValue("namespace", "default") + "/" + meta.getValue("name", "");
+    boolean deleted = Boolean.TRUE.equals(task.getValue("deleted")) || meta.getValue("deletionTimestamp") != null;
+    if (deleted) {
+      phaseByTask.remove(key);
+      return;
+    }
+    Object phase = object(task, "status").getValue("phase");
+    phaseByTask.put(key, PHASES.contains(phase) ? (String) phase : "Pending");
+  }
+
+  /** One HTTP request answered ({@code nodepulse.web.request}). */
+  public void httpRequest(String method, String route, int status) {
+    httpRequests.labelValues(method, route, Integer.toString(status)).inc();
+  }
+
+  /** Live SockJS clients now connected ({@code nodepulse.web.clients}). */
+  public void liveClients(int count) {
+    liveClients.set(count);
+  }
+
+  /** The latest sample's time, or null before the first. */
+  Long lastSampleT() {
+    JsonObject s = latest;
+    return s == null || !(s.getValue("t") instanceof Number n) ? null : n.longValue();
+  }
+
+  /** A scrape: the content type and the exposition text. */
+  public record Exposition(String contentType, String body) {}
+
+  /** Renders the registry: OpenMetrics when {@code accept} asks for it, else Prometheus text 0.0.4. */
+  public Exposition scrape(String accept) {
+    ExpositionFormatWriter writer = accept != null && accept.toLowerCase(Locale.ROOT).contains("application/openmetrics-text")
+        ? OpenMetricsTextFormatWriter.create()
+        : PrometheusTextFormatWriter.create();
+    ByteArrayOutputStream out = new ByteArrayOutputStream(16 * 1024);
+    try {
+      writer.write(out, registry.scrape());
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    return new Exposition(writer.getContentType(), out.toString(StandardCharsets.UTF_8));
+  }
+
+  private JsonObject sample() {
+    JsonObject s = latest;
+    return s == null ? new JsonObject() : s;
+  }
+
+  private void sampleGauge(String name, String help, java.util.function.Function<JsonObject, Double> read) {
+    GaugeWithCallback.builder().name(name).help(help).callback(cb -> {
+      JsonObject s = latest;
+      Double v = s == null ? null : read.apply(s);
+      if (v != null) {
+        cb.call(v);
+      }
+    }).register(registry);
+  }
+
+  private void filesystemGauge(String name, String help, String field) {
+    GaugeWithCallback.builder().name(name).help(help).labelNames("mountpoint", "device", "fstype").callback(cb -> {
+      for (Object o : array(sample(), "partitions")) {
+        if (o instanceof JsonObject p) {
+          Double v = number(p, field);
+          if (v != null) {
+            cb.call(v, label(p.getValue("mountPoint"), ""), label(p.getValue("device"), ""), label(p.getValue("fsType"), ""));
+          }
+        }
+      }
+    }).register(registry);
+  }
+
+  private static String label(Object value, String orElse) {
+    return value == null ? orElse : value.toString();
+  }
+
+  private static Double scaled(Double v, double factor) {
+    return v == null ? null : v * factor;
+  }
+
+  private static Double number(JsonObject o, String key) {
+    return o.getValue(key) instanceof Number n ? n.doubleValue() : null;
+  }
+
+  private static JsonObject object(JsonObject o, String key) {
+    return o.getValue(key) instanceof JsonObject j ? j : new JsonObject();
+  }
+
+  private static JsonArray array(JsonObject o, String key) {
+    return o.getValue(key) instanceof JsonArray a ? a : new JsonArray();
+  }
+}

@@ -1,0 +1,78 @@
+package dev.nodepulse.metrics;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.nodepulse.config.Config;
+import dev.nodepulse.sampler.SamplerVerticle;
+import dev.nodepulse.web.WebVerticle;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The metrics verticle alone: fed only through the event-bus addresses, read through {@link MetricsVerticle#SCRAPE}. */
+class MetricsVerticleTest {
+  @TempDir Path tmp;
+  private Vertx vertx;
+
+  @BeforeEach
+  void start() {
+    vertx = Vertx.vertx();
+    vertx.deployVerticle(new MetricsVerticle(Config.forTest(tmp))).await();
+  }
+
+  @AfterEach
+  void stop() {
+    vertx.close().await();
+  }
+
+  private JsonObject scrape(String accept) {
+    return vertx.eventBus().<JsonObject>request(MetricsVerticle.SCRAPE, new JsonObject().put("accept", accept)).await().body();
+  }
+
+  @Test
+  void seriesFollowTheEventsOnTheBus() {
+    var bus = vertx.eventBus();
+    bus.publish(SamplerVerticle.SAMPLE, new JsonObject(NodepulseMetricsTest.resource("/sample.json")));
+    bus.publish("nodepulse.tasks.run", new JsonObject().put("namespace", "a").put("name", "b").put("target", "tcp")
+        .put("outcome", "timeout").put("durationSeconds", 2.0).put("latenessSeconds", 0.5));
+    bus.publish("nodepulse.tasks.changed", NodepulseMetricsTest.task("a", "b", "Failed"));
+    bus.publish(WebVerticle.REQUEST, new JsonObject().put("method", "GET").put("route", "/api/v1/cpu").put("status", 200));
+    bus.publish(WebVerticle.CLIENTS, new JsonObject().put("count", 2));
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+      JsonObject s = scrape(null);
+      assertThat(s.getString("contentType")).startsWith("text/plain; version=0.0.4");
+      assertThat(s.getString("body")).contains(
+          "nodepulse_cpu_usage_ratio{cpu=\"total\"} 0.125",
+          "nodepulse_task_runs_total{outcome=\"timeout\",target=\"tcp\"} 1.0",
+          "nodepulse_task_duration_seconds_count{target=\"tcp\"} 1",
+          "nodepulse_tasks{phase=\"Failed\"} 1.0",
+          "nodepulse_http_requests_total{method=\"GET\",route=\"/api/v1/cpu\",status=\"200\"} 1.0",
+          "nodepulse_live_clients 2.0",
+          "jvm_threads_current");
+    });
+    bus.publish("nodepulse.tasks.changed", NodepulseMetricsTest.task("a", "b", "Failed").put("deleted", true));
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+        assertThat(scrape(null).getString("body")).contains("nodepulse_tasks{phase=\"Failed\"} 0.0"));
+    assertThat(scrape("application/openmetrics-text").getString("contentType")).startsWith("application/openmetrics-text");
+  }
+
+  @Test
+  void healthSaysWhenTheLastSampleCame() {
+    JsonObject before = vertx.eventBus().<JsonObject>request(MetricsVerticle.HEALTH, new JsonObject()).await().body();
+    assertThat(before.getString("state")).isEqualTo("up");
+    assertThat(before.getBoolean("ready")).isTrue();
+    assertThat(before.getValue("lastSampleAt")).isNull();
+    JsonObject sample = new JsonObject(NodepulseMetricsTest.resource("/sample.json"));
+    vertx.eventBus().publish(SamplerVerticle.SAMPLE, sample);
+    String expected = java.time.Instant.ofEpochMilli(sample.getLong("t")).toString();
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+        vertx.eventBus().<JsonObject>request(MetricsVerticle.HEALTH, new JsonObject()).await().body()
+            .getString("lastSampleAt")).isEqualTo(expected));
+  }
+}

@@ -1,0 +1,78 @@
+package dev.nodepulse.metrics;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+/** Golden exposition of NodepulseMetrics on a private registry fed a fixed sample and fixed events. */
+class NodepulseMetricsTest {
+
+  static String resource(String name) {
+    try (InputStream in = NodepulseMetricsTest.class.getResourceAsStream(name)) {
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  static NodepulseMetrics fed() {
+    NodepulseMetrics m = NodepulseMetrics.register(new PrometheusRegistry(), false);
+    m.sample(new JsonObject(resource("/sample.json")));
+    m.taskRun(new JsonObject("{\"namespace\":\"shop\",\"name\":\"warm\",\"target\":\"http\",\"outcome\":\"success\","
+        + "\"durationSeconds\":0.2,\"latenessSeconds\":0.003}"));
+    m.taskRun(new JsonObject("{\"namespace\":\"shop\",\"name\":\"warm\",\"target\":\"http\",\"outcome\":\"failure\","
+        + "\"durationSeconds\":3,\"latenessSeconds\":0.02}"));
+    m.taskRun(new JsonObject("{\"namespace\":\"default\",\"name\":\"pi\",\"target\":\"compute\",\"outcome\":\"success\","
+        + "\"durationSeconds\":12,\"latenessSeconds\":2}"));
+    m.taskChanged(task("shop", "warm", "Scheduled"));
+    m.taskChanged(task("shop", "warm", "Running"));       // same task: the last phase counts
+    m.taskChanged(task("default", "pi", "Succeeded"));
+    m.taskChanged(task("default", "gone", "Failed"));
+    m.taskChanged(task("default", "gone", "Failed").put("deleted", true));
+    m.taskChanged(task("default", "old", "Pending"));
+    JsonObject deleting = task("default", "old", "Pending");
+    deleting.getJsonObject("metadata").put("deletionTimestamp", "2026-11-23T11:00:00Z");
+    m.taskChanged(deleting);
+    m.httpRequest("GET", "/api/v1/tasks/:namespace/:name", 200);
+    m.httpRequest("GET", "/api/v1/tasks/:namespace/:name", 200);
+    m.httpRequest("POST", "/api/v1/sum", 415);
+    m.liveClients(3);
+    return m;
+  }
+
+  static JsonObject task(String namespace, String name, String phase) {
+    return new JsonObject().put("metadata", new JsonObject().put("namespace", namespace).put("name", name))
+        .put("spec", new JsonObject()).put("status", new JsonObject().put("phase", phase));
+  }
+
+  @Test
+  void prometheusTextMatchesTheGoldenFile() throws IOException {
+    NodepulseMetrics.Exposition e = fed().scrape("text/plain");
+    if (Boolean.getBoolean("golden.update")) {
+      Files.writeString(Path.of("src/test/resources/metrics/golden.prom"), e.body());
+    }
+    assertThat(e.contentType()).isEqualTo("text/plain; version=0.0.4; charset=utf-8");
+    assertThat(e.body()).isEqualTo(resource("/metrics/golden.prom"));
+  }
+
+  @Test
+  void openMetricsWhenAsked() {
+    NodepulseMetrics.Exposition e = fed().scrape("application/openmetrics-text;version=1.0.0,text/plain;q=0.5");
+    assertThat(e.contentType()).startsWith("application/openmetrics-text; version=1.0.0");
+    assertThat(e.body()).contains("nodepulse_cpu_seconds_total{cpu=\"0\",mode=\"user\"} 1234.5").endsWith("# EOF\n");
+  }
+
+  @Test
+  void noSampleYetMeansNoNodeSeries() {
+    String body = NodepulseMetrics.register(new PrometheusRegistry(), false).scrape(null).body();
+    assertThat(body).doesNotContain("nodepulse_cpu_usage_ratio{", "nodepulse_load1 ", "nodepulse_filesystem_size_bytes{")
+        .contains("nodepulse_tasks{phase=\"Running\"} 0.0", "nodepulse_live_clients 0.0");
+  }
+}

@@ -1,0 +1,73 @@
+package dev.nodepulse.web;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.nodepulse.Agent;
+import dev.nodepulse.config.Config;
+import dev.nodepulse.testing.Tools;
+import io.vertx.ext.web.client.WebClient;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Schemathesis drives the running agent from /openapi.yaml with every check: no 5xx on any generated
+ * input, every answer (status, content type, schema, 405 with Allow) as the description says.
+ */
+class SchemathesisIT {
+  private static final Duration WALL_CLOCK = Duration.ofMinutes(6);
+  @TempDir Path tmp;
+
+  @Test
+  void everyOperationMatchesTheDescription() throws Exception {
+    Agent agent = Agent.start(Config.forTest(tmp)).await();
+    try {
+      WebClient client = WebClient.create(agent.vertx());
+      int port = agent.httpPort();
+      await().atMost(Duration.ofSeconds(30)).until(() ->
+          client.get(port, "127.0.0.1", "/readyz").timeout(5000).send().await().statusCode() == 200);
+
+      List<String> cmd = new ArrayList<>(List.of(Tools.schemathesis().toString(),
+          "--config-file", Path.of("src/test/resources/schemathesis.toml").toAbsolutePath().toString(),
+          "--no-color", "run",
+          "http://127.0.0.1:" + port + "/openapi.yaml",
+          "--checks", "all",
+          "--phases", "examples,coverage,fuzzing",
+          "--max-examples", "30",
+          "--seed", "20261123",
+          "--workers", "2",
+          "--request-timeout", "15",
+          "--suppress-health-check", "too_slow",
+          "--report", "junit",
+          "--report-dir", "schemathesis"));
+      int tasks = client.get(port, "127.0.0.1", "/api/v1/tasks").timeout(5000).send().await().statusCode();
+      if (tasks == 503 || tasks == 404) {
+        // No task routes (404) or nothing answers the task addresses (503) in this build.
+        System.out.println("SchemathesisIT: GET /api/v1/tasks answers " + tasks + " (no task concern in this build); "
+            + "task operations are left out of this run");
+        cmd.addAll(List.of("--exclude-path-regex", "^/api/v1/tasks"));
+      }
+      Path log = Files.createTempFile(tmp, "schemathesis", ".log");
+      // run in target/, so schemathesis' cache (.schemathesis/) and its report stay out of the sources
+      Process p = new ProcessBuilder(cmd).directory(Path.of("target").toFile()).redirectErrorStream(true)
+          .redirectOutput(log.toFile()).start();
+      boolean finished = p.waitFor(WALL_CLOCK.toSeconds(), TimeUnit.SECONDS);
+      if (!finished) {
+        p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      }
+      String out = Files.readString(log, StandardCharsets.UTF_8);
+      assertThat(finished).as("schemathesis finished within %s; output:%n%s", WALL_CLOCK, out).isTrue();
+      assertThat(p.exitValue()).as("schemathesis exit code; output:%n%s", out).isZero();
+      System.out.println(out.lines().filter(l -> l.contains("passed") || l.contains("Test cases")).reduce("", (a, b) -> a + b + "\n"));
+    } finally {
+      agent.stop().await();
+    }
+  }
+}

@@ -1,0 +1,163 @@
+package dev.nodepulse.web;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.nodepulse.config.Config;
+import dev.nodepulse.metrics.MetricsVerticle;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.junit5.VertxExtension;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The web verticle on its own, with the real metrics verticle and a stand-in sampler: request
+ * counting by route template, event-bus failure mapping, probes, the separate metrics listener.
+ */
+@ExtendWith(VertxExtension.class)
+class WebVerticleTest {
+  @TempDir Path tmp;
+  private Vertx vertx;
+  private WebClient client;
+
+  @AfterEach
+  void close() {
+    if (vertx != null) {
+      vertx.close().await();
+    }
+  }
+
+  private WebVerticle start(List<String> components, String... flags) {
+    vertx = Vertx.vertx();
+    client = WebClient.create(vertx);
+    Config config = Config.forTest(tmp, flags);
+    vertx.deployVerticle(new MetricsVerticle(config)).await();
+    // stands in for TaskRoutes' one-task route, so the template can be checked without the task concern
+    WebVerticle web = new WebVerticle(config, components,
+        router -> router.get("/api/v1/tasks/:namespace/:name").handler(ctx -> ctx.json(new JsonObject())));
+    vertx.deployVerticle(web).await();
+    return web;
+  }
+
+  private HttpResponse<Buffer> get(int port, String path) {
+    return client.get(port, "127.0.0.1", path).timeout(10_000).send().await();
+  }
+
+  @Test
+  void countsRequestsByRouteTemplateNotRawPath() {
+    WebVerticle web = start(List.of("metrics", "web"));
+    int port = web.httpPort();
+    assertThat(get(port, "/api/v1/tasks/a/b").statusCode()).isEqualTo(200);
+    assertThat(get(port, "/api/v1/tasks/c/d").statusCode()).isEqualTo(200);
+    assertThat(get(port, "/no/such/" + System.nanoTime()).statusCode()).isEqualTo(404);
+    assertThat(get(port, "/api/v1/unknown").statusCode()).isEqualTo(404);
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+      String text = get(port, "/metrics").bodyAsString();
+      assertThat(text).contains(
+          "nodepulse_http_requests_total{method=\"GET\",route=\"/api/v1/tasks/:namespace/:name\",status=\"200\"} 2.0",
+          "nodepulse_http_requests_total{method=\"GET\",route=\"other\",status=\"404\"} 2.0");
+      assertThat(text).doesNotContain("route=\"/api/v1/tasks/a/b\"", "/no/such/", "/api/v1/unknown");
+    });
+  }
+
+  @Test
+  void concernFailuresBecomeTheirStatusAndJson() {
+    WebVerticle web = start(List.of("web"));
+    vertx.eventBus().consumer(Api.SAMPLER_HOST,
+        m -> m.fail(409, new JsonObject().put("error", "host facts unavailable").put("details", "x").encode()));
+    HttpResponse<Buffer> r = get(web.httpPort(), "/api/v1/host");
+    assertThat(r.statusCode()).isEqualTo(409);
+    assertThat(r.getHeader("content-type")).isEqualTo("application/json");
+    assertThat(r.bodyAsJsonObject()).isEqualTo(new JsonObject().put("error", "host facts unavailable").put("details", "x"));
+
+    HttpResponse<Buffer> none = get(web.httpPort(), "/api/v1/cpu");
+    assertThat(none.statusCode()).isEqualTo(503);
+    assertThat(none.bodyAsJsonObject().getString("details")).contains("nodepulse.sampler.latest");
+  }
+
+  @Test
+  void readinessNeedsEveryComponentAndNamesTheUnresponsiveOne() {
+    WebVerticle web = start(List.of("metrics", "web", "slow", "warming"));
+    vertx.eventBus().consumer("nodepulse.health.warming",
+        m -> m.reply(new JsonObject().put("state", "starting").put("ready", false)));
+    HttpResponse<Buffer> live = get(web.httpPort(), "/healthz");
+    assertThat(live.statusCode()).isEqualTo(200);
+    JsonObject body = live.bodyAsJsonObject();
+    assertThat(body.getString("status")).isEqualTo("degraded");
+    assertThat(body.getJsonObject("components").getJsonObject("slow").getString("state")).isEqualTo("unresponsive");
+    assertThat(body.getJsonObject("components").getJsonObject("web").getBoolean("ready")).isTrue();
+    assertThat(body.getJsonObject("components").getJsonObject("metrics").getString("state")).isEqualTo("up");
+    assertThat(body.getString("version")).isNotBlank();
+    assertThat(body.getLong("uptimeSeconds")).isNotNegative();
+    assertThat(get(web.httpPort(), "/readyz").statusCode()).isEqualTo(503);
+
+    vertx.eventBus().consumer("nodepulse.health.slow", m -> m.reply(new JsonObject().put("state", "up").put("ready", true)));
+    HttpResponse<Buffer> starting = get(web.httpPort(), "/readyz");
+    assertThat(starting.statusCode()).isEqualTo(503);
+    assertThat(starting.bodyAsJsonObject().getString("status")).isEqualTo("starting");
+  }
+
+  @Test
+  void readyWhenAllComponentsAreReady() {
+    WebVerticle web = start(List.of("metrics", "web"));
+    HttpResponse<Buffer> r = get(web.httpPort(), "/readyz");
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.bodyAsJsonObject().getString("status")).isEqualTo("up");
+  }
+
+  @Test
+  void separateMetricsListenerServesOnlyMetricsAndProbes() {
+    WebVerticle web = start(List.of("metrics", "web"), "--metrics-port", "0", "--metrics-host", "127.0.0.1");
+    int port = web.metricsPort();
+    assertThat(port).isPositive().isNotEqualTo(web.httpPort());
+    HttpResponse<Buffer> text = get(port, "/metrics");
+    assertThat(text.statusCode()).isEqualTo(200);
+    assertThat(text.getHeader("content-type")).startsWith("text/plain; version=0.0.4");
+    assertThat(text.bodyAsString()).contains("nodepulse_tasks{phase=\"Pending\"} 0.0", "jvm_memory_used_bytes");
+    HttpResponse<Buffer> om = client.get(port, "127.0.0.1", "/metrics")
+        .putHeader("accept", "application/openmetrics-text; version=1.0.0").send().await();
+    assertThat(om.getHeader("content-type")).startsWith("application/openmetrics-text");
+    assertThat(om.bodyAsString()).endsWith("# EOF\n");
+    assertThat(get(port, "/readyz").statusCode()).isEqualTo(200);
+    assertThat(get(port, "/healthz").statusCode()).isEqualTo(200);
+    HttpResponse<Buffer> api = get(port, "/api/v1/sum?a=1");
+    assertThat(api.statusCode()).isEqualTo(404);
+    assertThat(api.bodyAsJsonObject().getString("error")).isEqualTo("not found");
+    assertThat(get(port, "/docs/").statusCode()).isEqualTo(404);
+    assertThat(get(web.httpPort(), "/api/v1/sum?a=1").statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void kubernetesScrapeAuthNeedsKubernetesMode() {
+    vertx = Vertx.vertx();
+    Config config = Config.forTest(tmp, "--metrics-auth", "kubernetes", "--mode", "standalone");
+    assertThatThrownBy(() -> vertx.deployVerticle(new WebVerticle(config, List.of("web"))).await())
+        .hasMessageContaining("--metrics-auth kubernetes needs --mode kubernetes");
+  }
+
+  @Test
+  void swaggerUiIsServedFromTheWebJar() {
+    WebVerticle web = start(List.of("web"));
+    HttpResponse<Buffer> page = get(web.httpPort(), "/docs/");
+    assertThat(page.statusCode()).isEqualTo(200);
+    assertThat(page.bodyAsString()).contains("/docs/ui/swagger-ui-bundle.js", "/docs/init.js");
+    assertThat(get(web.httpPort(), "/docs/init.js").bodyAsString()).contains("/openapi.yaml");
+    HttpResponse<Buffer> bundle = get(web.httpPort(), "/docs/ui/swagger-ui-bundle.js");
+    assertThat(bundle.statusCode()).isEqualTo(200);
+    assertThat(bundle.bodyAsString()).contains("SwaggerUIBundle");
+    assertThat(get(web.httpPort(), "/docs/ui/swagger-ui.css").statusCode()).isEqualTo(200);
+    HttpResponse<Buffer> yaml = get(web.httpPort(), "/openapi.yaml");
+    assertThat(yaml.statusCode()).isEqualTo(200);
+    assertThat(yaml.bodyAsString()).startsWith("openapi: 3.");
+  }
+}
