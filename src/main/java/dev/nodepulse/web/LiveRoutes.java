@@ -20,9 +20,6 @@ import java.util.List;
  * which bounds what is queued for it and counts the clients.
  */
 final class LiveRoutes {
-  /** Published by web on every change of the number of live clients: {@code {"count": n}}. */
-  static final String CLIENTS = "nodepulse.web.clients";
-
   /** The addresses the page listens to (owned by the sampler and the scheduler). */
   static final List<String> OUTBOUND = List.of(
       SamplerVerticle.SAMPLE, "nodepulse.tasks.changed", "nodepulse.tasks.run");
@@ -41,7 +38,7 @@ final class LiveRoutes {
 
   /** Mounts the routes with a per-client bound on frames in flight and a ping timeout; returns the bridge. */
   static LiveBridge mount(Vertx vertx, Router router, int maxInFlight, long pingTimeoutMs) {
-    LiveBridge bridge = new LiveBridge(vertx, CLIENTS, maxInFlight);
+    LiveBridge bridge = new LiveBridge(vertx, WebVerticle.CLIENTS, maxInFlight);
     SockJSHandlerOptions sockJs = new SockJSHandlerOptions()
         .setHeartbeatInterval(10_000)
         .setSessionTimeout(10_000)

@@ -6,11 +6,16 @@ import static org.awaitility.Awaitility.await;
 import dev.nodepulse.Agent;
 import dev.nodepulse.config.Config;
 import dev.nodepulse.sampler.SamplerVerticle;
+import dev.nodepulse.web.WebVerticle;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -34,13 +39,20 @@ class LiveClientsIT {
   /** One client: when it received each sample (by the sample's {@code t}). */
   private record Client(WebSocket ws, Map<Long, Long> receivedAt) {}
 
+  private static String metrics(int port) throws Exception {
+    HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+        URI.create("http://127.0.0.1:" + port + "/metrics")).timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).isEqualTo(200);
+    return r.body();
+  }
+
   @Test
   void everySampleReachesEveryReadingClientWithinASecond(@TempDir Path dataDir) throws Exception {
     Agent agent = Agent.start(Config.forTest(dataDir)).await(60, TimeUnit.SECONDS);
     Vertx clientVertx = Vertx.vertx();
     try {
       AtomicInteger reported = new AtomicInteger(-1);
-      agent.vertx().eventBus().<JsonObject>consumer("nodepulse.web.clients", m -> reported.set(m.body().getInteger("count")));
+      agent.vertx().eventBus().<JsonObject>consumer(WebVerticle.CLIENTS, m -> reported.set(m.body().getInteger("count")));
       Map<Long, Long> publishedAt = new ConcurrentHashMap<>();
       agent.vertx().eventBus().<JsonObject>consumer(SamplerVerticle.SAMPLE,
           m -> publishedAt.putIfAbsent(m.body().getLong("t"), System.currentTimeMillis()));
@@ -87,6 +99,8 @@ class LiveClientsIT {
         assertThat(late).as("readers without sample t=%d within %d ms (worst %d ms)", t, BOUND_MS, worst).isZero();
       }
       assertThat(reported.get()).as("nodepulse.web.clients count").isEqualTo(CLIENTS);
+      await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(metrics(agent.httpPort())).as("/metrics")
+          .containsPattern("(?m)^nodepulse_live_clients " + CLIENTS + "(\\.0)?$"));
 
       clients.forEach(c -> c.ws().close());
       stalled.ws().resume();

@@ -44,7 +44,7 @@ class LiveRoutesTest {
     wsc = clients.createWebSocketClient();
     Router router = Router.router(server);
     bridge = LiveRoutes.mount(server, router, BOUND, PING_TIMEOUT_MS);
-    server.eventBus().<JsonObject>consumer(LiveRoutes.CLIENTS, m -> counts.add(m.body().getInteger("count")));
+    server.eventBus().<JsonObject>consumer(WebVerticle.CLIENTS, m -> counts.add(m.body().getInteger("count")));
     HttpServer http = server.createHttpServer().requestHandler(router).listen(0, "127.0.0.1")
         .await(10, TimeUnit.SECONDS);
     port = http.actualPort();
