@@ -69,6 +69,14 @@ async function getJson(url) {
 }
 
 // ---------- CPU chart ----------
+// time ticks on whole steps of the axis' stepSize (12:10, 12:20, ...), not wherever the axis starts
+function wholeSteps(axis) {
+  const st = axis.options.ticks.stepSize;
+  if (!st || !Number.isFinite(axis.min) || !Number.isFinite(axis.max)) return;
+  const ticks = [];
+  for (let v = Math.ceil(axis.min / st) * st; v <= axis.max && ticks.length < 20; v += st) ticks.push({ value: v });
+  if (ticks.length >= 2) axis.ticks = ticks;
+}
 Chart.defaults.color = colors.muted;
 Chart.defaults.borderColor = colors.line;
 Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
@@ -89,11 +97,7 @@ const cpuChart = new Chart($('cpu-chart'), {
     scales: {
       x: { type: 'linear', grid: { display: false },
         // only ticks on whole steps (Chart.js also puts one at the axis' start)
-        afterBuildTicks: (axis) => {
-          const st = axis.options.ticks.stepSize;
-          const whole = st ? axis.ticks.filter((t) => Math.abs(t.value / st - Math.round(t.value / st)) < 1e-3) : [];
-          if (whole.length >= 2) axis.ticks = whole;
-        },
+        afterBuildTicks: wholeSteps,
         ticks: { maxTicksLimit: 8, maxRotation: 0, callback: (v) => clock(v) } },
       y: { min: 0, max: 100, ticks: { stepSize: 25, callback: (v) => `${v}%` }, grid: { color: 'rgba(34,42,53,0.7)' } },
     },
@@ -313,7 +317,7 @@ async function loadReady() {
     const state = typeof c === 'string' ? c : (c.state ?? (c.ready ? 'up' : 'down'));
     const details = typeof c === 'object' && c ? Object.entries(c)
       .filter(([k, v]) => !['state', 'ready', 'lastError', 'name'].includes(k) && v != null && typeof v !== 'object')
-      .map(([k, v]) => `${k} ${v}`).join(' · ') : '';
+      .map(([k, v]) => `${k} ${typeof v === 'string' && /^\d{4}-\d\d-\d\dT/.test(v) ? relative(v) : v}`).join(' · ') : '';
     rows.push(el('div', { class: 'row' }, el('span', { class: 'name', text: name }),
       el('span', { class: `pill ${state}`, text: state }), el('span', { class: 'detail', text: details, title: details })));
     if (c && c.sources && typeof c.sources === 'object') {
@@ -397,11 +401,7 @@ const runsChart = new Chart($('runs-chart'), {
     animation: false, parsing: false, maintainAspectRatio: false,
     scales: {
       x: { type: 'linear', grid: { display: false }, ticks: { maxTicksLimit: 6, maxRotation: 0, callback: (v) => clock(v) },
-        afterBuildTicks: (axis) => {
-          const st = axis.options.ticks.stepSize;
-          const whole = st ? axis.ticks.filter((t) => Math.abs(t.value / st - Math.round(t.value / st)) < 1e-3) : [];
-          if (whole.length >= 2) axis.ticks = whole;
-        } },
+        afterBuildTicks: wholeSteps },
       y: { beginAtZero: true, suggestedMax: 0.1, title: { display: true, text: 'seconds' }, grid: { color: 'rgba(34,42,53,0.7)' } },
     },
     plugins: { legend: { display: false },
