@@ -123,9 +123,9 @@ function trim(now) {
 }
 const STEPS = [5_000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000, 600_000, 900_000];
 function setWindow(now) {
-  // the chosen window, or less while there is less data (at least 30 s): the line fills the chart
+  // the chosen window, or less while there is less data (at least 15 s): the line fills the chart
   const first = cpuData.length ? cpuData[0].x : now;
-  const from = Math.min(Math.max(now - windowMs, first), now - 30_000);
+  const from = Math.min(Math.max(now - windowMs, first), now - 15_000);
   const x = cpuChart.options.scales.x;
   x.min = from;
   x.max = now;
