@@ -65,11 +65,12 @@ class MainIT {
     StringBuilder out = new StringBuilder();
     try {
       int port = awaitPort(p, out);
-      HttpResponse<String> health = HttpClient.newHttpClient().send(
-          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/healthz")).build(),
-          HttpResponse.BodyHandlers.ofString());
-      assertThat(health.statusCode()).isEqualTo(200);
-
+      HttpClient http = HttpClient.newHttpClient();
+      HttpRequest readyz = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/readyz")).build();
+      // ready means the sampler has its first sample; the history batch (every 5 s) has not been written yet
+      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
+          .until(() -> http.send(readyz, HttpResponse.BodyHandlers.ofString()).statusCode() == 200);
+      long killedAt = System.currentTimeMillis();
       // SIGTERM by kill(1): Process.destroy() would also close our end of the agent's output
       assertThat(new ProcessBuilder("kill", "-TERM", Long.toString(p.pid())).start().waitFor()).isZero();
       assertThat(p.waitFor(30, TimeUnit.SECONDS)).as("exited after SIGTERM").isTrue();
@@ -80,6 +81,14 @@ class MainIT {
           assertThat(out.toString()).contains("stopping").contains("stopped");
         }
       });
+      // the last samples were written on the way out
+      try (var db = java.sql.DriverManager.getConnection("jdbc:sqlite:" + tmp.resolve("data/history.db"));
+          var st = db.createStatement();
+          var rs = st.executeQuery("SELECT count(*), max(t) FROM points WHERE cpu IS NOT NULL")) {
+        assertThat(rs.next()).isTrue();
+        assertThat(rs.getInt(1)).isGreaterThanOrEqualTo(1);
+        assertThat(rs.getLong(2)).isGreaterThan(killedAt - 2000);
+      }
     } finally {
       p.destroyForcibly();
     }
