@@ -234,7 +234,7 @@ function onSample(s) {
   const cpu = s.cpu || {};
   if (addPoint(s.t, cpu.percent, cpu.avg1m)) {
     trim(s.t); setWindow(s.t);
-    cpuChart.update('none');
+    if (document.visibilityState === 'visible') cpuChart.update('none');   // a hidden tab redraws when shown
   }
   $('cpu-now').textContent = pct(cpu.percent);
   $('avg-now').textContent = pct(cpu.avg1m);
@@ -493,5 +493,10 @@ const connected = () => window.nodepulse.state === 'connected';
 every(3000, () => { if (connected()) loadProcesses(); }, true);   // the sampler scans /proc only while asked
 every(5000, () => { if (connected()) loadReady(); }, true);
 every(30_000, () => { renderTasks(); runsWindow(); }, true);                          // keeps "in 5m" / "2m ago" current
-document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'visible') loadProcesses(); });
+document.addEventListener('visibilitychange', () => {
+  if (document.visibilityState !== 'visible') return;
+  cpuChart.update('none');
+  cores.forEach(drawSpark);
+  loadProcesses();
+});
 window.addEventListener('resize', () => cores.forEach(drawSpark));
