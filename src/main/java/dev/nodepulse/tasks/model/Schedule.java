@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
+import java.time.temporal.ChronoUnit;
 import java.util.Optional;
 
 /**
@@ -37,14 +38,16 @@ public sealed interface Schedule permits Schedule.Delay, Schedule.At, Schedule.E
    * in {@code zone} (the spec's {@code timeZone}, default UTC).
    */
   record Cron(String expression, ZoneId zone, ExecutionTime executionTime) implements Schedule {
-    /** The first execution strictly after {@code after}, if any. */
+    /** The first execution strictly after {@code after} (on a whole second), if any. */
     public Optional<Instant> next(Instant after) {
-      return executionTime.nextExecution(ZonedDateTime.ofInstant(after, zone)).map(ZonedDateTime::toInstant);
+      Instant from = after.truncatedTo(ChronoUnit.SECONDS);
+      return executionTime.nextExecution(ZonedDateTime.ofInstant(from, zone)).map(ZonedDateTime::toInstant);
     }
 
-    /** The latest execution strictly before {@code before}, if any. */
-    public Optional<Instant> last(Instant before) {
-      return executionTime.lastExecution(ZonedDateTime.ofInstant(before, zone)).map(ZonedDateTime::toInstant);
+    /** The latest execution at or before {@code atOrBefore}, if any. */
+    public Optional<Instant> last(Instant atOrBefore) {
+      Instant to = atOrBefore.truncatedTo(ChronoUnit.SECONDS).plusSeconds(1);
+      return executionTime.lastExecution(ZonedDateTime.ofInstant(to, zone)).map(ZonedDateTime::toInstant);
     }
 
     @Override
