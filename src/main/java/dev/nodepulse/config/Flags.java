@@ -101,20 +101,18 @@ public final class Flags {
       if (!a.startsWith("--")) {
         throw new BadOption("unexpected argument '" + a + "'; options start with -- (see --help)");
       }
-      String name = a.substring(2);
+      int eq = a.indexOf('=');
+      String name = eq >= 0 ? a.substring(2, eq) : a.substring(2);
+      if (OPTIONS.stream().noneMatch(o -> o.name.equals(name))) {
+        throw new BadOption("unknown option --" + name + " (see --help)");
+      }
       String value;
-      int eq = name.indexOf('=');
       if (eq >= 0) {
-        value = name.substring(eq + 1);
-        name = name.substring(0, eq);
+        value = a.substring(eq + 1);
       } else if (i + 1 < args.length) {
         value = args[++i];
       } else {
         throw new BadOption("--" + name + " needs a value (see --help)");
-      }
-      String finalName = name;
-      if (OPTIONS.stream().noneMatch(o -> o.name.equals(finalName))) {
-        throw new BadOption("unknown option --" + name + " (see --help)");
       }
       values.put(name, value.trim());
     }

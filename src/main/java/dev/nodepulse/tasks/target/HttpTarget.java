@@ -1,0 +1,252 @@
+package dev.nodepulse.tasks.target;
+
+import dev.nodepulse.tasks.model.RunResult;
+import dev.nodepulse.tasks.model.RunResult.Outcome;
+import dev.nodepulse.tasks.model.Target;
+import dev.nodepulse.tasks.target.DestinationPolicy.Allowed;
+import dev.nodepulse.tasks.target.DestinationPolicy.Denied;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.ClientSSLOptions;
+import io.vertx.core.net.SocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * One http attempt: every hop (the URL and each redirect) is resolved and checked by the destination
+ * policy, then sent to the checked address with the name kept for the Host header, SNI and certificate
+ * check. The body is read up to {@link #MAX_BODY} bytes; its start is kept as the excerpt.
+ */
+final class HttpTarget {
+  static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
+  static final int MAX_BODY = 1 << 20;
+  static final int EXCERPT_CHARS = 200;
+  private static final int EXCERPT_BYTES = EXCERPT_CHARS * 4;
+  /** One shared instance: TLS options are part of the client's connection-pool key. */
+  private static final ClientSSLOptions INSECURE =
+      new ClientSSLOptions().setTrustAll(true).setHostnameVerificationAlgorithm("");
+
+  private final Vertx vertx;
+  private final HttpClient client;
+  private final DestinationPolicy policy;
+  private final ClientSSLOptions verifying;
+
+  /** {@code verifying}: TLS options when verification is on (the JVM's trust store, host name checked). */
+  HttpTarget(Vertx vertx, HttpClient client, DestinationPolicy policy, ClientSSLOptions verifying) {
+    this.vertx = vertx;
+    this.client = client;
+    this.policy = policy;
+    this.verifying = verifying;
+  }
+
+  static ClientSSLOptions defaultTls() {
+    return new ClientSSLOptions().setHostnameVerificationAlgorithm("HTTPS");
+  }
+
+  void run(Attempt attempt, Target.Http target, Map<String, String> headers) {
+    Duration timeout = target.timeout() == null ? DEFAULT_TIMEOUT : target.timeout();
+    attempt.deadline(timeout, Outcome.TIMEOUT, "no complete reply within " + timeout.toMillis() + "ms");
+    HttpMethod method;
+    URI uri;
+    try {
+      method = HttpMethod.valueOf(target.method() == null ? "GET" : target.method().toUpperCase(java.util.Locale.ROOT));
+      uri = new URI(target.url());
+    } catch (Exception e) {
+      attempt.fail(Outcome.FAILED, "bad http target: " + e.getMessage());
+      return;
+    }
+    new Run(attempt, target, headers).hop(uri, method, target.body(), 0);
+  }
+
+  private final class Run {
+    private final Attempt attempt;
+    private final Target.Http target;
+    private volatile Map<String, String> headers;
+    private volatile HttpClientRequest current;
+
+    Run(Attempt attempt, Target.Http target, Map<String, String> headers) {
+      this.attempt = attempt;
+      this.target = target;
+      this.headers = headers;
+      attempt.onStop(() -> {
+        HttpClientRequest r = current;
+        if (r != null) {
+          r.reset();
+        }
+      });
+    }
+
+    void hop(URI uri, HttpMethod method, String body, int redirects) {
+      String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(java.util.Locale.ROOT);
+      if (!scheme.equals("http") && !scheme.equals("https")) {
+        attempt.fail(Outcome.FAILED, "url " + uri + ": scheme must be http or https");
+        return;
+      }
+      String rawHost = uri.getHost();
+      if (rawHost == null || rawHost.isEmpty()) {
+        attempt.fail(Outcome.FAILED, "url " + uri + " has no host");
+        return;
+      }
+      String host = rawHost.startsWith("[") ? rawHost.substring(1, rawHost.length() - 1) : rawHost;
+      boolean ssl = scheme.equals("https");
+      int port = uri.getPort() > 0 ? uri.getPort() : ssl ? 443 : 80;
+      policy.resolve(vertx, host).onComplete(decided -> {
+        if (attempt.isDone()) {
+          return;
+        }
+        if (decided.failed()) {
+          attempt.fail(Outcome.FAILED, "cannot resolve " + host + ": " + decided.cause().getMessage());
+          return;
+        }
+        switch (decided.result()) {
+          case Denied d -> attempt.fail(Outcome.DENIED, d.reason());
+          case Allowed a -> {
+            try {
+              send(uri, host, port, ssl, a, method, body, redirects);
+            } catch (RuntimeException e) { // e.g. a header name or value Vert.x refuses
+              attempt.fail(Outcome.FAILED, "request to " + host + ":" + port + " not sent: " + describe(e));
+            }
+          }
+        }
+      });
+    }
+
+    private void send(URI uri, String host, int port, boolean ssl, Allowed to, HttpMethod method, String body,
+        int redirects) {
+      String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
+      if (uri.getRawQuery() != null) {
+        path += "?" + uri.getRawQuery();
+      }
+      RequestOptions options = new RequestOptions()
+          .setMethod(method)
+          .setHost(host)
+          .setPort(port)
+          .setSsl(ssl)
+          .setURI(path)
+          .setServer(SocketAddress.inetSocketAddress(port, to.address().getHostAddress()))
+          .setFollowRedirects(false);
+      if (ssl) {
+        options.setSslOptions(target.insecureSkipTlsVerify() ? INSECURE : verifying);
+      }
+      headers.forEach(options::putHeader);
+      client.request(options)
+          .compose(request -> {
+            current = request;
+            if (attempt.isDone()) {
+              request.reset();
+            }
+            return body == null ? request.send() : request.send(body);
+          })
+          .onComplete(sent -> {
+            if (attempt.isDone()) {
+              return;
+            }
+            if (sent.failed()) {
+              attempt.fail(Outcome.FAILED, "request to " + host + ":" + port + " failed: " + describe(sent.cause()));
+              return;
+            }
+            HttpClientResponse response = sent.result();
+            int status = response.statusCode();
+            String location = response.getHeader("Location");
+            if (status >= 300 && status < 400 && location != null && target.maxRedirects() > 0) {
+              response.exceptionHandler(e -> {}); // the reset below ends this response on purpose
+              current.reset();
+              follow(uri, location, status, method, body, redirects);
+            } else {
+              read(response);
+            }
+          });
+    }
+
+    private void follow(URI from, String location, int status, HttpMethod method, String body, int redirects) {
+      if (redirects >= target.maxRedirects()) {
+        attempt.fail(Outcome.FAILED, "too many redirects: stopped after " + target.maxRedirects() + " (last HTTP "
+            + status + " to " + location + ")");
+        return;
+      }
+      URI next;
+      try {
+        next = from.resolve(new URI(location));
+      } catch (Exception e) {
+        attempt.fail(Outcome.FAILED, "HTTP " + status + " with a bad Location '" + location + "'");
+        return;
+      }
+      // 303, and 301/302 after anything but GET/HEAD, become a GET without a body (as browsers do)
+      boolean keep = status == 307 || status == 308
+          || ((status == 301 || status == 302) && (method == HttpMethod.GET || method == HttpMethod.HEAD));
+      if (!sameOrigin(from, next)) {
+        headers = Map.of(); // the task's headers (maybe from Secrets) are not sent on to another origin
+      }
+      hop(next, keep ? method : HttpMethod.GET, keep ? body : null, redirects + 1);
+    }
+
+    private void read(HttpClientResponse response) {
+      int status = response.statusCode();
+      Buffer start = Buffer.buffer();
+      long[] count = {0};
+      response.exceptionHandler(e -> attempt.fail(Outcome.FAILED, "reading the reply failed: " + describe(e)));
+      response.handler(chunk -> {
+        if (attempt.isDone()) {
+          return;
+        }
+        int room = EXCERPT_BYTES - start.length();
+        if (room > 0) {
+          start.appendBuffer(chunk.length() <= room ? chunk : chunk.getBuffer(0, room));
+        }
+        count[0] += chunk.length();
+        if (count[0] >= MAX_BODY) {
+          done(status, MAX_BODY, start); // read no more: the reset in onStop drops the rest
+        }
+      });
+      response.endHandler(v -> {
+        current = null; // complete: nothing to reset, the connection goes back to the pool
+        done(status, count[0], start);
+      });
+    }
+
+    private void done(int status, long bytes, Buffer start) {
+      String excerpt = Attempt.excerpt(new String(start.getBytes(), StandardCharsets.UTF_8), EXCERPT_CHARS);
+      if (status >= 400) {
+        attempt.finish(new RunResult(Outcome.FAILED, status, bytes, excerpt, "HTTP " + status));
+      } else {
+        attempt.finish(new RunResult(Outcome.SUCCEEDED, status, bytes, excerpt, null));
+      }
+    }
+  }
+
+  static boolean sameOrigin(URI a, URI b) {
+    return java.util.Objects.equals(lower(a.getScheme()), lower(b.getScheme()))
+        && java.util.Objects.equals(lower(a.getHost()), lower(b.getHost()))
+        && effectivePort(a) == effectivePort(b);
+  }
+
+  private static String lower(String s) {
+    return s == null ? null : s.toLowerCase(java.util.Locale.ROOT);
+  }
+
+  private static int effectivePort(URI uri) {
+    return uri.getPort() > 0 ? uri.getPort() : "https".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
+  }
+
+  /** The error's message, with its root cause's when that says more (e.g. why TLS failed). */
+  static String describe(Throwable e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    String text = message(e);
+    return root == e || text.contains(message(root)) ? text : text + ": " + message(root);
+  }
+
+  private static String message(Throwable e) {
+    String m = e.getMessage();
+    return m == null || m.isBlank() ? e.getClass().getSimpleName() : m;
+  }
+}

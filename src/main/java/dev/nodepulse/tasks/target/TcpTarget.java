@@ -1,0 +1,154 @@
+package dev.nodepulse.tasks.target;
+
+import dev.nodepulse.tasks.model.RunResult;
+import dev.nodepulse.tasks.model.RunResult.Outcome;
+import dev.nodepulse.tasks.model.Target;
+import dev.nodepulse.tasks.target.DestinationPolicy.Allowed;
+import dev.nodepulse.tasks.target.DestinationPolicy.Denied;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.net.NetClient;
+import io.vertx.core.net.NetSocket;
+import io.vertx.core.net.SocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+/**
+ * One tcp attempt: check the destination, connect to the checked address, write the payload, optionally
+ * read one reply line (up to {@link #MAX_REPLY} bytes), close. The timeout covers the whole exchange.
+ */
+final class TcpTarget {
+  static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
+  static final int MAX_REPLY = 64 * 1024;
+
+  /** {@code host:port} split; IPv6 literals come in brackets. */
+  record HostPort(String host, int port) {
+    static HostPort parse(String address) {
+      if (address == null || address.isBlank()) {
+        throw new IllegalArgumentException("tcp address is empty");
+      }
+      String host;
+      String port;
+      if (address.startsWith("[")) {
+        int close = address.indexOf(']');
+        if (close < 0 || close + 1 >= address.length() || address.charAt(close + 1) != ':') {
+          throw new IllegalArgumentException("tcp address '" + address + "' must be [ipv6]:port");
+        }
+        host = address.substring(1, close);
+        port = address.substring(close + 2);
+      } else {
+        int colon = address.lastIndexOf(':');
+        if (colon <= 0 || address.indexOf(':') != colon) {
+          throw new IllegalArgumentException("tcp address '" + address + "' must be host:port (IPv6 as [addr]:port)");
+        }
+        host = address.substring(0, colon);
+        port = address.substring(colon + 1);
+      }
+      try {
+        int p = Integer.parseInt(port);
+        if (p >= 1 && p <= 65535) {
+          return new HostPort(host, p);
+        }
+      } catch (NumberFormatException e) {
+        // falls through
+      }
+      throw new IllegalArgumentException("tcp address '" + address + "': port must be 1 to 65535");
+    }
+  }
+
+  private final Vertx vertx;
+  private final NetClient client;
+  private final DestinationPolicy policy;
+
+  TcpTarget(Vertx vertx, NetClient client, DestinationPolicy policy) {
+    this.vertx = vertx;
+    this.client = client;
+    this.policy = policy;
+  }
+
+  void run(Attempt attempt, Target.Tcp target) {
+    Duration timeout = target.timeout() == null ? DEFAULT_TIMEOUT : target.timeout();
+    String what = target.readReply() ? "no reply line" : "not sent";
+    attempt.deadline(timeout, Outcome.TIMEOUT, what + " within " + timeout.toMillis() + "ms");
+    HostPort hp;
+    try {
+      hp = HostPort.parse(target.address());
+    } catch (IllegalArgumentException e) {
+      attempt.fail(Outcome.FAILED, e.getMessage());
+      return;
+    }
+    policy.resolve(vertx, hp.host()).onComplete(decided -> {
+      if (attempt.isDone()) {
+        return;
+      }
+      if (decided.failed()) {
+        attempt.fail(Outcome.FAILED, "cannot resolve " + hp.host() + ": " + decided.cause().getMessage());
+        return;
+      }
+      switch (decided.result()) {
+        case Denied d -> attempt.fail(Outcome.DENIED, d.reason());
+        case Allowed a -> connect(attempt, target, hp, a);
+      }
+    });
+  }
+
+  private void connect(Attempt attempt, Target.Tcp target, HostPort hp, Allowed to) {
+    String where = DestinationPolicy.hostText(to.address()) + ":" + hp.port();
+    client.connect(SocketAddress.inetSocketAddress(hp.port(), to.address().getHostAddress()), hp.host())
+        .onComplete(connected -> {
+          if (connected.failed()) {
+            attempt.fail(Outcome.FAILED, "connection to " + where + " failed: "
+                + HttpTarget.describe(connected.cause()));
+            return;
+          }
+          NetSocket socket = connected.result();
+          attempt.onStop(socket::close);
+          if (attempt.isDone()) {
+            socket.close();
+            return;
+          }
+          exchange(attempt, target, socket, where);
+        });
+  }
+
+  private void exchange(Attempt attempt, Target.Tcp target, NetSocket socket, String where) {
+    Buffer payload = Buffer.buffer(target.payload() == null ? "" : target.payload(), "UTF-8");
+    if (!target.readReply()) {
+      socket.write(payload).onComplete(written -> attempt.finish(written.succeeded()
+          ? RunResult.success(null, payload.length(), null)
+          : RunResult.failure(Outcome.FAILED, "writing to " + where + " failed: "
+              + HttpTarget.describe(written.cause()))));
+      return;
+    }
+    Buffer reply = Buffer.buffer();
+    socket.exceptionHandler(e -> attempt.fail(Outcome.FAILED, "connection to " + where + " failed: "
+        + HttpTarget.describe(e)));
+    socket.handler(chunk -> {
+      for (int i = 0; i < chunk.length(); i++) {
+        byte b = chunk.getByte(i);
+        if (b == '\n') {
+          attempt.finish(replied(reply, payload));
+          return;
+        }
+        if (reply.length() >= MAX_REPLY) {
+          attempt.fail(Outcome.FAILED, "reply from " + where + " has no newline within " + MAX_REPLY + " bytes");
+          return;
+        }
+        reply.appendByte(b);
+      }
+    });
+    socket.closeHandler(v -> attempt.finish(reply.length() > 0
+        ? replied(reply, payload)
+        : RunResult.failure(Outcome.FAILED, "connection to " + where + " closed without a reply")));
+    socket.write(payload).onFailure(e -> attempt.fail(Outcome.FAILED, "writing to " + where + " failed: "
+        + HttpTarget.describe(e)));
+  }
+
+  private static RunResult replied(Buffer reply, Buffer payload) {
+    String line = new String(reply.getBytes(), StandardCharsets.UTF_8);
+    if (line.endsWith("\r")) {
+      line = line.substring(0, line.length() - 1);
+    }
+    return RunResult.success(null, payload.length() + (long) reply.length(), Attempt.excerpt(line, HttpTarget.EXCERPT_CHARS));
+  }
+}

@@ -1,0 +1,93 @@
+package dev.nodepulse.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class FlagsTest {
+  @TempDir Path tmp;
+
+  private Config parse(Map<String, String> env, String... args) {
+    return Flags.parse(args, env);
+  }
+
+  @Test
+  void defaultsFollowDesign() {
+    Config c = parse(Map.of());
+    assertThat(c.httpHost()).isEqualTo("127.0.0.1");
+    assertThat(c.httpPort()).isEqualTo(8080);
+    assertThat(c.metricsPort()).isNull();
+    assertThat(c.metricsAuth()).isEqualTo(Config.MetricsAuth.NONE);
+    assertThat(c.sampleInterval()).isEqualTo(Duration.ofSeconds(1));
+    assertThat(c.history()).isEqualTo(Duration.ofHours(1));
+    assertThat(c.mode()).isEqualTo(Config.Mode.STANDALONE);
+    assertThat(c.procfs()).isEqualTo(Path.of("/proc"));
+    assertThat(c.namespaces()).isEmpty();
+    assertThat(c.pipeDir()).isEqualTo(c.dataDir().resolve("pipes"));
+  }
+
+  @Test
+  void flagWinsOverEnvironmentWhichWinsOverDefault() {
+    Map<String, String> env = Map.of("NODEPULSE_HTTP_PORT", "9000", "NODEPULSE_HISTORY", "30m");
+    assertThat(parse(env).httpPort()).isEqualTo(9000);
+    assertThat(parse(env).history()).isEqualTo(Duration.ofMinutes(30));
+    assertThat(parse(env, "--http-port", "9001").httpPort()).isEqualTo(9001);
+    assertThat(parse(env, "--http-port=9002").httpPort()).isEqualTo(9002);
+  }
+
+  @Test
+  void kubernetesModeIsAutomaticInsideAPod() {
+    assertThat(parse(Map.of("KUBERNETES_SERVICE_HOST", "10.0.0.1")).mode()).isEqualTo(Config.Mode.KUBERNETES);
+    assertThat(parse(Map.of("KUBERNETES_SERVICE_HOST", "10.0.0.1"), "--mode", "standalone").mode())
+        .isEqualTo(Config.Mode.STANDALONE);
+  }
+
+  @Test
+  void nodeNameComesFromFlagThenNodeNameThenHost() {
+    assertThat(parse(Map.of("NODE_NAME", "n1")).nodeName()).isEqualTo("n1");
+    assertThat(parse(Map.of("NODE_NAME", "n1"), "--node-name", "n2").nodeName()).isEqualTo("n2");
+    assertThat(parse(Map.of()).nodeName()).isNotBlank();
+  }
+
+  @Test
+  void listsAndPaths() {
+    Config c = parse(Map.of(), "--namespace", "shop, ops", "--destination-deny", "10.0.0.0/8",
+        "--tasks-dir", tmp.toString(), "--pipe-dir", tmp.resolve("p").toString());
+    assertThat(c.namespaces()).containsExactly("shop", "ops");
+    assertThat(c.destinationDeny()).containsExactly("10.0.0.0/8");
+    assertThat(c.tasksDir()).isEqualTo(tmp);
+    assertThat(c.pipeDir()).isEqualTo(tmp.resolve("p"));
+  }
+
+  @Test
+  void badValuesNameTheOptionAndWhatItAccepts() {
+    assertThatThrownBy(() -> parse(Map.of(), "--http-port", "70000"))
+        .isInstanceOf(Flags.BadOption.class).hasMessageContaining("--http-port").hasMessageContaining("0 to 65535");
+    assertThatThrownBy(() -> parse(Map.of("NODEPULSE_SAMPLE_INTERVAL", "fast")))
+        .hasMessageContaining("--sample-interval (NODEPULSE_SAMPLE_INTERVAL)").hasMessageContaining("500ms");
+    assertThatThrownBy(() -> parse(Map.of(), "--sample-interval", "10ms")).hasMessageContaining("100ms to 1m");
+    assertThatThrownBy(() -> parse(Map.of(), "--mode", "cluster"))
+        .hasMessageContaining("--mode").hasMessageContaining("standalone, kubernetes");
+    assertThatThrownBy(() -> parse(Map.of(), "--metrics-auth", "basic")).hasMessageContaining("none, kubernetes");
+    assertThatThrownBy(() -> parse(Map.of(), "--procfs", tmp.toString()))
+        .hasMessageContaining("--procfs").hasMessageContaining("no readable stat");
+    assertThatThrownBy(() -> parse(Map.of(), "--tasks-dir", tmp.resolve("missing").toString()))
+        .hasMessageContaining("--tasks-dir").hasMessageContaining("not an existing directory");
+    assertThatThrownBy(() -> parse(Map.of(), "--no-such")).hasMessageContaining("unknown option --no-such");
+    assertThatThrownBy(() -> parse(Map.of(), "--http-port")).hasMessageContaining("--http-port needs a value");
+    assertThatThrownBy(() -> parse(Map.of(), "stray")).hasMessageContaining("unexpected argument 'stray'");
+    assertThatThrownBy(() -> parse(Map.of(), "--log-level", "loud")).hasMessageContaining("--log-level");
+  }
+
+  @Test
+  void helpListsEveryOptionWithItsVariable() {
+    assertThatThrownBy(() -> parse(Map.of(), "--help")).isInstanceOf(Flags.Info.class)
+        .hasMessageContaining("--metrics-port").hasMessageContaining("NODEPULSE_METRICS_PORT")
+        .hasMessageContaining("--pipe-dir").hasMessageContaining("NODEPULSE_TASKS_DIR");
+  }
+}
