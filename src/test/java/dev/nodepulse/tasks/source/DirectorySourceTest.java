@@ -94,7 +94,8 @@ class DirectorySourceTest {
     start();
     await().atMost(Duration.ofSeconds(5)).until(() -> task("good") != null
         && task("good").getJsonObject("status").getLong("runs") == 1);
-    assertThat(task("good").getJsonObject("status").getJsonObject("lastRun")).isNotNull();
+    assertThat(task("good").getJsonObject("status").getString("phase")).isEqualTo("Succeeded");
+    assertThat(task("good").getJsonObject("status").getJsonObject("lastRun").getString("result")).startsWith("3.14");
     JsonObject twoTimings = task("two-timings");
     assertThat(twoTimings.getJsonObject("status").getString("phase")).isEqualTo("Failed");
     assertThat(twoTimings.getJsonObject("status").getJsonArray("conditions").getJsonObject(0).getString("message"))
