@@ -33,8 +33,8 @@ final class TaskStore implements AutoCloseable {
     }
     db = DriverManager.getConnection("jdbc:sqlite:" + dataDir.resolve("tasks.db"));
     try (Statement s = db.createStatement()) {
-      try (ResultSet ignored = s.executeQuery("PRAGMA journal_mode=WAL")) {
-        // WAL: readers do not block the writer
+      try (ResultSet mode = s.executeQuery("PRAGMA journal_mode=WAL")) {
+        mode.next(); // WAL: readers do not block the writer
       }
       s.execute("PRAGMA synchronous=NORMAL");
       s.execute("""

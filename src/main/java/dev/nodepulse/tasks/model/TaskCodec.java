@@ -32,7 +32,6 @@ import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -437,8 +436,7 @@ public final class TaskCodec {
         err(path, n.size() + " headers; at most " + MAX_HEADERS + " are accepted");
         return out;
       }
-      for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
-        var e = it.next();
+      for (Map.Entry<String, JsonNode> e : n.properties()) {
         String hp = path + "." + e.getKey();
         if (!TOKEN.matcher(e.getKey()).matches()) {
           err(hp, "is not a valid header name (letters, digits and !#$%&'*+.^_`|~-)");
@@ -609,8 +607,7 @@ public final class TaskCodec {
         err(path, n.size() + " entries; at most " + maxEntries + " are accepted");
         return out;
       }
-      for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
-        var e = it.next();
+      for (Map.Entry<String, JsonNode> e : n.properties()) {
         JsonNode v = e.getValue();
         if (e.getKey().length() > 317) {
           err(path, "key too long: at most 317 characters");
