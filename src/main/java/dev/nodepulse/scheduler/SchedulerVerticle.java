@@ -613,6 +613,7 @@ public final class SchedulerVerticle extends VerticleBase {
     Duration took = Duration.between(started, finished);
     if (e.epoch == epoch) {
       e.execution = null;
+      e.progress = null; // the result is in lastRun
     }
     inFlight.merge(type, -1, Integer::sum);
     publishRun(e, type, r, took, late);

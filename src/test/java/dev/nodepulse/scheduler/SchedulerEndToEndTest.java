@@ -133,10 +133,11 @@ class SchedulerEndToEndTest {
   @Test
   void computeTasksPublishProgressAndTheDigits() throws Exception {
     deploy();
-    upsert("pi", "{\"delay\": \"0s\", \"target\": {\"compute\": {\"pi\": {\"digits\": 20000}}}}");
+    upsert("pi", "{\"delay\": \"0s\", \"target\": {\"compute\": {\"pi\": {\"digits\": 50000}}}}");
     await().atMost(Duration.ofSeconds(60)).until(() -> "Succeeded".equals(status("pi").getString("phase")));
     JsonObject last = status("pi").getJsonObject("lastRun");
     assertThat(last.getString("result")).startsWith("3.14159");
+    assertThat(status("pi").containsKey("progress")).isFalse();
     // progress is throttled to at most 4 updates a second per task
     long running = changes.stream().filter(c -> "Running".equals(c.getJsonObject("status").getString("phase"))).count();
     assertThat(running).isLessThanOrEqualTo(4 * last.getLong("durationMs") / 1000 + 3);
