@@ -263,7 +263,7 @@ public final class SchedulerVerticle extends VerticleBase {
 
   /** Adds or replaces a valid task from a source; returns its entry. */
   private TaskEntry apply(DelayedTask task, String source, String sourceKey) {
-    Instant now = clock.instant();
+    Instant now = now();
     dropOldKeyOfOwner(source, sourceKey, task.key());
     String hash = TaskCodec.specHash(task.spec());
     TaskEntry e = table.get(task.key());
@@ -324,7 +324,7 @@ public final class SchedulerVerticle extends VerticleBase {
 
   /** A task a source could not read: a Failed entry whose condition says why (file and field). */
   private TaskEntry applyInvalid(String key, JsonObject error, String source, String sourceKey) {
-    Instant now = clock.instant();
+    Instant now = now();
     dropOldKeyOfOwner(source, sourceKey, key);
     TaskEntry e = table.get(key);
     if (e == null) {
@@ -407,7 +407,7 @@ public final class SchedulerVerticle extends VerticleBase {
     if (e.spec == null) {
       return;
     }
-    Instant now = clock.instant();
+    Instant now = now();
     if (e.done) {
       e.nextRunAt = null;
       if (e.phase != Phase.Succeeded && e.phase != Phase.Failed) {
@@ -433,7 +433,7 @@ public final class SchedulerVerticle extends VerticleBase {
   private void schedule(TaskEntry e, Instant due, boolean isRetry) {
     e.nextRunAt = due;
     e.phase = Phase.Scheduled;
-    long delay = Math.max(1, Duration.between(clock.instant(), due).toMillis());
+    long delay = Math.max(1, Duration.between(now(), due).toMillis());
     int epoch = e.epoch;
     e.timerId = vertx.setTimer(delay, id -> {
       if (e.epoch == epoch && e.timerId == id) {
@@ -489,7 +489,7 @@ public final class SchedulerVerticle extends VerticleBase {
   // ------------------------------------------------------------------ runs
 
   private void fire(TaskEntry e, Instant due, boolean isRetry) {
-    Instant now = clock.instant();
+    Instant now = now();
     Duration late = Duration.between(due, now);
     if (!isRetry) {
       e.retry = 0;
@@ -524,7 +524,7 @@ public final class SchedulerVerticle extends VerticleBase {
   }
 
   private void begin(TaskEntry e, Instant due) {
-    Instant started = clock.instant();
+    Instant started = now();
     Duration late = Duration.between(due, started);
     String type = e.spec.target().type();
     inFlight.merge(type, 1, Integer::sum);
@@ -609,7 +609,7 @@ public final class SchedulerVerticle extends VerticleBase {
       return;
     }
     over[0] = true;
-    Instant finished = clock.instant();
+    Instant finished = now();
     Duration took = Duration.between(started, finished);
     if (e.epoch == epoch) {
       e.execution = null;
@@ -675,6 +675,11 @@ public final class SchedulerVerticle extends VerticleBase {
         }
       });
     }
+  }
+
+  /** The clock's time in whole milliseconds, as persisted (so times read the same after a restart). */
+  private Instant now() {
+    return clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
   }
 
   // ------------------------------------------------------------------ output

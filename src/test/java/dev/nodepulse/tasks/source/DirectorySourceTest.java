@@ -23,6 +23,7 @@ class DirectorySourceTest {
   @TempDir Path tmp;
   Vertx vertx = Vertx.vertx();
   Path dir;
+  final java.util.List<String> deployments = new java.util.ArrayList<>();
 
   @AfterEach
   void tearDown() throws Exception {
@@ -35,8 +36,8 @@ class DirectorySourceTest {
 
   void start() throws Exception {
     Config config = Config.forTest(tmp.resolve("data"), "--tasks-dir", dir.toString());
-    get(vertx.deployVerticle(new SchedulerVerticle(config)));
-    get(vertx.deployVerticle(new DirectorySource(config)));
+    deployments.add(get(vertx.deployVerticle(new SchedulerVerticle(config))));
+    deployments.add(get(vertx.deployVerticle(new DirectorySource(config))));
     await().atMost(Duration.ofSeconds(5)).until(() -> health().getBoolean("ready"));
   }
 
@@ -126,6 +127,29 @@ class DirectorySourceTest {
     Files.delete(dir.resolve("first.yaml"));
     await().atMost(Duration.ofSeconds(5)).until(() -> task("same") != null
         && "2h".equals(task("same").getJsonObject("spec").getString("delay")) && task("second") == null);
+  }
+
+  @Test
+  void aFileTaskFinishedBeforeARestartIsNotRunAgain() throws Exception {
+    dir = Files.createDirectories(tmp.resolve("tasks"));
+    Files.writeString(dir.resolve("once.yaml"), task("once", "delay: 0s"));
+    Files.writeString(dir.resolve("later.yaml"), task("later", "delay: 1h"));
+    start();
+    await().atMost(Duration.ofSeconds(5)).until(() -> task("once") != null
+        && "Succeeded".equals(task("once").getJsonObject("status").getString("phase")));
+    String finishedAt = task("once").getJsonObject("status").getJsonObject("lastRun").getString("finishedAt");
+    String laterDue = task("later").getJsonObject("status").getString("nextRunAt");
+    for (String id : deployments) {
+      get(vertx.undeploy(id));
+    }
+    deployments.clear();
+    start();
+    JsonObject once = task("once").getJsonObject("status");
+    assertThat(once.getString("phase")).isEqualTo("Succeeded");
+    assertThat(once.getLong("runs")).isEqualTo(1);
+    assertThat(once.getJsonObject("lastRun").getString("finishedAt")).isEqualTo(finishedAt);
+    // the 1h delay counts from when the task was first seen, not from the restart
+    assertThat(task("later").getJsonObject("status").getString("nextRunAt")).isEqualTo(laterDue);
   }
 
   @Test

@@ -75,6 +75,11 @@ class TaskRestTest {
     assertThat(replaced.statusCode()).isEqualTo(200);
     assertThat(replaced.bodyAsJsonObject().getJsonObject("spec").getString("every")).isEqualTo("30m");
 
+    assertThat(post("text/yaml", YAML.replace("name: warm", "name: cool")).statusCode()).isEqualTo(201);
+    assertThat(post("application/x-yaml", YAML.replace("name: warm", "name: cool")).statusCode()).isEqualTo(200);
+    assertThat(get(client.delete(agent.httpPort(), "127.0.0.1", "/api/v1/tasks/shop/cool").send()).statusCode())
+        .isEqualTo(204);
+
     HttpResponse<Buffer> one = getPath("/api/v1/tasks/shop/warm");
     assertThat(one.statusCode()).isEqualTo(200);
     JsonObject task = one.bodyAsJsonObject();
