@@ -4,6 +4,8 @@ import dev.nodepulse.config.Config;
 import dev.nodepulse.metrics.MetricsVerticle;
 import dev.nodepulse.sampler.SamplerVerticle;
 import dev.nodepulse.scheduler.SchedulerVerticle;
+import dev.nodepulse.tasks.source.DirectorySource;
+import dev.nodepulse.tasks.source.RestSource;
 import dev.nodepulse.web.WebVerticle;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -17,7 +19,7 @@ import java.util.List;
  */
 public final class Agent {
   /** Components whose state /healthz and /readyz report; each answers on {@code nodepulse.health.<name>}. */
-  public static final List<String> COMPONENTS = List.of("sampler", "metrics", "scheduler", "web");
+  public static final List<String> COMPONENTS = List.of("sampler", "metrics", "scheduler", "tasks-dir", "web");
 
   private final Vertx vertx;
   private final Config config;
@@ -41,6 +43,8 @@ public final class Agent {
     first.add(new MetricsVerticle(config));
     first.add(new SamplerVerticle(config));
     first.add(new SchedulerVerticle(config));
+    first.add(new RestSource());
+    first.add(new DirectorySource(config));
     Future<Void> chain = Future.succeededFuture();
     for (VerticleBase v : first) {
       chain = chain.compose(ignored -> vertx.deployVerticle(v).mapEmpty());

@@ -30,27 +30,20 @@ public final class WebVerticle extends VerticleBase {
   public static final String CLIENTS = "nodepulse.web.clients";
   public static final String HEALTH = "nodepulse.health.web";
   /** Largest request body accepted (413 beyond). */
-  static final long BODY_LIMIT = 64 * 1024;
+  static final long BODY_LIMIT = 256 * 1024;
   /** The route label of a request that matched no route: bounded, whatever the path. */
   static final String UNMATCHED = "other";
   private static final Logger LOG = LoggerFactory.getLogger(WebVerticle.class);
 
   private final Config config;
   private final List<String> components;
-  private final java.util.function.Consumer<Router> extraRoutes;
   private final Set<Route> passThrough = ConcurrentHashMap.newKeySet();
   private HttpServer server;
   private HttpServer metricsServer;
 
   public WebVerticle(Config config, List<String> components) {
-    this(config, components, router -> {});
-  }
-
-  /** For tests: {@code extraRoutes} are mounted on the main router beside the task routes. */
-  WebVerticle(Config config, List<String> components, java.util.function.Consumer<Router> extraRoutes) {
     this.config = config;
     this.components = List.copyOf(components);
-    this.extraRoutes = extraRoutes;
   }
 
   @Override
@@ -71,7 +64,6 @@ public final class WebVerticle extends VerticleBase {
     passThrough.add(main.route("/api/*").handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT)));
     Api.mount(vertx, main, config);
     TaskRoutes.mount(vertx, main, config);
-    extraRoutes.accept(main);
     mountOperations(main, probes);
     LiveRoutes.mount(vertx, main, config);
     Future<Void> docs = Docs.mount(vertx, main);

@@ -166,7 +166,7 @@ class RestContractTest {
     assertError(post("/api/v1/sum", null, "{\"a\":3}"), 415, null);
     assertError(post("/api/v1/sum", "application/json", "{\"a\":3,"), 400, null);
     assertError(post("/api/v1/sum", "application/json", ""), 400, null);
-    assertError(post("/api/v1/sum", "application/json", "[" + "1,".repeat(40_000) + "1]"), 413, null);
+    assertError(post("/api/v1/sum", "application/json", "[" + "1,".repeat(140_000) + "1]"), 413, null);
   }
 
   @Test

@@ -1,0 +1,63 @@
+package dev.nodepulse.scheduler;
+
+import dev.nodepulse.tasks.model.DelayedTask;
+import dev.nodepulse.tasks.model.Progress;
+import dev.nodepulse.tasks.model.TaskMetadata;
+import dev.nodepulse.tasks.model.TaskSpec;
+import dev.nodepulse.tasks.model.TaskStatus;
+import dev.nodepulse.tasks.target.Execution;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/** One task in the scheduler's table. Mutable; touched only on the scheduler's event loop. */
+final class TaskEntry {
+  final String key;
+  String source;
+  String sourceKey;
+  TaskMetadata metadata;
+  TaskSpec spec; // null: the task could not be read
+  String invalid; // why, naming the file and the field
+  String specHash;
+  long generation;
+  Instant firstSeen;
+  Instant nextRunAt;
+  TaskStatus.Phase phase = TaskStatus.Phase.Pending;
+  long runs;
+  long attempts;
+  TaskStatus.LastRun lastRun;
+  Progress progress;
+  boolean done;
+  Instant changedAt;
+
+  /** Bumped whenever the schedule is reset or the task removed: timers and queued runs of an older epoch are stale. */
+  int epoch;
+  long timerId = -1;
+  int retry;
+  Execution execution;
+  long progressPublishedAt;
+  boolean progressTimer;
+
+  TaskEntry(String key) {
+    this.key = key;
+  }
+
+  boolean running() {
+    return execution != null;
+  }
+
+  TaskStatus status(String node) {
+    List<TaskStatus.Condition> conditions = new ArrayList<>();
+    if (invalid != null) {
+      conditions.add(new TaskStatus.Condition("Valid", "False", "InvalidSpec", invalid, changedAt));
+    }
+    List<TaskStatus.NodeStatus> nodes = spec != null && spec.nodes() == TaskSpec.Nodes.ALL
+        ? List.of(new TaskStatus.NodeStatus(node, phase, lastRun)) : List.of();
+    return new TaskStatus(phase, nextRunAt, runs, attempts, null, spec == null ? 0 : generation, conditions,
+        lastRun, progress, nodes);
+  }
+
+  DelayedTask task(String node) {
+    return new DelayedTask(metadata.withGeneration(generation), spec, status(node));
+  }
+}

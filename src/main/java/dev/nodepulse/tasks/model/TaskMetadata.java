@@ -1,0 +1,20 @@
+package dev.nodepulse.tasks.model;
+
+import java.util.Map;
+
+/** A DelayedTask's {@code metadata}; {@code uid} and {@code resourceVersion} are null outside a cluster. */
+public record TaskMetadata(String name, String namespace, long generation, String uid, String resourceVersion,
+    Map<String, String> labels) {
+  public TaskMetadata {
+    labels = Map.copyOf(labels);
+  }
+
+  /** The table key, {@code namespace/name}. */
+  public String key() {
+    return namespace + "/" + name;
+  }
+
+  public TaskMetadata withGeneration(long g) {
+    return new TaskMetadata(name, namespace, g, uid, resourceVersion, labels);
+  }
+}

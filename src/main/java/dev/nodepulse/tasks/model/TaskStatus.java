@@ -1,0 +1,31 @@
+package dev.nodepulse.tasks.model;
+
+import java.time.Instant;
+import java.util.List;
+
+/** A DelayedTask's {@code status}, as DESIGN.md names it. Nullable fields are left out of the JSON. */
+public record TaskStatus(Phase phase, Instant nextRunAt, long runs, long attempts, String claimedBy,
+    long observedGeneration, List<Condition> conditions, LastRun lastRun, Progress progress,
+    List<NodeStatus> nodes) {
+
+  public TaskStatus {
+    conditions = List.copyOf(conditions);
+    nodes = List.copyOf(nodes);
+  }
+
+  public enum Phase { Pending, Scheduled, Running, Succeeded, Failed }
+
+  /** A Kubernetes-style condition; {@code status} is "True" or "False". */
+  public record Condition(String type, String status, String reason, String message, Instant lastTransitionTime) {}
+
+  /** The last finished attempt. */
+  public record LastRun(Instant startedAt, Instant finishedAt, long durationMs, String node, RunResult.Outcome outcome,
+      Integer httpStatus, long bytes, String result, String error) {}
+
+  /** One node's view of a {@code nodes: all} task. */
+  public record NodeStatus(String node, Phase phase, LastRun lastRun) {}
+
+  public static TaskStatus pending() {
+    return new TaskStatus(Phase.Pending, null, 0, 0, null, 0, List.of(), null, null, List.of());
+  }
+}

@@ -1,0 +1,17 @@
+package dev.nodepulse.tasks.model;
+
+import java.util.List;
+
+/** A DelayedTask that cannot be read; the message lists every error with its field path. */
+public final class TaskValidationException extends Exception {
+  private final transient List<FieldError> errors;
+
+  public TaskValidationException(List<FieldError> errors) {
+    super(String.join("; ", errors.stream().map(FieldError::toString).toList()));
+    this.errors = List.copyOf(errors);
+  }
+
+  public List<FieldError> errors() {
+    return errors;
+  }
+}

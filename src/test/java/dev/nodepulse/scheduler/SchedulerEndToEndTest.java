@@ -1,0 +1,150 @@
+package dev.nodepulse.scheduler;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.nodepulse.config.Config;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The scheduler with the real targets against local peers (an in-test HTTP server on 127.0.0.1, port 0). */
+class SchedulerEndToEndTest {
+  @TempDir Path tmp;
+  Vertx vertx;
+  HttpServer server;
+  final List<JsonObject> runEvents = new CopyOnWriteArrayList<>();
+  final List<JsonObject> changes = new CopyOnWriteArrayList<>();
+  final List<Instant> requests = new CopyOnWriteArrayList<>();
+  final AtomicInteger inFlight = new AtomicInteger();
+  final AtomicInteger maxInFlight = new AtomicInteger();
+
+  static <T> T get(Future<T> f) throws Exception {
+    return f.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  @BeforeEach
+  void setUp() throws Exception {
+    vertx = Vertx.vertx();
+    vertx.eventBus().<JsonObject>consumer(SchedulerVerticle.RUN, m -> runEvents.add(m.body()));
+    vertx.eventBus().<JsonObject>consumer(SchedulerVerticle.CHANGED, m -> changes.add(m.body()));
+    // /flaky: 503 twice, then 200; /slow: answers after 300 ms; /never: never answers
+    AtomicInteger flaky = new AtomicInteger();
+    server = get(vertx.createHttpServer().requestHandler(req -> {
+      requests.add(Instant.now());
+      maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+      switch (req.path()) {
+        case "/flaky" -> {
+          inFlight.decrementAndGet();
+          req.response().setStatusCode(flaky.getAndIncrement() < 2 ? 503 : 200).end("done");
+        }
+        case "/slow" -> vertx.setTimer(300, id -> {
+          inFlight.decrementAndGet();
+          req.response().end("slow");
+        });
+        default -> { }
+      }
+    }).listen(0, "127.0.0.1"));
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    get(vertx.close());
+  }
+
+  void deploy(String... flags) throws Exception {
+    get(vertx.deployVerticle(new SchedulerVerticle(Config.forTest(tmp, flags))));
+  }
+
+  void upsert(String name, String spec) throws Exception {
+    get(vertx.eventBus().request(SchedulerVerticle.UPSERT, new JsonObject().put("source", "test").put("key", name)
+        .put("task", new JsonObject().put("metadata", new JsonObject().put("name", name))
+            .put("spec", new JsonObject(spec)))));
+  }
+
+  JsonObject status(String name) throws Exception {
+    return get(vertx.eventBus().<JsonObject>request(SchedulerVerticle.GET,
+        new JsonObject().put("namespace", "default").put("name", name))).body().getJsonObject("status");
+  }
+
+  String url(String path) {
+    return "http://127.0.0.1:" + server.actualPort() + path;
+  }
+
+  @Test
+  void retryWithBackoffThenSuccessAgainstALocalServer() throws Exception {
+    deploy();
+    upsert("flaky", "{\"delay\": \"0s\", \"retry\": {\"limit\": 3, \"backoff\": \"200ms\"}, "
+        + "\"target\": {\"http\": {\"url\": \"" + url("/flaky") + "\"}}}");
+    await().atMost(Duration.ofSeconds(10)).until(() -> "Succeeded".equals(status("flaky").getString("phase")));
+    assertThat(requests).hasSize(3);
+    assertThat(Duration.between(requests.get(0), requests.get(1))).isGreaterThanOrEqualTo(Duration.ofMillis(190));
+    assertThat(Duration.between(requests.get(1), requests.get(2))).isGreaterThanOrEqualTo(Duration.ofMillis(390));
+    JsonObject s = status("flaky");
+    assertThat(s.getLong("attempts")).isEqualTo(3);
+    assertThat(s.getLong("runs")).isEqualTo(1);
+    assertThat(s.getJsonObject("lastRun").getInteger("httpStatus")).isEqualTo(200);
+    assertThat(s.getJsonObject("lastRun").getString("result")).contains("done");
+    assertThat(runEvents).extracting(e -> e.getString("outcome")).containsExactly("failed", "failed", "succeeded");
+    assertThat(runEvents).allSatisfy(e -> assertThat(e.getString("target")).isEqualTo("http"));
+  }
+
+  @Test
+  void aRunThatOutlivesItsTimeoutEndsAsTimeout() throws Exception {
+    deploy();
+    upsert("never", "{\"delay\": \"0s\", \"target\": {\"http\": {\"url\": \"" + url("/never")
+        + "\", \"timeout\": \"300ms\"}}}");
+    await().atMost(Duration.ofSeconds(10)).until(() -> "Failed".equals(status("never").getString("phase")));
+    JsonObject last = status("never").getJsonObject("lastRun");
+    assertThat(last.getString("outcome")).isEqualTo("TIMEOUT");
+    assertThat(last.getLong("durationMs")).isBetween(250L, 3000L);
+    assertThat(runEvents).extracting(e -> e.getString("outcome")).containsExactly("timeout");
+  }
+
+  @Test
+  void neverMoreThanTheBoundInFlightAgainstASlowServer() throws Exception {
+    deploy("--max-concurrent-runs", "2");
+    for (int i = 0; i < 6; i++) {
+      upsert("slow-" + i, "{\"delay\": \"0s\", \"target\": {\"http\": {\"url\": \"" + url("/slow") + "\"}}}");
+    }
+    await().atMost(Duration.ofSeconds(15)).until(() -> runEvents.size() == 6);
+    assertThat(requests).hasSize(6);
+    assertThat(maxInFlight.get()).isEqualTo(2);
+    assertThat(runEvents).allSatisfy(e -> assertThat(e.getString("outcome")).isEqualTo("succeeded"));
+    // queued runs start late: the last pair waited about two rounds of 300 ms, and that lateness is published
+    assertThat(runEvents.stream().mapToDouble(e -> e.getDouble("latenessSeconds")).max().orElseThrow())
+        .isGreaterThanOrEqualTo(0.55);
+    assertThat(runEvents.stream().mapToDouble(e -> e.getDouble("durationSeconds")).min().orElseThrow())
+        .isGreaterThanOrEqualTo(0.29);
+  }
+
+  @Test
+  void computeTasksPublishProgressAndTheDigits() throws Exception {
+    deploy();
+    upsert("pi", "{\"delay\": \"0s\", \"target\": {\"compute\": {\"pi\": {\"digits\": 50000}}}}");
+    await().atMost(Duration.ofSeconds(60)).until(() -> "Succeeded".equals(status("pi").getString("phase")));
+    JsonObject last = status("pi").getJsonObject("lastRun");
+    assertThat(last.getString("result")).startsWith("3.14159");
+    assertThat(status("pi").containsKey("progress")).isFalse();
+    // progress is throttled to at most 4 updates a second per task
+    long running = changes.stream().filter(c -> "Running".equals(c.getJsonObject("status").getString("phase"))).count();
+    assertThat(running).isLessThanOrEqualTo(4 * last.getLong("durationMs") / 1000 + 3);
+    assertThat(changes).anySatisfy(c -> {
+      assertThat(c.getJsonObject("status").getString("phase")).isEqualTo("Running");
+      assertThat(c.getJsonObject("status").getJsonObject("progress").getInteger("percent")).isBetween(1, 99);
+      assertThat(c.getJsonObject("status").getJsonObject("progress").getString("intermediate")).startsWith("3.1");
+    });
+  }
+}

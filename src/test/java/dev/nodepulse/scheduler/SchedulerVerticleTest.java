@@ -1,0 +1,417 @@
+package dev.nodepulse.scheduler;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.nodepulse.config.Config;
+import dev.nodepulse.tasks.model.Progress;
+import dev.nodepulse.tasks.model.RunResult;
+import dev.nodepulse.tasks.model.Target;
+import dev.nodepulse.tasks.target.Execution;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The scheduler with a stand-in runner (the targets are tested by their own concern), real timers and SQLite. */
+class SchedulerVerticleTest {
+  @TempDir Path tmp;
+  Vertx vertx;
+  String deployment;
+  final List<JsonObject> runEvents = new CopyOnWriteArrayList<>();
+  final List<JsonObject> changes = new CopyOnWriteArrayList<>();
+
+  /** A runner that records calls and answers through a function of the call number. */
+  static final class FakeRunner implements Runner {
+    final List<Instant> starts = new CopyOnWriteArrayList<>();
+    final List<Map<String, String>> headers = new CopyOnWriteArrayList<>();
+    final AtomicInteger inFlight = new AtomicInteger();
+    final AtomicInteger maxInFlight = new AtomicInteger();
+    final AtomicInteger cancels = new AtomicInteger();
+    final Vertx vertx;
+    final Function<Integer, RunResult> answer;
+    final long takesMs; // < 0: never completes until cancelled
+
+    FakeRunner(Vertx vertx, long takesMs, Function<Integer, RunResult> answer) {
+      this.vertx = vertx;
+      this.takesMs = takesMs;
+      this.answer = answer;
+    }
+
+    @Override
+    public Execution start(Target target, Map<String, String> h, Consumer<Progress> onProgress) {
+      int n = starts.size();
+      starts.add(Instant.now());
+      headers.add(h);
+      maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+      Promise<RunResult> p = Promise.promise();
+      if (takesMs >= 0) {
+        vertx.setTimer(Math.max(1, takesMs), id -> {
+          inFlight.decrementAndGet();
+          p.tryComplete(answer.apply(n));
+        });
+      }
+      return new Execution() {
+        @Override
+        public Future<RunResult> result() {
+          return p.future();
+        }
+
+        @Override
+        public void cancel() {
+          cancels.incrementAndGet();
+          if (p.tryComplete(RunResult.failure(RunResult.Outcome.CANCELLED, "cancelled"))) {
+            inFlight.decrementAndGet();
+          }
+        }
+      };
+    }
+  }
+
+  static RunResult ok(int n) {
+    return RunResult.success(200, 2, "ok");
+  }
+
+  @BeforeEach
+  void setUp() {
+    vertx = Vertx.vertx();
+    vertx.eventBus().<JsonObject>consumer(SchedulerVerticle.RUN, m -> runEvents.add(m.body()));
+    vertx.eventBus().<JsonObject>consumer(SchedulerVerticle.CHANGED, m -> changes.add(m.body()));
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  static <T> T get(Future<T> f) throws Exception {
+    return f.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  void deploy(Runner runner, Clock clock, Function<String, String> env, String... flags) throws Exception {
+    Config config = Config.forTest(tmp, flags);
+    deployment = get(vertx.deployVerticle(new SchedulerVerticle(config, runner, clock, env)));
+  }
+
+  void deploy(Runner runner, String... flags) throws Exception {
+    deploy(runner, Clock.systemUTC(), k -> null, flags);
+  }
+
+  void restart(Runner runner, Clock clock) throws Exception {
+    get(vertx.undeploy(deployment));
+    deploy(runner, clock, k -> null);
+  }
+
+  JsonObject upsert(String source, String name, String specJson) throws Exception {
+    return upsert(source, name, name, specJson);
+  }
+
+  JsonObject upsert(String source, String key, String name, String specJson) throws Exception {
+    JsonObject task = new JsonObject().put("metadata", new JsonObject().put("name", name).put("namespace", "t"))
+        .put("spec", new JsonObject(specJson));
+    return get(vertx.eventBus().<JsonObject>request(SchedulerVerticle.UPSERT,
+        new JsonObject().put("source", source).put("key", key).put("task", task))).body();
+  }
+
+  JsonObject upsert(String name, String specJson) throws Exception {
+    return upsert("test", name, specJson);
+  }
+
+  JsonObject status(String name) throws Exception {
+    return get(vertx.eventBus().<JsonObject>request(SchedulerVerticle.GET,
+        new JsonObject().put("namespace", "t").put("name", name))).body().getJsonObject("status");
+  }
+
+  static final String COMPUTE = "\"target\": {\"compute\": {\"pi\": {\"digits\": 10}}}";
+
+  @Test
+  void delayFiresOnceAfterTheDelay() throws Exception {
+    FakeRunner r = new FakeRunner(vertx, 0, SchedulerVerticleTest::ok);
+    deploy(r);
+    Instant posted = Instant.now();
+    JsonObject reply = upsert("once", "{\"delay\": \"300ms\", " + COMPUTE + "}");
+    assertThat(reply.getBoolean("created")).isTrue();
+    assertThat(reply.getJsonObject("task").getJsonObject("status").getString("phase")).isEqualTo("Scheduled");
+    await().atMost(Duration.ofSeconds(5)).until(() -> "Succeeded".equals(status("once").getString("phase")));
+    assertThat(Duration.between(posted, r.starts.get(0))).isGreaterThanOrEqualTo(Duration.ofMillis(290));
+    await().during(Duration.ofMillis(700)).atMost(Duration.ofSeconds(2)).until(() -> r.starts.size() == 1);
+    JsonObject s = status("once");
+    assertThat(s.getLong("runs")).isEqualTo(1);
+    assertThat(s.getLong("attempts")).isEqualTo(1);
+    assertThat(s.getJsonObject("lastRun").getString("outcome")).isEqualTo("SUCCEEDED");
+    assertThat(s.getJsonObject("lastRun").getString("node")).isNotBlank();
+    assertThat(s.containsKey("nextRunAt")).isFalse();
+    assertThat(changes).extracting(c -> c.getJsonObject("status").getString("phase"))
+        .containsSubsequence("Scheduled", "Running", "Succeeded");
+    assertThat(runEvents).hasSize(1);
+    JsonObject ev = runEvents.get(0);
+    assertThat(ev.fieldNames()).containsExactlyInAnyOrder("namespace", "name", "target", "outcome",
+        "durationSeconds", "latenessSeconds");
+    assertThat(ev.getString("outcome")).isEqualTo("succeeded");
+    assertThat(ev.getString("target")).isEqualTo("compute");
+    assertThat(ev.getDouble("latenessSeconds")).isBetween(0.0, 1.0);
+  }
+
+  @Test
+  void everyFiresRepeatedly() throws Exception {
+    FakeRunner r = new FakeRunner(vertx, 0, SchedulerVerticleTest::ok);
+    deploy(r);
+    upsert("tick", "{\"every\": \"1s\", " + COMPUTE + "}");
+    await().atMost(Duration.ofSeconds(6)).until(() -> r.starts.size() >= 3);
+    JsonObject s = status("tick");
+    assertThat(s.getLong("runs")).isGreaterThanOrEqualTo(3);
+    assertThat(s.getString("phase")).isIn("Scheduled", "Running");
+    assertThat(Duration.between(r.starts.get(0), r.starts.get(2))).isGreaterThanOrEqualTo(Duration.ofMillis(1900));
+  }
+
+  @Test
+  void cronWithSecondsFires() throws Exception {
+    FakeRunner r = new FakeRunner(vertx, 0, SchedulerVerticleTest::ok);
+    deploy(r);
+    upsert("cron", "{\"schedule\": \"*/1 * * * * *\", " + COMPUTE + "}");
+    await().atMost(Duration.ofSeconds(5)).until(() -> r.starts.size() >= 2);
+    // due on whole seconds: lateness is small and measured against the second boundary
+    assertThat(runEvents).allSatisfy(e -> assertThat(e.getDouble("latenessSeconds")).isLessThan(1.0));
+    assertThat(Instant.parse(status("cron").getString("nextRunAt")).getNano()).isZero();
+  }
+
+  @Test
+  void atInThePastRunsLateWithinTheDeadlineAndIsMissedOutsideIt() throws Exception {
+    FakeRunner r = new FakeRunner(vertx, 0, SchedulerVerticleTest::ok);
+    deploy(r);
+    String twoSecondsAgo = Instant.now().minusSeconds(2).toString();
+    String twoMinutesAgo = Instant.now().minusSeconds(120).toString();
+    upsert("late", "{\"at\": \"" + twoSecondsAgo + "\", \"startingDeadline\": \"1m\", " + COMPUTE + "}");
+    upsert("missed", "{\"at\": \"" + twoMinutesAgo + "\", \"startingDeadline\": \"30s\", " + COMPUTE + "}");
+    await().atMost(Duration.ofSeconds(5)).until(() -> "Succeeded".equals(status("late").getString("phase"))
+        && "Failed".equals(status("missed").getString("phase")));
+    assertThat(r.starts).hasSize(1);
+    JsonObject missed = status("missed").getJsonObject("lastRun");
+    assertThat(missed.getString("outcome")).isEqualTo("MISSED");
+    assertThat(missed.getString("error")).contains("startingDeadline of 30s");
+    assertThat(runEvents).anySatisfy(e -> {
+      assertThat(e.getString("name")).isEqualTo("late");
+      assertThat(e.getDouble("latenessSeconds")).isBetween(1.9, 10.0);
+    });
+    assertThat(runEvents).anySatisfy(e -> assertThat(e.getString("outcome")).isEqualTo("missed"));
+  }
+
+  @Test
+  void failedAttemptsAreRetriedWithDoublingBackoff() throws Exception {
+    FakeRunner r = new FakeRunner(vertx, 0, n -> n < 2
+        ? RunResult.failure(RunResult.Outcome.FAILED, "HTTP 503") : ok(n));
+    deploy(r);
+    upsert("retry", "{\"delay\": \"0s\", \"retry\": {\"limit\": 3, \"backoff\": \"200ms\"}, " + COMPUTE + "}");
+    await().atMost(Duration.ofSeconds(5)).until(() -> "Succeeded".equals(status("retry").getString("phase")));
+    assertThat(r.starts).hasSize(3);
+    assertThat(Duration.between(r.starts.get(0), r.starts.get(1))).isGreaterThanOrEqualTo(Duration.ofMillis(195));
+    assertThat(Duration.between(r.starts.get(1), r.starts.get(2))).isGreaterThanOrEqualTo(Duration.ofMillis(395));
+    JsonObject s = status("retry");
+    assertThat(s.getLong("runs")).isEqualTo(1);
+    assertThat(s.getLong("attempts")).isEqualTo(3);
+    assertThat(runEvents).extracting(e -> e.getString("outcome")).containsExactly("failed", "failed", "succeeded");
+  }
+
+  @Test
+  void retriesStopAtTheLimitAndDeniedIsNotRetried() throws Exception {
+    FakeRunner r = new FakeRunner(vertx, 0, n -> RunResult.failure(RunResult.Outcome.FAILED, "down"));
+    FakeRunner denied = new FakeRunner(vertx, 0, n -> RunResult.failure(RunResult.Outcome.DENIED, "policy"));
+    deploy((t, h, p) -> t instanceof Target.Compute ? r.start(t, h, p) : denied.start(t, h, p));
+    upsert("fails", "{\"delay\": \"0s\", \"retry\": {\"limit\": 2, \"backoff\": \"50ms\"}, " + COMPUTE + "}");
+    upsert("denied", "{\"delay\": \"0s\", \"retry\": {\"limit\": 2, \"backoff\": \"50ms\"}, "
+        + "\"target\": {\"tcp\": {\"address\": \"127.0.0.1:9\"}}}");
+    await().atMost(Duration.ofSeconds(5)).until(() -> "Failed".equals(status("fails").getString("phase"))
+        && "Failed".equals(status("denied").getString("phase")));
+    assertThat(r.starts).hasSize(3);
+    assertThat(denied.starts).hasSize(1);
+    assertThat(status("fails").getLong("attempts")).isEqualTo(3);
+  }
+
+  @Test
+  void anAttemptThatOutlivesItsTimeoutIsCancelled() throws Exception {
+    FakeRunner r = new FakeRunner(vertx, -1, SchedulerVerticleTest::ok);
+    deploy(r);
+    upsert("slow", "{\"delay\": \"0s\", \"target\": {\"http\": {\"url\": \"http://127.0.0.1:1/\", \"timeout\": \"300ms\"}}}");
+    await().atMost(Duration.ofSeconds(5)).until(() -> "Failed".equals(status("slow").getString("phase")));
+    assertThat(r.cancels.get()).isEqualTo(1);
+    JsonObject last = status("slow").getJsonObject("lastRun");
+    assertThat(last.getString("outcome")).isEqualTo("TIMEOUT");
+    assertThat(last.getLong("durationMs")).isBetween(300L, 3000L);
+    assertThat(runEvents).extracting(e -> e.getString("outcome")).containsExactly("timeout");
+  }
+
+  @Test
+  void concurrencyPerTargetTypeIsBoundedAndQueuedRunsAreLate() throws Exception {
+    FakeRunner r = new FakeRunner(vertx, 300, SchedulerVerticleTest::ok);
+    deploy(r, Clock.systemUTC(), k -> null, "--max-concurrent-runs", "2");
+    for (int i = 0; i < 6; i++) {
+      upsert("c" + i, "{\"delay\": \"0s\", " + COMPUTE + "}");
+    }
+    await().atMost(Duration.ofSeconds(10)).until(() -> runEvents.size() == 6);
+    assertThat(r.maxInFlight.get()).isEqualTo(2);
+    // the last pair waited for two rounds of 300 ms
+    assertThat(runEvents.stream().mapToDouble(e -> e.getDouble("latenessSeconds")).max().orElseThrow())
+        .isGreaterThanOrEqualTo(0.55);
+  }
+
+  @Test
+  void headersFromTheEnvironmentAndSecretsInStandaloneMode() throws Exception {
+    FakeRunner r = new FakeRunner(vertx, 0, SchedulerVerticleTest::ok);
+    deploy(r, Clock.systemUTC(), k -> k.equals("SHOP_TOKEN") ? "s3cret" : null);
+    String http = "{\"delay\": \"0s\", \"target\": {\"http\": {\"url\": \"http://127.0.0.1:1/\", \"headers\": %s}}}";
+    upsert("env", http.formatted("{\"X-Plain\": \"1\", \"X-Token\": {\"valueFrom\": {\"env\": \"SHOP_TOKEN\"}}}"));
+    upsert("noenv", http.formatted("{\"X-Token\": {\"valueFrom\": {\"env\": \"NOT_SET\"}}}"));
+    upsert("secret", http.formatted("{\"Authorization\": {\"valueFrom\": {\"secretKeyRef\": {\"name\": \"s\", \"key\": \"k\"}}}}"));
+    await().atMost(Duration.ofSeconds(5)).until(() -> "Succeeded".equals(status("env").getString("phase"))
+        && "Failed".equals(status("noenv").getString("phase")) && "Failed".equals(status("secret").getString("phase")));
+    assertThat(r.headers).containsExactly(Map.of("X-Plain", "1", "X-Token", "s3cret"));
+    assertThat(status("noenv").getJsonObject("lastRun").getString("error"))
+        .contains("X-Token").contains("NOT_SET");
+    assertThat(status("secret").getJsonObject("lastRun").getString("error"))
+        .contains("secretKeyRef").contains("needs --mode kubernetes");
+  }
+
+  @Test
+  void listGetConflictsAndRemove() throws Exception {
+    deploy(new FakeRunner(vertx, 0, SchedulerVerticleTest::ok));
+    upsert("a", "{\"delay\": \"1h\", " + COMPUTE + "}");
+    JsonObject again = upsert("a", "{\"delay\": \"1h\", " + COMPUTE + "}");
+    assertThat(again.getBoolean("created")).isFalse();
+    assertThat(again.getJsonObject("task").getJsonObject("metadata").getLong("generation")).isEqualTo(1);
+    JsonObject edited = upsert("a", "{\"delay\": \"2h\", " + COMPUTE + "}");
+    assertThat(edited.getJsonObject("task").getJsonObject("metadata").getLong("generation")).isEqualTo(2);
+    Throwable conflict = get(vertx.eventBus().request(SchedulerVerticle.UPSERT, new JsonObject()
+        .put("source", "other").put("key", "x").put("task", new JsonObject()
+            .put("metadata", new JsonObject().put("name", "a").put("namespace", "t"))
+            .put("spec", new JsonObject("{\"delay\": \"1h\", " + COMPUTE + "}"))))
+        .transform(ar -> Future.succeededFuture(ar.cause())));
+    assertThat(((ReplyException) conflict).failureCode()).isEqualTo(409);
+    JsonObject list = get(vertx.eventBus().<JsonObject>request(SchedulerVerticle.LIST, new JsonObject())).body();
+    assertThat(list.getJsonArray("items")).hasSize(1);
+    get(vertx.eventBus().request(SchedulerVerticle.REMOVE, new JsonObject().put("source", "test").put("key", "a")));
+    assertThat(changes.get(changes.size() - 1).getBoolean("deleted")).isTrue();
+    Throwable gone = get(vertx.eventBus().request(SchedulerVerticle.GET,
+        new JsonObject().put("namespace", "t").put("name", "a")).transform(ar -> Future.succeededFuture(ar.cause())));
+    assertThat(((ReplyException) gone).failureCode()).isEqualTo(404);
+    assertThat(new JsonObject(gone.getMessage()).getString("error")).isEqualTo("task t/a not found");
+  }
+
+  @Test
+  void anInvalidTaskFromASourceIsAFailedTaskNamingTheError() throws Exception {
+    deploy(new FakeRunner(vertx, 0, SchedulerVerticleTest::ok));
+    JsonObject reply = get(vertx.eventBus().<JsonObject>request(SchedulerVerticle.UPSERT, new JsonObject()
+        .put("source", "dir").put("key", "bad.yaml").put("error", new JsonObject().put("name", "bad")
+            .put("namespace", "default").put("message", "file bad.yaml: spec.delay: '5x' is not a duration")))).body();
+    JsonObject status = reply.getJsonObject("task").getJsonObject("status");
+    assertThat(status.getString("phase")).isEqualTo("Failed");
+    assertThat(status.getJsonArray("conditions").getJsonObject(0).getString("message"))
+        .contains("bad.yaml").contains("spec.delay");
+  }
+
+  // ------------------------------------------------------------------ restarts (same data dir)
+
+  @Test
+  void aFinishedOneShotDoesNotRunAgainAfterARestartAndHistoryIsKept() throws Exception {
+    FakeRunner r = new FakeRunner(vertx, 0, SchedulerVerticleTest::ok);
+    deploy(r);
+    upsert("once", "{\"delay\": \"0s\", " + COMPUTE + "}");
+    upsert("tick", "{\"every\": \"1s\", " + COMPUTE + "}");
+    await().atMost(Duration.ofSeconds(5)).until(() -> "Succeeded".equals(status("once").getString("phase"))
+        && status("tick").getLong("runs") >= 2);
+    FakeRunner after = new FakeRunner(vertx, 0, SchedulerVerticleTest::ok);
+    restart(after, Clock.systemUTC());
+    upsert("once", "{\"delay\": \"0s\", " + COMPUTE + "}");
+    upsert("tick", "{\"every\": \"1s\", " + COMPUTE + "}");
+    JsonObject once = status("once");
+    assertThat(once.getString("phase")).isEqualTo("Succeeded");
+    assertThat(once.getLong("runs")).isEqualTo(1);
+    assertThat(once.getJsonObject("lastRun").getString("outcome")).isEqualTo("SUCCEEDED");
+    assertThat(status("tick").getLong("runs")).isGreaterThanOrEqualTo(2);
+    await().atMost(Duration.ofSeconds(5)).until(() -> after.starts.size() >= 1);
+    await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2))
+        .until(() -> after.starts.size() >= 1 && status("once").getLong("runs") == 1);
+  }
+
+  @Test
+  void runsMissedWhileDownRunLateWithinTheDeadlineElseAreMissed() throws Exception {
+    FakeRunner r = new FakeRunner(vertx, 0, SchedulerVerticleTest::ok);
+    deploy(r);
+    upsert("within", "{\"delay\": \"10m\", \"startingDeadline\": \"1h\", " + COMPUTE + "}");
+    upsert("outside", "{\"delay\": \"10m\", \"startingDeadline\": \"1m\", " + COMPUTE + "}");
+    upsert("recurring", "{\"every\": \"10m\", \"startingDeadline\": \"1m\", " + COMPUTE + "}");
+    upsert("flood", "{\"every\": \"10s\", " + COMPUTE + "}");
+    assertThat(status("within").getString("phase")).isEqualTo("Scheduled");
+    // the agent is down for 15 minutes
+    FakeRunner after = new FakeRunner(vertx, 0, SchedulerVerticleTest::ok);
+    restart(after, Clock.offset(Clock.systemUTC(), Duration.ofMinutes(15)));
+    upsert("within", "{\"delay\": \"10m\", \"startingDeadline\": \"1h\", " + COMPUTE + "}");
+    upsert("outside", "{\"delay\": \"10m\", \"startingDeadline\": \"1m\", " + COMPUTE + "}");
+    upsert("recurring", "{\"every\": \"10m\", \"startingDeadline\": \"1m\", " + COMPUTE + "}");
+    upsert("flood", "{\"every\": \"10s\", " + COMPUTE + "}");
+    await().atMost(Duration.ofSeconds(5)).until(() -> "Succeeded".equals(status("within").getString("phase"))
+        && "Failed".equals(status("outside").getString("phase")) && status("recurring").getLong("runs") >= 1
+        && status("flood").getLong("runs") >= 1);
+    // within ran late once; flood missed ~89 occurrences of 10s while down (no deadline): it runs once, not 89
+    // times (a second run may follow within 10 s, on its normal schedule)
+    assertThat(runEvents.stream().filter(e -> e.getString("name").equals("within")).count()).isEqualTo(1);
+    assertThat(runEvents.stream().filter(e -> e.getString("name").equals("flood")).count()).isBetween(1L, 2L);
+    assertThat(after.starts.size()).isBetween(2, 3);
+    assertThat(r.starts).isEmpty();
+    assertThat(status("outside").getJsonObject("lastRun").getString("outcome")).isEqualTo("MISSED");
+    assertThat(runEvents).anySatisfy(e -> {
+      assertThat(e.getString("name")).isEqualTo("within");
+      assertThat(e.getDouble("latenessSeconds")).isBetween(290.0, 310.0);
+    });
+    // the recurring task's latest occurrence (10m) is 5m late, past its 1m deadline: one MISSED, then rescheduled
+    List<String> recurring = new ArrayList<>();
+    runEvents.stream().filter(e -> e.getString("name").equals("recurring")).forEach(e -> recurring.add(e.getString("outcome")));
+    assertThat(recurring).containsExactly("missed");
+    JsonObject rec = status("recurring");
+    assertThat(rec.getString("phase")).isEqualTo("Scheduled");
+    assertThat(Instant.parse(rec.getString("nextRunAt"))).isAfter(Instant.now().plus(Duration.ofMinutes(19)));
+  }
+
+  @Test
+  void aTaskEditedWhileDownIsRescheduledForItsNewSpecKeepingHistory() throws Exception {
+    FakeRunner r = new FakeRunner(vertx, 0, SchedulerVerticleTest::ok);
+    deploy(r);
+    upsert("edit", "{\"delay\": \"0s\", " + COMPUTE + "}");
+    await().atMost(Duration.ofSeconds(5)).until(() -> "Succeeded".equals(status("edit").getString("phase")));
+    FakeRunner after = new FakeRunner(vertx, 0, SchedulerVerticleTest::ok);
+    restart(after, Clock.systemUTC());
+    JsonObject reply = upsert("edit", "{\"delay\": \"200ms\", " + COMPUTE + "}");
+    assertThat(reply.getJsonObject("task").getJsonObject("metadata").getLong("generation")).isEqualTo(2);
+    await().atMost(Duration.ofSeconds(5)).until(() -> status("edit").getLong("runs") == 2);
+    assertThat(after.starts).hasSize(1);
+    assertThat(status("edit").getLong("observedGeneration")).isEqualTo(2);
+  }
+
+  @Test
+  void restPostedTasksComeBackAfterARestartWithoutTheirSource() throws Exception {
+    deploy(new FakeRunner(vertx, 0, SchedulerVerticleTest::ok));
+    upsert(SchedulerVerticle.REST_SOURCE, "t/posted", "posted", "{\"delay\": \"1h\", " + COMPUTE + "}");
+    restart(new FakeRunner(vertx, 0, SchedulerVerticleTest::ok), Clock.systemUTC());
+    JsonObject s = status("posted");
+    assertThat(s.getString("phase")).isEqualTo("Scheduled");
+    JsonObject health = get(vertx.eventBus().<JsonObject>request(SchedulerVerticle.HEALTH, new JsonObject())).body();
+    assertThat(health.getBoolean("ready")).isTrue();
+    assertThat(health.getInteger("tasks")).isEqualTo(1);
+  }
+}

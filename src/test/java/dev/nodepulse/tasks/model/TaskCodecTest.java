@@ -1,0 +1,193 @@
+package dev.nodepulse.tasks.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class TaskCodecTest {
+  static final Path DIR = Path.of("src/test/resources/tasks");
+
+  static DelayedTask read(String rel) throws Exception {
+    Path p = DIR.resolve(rel);
+    return TaskCodec.parse(Files.readString(p), TaskCodec.formatOfFile(p.getFileName().toString()));
+  }
+
+  @Test
+  void readsEveryFieldOfTheDesignExample() throws Exception {
+    DelayedTask t = read("good/warm-cache.yaml");
+    assertThat(t.key()).isEqualTo("shop/warm-cache");
+    assertThat(t.metadata().labels()).containsEntry("team", "web");
+    TaskSpec s = t.spec();
+    assertThat(s.title()).isEqualTo("Warm the product cache");
+    assertThat(s.timing()).isEqualTo(new Schedule.Delay(Duration.ofSeconds(30)));
+    Target.Http h = (Target.Http) s.target();
+    assertThat(h.url()).isEqualTo("http://api.shop:8080/warm");
+    assertThat(h.method()).isEqualTo("POST");
+    assertThat(h.timeout()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(h.body()).isEqualTo("{\"all\":true}");
+    assertThat(h.headers()).containsEntry("X-Run", new Target.Plain("1"))
+        .containsEntry("Authorization", new Target.SecretKeyRef("shop-token", "token"))
+        .containsEntry("X-Env", new Target.EnvRef("SHOP_TOKEN"));
+    assertThat(s.nodes()).isEqualTo(TaskSpec.Nodes.ONE);
+    assertThat(s.nodeSelector()).containsEntry("kubernetes.io/os", "linux");
+    assertThat(s.retry()).isEqualTo(new TaskSpec.Retry(2, Duration.ofSeconds(2)));
+    assertThat(s.startingDeadline()).isEqualTo(Duration.ofMinutes(5));
+  }
+
+  @Test
+  void readsOtherTargetsAndTimings() throws Exception {
+    DelayedTask tcp = read("good/ping-tcp.yaml");
+    assertThat(tcp.metadata().namespace()).isEqualTo("default");
+    assertThat(tcp.spec().timing()).isEqualTo(new Schedule.At(Instant.parse("2026-11-23T17:30:00Z")));
+    assertThat(tcp.spec().target()).isEqualTo(new Target.Tcp("10.0.0.5:5000", "PING\n", true, Duration.ofSeconds(2)));
+
+    DelayedTask pipe = read("good/reload-pipe.yml");
+    assertThat(pipe.spec().timing()).isEqualTo(new Schedule.Every(Duration.ofMinutes(90)));
+    assertThat(pipe.spec().nodes()).isEqualTo(TaskSpec.Nodes.ALL);
+    assertThat(((Target.Pipe) pipe.spec().target()).name()).isEqualTo("reload-nginx");
+
+    DelayedTask pi = read("good/pi-cron.yaml");
+    Schedule.Cron c = (Schedule.Cron) pi.spec().timing();
+    assertThat(c.zone()).isEqualTo(ZoneId.of("Europe/Paris"));
+    // 02:30 Paris on a weekday: Monday 2026-11-23 is past at 12:00 UTC, so Tuesday 01:30 UTC (winter, UTC+1)
+    assertThat(c.next(Instant.parse("2026-11-23T12:00:00Z"))).contains(Instant.parse("2026-11-24T01:30:00Z"));
+    assertThat(pi.spec().target()).isEqualTo(new Target.Compute(5000));
+
+    Schedule.Cron sec = (Schedule.Cron) read("good/every-second.yaml").spec().timing();
+    assertThat(sec.next(Instant.parse("2026-11-23T12:00:00Z"))).contains(Instant.parse("2026-11-23T12:00:01Z"));
+  }
+
+  @Test
+  void jsonIsReadAndPostedStatusIgnored() throws Exception {
+    DelayedTask t = read("good/task.json");
+    assertThat(t.key()).isEqualTo("default/json-task");
+    assertThat(t.status().phase()).isEqualTo(TaskStatus.Phase.Pending);
+    assertThat(t.status().runs()).isZero();
+  }
+
+  @Test
+  void writesBackWhatItReads() throws Exception {
+    for (String f : new String[] {"good/warm-cache.yaml", "good/ping-tcp.yaml", "good/reload-pipe.yml",
+        "good/pi-cron.yaml", "good/every-second.yaml", "good/task.json"}) {
+      DelayedTask t = read(f);
+      var json = TaskCodec.toJson(t);
+      DelayedTask back = TaskCodec.parse(json);
+      assertThat(back.spec()).as(f).isEqualTo(t.spec());
+      assertThat(back.metadata()).as(f).isEqualTo(t.metadata());
+      assertThat(TaskCodec.specHash(back.spec())).isEqualTo(TaskCodec.specHash(t.spec()));
+    }
+    var json = TaskCodec.toJson(read("good/warm-cache.yaml"));
+    assertThat(json.getJsonObject("spec").getString("delay")).isEqualTo("30s");
+    assertThat(json.getJsonObject("spec").getString("startingDeadline")).isEqualTo("5m");
+    assertThat(json.getJsonObject("spec").getJsonObject("target").getJsonObject("http")
+        .getJsonObject("headers").getJsonObject("Authorization").getJsonObject("valueFrom")
+        .getJsonObject("secretKeyRef").getString("name")).isEqualTo("shop-token");
+    assertThat(json.getJsonObject("status").getString("phase")).isEqualTo("Pending");
+  }
+
+  static Stream<Arguments> badFiles() {
+    return Stream.of(
+        Arguments.of("syntax.yaml", "(document)", "line"),
+        Arguments.of("wrong-type.yaml", "spec.target.tcp.readReply", "true or false"),
+        Arguments.of("two-timings.yaml", "spec", "exactly one of delay, at, every, schedule is required (found delay and every)"),
+        Arguments.of("no-timing.yaml", "spec", "(found none)"),
+        Arguments.of("no-target.yaml", "spec.target", "required"),
+        Arguments.of("two-targets.yaml", "spec.target", "found compute and pipe"),
+        Arguments.of("unknown-field.yaml", "spec.target.http.methd", "unknown field; known: url, method"),
+        Arguments.of("huge-digits.yaml", "spec.target.compute.pi.digits", "out of range"),
+        Arguments.of("huge-retry.yaml", "spec.retry.limit", "0 to 10"),
+        Arguments.of("huge-delay.yaml", "spec.delay", "out of range"),
+        Arguments.of("bad-cron.yaml", "spec.schedule", "not a valid 5-field cron"),
+        Arguments.of("cron-fields.yaml", "spec.schedule", "has 3 fields"),
+        Arguments.of("bad-zone.yaml", "spec.timeZone", "not a time zone"),
+        Arguments.of("bad-duration.yaml", "spec.target.http.timeout", "'5x' is not a duration such as 500ms"),
+        Arguments.of("bad-url.yaml", "spec.target.http.url", "must be an http or https URL"),
+        Arguments.of("bad-name.yaml", "metadata.name", "DNS-1123"),
+        Arguments.of("null-name.yaml", "metadata.name", "required"),
+        Arguments.of("bad-at.yaml", "spec.at", "RFC 3339"),
+        Arguments.of("bad-api.yaml", "apiVersion", "nodepulse.dev/v1alpha1"),
+        Arguments.of("bad-method.yaml", "spec.target.http.method", "GET, POST"),
+        Arguments.of("every-too-short.yaml", "spec.every", "1s to 365d"),
+        Arguments.of("pipe-escape.yaml", "spec.target.pipe.name", "pipe directory"),
+        Arguments.of("bad-address.yaml", "spec.target.tcp.address", "host:port"),
+        Arguments.of("header-ref.yaml", "spec.target.http.headers.X-A.valueFrom.configMapKeyRef", "unknown field"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("badFiles")
+  void eachBadFileNamesTheField(String file, String field, String says) {
+    assertThatThrownBy(() -> read("bad/" + file))
+        .isInstanceOfSatisfying(TaskValidationException.class, e -> {
+          assertThat(e.errors()).anySatisfy(err -> {
+            assertThat(err.field()).isEqualTo(field);
+            assertThat(err.message()).contains(says);
+          });
+          assertThat(e.getMessage()).contains(field + ": ");
+        });
+  }
+
+  @Test
+  void everyBadFileIsCovered() throws IOException {
+    try (var files = Files.list(DIR.resolve("bad"))) {
+      assertThat(files.map(p -> p.getFileName().toString()))
+          .containsExactlyInAnyOrderElementsOf(badFiles().map(a -> (String) a.get()[0]).toList());
+    }
+  }
+
+  @Test
+  void bodyOverSixtyFourKibIsRejected() {
+    String body = "x".repeat(65 * 1024);
+    String json = "{\"metadata\":{\"name\":\"big\"},\"spec\":{\"delay\":\"1s\",\"target\":{\"http\":"
+        + "{\"url\":\"http://127.0.0.1/\",\"body\":\"" + body + "\"}}}}";
+    assertThatThrownBy(() -> TaskCodec.parse(json, TaskCodec.Format.JSON))
+        .hasMessageContaining("spec.target.http.body: too large");
+  }
+
+  @Test
+  void tooManyHeadersAndDuplicateKeysAreRejected() {
+    StringBuilder h = new StringBuilder();
+    for (int i = 0; i < 40; i++) {
+      h.append(i == 0 ? "" : ",").append("\"X-").append(i).append("\":\"v\"");
+    }
+    String json = "{\"metadata\":{\"name\":\"h\"},\"spec\":{\"delay\":\"1s\",\"target\":{\"http\":"
+        + "{\"url\":\"http://127.0.0.1/\",\"headers\":{" + h + "}}}}}";
+    assertThatThrownBy(() -> TaskCodec.parse(json, TaskCodec.Format.JSON))
+        .hasMessageContaining("spec.target.http.headers: 40 headers");
+    assertThatThrownBy(() -> TaskCodec.parse("metadata: {name: a}\nmetadata: {name: b}\n", TaskCodec.Format.YAML))
+        .hasMessageContaining("Duplicate field");
+  }
+
+  @Test
+  void sixFieldCronIsSecondsFirstAndFiveFieldIsUnix() throws Exception {
+    String y = "metadata: {name: c}\nspec:\n  schedule: \"%s\"\n  target: {compute: {pi: {digits: 10}}}\n";
+    Schedule.Cron five = (Schedule.Cron) TaskCodec.parse(y.formatted("15 * * * *"), TaskCodec.Format.YAML).spec().timing();
+    assertThat(five.next(Instant.parse("2026-11-23T12:00:00Z"))).contains(Instant.parse("2026-11-23T12:15:00Z"));
+    Schedule.Cron six = (Schedule.Cron) TaskCodec.parse(y.formatted("15 * * * * *"), TaskCodec.Format.YAML).spec().timing();
+    assertThat(six.next(Instant.parse("2026-11-23T12:00:00Z"))).contains(Instant.parse("2026-11-23T12:00:15Z"));
+    assertThatThrownBy(() -> TaskCodec.parse(y.formatted("99 * * * * *"), TaskCodec.Format.YAML))
+        .hasMessageContaining("spec.schedule: '99 * * * * *' is not a valid 6-field cron");
+    assertThatThrownBy(() -> TaskCodec.parse(y.formatted("CRON_TZ=UTC 0 * * * *"), TaskCodec.Format.YAML))
+        .hasMessageContaining("spec.timeZone");
+  }
+
+  @Test
+  void contentTypes() {
+    assertThat(TaskCodec.formatOf("application/json; charset=utf-8")).isEqualTo(TaskCodec.Format.JSON);
+    assertThat(Stream.of("application/yaml", "application/x-yaml", "text/yaml").map(TaskCodec::formatOf))
+        .containsOnly(TaskCodec.Format.YAML);
+    assertThat(TaskCodec.formatOf("text/plain")).isNull();
+    assertThat(Map.of()).isEmpty();
+  }
+}

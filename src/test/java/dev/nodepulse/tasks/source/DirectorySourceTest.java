@@ -1,0 +1,161 @@
+package dev.nodepulse.tasks.source;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.nodepulse.config.Config;
+import dev.nodepulse.scheduler.SchedulerVerticle;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The directory source with the real scheduler: files in, tasks out, live. */
+class DirectorySourceTest {
+  @TempDir Path tmp;
+  Vertx vertx = Vertx.vertx();
+  Path dir;
+  final java.util.List<String> deployments = new java.util.ArrayList<>();
+
+  @AfterEach
+  void tearDown() throws Exception {
+    vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  static <T> T get(Future<T> f) throws Exception {
+    return f.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  void start() throws Exception {
+    Config config = Config.forTest(tmp.resolve("data"), "--tasks-dir", dir.toString());
+    deployments.add(get(vertx.deployVerticle(new SchedulerVerticle(config))));
+    deployments.add(get(vertx.deployVerticle(new DirectorySource(config))));
+    await().atMost(Duration.ofSeconds(5)).until(() -> health().getBoolean("ready"));
+  }
+
+  JsonObject health() throws Exception {
+    return get(vertx.eventBus().<JsonObject>request(DirectorySource.HEALTH, new JsonObject())).body();
+  }
+
+  /** The task, or null when the scheduler answers 404. */
+  JsonObject task(String name) throws Exception {
+    return get(vertx.eventBus().<JsonObject>request(SchedulerVerticle.GET,
+        new JsonObject().put("namespace", "default").put("name", name))
+        .map(m -> m.body())
+        .recover(err -> err instanceof ReplyException r && r.failureCode() == 404
+            ? Future.succeededFuture(null) : Future.failedFuture(err)));
+  }
+
+  static String task(String name, String timing) {
+    return "apiVersion: nodepulse.dev/v1alpha1\nkind: DelayedTask\nmetadata: {name: " + name + "}\nspec:\n  "
+        + timing + "\n  target: {compute: {pi: {digits: 10}}}\n";
+  }
+
+  @Test
+  void addChangeAndDeleteTakeEffectLive() throws Exception {
+    dir = Files.createDirectories(tmp.resolve("tasks"));
+    start();
+    assertThat(task("a")).isNull();
+    Files.writeString(dir.resolve("a.yaml"), task("a", "delay: 1h"));
+    await().atMost(Duration.ofSeconds(5)).until(() -> task("a") != null);
+    assertThat(task("a").getJsonObject("spec").getString("delay")).isEqualTo("1h");
+    assertThat(task("a").getJsonObject("status").getString("phase")).isEqualTo("Scheduled");
+
+    Files.writeString(dir.resolve("a.yaml"), task("a", "every: 2h"));
+    await().atMost(Duration.ofSeconds(5)).until(() -> "2h".equals(task("a").getJsonObject("spec").getString("every")));
+    assertThat(task("a").getJsonObject("metadata").getLong("generation")).isEqualTo(2);
+
+    Files.writeString(dir.resolve("b.json"), "{\"metadata\": {\"name\": \"b\"}, \"spec\": {\"delay\": \"1h\", "
+        + "\"target\": {\"pipe\": {\"name\": \"p\", \"data\": \"x\"}}}}");
+    await().atMost(Duration.ofSeconds(5)).until(() -> task("b") != null);
+
+    Files.delete(dir.resolve("a.yaml"));
+    await().atMost(Duration.ofSeconds(5)).until(() -> task("a") == null);
+    assertThat(task("b")).isNotNull();
+  }
+
+  @Test
+  void brokenFilesEachFailAloneNamingFileAndFieldWhileAGoodOneRuns() throws Exception {
+    dir = Files.createDirectories(tmp.resolve("tasks"));
+    try (Stream<Path> bad = Files.list(Path.of("src/test/resources/tasks/bad"))) {
+      for (Path p : bad.toList()) {
+        Files.copy(p, dir.resolve(p.getFileName()));
+      }
+    }
+    Files.writeString(dir.resolve("good.yaml"), task("good", "delay: 0s"));
+    Files.writeString(dir.resolve("notes.txt"), "not a task");
+    start();
+    await().atMost(Duration.ofSeconds(5)).until(() -> task("good") != null
+        && task("good").getJsonObject("status").getLong("runs") == 1);
+    assertThat(task("good").getJsonObject("status").getString("phase")).isEqualTo("Succeeded");
+    assertThat(task("good").getJsonObject("status").getJsonObject("lastRun").getString("result")).startsWith("3.14");
+    JsonObject twoTimings = task("two-timings");
+    assertThat(twoTimings.getJsonObject("status").getString("phase")).isEqualTo("Failed");
+    assertThat(twoTimings.getJsonObject("status").getJsonArray("conditions").getJsonObject(0).getString("message"))
+        .contains("file two-timings.yaml").contains("spec: exactly one of delay, at, every, schedule");
+    assertThat(task("bad-url").getJsonObject("status").getJsonArray("conditions").getJsonObject(0)
+        .getString("message")).contains("file bad-url.yaml").contains("spec.target.http.url");
+    assertThat(task("syntax").getJsonObject("status").getString("phase")).isEqualTo("Failed");
+    JsonObject list = get(vertx.eventBus().<JsonObject>request(SchedulerVerticle.LIST, new JsonObject())).body();
+    long bad;
+    try (Stream<Path> files = Files.list(Path.of("src/test/resources/tasks/bad"))) {
+      bad = files.count();
+    }
+    assertThat(list.getJsonArray("items")).hasSize((int) bad + 1);
+    assertThat(health().getInteger("files")).isEqualTo((int) bad + 1);
+  }
+
+  @Test
+  void twoFilesDeclaringTheSameTaskTheSecondFails() throws Exception {
+    dir = Files.createDirectories(tmp.resolve("tasks"));
+    Files.writeString(dir.resolve("first.yaml"), task("same", "delay: 1h"));
+    Files.writeString(dir.resolve("second.yaml"), task("same", "delay: 2h"));
+    start();
+    await().atMost(Duration.ofSeconds(5)).until(() -> task("same") != null && task("second") != null);
+    assertThat(task("same").getJsonObject("spec").getString("delay")).isEqualTo("1h");
+    assertThat(task("second").getJsonObject("status").getJsonArray("conditions").getJsonObject(0)
+        .getString("message")).contains("file second.yaml").contains("already declared by file first.yaml");
+    // the first goes away: the second takes over
+    Files.delete(dir.resolve("first.yaml"));
+    await().atMost(Duration.ofSeconds(5)).until(() -> task("same") != null
+        && "2h".equals(task("same").getJsonObject("spec").getString("delay")) && task("second") == null);
+  }
+
+  @Test
+  void aFileTaskFinishedBeforeARestartIsNotRunAgain() throws Exception {
+    dir = Files.createDirectories(tmp.resolve("tasks"));
+    Files.writeString(dir.resolve("once.yaml"), task("once", "delay: 0s"));
+    Files.writeString(dir.resolve("later.yaml"), task("later", "delay: 1h"));
+    start();
+    await().atMost(Duration.ofSeconds(5)).until(() -> task("once") != null
+        && "Succeeded".equals(task("once").getJsonObject("status").getString("phase")));
+    String finishedAt = task("once").getJsonObject("status").getJsonObject("lastRun").getString("finishedAt");
+    String laterDue = task("later").getJsonObject("status").getString("nextRunAt");
+    for (String id : deployments) {
+      get(vertx.undeploy(id));
+    }
+    deployments.clear();
+    start();
+    JsonObject once = task("once").getJsonObject("status");
+    assertThat(once.getString("phase")).isEqualTo("Succeeded");
+    assertThat(once.getLong("runs")).isEqualTo(1);
+    assertThat(once.getJsonObject("lastRun").getString("finishedAt")).isEqualTo(finishedAt);
+    // the 1h delay counts from when the task was first seen, not from the restart
+    assertThat(task("later").getJsonObject("status").getString("nextRunAt")).isEqualTo(laterDue);
+  }
+
+  @Test
+  void withoutATasksDirTheComponentIsReadyAndDisabled() throws Exception {
+    get(vertx.deployVerticle(new DirectorySource(Config.forTest(tmp))));
+    assertThat(health().getBoolean("ready")).isTrue();
+    assertThat(health().getBoolean("enabled")).isFalse();
+  }
+}
