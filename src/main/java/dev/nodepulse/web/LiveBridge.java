@@ -95,7 +95,10 @@ final class LiveBridge implements Handler<BridgeEvent> {
     var connection = rc == null ? null : rc.request().connection();
     if (connection instanceof io.vertx.core.net.impl.ConnectionBase base) {
       // from the first handler straight to the socket: past Vert.x's graceful close
-      base.channel().pipeline().firstContext().close();
+      var first = base.channel().pipeline().firstContext();
+      if (first != null) {
+        first.close();
+      }
     } else if (connection != null) {
       connection.close();
     }

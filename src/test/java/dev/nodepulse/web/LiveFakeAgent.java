@@ -113,8 +113,12 @@ public final class LiveFakeAgent implements AutoCloseable {
   }
 
   @Override
-  public void close() throws Exception {
-    vertx.close().await(10, TimeUnit.SECONDS);
+  public void close() {
+    try {
+      vertx.close().await(10, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException("fake agent did not close", e);
+    }
   }
 
   public static void main(String[] args) throws Exception {
