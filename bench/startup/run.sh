@@ -61,6 +61,13 @@ measure nodepulse "http://127.0.0.1:$port/readyz" "http://127.0.0.1:$port/metric
   "$JAVA" -jar "$JAR" --http-port "$port" --data-dir "$WORK/data" --log-level warn
 NP=("$R_READY_MS" "$R_RSS_MIB" "$R_CPU_S")
 
+# the same jar with small-footprint JVM options (serial GC, capped heap and code cache, C1 only)
+SMALL_JVM=(-XX:+UseSerialGC -Xmx48m -Xss512k -XX:ReservedCodeCacheSize=32m -XX:MaxMetaspaceSize=64m -XX:TieredStopAtLevel=1)
+port=$(free_port)
+measure nodepulse-small "http://127.0.0.1:$port/readyz" "http://127.0.0.1:$port/metrics" -- \
+  "$JAVA" "${SMALL_JVM[@]}" -jar "$JAR" --http-port "$port" --data-dir "$WORK/data-small" --log-level warn
+NS=("$R_READY_MS" "$R_RSS_MIB" "$R_CPU_S")
+
 NE=()
 if [ -n "$NODE_EXPORTER" ]; then
   port=$(free_port)
@@ -80,17 +87,21 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1f×", a / b; el
   echo "single runs as indicative."
   echo
   if [ ${#NE[@]} -gt 0 ]; then
-    echo "| figure | nodepulse | node_exporter ($NE_VERSION) | nodepulse / node_exporter |"
-    echo "| --- | ---: | ---: | ---: |"
-    echo "| time to ready (ms; nodepulse /readyz, node_exporter /metrics) | ${NP[0]} | ${NE[0]} | $(ratio "${NP[0]}" "${NE[0]}") |"
-    echo "| resident memory 60 s after start (MiB) | ${NP[1]} | ${NE[1]} | $(ratio "${NP[1]}" "${NE[1]}") |"
-    echo "| CPU time per minute, steady (s) | ${NP[2]} | ${NE[2]} | $(ratio "${NP[2]}" "${NE[2]}") |"
+    echo "| figure | nodepulse | nodepulse, small JVM | node_exporter ($NE_VERSION) | nodepulse / node_exporter | small / node_exporter |"
+    echo "| --- | ---: | ---: | ---: | ---: | ---: |"
+    echo "| time to ready (ms; nodepulse /readyz, node_exporter /metrics) | ${NP[0]} | ${NS[0]} | ${NE[0]} | $(ratio "${NP[0]}" "${NE[0]}") | $(ratio "${NS[0]}" "${NE[0]}") |"
+    echo "| resident memory 60 s after start (MiB) | ${NP[1]} | ${NS[1]} | ${NE[1]} | $(ratio "${NP[1]}" "${NE[1]}") | $(ratio "${NS[1]}" "${NE[1]}") |"
+    echo "| CPU time per minute, steady (s) | ${NP[2]} | ${NS[2]} | ${NE[2]} | $(ratio "${NP[2]}" "${NE[2]}") | $(ratio "${NS[2]}" "${NE[2]}") |"
+    echo
+    echo "Small JVM: \`${SMALL_JVM[*]}\`."
   else
-    echo "| figure | nodepulse |"
-    echo "| --- | ---: |"
-    echo "| time to ready (ms, /readyz) | ${NP[0]} |"
-    echo "| resident memory 60 s after start (MiB) | ${NP[1]} |"
-    echo "| CPU time per minute, steady (s) | ${NP[2]} |"
+    echo "| figure | nodepulse | nodepulse, small JVM |"
+    echo "| --- | ---: | ---: |"
+    echo "| time to ready (ms, /readyz) | ${NP[0]} | ${NS[0]} |"
+    echo "| resident memory 60 s after start (MiB) | ${NP[1]} | ${NS[1]} |"
+    echo "| CPU time per minute, steady (s) | ${NP[2]} | ${NS[2]} |"
+    echo
+    echo "Small JVM: \`${SMALL_JVM[*]}\`."
     echo
     echo "node_exporter is not installed (Debian package prometheus-node-exporter), so there is no comparison."
   fi
