@@ -141,7 +141,8 @@ class PageIT {
         assertThat(page.isVisible("#no-tasks")).as("without a task API the panel says so").isTrue();
       }
       waitFor(page, "() => nodepulse.samples >= " + (before + 10), Duration.ofSeconds(30));
-      Path png = Path.of("docs", "page.png");
+      // the README's picture: refresh it with -Dnodepulse.screenshot=docs/page.png
+      Path png = Path.of(System.getProperty("nodepulse.screenshot", "target/page.png"));
       Files.createDirectories(png.getParent());
       page.screenshot(new Page.ScreenshotOptions().setPath(png).setFullPage(true));
 
