@@ -41,12 +41,14 @@ public final class Flags {
   }
 
   private static final List<Option> OPTIONS = List.of(
-      new Option("mode", null, "standalone|kubernetes (default: kubernetes when KUBERNETES_SERVICE_HOST is set)"),
+      new Option("mode", null, "standalone|kubernetes (default: kubernetes when KUBERNETES_SERVICE_HOST is set; "
+          + "the cluster task sources are not in this version yet)"),
       new Option("http-host", "127.0.0.1", "address of the page and API listener"),
       new Option("http-port", "8080", "port of the page and API listener; 0 picks a free port and logs it"),
       new Option("metrics-host", "0.0.0.0", "address of the separate metrics listener (with --metrics-port)"),
       new Option("metrics-port", null, "port of a second listener serving only /metrics and the probes (default: none)"),
-      new Option("metrics-auth", "none", "none|kubernetes: check scrapers' tokens with TokenReview/SubjectAccessReview"),
+      new Option("metrics-auth", "none", "none|kubernetes (token checks per scrape: not in this version yet, "
+          + "so kubernetes is refused at start)"),
       new Option("data-dir", defaultDataDir(), "where the history and task state (SQLite) are kept"),
       new Option("tasks-dir", null, "a directory of DelayedTask YAML/JSON files, watched live (default: none)"),
       new Option("procfs", "/proc", "the host's /proc (e.g. /host/proc in a container)"),
