@@ -39,9 +39,11 @@ public final class Agent {
   }
 
   private Future<Agent> deploy() {
+    // built first: its constructor points OSHI at --procfs/--sysfs before anything else loads OSHI
+    SamplerVerticle sampler = new SamplerVerticle(config);
     List<VerticleBase> first = new ArrayList<>();
     first.add(new MetricsVerticle(config));
-    first.add(new SamplerVerticle(config));
+    first.add(sampler);
     first.add(new SchedulerVerticle(config));
     first.add(new RestSource());
     first.add(new DirectorySource(config));

@@ -114,10 +114,17 @@ public final class SchedulerVerticle extends VerticleBase {
     return dbWorker.executeBlocking(() -> {
       TaskStore s = new TaskStore(config.dataDir());
       return Map.entry(s, s.loadAll());
+    }).recover(err -> {
+      // like the sampler: an unusable data dir must not stop the agent; tasks still run, unpersisted
+      lastError = "tasks.db unusable, task state is not kept across restarts: " + err.getMessage();
+      LOG.error(lastError);
+      return Future.succeededFuture(null);
     }).map(loaded -> {
-      store = loaded.getKey();
-      for (TaskStore.Row row : loaded.getValue()) {
-        stored.put(row.key(), row);
+      if (loaded != null) {
+        store = loaded.getKey();
+        for (TaskStore.Row row : loaded.getValue()) {
+          stored.put(row.key(), row);
+        }
       }
       restoreRestTasks();
       bus.consumer(LIST, this::list);
@@ -129,7 +136,7 @@ public final class SchedulerVerticle extends VerticleBase {
       LOG.info("scheduler ready: {} stored tasks in {}", stored.size() + table.size(),
           config.dataDir().resolve("tasks.db"));
       return null;
-    }).onFailure(err -> lastError = "cannot open tasks.db: " + err.getMessage());
+    });
   }
 
   @Override
@@ -721,7 +728,7 @@ public final class SchedulerVerticle extends VerticleBase {
   }
 
   private void flush() {
-    if (flushing || (dirty.isEmpty() && deleted.isEmpty())) {
+    if (store == null || flushing || (dirty.isEmpty() && deleted.isEmpty())) {
       return;
     }
     flushing = true;
