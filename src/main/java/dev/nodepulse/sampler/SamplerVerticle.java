@@ -134,6 +134,9 @@ public final class SamplerVerticle extends VerticleBase {
         log.info("history: agent was down from {} to {}; marking the gap", Instant.ofEpochMilli(last), Instant.ofEpochMilli(now));
         addPoint(Point.gap(last + 1));
         addPoint(Point.gap(now));
+      } else if (last != null) {
+        // down for a moment only: the first sample may still come too late after the last point
+        lastSampleT = last;
       }
       return (Void) null;
     }).recover(err -> {
