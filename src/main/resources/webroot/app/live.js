@@ -176,8 +176,12 @@ document.querySelectorAll('.seg button').forEach((b) => b.addEventListener('clic
 
 // ---------- per-core small multiples ----------
 const cores = [];   // {tile, value, canvas, ctx, values[]}
-function ensureCores(n) {
-  if (cores.length === n) return;
+let coreNames = '';
+// names: the CPU numbers of the online CPUs, in order (cpu1 may be offline: 0, 2, 3)
+function ensureCores(names) {
+  const n = names.length;
+  if (names.join() === coreNames) return;
+  coreNames = names.join();
   const box = $('cores');
   box.replaceChildren();
   cores.length = 0;
@@ -186,8 +190,8 @@ function ensureCores(n) {
   for (let i = 0; i < n; i++) {
     const value = el('b', { text: '–' });
     const canvas = el('canvas');
-    const label = n > 16 ? String(i) : `cpu${i}`;
-    const tile = el('div', { class: 'core', title: `cpu${i}` }, el('div', { class: 'head' }, el('span', { text: label }), value), canvas);
+    const label = n > 16 ? names[i] : `cpu${names[i]}`;
+    const tile = el('div', { class: 'core', title: `cpu${names[i]}` }, el('div', { class: 'head' }, el('span', { text: label }), value), canvas);
     box.append(tile);
     cores.push({ tile, value, canvas, ctx: canvas.getContext('2d'), values: [] });
   }
@@ -214,8 +218,8 @@ function drawSpark(c) {
   g.lineTo(w, h); g.lineTo(x0, h); g.closePath();
   g.globalAlpha = 0.15; g.fillStyle = heat(last); g.fill(); g.globalAlpha = 1;
 }
-function updateCores(perCore) {
-  ensureCores(perCore.length);
+function updateCores(perCore, times) {
+  ensureCores(perCore.map((_, i) => String(times?.[i]?.cpu ?? i)));
   perCore.forEach((p, i) => {
     const c = cores[i];
     c.values.push(p ?? 0);
@@ -240,7 +244,7 @@ function onSample(s) {
   $('avg-now').textContent = pct(cpu.avg1m);
   const l = cpu.load || {};
   $('load').textContent = [l['1m'], l['5m'], l['15m']].map((x) => (x == null ? '–' : x.toFixed(2))).join(' / ');
-  if (Array.isArray(cpu.perCore)) updateCores(cpu.perCore);
+  if (Array.isArray(cpu.perCore)) updateCores(cpu.perCore, s.times?.perCore);
   const m = s.memory;
   if (m) {
     const used = m.usedBytes ?? (m.totalBytes - m.availableBytes);

@@ -18,12 +18,20 @@ public final class LiveFakeAgent implements AutoCloseable {
   private final Vertx vertx = Vertx.vertx();
   private final Random random = new Random(7);
   private final int cores;
+  /** A CPU number that is offline (absent from the lists, as the sampler reports it), or -1. */
+  private final int offline;
   private final HttpServer server;
   private double cpu = 20;
   private double avg = 20;
 
   public LiveFakeAgent(int port, int cores) {
+    this(port, cores, -1);
+  }
+
+  /** {@code cores} online CPUs, numbered from 0 but skipping {@code offline}. */
+  public LiveFakeAgent(int port, int cores, int offline) {
     this.cores = cores;
+    this.offline = offline;
     Router router = Router.router(vertx);
     LiveRoutes.mount(vertx, router, LiveBridge.MAX_IN_FLIGHT, LiveRoutes.PING_TIMEOUT_MS);
     router.get("/api/v1/host").handler(ctx -> ctx.json(new JsonObject().put("hostname", "demo-host")
@@ -92,13 +100,18 @@ public final class LiveFakeAgent implements AutoCloseable {
     cpu = Math.max(1, Math.min(99, cpu + random.nextGaussian() * 5));
     avg = avg + (cpu - avg) / 60;
     JsonArray perCore = new JsonArray();
+    JsonArray times = new JsonArray();
     for (int i = 0; i < cores; i++) {
-      perCore.add(Math.max(0, Math.min(100, cpu + random.nextGaussian() * 20 + (i == 1 ? 40 : 0))));
+      double busy = Math.max(0, Math.min(100, cpu + random.nextGaussian() * 20 + (i == 1 ? 40 : 0)));
+      perCore.add(busy);
+      int number = offline >= 0 && i >= offline ? i + 1 : i;
+      times.add(new JsonObject().put("cpu", Integer.toString(number)).put("user", busy).put("idle", 100 - busy));
     }
     long t = System.currentTimeMillis();
     vertx.eventBus().publish("nodepulse.sampler.sample", new JsonObject().put("t", t).put("sampledAt", Instant.ofEpochMilli(t).toString())
         .put("cpu", new JsonObject().put("percent", cpu).put("perCore", perCore).put("avg1m", avg)
             .put("load", new JsonObject().put("1m", 1.2).put("5m", 0.9).put("15m", 0.7)))
+        .put("times", new JsonObject().put("perCore", times))
         .put("memory", new JsonObject().put("totalBytes", 16_000_000_000L).put("availableBytes", 9_000_000_000L)
             .put("usedBytes", 7_000_000_000L).put("swapTotalBytes", 2_000_000_000L).put("swapUsedBytes", 100_000_000L))
         .put("partitions", new JsonArray()
