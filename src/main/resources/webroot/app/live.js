@@ -148,7 +148,8 @@ function addPoint(t, cpu, avg) {
 }
 async function loadHistory() {
   historyLoaded = false;
-  const r = await getJson('/api/v1/history');
+  // the chart shows an hour at most: never fetch more, whatever the agent's --history (up to 7d)
+  const r = await getJson('/api/v1/history?window=1h');
   if (r.status === 200 && r.body && Array.isArray(r.body.points)) {
     cpuData.length = 0; avgData.length = 0; lastT = null;
     for (const p of r.body.points) {
