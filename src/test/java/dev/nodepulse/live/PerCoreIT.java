@@ -50,7 +50,7 @@ class PerCoreIT {
 
   @Test
   void tilesAreNamedByCpuNumberWhenOneIsOffline() throws Exception {
-    try (LiveFakeAgent fake = new LiveFakeAgent(0, 3, 1); Chromium chromium = Chromium.launch()) {
+    try (LiveFakeAgent fake = new LiveFakeAgent(0, 3, 1, 1000); Chromium chromium = Chromium.launch()) {
       Chromium.Watched w = chromium.open(1440, 900);
       Page page = w.page();
       page.navigate("http://127.0.0.1:" + fake.port() + "/");

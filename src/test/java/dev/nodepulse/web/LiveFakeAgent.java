@@ -20,18 +20,21 @@ public final class LiveFakeAgent implements AutoCloseable {
   private final int cores;
   /** A CPU number that is offline (absent from the lists, as the sampler reports it), or -1. */
   private final int offline;
+  /** Time between the points of the canned history (the agent's --sample-interval). */
+  private final long historyStepMs;
   private final HttpServer server;
   private double cpu = 20;
   private double avg = 20;
 
   public LiveFakeAgent(int port, int cores) {
-    this(port, cores, -1);
+    this(port, cores, -1, 1000);
   }
 
-  /** {@code cores} online CPUs, numbered from 0 but skipping {@code offline}. */
-  public LiveFakeAgent(int port, int cores, int offline) {
+  /** {@code cores} online CPUs, numbered from 0 but skipping {@code offline}; history points {@code historyStepMs} apart. */
+  public LiveFakeAgent(int port, int cores, int offline, long historyStepMs) {
     this.cores = cores;
     this.offline = offline;
+    this.historyStepMs = historyStepMs;
     Router router = Router.router(vertx);
     LiveRoutes.mount(vertx, router, LiveBridge.MAX_IN_FLIGHT, LiveRoutes.PING_TIMEOUT_MS);
     router.get("/api/v1/host").handler(ctx -> ctx.json(new JsonObject().put("hostname", "demo-host")
@@ -42,7 +45,7 @@ public final class LiveFakeAgent implements AutoCloseable {
       JsonArray points = new JsonArray();
       long now = System.currentTimeMillis();
       double c = 15;
-      for (long t = now - 3_600_000; t < now; t += 1000) {
+      for (long t = now - 3_600_000; t < now; t += historyStepMs) {
         boolean down = t > now - 2_400_000 && t < now - 2_100_000;
         if (down) {
           if (t < now - 2_399_000) {
