@@ -68,7 +68,7 @@ public final class WebVerticle extends VerticleBase {
     Api.mount(vertx, main, config);
     TaskRoutes.mount(vertx, main, config);
     mountOperations(main, probes);
-    LiveRoutes.mount(vertx, main, config);
+    LiveRoutes.mount(vertx, main, LiveBridge.MAX_IN_FLIGHT, LiveRoutes.PING_TIMEOUT_MS);
     Future<Void> docs = Docs.mount(vertx, main);
 
     Future<HttpServer> listening = docs.compose(ignored -> vertx.createHttpServer()
