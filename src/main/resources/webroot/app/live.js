@@ -110,8 +110,9 @@ const cpuChart = new Chart($('cpu-chart'), {
 });
 const cpuData = cpuChart.data.datasets[0].data;
 const avgData = cpuChart.data.datasets[1].data;
-let lastT = null;          // epoch ms of the newest point on the chart
-let interval = 1000;       // observed sample interval
+let lastT = null;          // epoch ms of the newest point on the chart (a sample or a gap)
+let lastSampleT = null;    // epoch ms of the newest sample on the chart
+const steps = [];          // the last steps between consecutive samples: their median is the sample interval
 let historyLoaded = false;
 let pending = [];          // samples received while the history is loading
 
@@ -132,25 +133,36 @@ function setWindow(now) {
   x.ticks.stepSize = STEPS.find((st) => (now - from) / st <= 7) ?? 900_000;
   x.ticks.callback = (v) => (x.ticks.stepSize < 60_000 ? clock(v) : clock(v).slice(0, 5));
 }
+// the agent's --sample-interval (100ms to 1m) as the data shows it; null until two samples follow each other
+function sampleInterval() {
+  if (!steps.length) return null;
+  const sorted = [...steps].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
 function addPoint(t, cpu, avg) {
   if (lastT != null && t <= lastT) return false;
-  if (lastT != null && t - lastT > Math.max(3 * interval, 3000)) {
+  const interval = sampleInterval();
+  if (lastT != null && interval != null && t - lastT > Math.max(3 * interval, 3000)) {
     // the agent (or this page's connection) was away: draw a gap, never a bridge
     cpuData.push({ x: lastT + interval, y: null });
     avgData.push({ x: lastT + interval, y: null });
-  } else if (lastT != null) {
-    interval = Math.max(100, Math.min(60_000, 0.8 * interval + 0.2 * (t - lastT)));
+  }
+  if (lastSampleT != null && lastSampleT === lastT) {
+    steps.push(t - lastT);
+    if (steps.length > 15) steps.shift();
   }
   cpuData.push({ x: t, y: cpu });
   avgData.push({ x: t, y: avg });
   lastT = t;
+  lastSampleT = t;
   return true;
 }
 async function loadHistory() {
   historyLoaded = false;
-  const r = await getJson('/api/v1/history');
+  // the chart shows an hour at most: never fetch more, whatever the agent's --history (up to 7d)
+  const r = await getJson('/api/v1/history?window=1h');
   if (r.status === 200 && r.body && Array.isArray(r.body.points)) {
-    cpuData.length = 0; avgData.length = 0; lastT = null;
+    cpuData.length = 0; avgData.length = 0; lastT = null; lastSampleT = null; steps.length = 0;
     for (const p of r.body.points) {
       if (p.cpu == null) {
         cpuData.push({ x: p.t, y: null }); avgData.push({ x: p.t, y: null });
@@ -176,8 +188,12 @@ document.querySelectorAll('.seg button').forEach((b) => b.addEventListener('clic
 
 // ---------- per-core small multiples ----------
 const cores = [];   // {tile, value, canvas, ctx, values[]}
-function ensureCores(n) {
-  if (cores.length === n) return;
+let coreNames = '';
+// names: the CPU numbers of the online CPUs, in order (cpu1 may be offline: 0, 2, 3)
+function ensureCores(names) {
+  const n = names.length;
+  if (names.join() === coreNames) return;
+  coreNames = names.join();
   const box = $('cores');
   box.replaceChildren();
   cores.length = 0;
@@ -186,8 +202,8 @@ function ensureCores(n) {
   for (let i = 0; i < n; i++) {
     const value = el('b', { text: '–' });
     const canvas = el('canvas');
-    const label = n > 16 ? String(i) : `cpu${i}`;
-    const tile = el('div', { class: 'core', title: `cpu${i}` }, el('div', { class: 'head' }, el('span', { text: label }), value), canvas);
+    const label = n > 16 ? names[i] : `cpu${names[i]}`;
+    const tile = el('div', { class: 'core', title: `cpu${names[i]}` }, el('div', { class: 'head' }, el('span', { text: label }), value), canvas);
     box.append(tile);
     cores.push({ tile, value, canvas, ctx: canvas.getContext('2d'), values: [] });
   }
@@ -214,8 +230,8 @@ function drawSpark(c) {
   g.lineTo(w, h); g.lineTo(x0, h); g.closePath();
   g.globalAlpha = 0.15; g.fillStyle = heat(last); g.fill(); g.globalAlpha = 1;
 }
-function updateCores(perCore) {
-  ensureCores(perCore.length);
+function updateCores(perCore, times) {
+  ensureCores(perCore.map((_, i) => String(times?.[i]?.cpu ?? i)));
   perCore.forEach((p, i) => {
     const c = cores[i];
     c.values.push(p ?? 0);
@@ -240,7 +256,7 @@ function onSample(s) {
   $('avg-now').textContent = pct(cpu.avg1m);
   const l = cpu.load || {};
   $('load').textContent = [l['1m'], l['5m'], l['15m']].map((x) => (x == null ? '–' : x.toFixed(2))).join(' / ');
-  if (Array.isArray(cpu.perCore)) updateCores(cpu.perCore);
+  if (Array.isArray(cpu.perCore)) updateCores(cpu.perCore, s.times?.perCore);
   const m = s.memory;
   if (m) {
     const used = m.usedBytes ?? (m.totalBytes - m.availableBytes);

@@ -61,15 +61,19 @@ public final class NodepulseMetrics {
         .help("Share of CPU time not idle over the last sample interval, 0 to 1; cpu=\"total\" is the whole node")
         .labelNames("cpu")
         .callback(cb -> {
-          JsonObject cpu = object(sample(), "cpu");
+          JsonObject s = sample();
+          JsonObject cpu = object(s, "cpu");
           Double total = number(cpu, "percent");
           if (total != null) {
             cb.call(total / 100, "total");
           }
+          // perCore lists the CPUs online now; their numbers are in times.perCore (cpu1 may be offline)
           JsonArray perCore = array(cpu, "perCore");
+          JsonArray times = array(object(s, "times"), "perCore");
           for (int i = 0; i < perCore.size(); i++) {
             if (perCore.getValue(i) instanceof Number n) {
-              cb.call(n.doubleValue() / 100, Integer.toString(i));
+              Object label = i < times.size() && times.getValue(i) instanceof JsonObject t ? t.getValue("cpu") : null;
+              cb.call(n.doubleValue() / 100, label(label, Integer.toString(i)));
             }
           }
         }).register(registry);

@@ -81,7 +81,10 @@ public final class SamplerVerticle extends VerticleBase {
   private long topAtNanos;
   /** When the current run of requests began: scans before it are too old to be a baseline. */
   private long sessionStartNanos;
-  private final List<Runnable> processWaiters = new ArrayList<>();
+  /** Requests waiting for this run's first ranking; answered (or failed) by the next scan. */
+  private final List<Waiter> processWaiters = new ArrayList<>();
+
+  private record Waiter(Message<JsonObject> msg, int top) {}
 
   public SamplerVerticle(Config config) {
     this(config, Clock.systemUTC());
@@ -134,6 +137,9 @@ public final class SamplerVerticle extends VerticleBase {
         log.info("history: agent was down from {} to {}; marking the gap", Instant.ofEpochMilli(last), Instant.ofEpochMilli(now));
         addPoint(Point.gap(last + 1));
         addPoint(Point.gap(now));
+      } else if (last != null) {
+        // down for a moment only: the first sample may still come too late after the last point
+        lastSampleT = last;
       }
       return (Void) null;
     }).recover(err -> {
@@ -394,19 +400,21 @@ public final class SamplerVerticle extends VerticleBase {
       }
       n = num.intValue();
     }
-    int count = n;
     long now = System.nanoTime();
     if (!processesWanted(now)) {
       sessionStartNanos = now; // first request after idle: earlier scans and rankings are stale
     }
     lastProcessRequestNanos = now;
-    Runnable answer = () -> msg.reply(Processes.toJson(top.subList(0, Math.min(count, top.size()))));
     if (top != null && topAtNanos >= sessionStartNanos) {
-      answer.run();
+      answerProcesses(new Waiter(msg, n));
       return;
     }
-    processWaiters.add(answer);
+    processWaiters.add(new Waiter(msg, n));
     scanProcesses(true);
+  }
+
+  private void answerProcesses(Waiter w) {
+    w.msg().reply(Processes.toJson(top.subList(0, Math.min(w.top(), top.size()))));
   }
 
   /** Whether someone asked for processes within the linger time. */
@@ -435,15 +443,20 @@ public final class SamplerVerticle extends VerticleBase {
       scanning = false;
       if (ar.failed()) {
         log.warn("process scan failed: {}", ar.cause().toString());
+        // nobody waits forever (nor piles up here) while scans fail
+        String failure = error("process scan failed", String.valueOf(ar.cause().getMessage()));
+        List<Waiter> waiting = List.copyOf(processWaiters);
+        processWaiters.clear();
+        waiting.forEach(w -> w.msg().fail(503, failure));
         return;
       }
       Processes.Scan scan = ar.result();
       if (lastScan != null && lastScan.atNanos() >= sessionStartNanos) {
         top = Processes.top(lastScan, scan, MAX_TOP);
         topAtNanos = scan.atNanos();
-        List<Runnable> waiting = new ArrayList<>(processWaiters);
+        List<Waiter> waiting = List.copyOf(processWaiters);
         processWaiters.clear();
-        waiting.forEach(Runnable::run);
+        waiting.forEach(this::answerProcesses);
       }
       lastScan = scan;
     });

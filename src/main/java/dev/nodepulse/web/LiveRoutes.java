@@ -1,6 +1,5 @@
 package dev.nodepulse.web;
 
-import dev.nodepulse.config.Config;
 import dev.nodepulse.sampler.SamplerVerticle;
 import dev.nodepulse.scheduler.SchedulerVerticle;
 import io.vertx.core.Vertx;
@@ -32,10 +31,6 @@ final class LiveRoutes {
   static final long PING_TIMEOUT_MS = 15_000;
 
   private LiveRoutes() {}
-
-  static void mount(Vertx vertx, Router router, Config config) {
-    mount(vertx, router, LiveBridge.MAX_IN_FLIGHT, PING_TIMEOUT_MS);
-  }
 
   /** Mounts the routes with a per-client bound on frames in flight and a ping timeout; returns the bridge. */
   static LiveBridge mount(Vertx vertx, Router router, int maxInFlight, long pingTimeoutMs) {

@@ -33,6 +33,9 @@ public final class WebVerticle extends VerticleBase {
   static final long BODY_LIMIT = 256 * 1024;
   /** The route label of a request that matched no route: bounded, whatever the path. */
   static final String UNMATCHED = "other";
+  /** The method label of a request with a method outside HTTP's standard ones: bounded, whatever clients send. */
+  static final String OTHER_METHOD = "OTHER";
+  private static final Set<String> METHODS = Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT");
   private static final Logger LOG = LoggerFactory.getLogger(WebVerticle.class);
 
   private final Config config;
@@ -65,7 +68,7 @@ public final class WebVerticle extends VerticleBase {
     Api.mount(vertx, main, config);
     TaskRoutes.mount(vertx, main, config);
     mountOperations(main, probes);
-    LiveRoutes.mount(vertx, main, config);
+    LiveRoutes.mount(vertx, main, LiveBridge.MAX_IN_FLIGHT, LiveRoutes.PING_TIMEOUT_MS);
     Future<Void> docs = Docs.mount(vertx, main);
 
     Future<HttpServer> listening = docs.compose(ignored -> vertx.createHttpServer()
@@ -167,8 +170,9 @@ public final class WebVerticle extends VerticleBase {
           && !ctx.request().path().equals(r.getPath())) {
         route = UNMATCHED; // a prefix route (static files) that found nothing
       }
+      String method = ctx.request().method().name();
       vertx.eventBus().publish(REQUEST, new JsonObject()
-          .put("method", ctx.request().method().name())
+          .put("method", METHODS.contains(method) ? method : OTHER_METHOD)
           .put("route", route)
           .put("status", ctx.response().getStatusCode()));
     });

@@ -150,6 +150,8 @@ class PageIT {
       assertThat(w.requests()).as("every request the page made").isNotEmpty()
           .allSatisfy(url -> assertThat(URI.create(url).getAuthority()).isEqualTo(origin));
       assertThat(w.requests()).anyMatch(u -> u.contains("/live/"));
+      assertThat(w.requests()).as("the page shows an hour: it asks for no more history, whatever --history is")
+          .filteredOn(u -> u.contains("/api/v1/history")).isNotEmpty().allMatch(u -> u.endsWith("/api/v1/history?window=1h"));
       assertThat(w.errors()).as("console and page errors").allSatisfy(e -> assertThat(withoutTaskApi(port, e)).as(e).isTrue());
     } finally {
       agent.stop().await(30, TimeUnit.SECONDS);

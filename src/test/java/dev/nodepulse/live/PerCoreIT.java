@@ -6,6 +6,7 @@ import com.microsoft.playwright.Page;
 import dev.nodepulse.web.LiveFakeAgent;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -43,6 +44,20 @@ class PerCoreIT {
       }
       Number overflow = (Number) page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth");
       assertThat(overflow.intValue()).as("sideways scroll").isLessThanOrEqualTo(0);
+      assertThat(w.errors()).isEmpty();
+    }
+  }
+
+  @Test
+  void tilesAreNamedByCpuNumberWhenOneIsOffline() throws Exception {
+    try (LiveFakeAgent fake = new LiveFakeAgent(0, 3, 1, 1000); Chromium chromium = Chromium.launch()) {
+      Chromium.Watched w = chromium.open(1440, 900);
+      Page page = w.page();
+      page.navigate("http://127.0.0.1:" + fake.port() + "/");
+      page.waitForFunction("() => document.querySelectorAll('#cores .core').length === 3 && nodepulse.samples >= 2", null,
+          new Page.WaitForFunctionOptions().setTimeout(20_000));
+      Object labels = page.evaluate("() => [...document.querySelectorAll('#cores .core .head span')].map(s => s.textContent)");
+      assertThat(labels).isEqualTo(List.of("cpu0", "cpu2", "cpu3"));
       assertThat(w.errors()).isEmpty();
     }
   }

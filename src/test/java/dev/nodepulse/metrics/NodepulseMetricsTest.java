@@ -70,6 +70,20 @@ class NodepulseMetricsTest {
   }
 
   @Test
+  void perCoreUsageIsLabelledWithTheCpuNotItsPlaceInTheList() {
+    // cpu1 is offline: the lists hold cpu0 and cpu2
+    JsonObject sample = new JsonObject(resource("/sample.json"));
+    sample.getJsonObject("times").getJsonArray("perCore").getJsonObject(0).put("cpu", "0");
+    sample.getJsonObject("times").getJsonArray("perCore").getJsonObject(1).put("cpu", "2");
+    sample.getJsonArray("seconds").getJsonObject(1).put("cpu", "2");
+    NodepulseMetrics m = NodepulseMetrics.register(new PrometheusRegistry(), false);
+    m.sample(sample);
+    String body = m.scrape(null).body();
+    assertThat(body).contains("nodepulse_cpu_usage_ratio{cpu=\"0\"} 0.1", "nodepulse_cpu_usage_ratio{cpu=\"2\"} 0.15",
+        "nodepulse_cpu_seconds_total{cpu=\"2\",mode=\"user\"} 1000.25").doesNotContain("cpu=\"1\"");
+  }
+
+  @Test
   void noSampleYetMeansNoNodeSeries() {
     String body = NodepulseMetrics.register(new PrometheusRegistry(), false).scrape(null).body();
     assertThat(body).doesNotContain("nodepulse_cpu_usage_ratio{", "nodepulse_load1 ", "nodepulse_filesystem_size_bytes{")

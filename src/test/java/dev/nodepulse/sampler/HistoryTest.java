@@ -70,6 +70,30 @@ class HistoryTest {
   }
 
   @Test
+  void a_short_restart_that_makes_a_too_long_step_is_a_gap(Vertx vertx, @TempDir Path dir) throws Exception {
+    ShiftableClock clock = new ShiftableClock();
+    Config config = Config.forTest(dir, "--sample-interval", "1s"); // a step over 2.5 s is a gap
+    String first = await(vertx.deployVerticle(new SamplerVerticle(config, clock)));
+    awaitSamples(vertx, 2);
+    await(vertx.undeploy(first));
+    long lastT;
+    try (HistoryStore store = HistoryStore.open(dir)) {
+      lastT = store.lastT();
+    }
+    // restart 2 s after the last point: not yet a gap, but the first sample comes a second later
+    clock.shift(Duration.ofMillis(Math.max(0, 2_000 - (clock.millis() - lastT))));
+    await(vertx.deployVerticle(new SamplerVerticle(config, clock)));
+    awaitSamples(vertx, 1);
+    List<JsonObject> points = points(history(vertx, 3_600_000));
+    int firstNew = 0;
+    while (points.get(firstNew).getValue("cpu") == null || points.get(firstNew).getLong("t") <= lastT) {
+      firstNew++;
+    }
+    assertThat(points.get(firstNew).getLong("t") - lastT).isGreaterThan(2_500);
+    assertThat(points.get(firstNew - 1).getValue("cpu")).as("a null point before the first new sample").isNull();
+  }
+
+  @Test
   void a_stall_while_running_shows_as_null_points(Vertx vertx, @TempDir Path dir) {
     ShiftableClock clock = new ShiftableClock();
     await(vertx.deployVerticle(new SamplerVerticle(Config.forTest(dir, "--sample-interval", "100ms"), clock)));

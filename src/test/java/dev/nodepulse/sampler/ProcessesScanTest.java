@@ -8,9 +8,13 @@ import static org.awaitility.Awaitility.await;
 
 import dev.nodepulse.config.Config;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -51,6 +55,33 @@ class ProcessesScanTest {
     // scanning goes on at each tick while the asker is recent
     int scans = sampler.processScans.get();
     await().atMost(Duration.ofSeconds(10)).until(() -> sampler.processScans.get() >= scans + 3);
+  }
+
+  @Test
+  void a_failed_scan_answers_the_waiting_request_at_once(Vertx vertx, @TempDir Path dir) throws Exception {
+    Path procfs = Files.createDirectories(dir.resolve("proc"));
+    try (var files = Files.list(Fixtures.proc("known/t1"))) {
+      for (Path f : files.toList()) {
+        Files.copy(f, procfs.resolve(f.getFileName().toString()));
+      }
+    }
+    await(vertx.deployVerticle(new SamplerVerticle(Config.forTest(dir.resolve("data"), "--procfs", procfs.toString(),
+        "--sample-interval", "100ms"))));
+    try (var files = Files.list(procfs)) {
+      for (Path f : files.toList()) {
+        Files.delete(f);
+      }
+    }
+    Files.delete(procfs); // /proc cannot be listed any more
+
+    Throwable failure = vertx.eventBus().request(SamplerVerticle.PROCESSES, new JsonObject().put("top", 1),
+        new DeliveryOptions().setSendTimeout(5_000)).toCompletionStage().toCompletableFuture()
+        .handle((ok, err) -> err).get(10, java.util.concurrent.TimeUnit.SECONDS);
+    assertThat(failure).isInstanceOf(ReplyException.class);
+    ReplyException re = (ReplyException) failure;
+    assertThat(re.failureType()).as("answered, not timed out").isEqualTo(ReplyFailure.RECIPIENT_FAILURE);
+    assertThat(re.failureCode()).isEqualTo(503);
+    assertThat(re.getMessage()).contains("process scan failed", procfs.toString());
   }
 
   @Test

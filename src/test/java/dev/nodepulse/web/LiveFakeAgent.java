@@ -18,12 +18,23 @@ public final class LiveFakeAgent implements AutoCloseable {
   private final Vertx vertx = Vertx.vertx();
   private final Random random = new Random(7);
   private final int cores;
+  /** A CPU number that is offline (absent from the lists, as the sampler reports it), or -1. */
+  private final int offline;
+  /** Time between the points of the canned history (the agent's --sample-interval). */
+  private final long historyStepMs;
   private final HttpServer server;
   private double cpu = 20;
   private double avg = 20;
 
   public LiveFakeAgent(int port, int cores) {
+    this(port, cores, -1, 1000);
+  }
+
+  /** {@code cores} online CPUs, numbered from 0 but skipping {@code offline}; history points {@code historyStepMs} apart. */
+  public LiveFakeAgent(int port, int cores, int offline, long historyStepMs) {
     this.cores = cores;
+    this.offline = offline;
+    this.historyStepMs = historyStepMs;
     Router router = Router.router(vertx);
     LiveRoutes.mount(vertx, router, LiveBridge.MAX_IN_FLIGHT, LiveRoutes.PING_TIMEOUT_MS);
     router.get("/api/v1/host").handler(ctx -> ctx.json(new JsonObject().put("hostname", "demo-host")
@@ -34,7 +45,7 @@ public final class LiveFakeAgent implements AutoCloseable {
       JsonArray points = new JsonArray();
       long now = System.currentTimeMillis();
       double c = 15;
-      for (long t = now - 3_600_000; t < now; t += 1000) {
+      for (long t = now - 3_600_000; t < now; t += historyStepMs) {
         boolean down = t > now - 2_400_000 && t < now - 2_100_000;
         if (down) {
           if (t < now - 2_399_000) {
@@ -92,13 +103,18 @@ public final class LiveFakeAgent implements AutoCloseable {
     cpu = Math.max(1, Math.min(99, cpu + random.nextGaussian() * 5));
     avg = avg + (cpu - avg) / 60;
     JsonArray perCore = new JsonArray();
+    JsonArray times = new JsonArray();
     for (int i = 0; i < cores; i++) {
-      perCore.add(Math.max(0, Math.min(100, cpu + random.nextGaussian() * 20 + (i == 1 ? 40 : 0))));
+      double busy = Math.max(0, Math.min(100, cpu + random.nextGaussian() * 20 + (i == 1 ? 40 : 0)));
+      perCore.add(busy);
+      int number = offline >= 0 && i >= offline ? i + 1 : i;
+      times.add(new JsonObject().put("cpu", Integer.toString(number)).put("user", busy).put("idle", 100 - busy));
     }
     long t = System.currentTimeMillis();
     vertx.eventBus().publish("nodepulse.sampler.sample", new JsonObject().put("t", t).put("sampledAt", Instant.ofEpochMilli(t).toString())
         .put("cpu", new JsonObject().put("percent", cpu).put("perCore", perCore).put("avg1m", avg)
             .put("load", new JsonObject().put("1m", 1.2).put("5m", 0.9).put("15m", 0.7)))
+        .put("times", new JsonObject().put("perCore", times))
         .put("memory", new JsonObject().put("totalBytes", 16_000_000_000L).put("availableBytes", 9_000_000_000L)
             .put("usedBytes", 7_000_000_000L).put("swapTotalBytes", 2_000_000_000L).put("swapUsedBytes", 100_000_000L))
         .put("partitions", new JsonArray()

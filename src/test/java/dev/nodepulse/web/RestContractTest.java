@@ -93,6 +93,22 @@ class RestContractTest {
   }
 
   @Test
+  void everyServedNodeFieldIsDescribedInTheOpenApiSchema() throws Exception {
+    JsonObject schemas = new JsonObject(new com.fasterxml.jackson.dataformat.yaml.YAMLMapper()
+        .readValue(get("/openapi.yaml").bodyAsString(), java.util.Map.class)).getJsonObject("components").getJsonObject("schemas");
+    java.util.function.BiConsumer<String, JsonObject> described = (schema, served) ->
+        assertThat(schemas.getJsonObject(schema).getJsonObject("properties").fieldNames()).as("properties of %s", schema)
+            .containsAll(served.fieldNames());
+    described.accept("Host", json(get("/api/v1/host"), 200));
+    described.accept("Cpu", json(get("/api/v1/cpu"), 200));
+    JsonObject times = json(get("/api/v1/cpu/times"), 200);
+    described.accept("CpuTimes", times.getJsonObject("total"));
+    described.accept("CpuTimes", times.getJsonArray("perCore").getJsonObject(0));
+    json(get("/api/v1/partitions"), 200).getJsonArray("partitions").forEach(p -> described.accept("Partition", (JsonObject) p));
+    json(get("/api/v1/history?window=1m"), 200).getJsonArray("points").forEach(p -> described.accept("HistoryPoint", (JsonObject) p));
+  }
+
+  @Test
   void memory() {
     JsonObject m = json(get("/api/v1/memory"), 200);
     assertThat(m.fieldNames()).contains("totalBytes", "availableBytes", "usedBytes", "swapTotalBytes", "swapUsedBytes");

@@ -70,6 +70,22 @@ class WebVerticleTest {
   }
 
   @Test
+  void unknownMethodsShareOneLabelValue() {
+    WebVerticle web = start(List.of("metrics", "web"));
+    int port = web.httpPort();
+    for (String method : List.of("FOO1", "FOO2", "BREW")) {
+      int status = client.request(io.vertx.core.http.HttpMethod.valueOf(method), port, "127.0.0.1", "/api/v1/sum")
+          .timeout(10_000).send().await().statusCode();
+      assertThat(status).isGreaterThanOrEqualTo(400);
+    }
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+      String text = get(port, "/metrics").bodyAsString();
+      assertThat(text).contains("nodepulse_http_requests_total{method=\"OTHER\",route=\"other\",status=\"405\"} 3.0");
+      assertThat(text).doesNotContain("FOO1", "FOO2", "BREW");
+    });
+  }
+
+  @Test
   void concernFailuresBecomeTheirStatusAndJson() {
     WebVerticle web = start(List.of("web"));
     vertx.eventBus().consumer(Api.SAMPLER_HOST,
