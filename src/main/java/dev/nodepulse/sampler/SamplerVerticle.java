@@ -123,7 +123,8 @@ public final class SamplerVerticle extends VerticleBase {
     Future<Void> db = dbExecutor.<Object[]>executeBlocking(() -> {
       HistoryStore s = HistoryStore.open(config.dataDir());
       try {
-        return new Object[] {s, s.lastT(), s.count()};
+        // the last minute's points too, so the one-minute average goes on across a short restart
+        return new Object[] {s, s.lastT(), s.count(), s.since(clock.millis() - OneMinuteAverage.WINDOW_MS)};
       } catch (Exception e) {
         s.close();
         throw e;
@@ -131,6 +132,13 @@ public final class SamplerVerticle extends VerticleBase {
     }).map(r -> {
       store = (HistoryStore) r[0];
       storedPoints = (Long) r[2];
+      @SuppressWarnings("unchecked")
+      List<Point> lastMinute = (List<Point>) r[3];
+      for (Point p : lastMinute) {
+        if (p.cpu() != null) {
+          avg1m.add(p.t(), p.cpu());
+        }
+      }
       Long last = (Long) r[1];
       long now = clock.millis();
       if (last != null && now - last > gapThresholdMs) {

@@ -94,6 +94,26 @@ class HistoryTest {
   }
 
   @Test
+  void the_one_minute_average_goes_on_across_a_restart(Vertx vertx, @TempDir Path dir) throws Exception {
+    ShiftableClock clock = new ShiftableClock();
+    long now = clock.millis();
+    List<Point> busyMinute = new ArrayList<>();
+    for (int i = 50; i >= 1; i--) {
+      busyMinute.add(new Point(now - i * 1000L, 100.0, 100.0)); // the run before: 50 s at 100 %
+    }
+    try (HistoryStore store = HistoryStore.open(dir)) {
+      store.write(busyMinute);
+    }
+    await(vertx.deployVerticle(new SamplerVerticle(Config.forTest(dir), clock)));
+    awaitSamples(vertx, 1);
+    JsonObject first = points(history(vertx, 3_600_000)).stream()
+        .filter(p -> p.getLong("t") > now && p.getValue("cpu") != null).findFirst().orElseThrow();
+    // the mean of the stored minute and the new sample, not the new sample alone
+    assertThat(first.getDouble("avg1m"))
+        .isCloseTo((50 * 100.0 + first.getDouble("cpu")) / 51, org.assertj.core.data.Offset.offset(0.02));
+  }
+
+  @Test
   void a_stall_while_running_shows_as_null_points(Vertx vertx, @TempDir Path dir) {
     ShiftableClock clock = new ShiftableClock();
     await(vertx.deployVerticle(new SamplerVerticle(Config.forTest(dir, "--sample-interval", "100ms"), clock)));
