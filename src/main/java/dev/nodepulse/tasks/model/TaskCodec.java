@@ -265,7 +265,11 @@ public final class TaskCodec {
             yield null;
           }
           try {
-            yield new Schedule.At(OffsetDateTime.parse(t, DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant());
+            OffsetDateTime at = OffsetDateTime.parse(t, DateTimeFormatter.ISO_OFFSET_DATE_TIME);
+            if (at.getYear() < 0 || at.getYear() > 9999) { // RFC 3339 years have four digits
+              throw new DateTimeParseException("year out of range", t, 0);
+            }
+            yield new Schedule.At(at.toInstant());
           } catch (DateTimeParseException e) {
             err("spec.at", "'" + clip(t) + "' is not an RFC 3339 time such as 2026-11-23T18:30:00Z or "
                 + "2026-11-23T19:30:00+01:00");
@@ -445,8 +449,8 @@ public final class TaskCodec {
         JsonNode v = e.getValue();
         if (v.isValueNode() && !v.isNull()) {
           String s = v.asText();
-          if (s.length() > 8192 || s.indexOf('\r') >= 0 || s.indexOf('\n') >= 0) {
-            err(hp, "header values must be one line of at most 8192 characters");
+          if (s.length() > 8192 || s.chars().anyMatch(c -> c != '\t' && Character.isISOControl(c))) {
+            err(hp, "header values must be one line of at most 8192 characters, without control characters");
           } else {
             out.put(e.getKey(), new Target.Plain(s));
           }
