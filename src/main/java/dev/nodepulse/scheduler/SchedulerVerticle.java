@@ -383,6 +383,7 @@ public final class SchedulerVerticle extends VerticleBase {
     }
     if (e.execution != null) {
       e.execution.cancel();
+      e.execution = null; // its late result belongs to the old epoch and is not recorded
     }
   }
 
@@ -416,10 +417,9 @@ public final class SchedulerVerticle extends VerticleBase {
       }
       return;
     }
-    Instant due = e.nextRunAt;
-    if (due == null) {
-      due = firstDue(e);
-    } else if (restoring && due.isBefore(now)) {
+    // a run interrupted by a stop has no nextRunAt: it counts from the first due time, then collapses like the rest
+    Instant due = e.nextRunAt == null ? firstDue(e) : e.nextRunAt;
+    if (restoring && due != null && due.isBefore(now)) {
       due = latestMissed(e.spec.timing(), due, now);
     }
     if (due == null) {
@@ -493,6 +493,7 @@ public final class SchedulerVerticle extends VerticleBase {
     Duration late = Duration.between(due, now);
     if (!isRetry) {
       e.retry = 0;
+      e.occurrence = due;
       if (e.spec.startingDeadline() != null && late.compareTo(e.spec.startingDeadline()) > 0) {
         missed(e, due, now, late);
         return;
@@ -540,14 +541,14 @@ public final class SchedulerVerticle extends VerticleBase {
     try {
       headers = resolveHeaders(e.spec.target());
     } catch (IllegalStateException ex) {
-      end(e, epoch, type, due, started, late, RunResult.failure(RunResult.Outcome.FAILED, ex.getMessage()), over);
+      end(e, epoch, type, started, late, RunResult.failure(RunResult.Outcome.FAILED, ex.getMessage()), over);
       return;
     }
     Execution ex;
     try {
       ex = runner.start(e.spec.target(), headers, p -> context.runOnContext(v -> progress(e, epoch, p)));
     } catch (RuntimeException err) {
-      end(e, epoch, type, due, started, late, RunResult.failure(RunResult.Outcome.FAILED, "cannot start: " + err), over);
+      end(e, epoch, type, started, late, RunResult.failure(RunResult.Outcome.FAILED, "cannot start: " + err), over);
       return;
     }
     e.execution = ex;
@@ -555,7 +556,7 @@ public final class SchedulerVerticle extends VerticleBase {
     long guard = vertx.setTimer(timeout.plus(TIMEOUT_GRACE).toMillis(), id -> {
       if (!over[0]) {
         ex.cancel();
-        end(e, epoch, type, due, started, late, RunResult.failure(RunResult.Outcome.TIMEOUT,
+        end(e, epoch, type, started, late, RunResult.failure(RunResult.Outcome.TIMEOUT,
             "timed out after " + Durations.format(timeout) + "; cancelled"), over);
       }
     });
@@ -564,7 +565,7 @@ public final class SchedulerVerticle extends VerticleBase {
       RunResult r = ar.succeeded() && ar.result() != null ? ar.result()
           : RunResult.failure(RunResult.Outcome.FAILED, "target failed: "
               + (ar.cause() == null ? "no result" : ar.cause().getMessage()));
-      end(e, epoch, type, due, started, late, r, over);
+      end(e, epoch, type, started, late, r, over);
     }));
   }
 
@@ -603,8 +604,7 @@ public final class SchedulerVerticle extends VerticleBase {
   }
 
   /** One attempt ended (result, timeout or failure to start): release its slot, then retry or finish the run. */
-  private void end(TaskEntry e, int epoch, String type, Instant due, Instant started, Duration late, RunResult r,
-      boolean[] over) {
+  private void end(TaskEntry e, int epoch, String type, Instant started, Duration late, RunResult r, boolean[] over) {
     if (over[0]) {
       return;
     }
@@ -631,7 +631,7 @@ public final class SchedulerVerticle extends VerticleBase {
       publishChanged(e);
       return;
     }
-    finishRun(e, due, finished, r);
+    finishRun(e, e.occurrence, finished, r);
   }
 
   private void finishRun(TaskEntry e, Instant due, Instant now, RunResult r) {

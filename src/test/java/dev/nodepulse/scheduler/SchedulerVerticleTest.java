@@ -414,4 +414,57 @@ class SchedulerVerticleTest {
     assertThat(health.getBoolean("ready")).isTrue();
     assertThat(health.getInteger("tasks")).isEqualTo(1);
   }
+
+  JsonObject health() throws Exception {
+    return get(vertx.eventBus().<JsonObject>request(SchedulerVerticle.HEALTH, new JsonObject())).body();
+  }
+
+  @Test
+  void anEditDuringARunCancelsItAndTheTaskIsNoLongerCountedAsRunning() throws Exception {
+    FakeRunner r = new FakeRunner(vertx, -1, SchedulerVerticleTest::ok);
+    deploy(r);
+    upsert("busy", "{\"delay\": \"0s\", " + COMPUTE + "}");
+    await().atMost(Duration.ofSeconds(5)).until(() -> "Running".equals(status("busy").getString("phase")));
+    assertThat(health().getInteger("running")).isEqualTo(1);
+    upsert("busy", "{\"delay\": \"1h\", " + COMPUTE + "}");
+    await().atMost(Duration.ofSeconds(5)).until(() -> runEvents.size() == 1);
+    assertThat(r.cancels.get()).isEqualTo(1);
+    assertThat(runEvents.get(0).getString("outcome")).isEqualTo("cancelled");
+    assertThat(status("busy").getString("phase")).isEqualTo("Scheduled");
+    assertThat(health().getInteger("running")).isZero();
+  }
+
+  @Test
+  void aRetryDoesNotShiftARecurringSchedule() throws Exception {
+    FakeRunner r = new FakeRunner(vertx, 0, n -> n == 0 ? RunResult.failure(RunResult.Outcome.FAILED, "HTTP 503") : ok(n));
+    deploy(r);
+    upsert("tick", "{\"every\": \"2s\", \"retry\": {\"limit\": 1, \"backoff\": \"600ms\"}, " + COMPUTE + "}");
+    await().atMost(Duration.ofSeconds(6)).until(() -> r.starts.size() == 2 && status("tick").getLong("runs") == 1);
+    JsonObject s = status("tick");
+    assertThat(s.getString("phase")).isEqualTo("Scheduled");
+    assertThat(s.getLong("attempts")).isEqualTo(2);
+    // the first attempt started at (just after) the occurrence's due time; the next occurrence is one interval
+    // after that due time, not one interval after the retry
+    Instant next = Instant.parse(s.getString("nextRunAt"));
+    assertThat(Duration.between(r.starts.get(0), next)).isBetween(Duration.ofMillis(1700), Duration.ofMillis(2000));
+  }
+
+  @Test
+  void aRecurringRunInterruptedByAStopIsNotReplayedFromItsFirstOccurrence() throws Exception {
+    FakeRunner r = new FakeRunner(vertx, -1, SchedulerVerticleTest::ok);
+    deploy(r);
+    String spec = "{\"every\": \"1s\", \"startingDeadline\": \"5s\", " + COMPUTE + "}";
+    upsert("long", spec);
+    await().atMost(Duration.ofSeconds(5)).until(() -> "Running".equals(status("long").getString("phase")));
+    // the agent stops in the middle of the run and is down for 10 minutes
+    FakeRunner after = new FakeRunner(vertx, 0, SchedulerVerticleTest::ok);
+    restart(after, Clock.offset(Clock.systemUTC(), Duration.ofMinutes(10)));
+    runEvents.clear();
+    upsert("long", spec);
+    await().atMost(Duration.ofSeconds(5)).until(() -> !runEvents.isEmpty());
+    // the latest occurrence (less than 1s ago) runs; the first occurrence, 10 minutes ago, is not what counts
+    assertThat(runEvents.get(0).getString("outcome")).isEqualTo("succeeded");
+    assertThat(runEvents.get(0).getDouble("latenessSeconds")).isLessThan(5.0);
+    assertThat(status("long").getLong("runs")).isGreaterThanOrEqualTo(1);
+  }
 }
