@@ -736,6 +736,19 @@ public final class SchedulerVerticle extends VerticleBase {
       if (ar.failed()) {
         lastError = "cannot write tasks.db: " + ar.cause().getMessage();
         LOG.warn(lastError);
+        // not written: try again at the next flush (what changed meanwhile is already marked)
+        rows.forEach(row -> {
+          if (table.containsKey(row.key())) {
+            dirty.add(row.key());
+          }
+        });
+        gone.forEach(key -> {
+          if (!table.containsKey(key)) {
+            deleted.add(key);
+          }
+        });
+      } else {
+        lastError = null;
       }
     });
   }

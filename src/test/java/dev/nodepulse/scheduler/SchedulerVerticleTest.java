@@ -467,4 +467,41 @@ class SchedulerVerticleTest {
     assertThat(runEvents.get(0).getDouble("latenessSeconds")).isLessThan(5.0);
     assertThat(status("long").getLong("runs")).isGreaterThanOrEqualTo(1);
   }
+
+  static long storedRows(Path db, String key) throws Exception {
+    try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + db);
+        var st = c.prepareStatement("SELECT count(*) FROM tasks WHERE key = ?")) {
+      st.setString(1, key);
+      try (var rs = st.executeQuery()) {
+        return rs.next() ? rs.getLong(1) : 0;
+      }
+    }
+  }
+
+  @Test
+  void whatAFailedWriteDidNotStoreIsWrittenLater() throws Exception {
+    deploy(new FakeRunner(vertx, 0, SchedulerVerticleTest::ok));
+    Path db = tmp.resolve("tasks.db");
+    upsert(SchedulerVerticle.REST_SOURCE, "t/gone", "gone", "{\"delay\": \"1h\", " + COMPUTE + "}");
+    await().atMost(Duration.ofSeconds(5)).until(() -> storedRows(db, "t/gone") == 1);
+    // another process holds the database's write lock: the next writes fail (busy)
+    try (var lock = java.sql.DriverManager.getConnection("jdbc:sqlite:" + db);
+        var st = lock.createStatement()) {
+      st.execute("BEGIN EXCLUSIVE");
+      upsert(SchedulerVerticle.REST_SOURCE, "t/kept", "kept", "{\"delay\": \"1h\", " + COMPUTE + "}");
+      get(vertx.eventBus().request(SchedulerVerticle.REMOVE,
+          new JsonObject().put("source", SchedulerVerticle.REST_SOURCE).put("key", "t/gone")));
+      await().atMost(Duration.ofSeconds(15)).until(() -> "degraded".equals(health().getString("state")));
+      assertThat(health().getString("lastError")).contains("cannot write tasks.db");
+      st.execute("COMMIT");
+    }
+    // once the lock is gone, the next write stores both changes, and the store is healthy again
+    await().atMost(Duration.ofSeconds(15)).until(() -> storedRows(db, "t/kept") == 1 && storedRows(db, "t/gone") == 0);
+    await().atMost(Duration.ofSeconds(5)).until(() -> "up".equals(health().getString("state")));
+    restart(new FakeRunner(vertx, 0, SchedulerVerticleTest::ok), Clock.systemUTC());
+    assertThat(status("kept").getString("phase")).isEqualTo("Scheduled");
+    Throwable gone = get(vertx.eventBus().request(SchedulerVerticle.GET,
+        new JsonObject().put("namespace", "t").put("name", "gone")).transform(ar -> Future.succeededFuture(ar.cause())));
+    assertThat(((ReplyException) gone).failureCode()).isEqualTo(404);
+  }
 }
