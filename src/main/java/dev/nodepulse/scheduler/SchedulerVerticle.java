@@ -56,6 +56,8 @@ public final class SchedulerVerticle extends VerticleBase {
   public static final String GET = "nodepulse.tasks.get";
   public static final String UPSERT = "nodepulse.tasks.upsert";
   public static final String REMOVE = "nodepulse.tasks.remove";
+  /** A source has declared everything it has: stored tasks of that source it did not declare are forgotten. */
+  public static final String SYNCED = "nodepulse.tasks.synced";
   public static final String CHANGED = "nodepulse.tasks.changed";
   public static final String RUN = "nodepulse.tasks.run";
   public static final String HEALTH = "nodepulse.health.scheduler";
@@ -124,6 +126,7 @@ public final class SchedulerVerticle extends VerticleBase {
       bus.consumer(GET, this::get);
       bus.<JsonObject>consumer(UPSERT, this::upsert);
       bus.<JsonObject>consumer(REMOVE, this::remove);
+      bus.<JsonObject>consumer(SYNCED, this::synced);
       vertx.setPeriodic(FLUSH_EVERY_MS, id -> flush());
       ready = true;
       LOG.info("scheduler ready: {} stored tasks in {}", stored.size() + table.size(),
@@ -245,6 +248,24 @@ public final class SchedulerVerticle extends VerticleBase {
       vertx.eventBus().publish(CHANGED, json(e).put("deleted", true));
     }
     msg.reply(new JsonObject());
+  }
+
+  /** Stored state of tasks the source removed while the agent was down: deleted, so a re-added task starts afresh. */
+  private void synced(Message<JsonObject> msg) {
+    String source = msg.body().getString("source", "");
+    List<String> forgotten = new ArrayList<>();
+    stored.values().removeIf(row -> {
+      boolean gone = row.source().equals(source) && !table.containsKey(row.key());
+      if (gone) {
+        forgotten.add(row.key());
+      }
+      return gone;
+    });
+    deleted.addAll(forgotten);
+    if (!forgotten.isEmpty()) {
+      LOG.info("source {} no longer declares {}: their stored state is deleted", source, forgotten);
+    }
+    msg.reply(new JsonObject().put("forgotten", forgotten.size()));
   }
 
   private String conflict(String key, String source, String sourceKey) {

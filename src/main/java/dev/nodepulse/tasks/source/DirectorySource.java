@@ -44,6 +44,7 @@ public final class DirectorySource extends VerticleBase {
   /** The upsert last sent and accepted for each file (compared as text). */
   private final Map<String, String> sent = new HashMap<>();
   private boolean scanning;
+  private boolean announced; // the scheduler was told that a whole scan was synced
   private volatile boolean ready;
   private volatile String lastError;
 
@@ -89,7 +90,7 @@ public final class DirectorySource extends VerticleBase {
       files.clear();
       files.putAll(ar.result());
       lastError = null;
-      sync().onComplete(done -> {
+      sync().compose(done -> announce()).onComplete(done -> {
         scanning = false;
         ready = true;
       });
@@ -177,6 +178,18 @@ public final class DirectorySource extends VerticleBase {
       }).otherwiseEmpty());
     }
     return Future.join(pending).mapEmpty();
+  }
+
+  /**
+   * After the first scan whose upserts all succeeded: tells the scheduler that this source declared everything,
+   * so the stored state of tasks whose files were deleted while the agent was down is dropped.
+   */
+  private Future<Void> announce() {
+    if (announced || lastError != null) {
+      return Future.succeededFuture();
+    }
+    return vertx.eventBus().request(SchedulerVerticle.SYNCED, new JsonObject().put("source", SOURCE))
+        .onSuccess(reply -> announced = true).<Void>mapEmpty().otherwiseEmpty();
   }
 
   /** The error upsert: a Failed task named after the file (as a DNS-1123 name) in namespace default. */
