@@ -89,7 +89,7 @@ public final class SchedulerVerticle extends VerticleBase {
   private volatile boolean ready;
   private volatile String lastError;
 
-  private record Queued(TaskEntry entry, int epoch, Instant due) {}
+  private record Queued(TaskEntry entry, int epoch, Instant due, boolean isRetry) {}
 
   public SchedulerVerticle(Config config) {
     this(config, null, Clock.systemUTC(), System::getenv);
@@ -510,29 +510,31 @@ public final class SchedulerVerticle extends VerticleBase {
   // ------------------------------------------------------------------ runs
 
   private void fire(TaskEntry e, Instant due, boolean isRetry) {
-    Instant now = now();
-    Duration late = Duration.between(due, now);
     if (!isRetry) {
       e.retry = 0;
       e.occurrence = due;
-      if (e.spec.startingDeadline() != null && late.compareTo(e.spec.startingDeadline()) > 0) {
-        missed(e, due, now, late);
-        return;
-      }
     }
     String type = e.spec.target().type();
-    queues.computeIfAbsent(type, t -> new ArrayDeque<>()).add(new Queued(e, e.epoch, due));
+    queues.computeIfAbsent(type, t -> new ArrayDeque<>()).add(new Queued(e, e.epoch, due, isRetry));
     drain(type);
   }
 
+  /** Starts queued runs while slots are free; a run that would start past its startingDeadline is MISSED. */
   private void drain(String type) {
     ArrayDeque<Queued> q = queues.get(type);
     while (q != null && !q.isEmpty() && inFlight.getOrDefault(type, 0) < config.maxConcurrentRuns()) {
       Queued next = q.poll();
-      if (next.entry().epoch != next.epoch() || table.get(next.entry().key) != next.entry()) {
+      TaskEntry e = next.entry();
+      if (e.epoch != next.epoch() || table.get(e.key) != e) {
         continue;
       }
-      begin(next.entry(), next.due());
+      Instant now = now();
+      Duration late = Duration.between(next.due(), now);
+      if (!next.isRetry() && e.spec.startingDeadline() != null && late.compareTo(e.spec.startingDeadline()) > 0) {
+        missed(e, next.due(), now, late);
+        continue;
+      }
+      begin(e, next.due());
     }
   }
 

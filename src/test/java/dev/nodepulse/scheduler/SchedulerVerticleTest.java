@@ -504,4 +504,22 @@ class SchedulerVerticleTest {
         new JsonObject().put("namespace", "t").put("name", "gone")).transform(ar -> Future.succeededFuture(ar.cause())));
     assertThat(((ReplyException) gone).failureCode()).isEqualTo(404);
   }
+
+  @Test
+  void aRunThatWaitsInTheQueuePastItsStartingDeadlineIsMissed() throws Exception {
+    FakeRunner r = new FakeRunner(vertx, 1500, SchedulerVerticleTest::ok);
+    deploy(r, Clock.systemUTC(), k -> null, "--max-concurrent-runs", "1");
+    upsert("first", "{\"delay\": \"0s\", " + COMPUTE + "}");
+    await().atMost(Duration.ofSeconds(5)).until(() -> "Running".equals(status("first").getString("phase")));
+    // the only compute slot is busy for 1.5 s: this run would start past its 1 s deadline
+    upsert("queued", "{\"delay\": \"0s\", \"startingDeadline\": \"1s\", " + COMPUTE + "}");
+    await().atMost(Duration.ofSeconds(5)).until(() -> "Failed".equals(status("queued").getString("phase")));
+    assertThat(r.starts).hasSize(1);
+    assertThat(status("queued").getJsonObject("lastRun").getString("outcome")).isEqualTo("MISSED");
+    assertThat(runEvents).anySatisfy(e -> {
+      assertThat(e.getString("name")).isEqualTo("queued");
+      assertThat(e.getString("outcome")).isEqualTo("missed");
+      assertThat(e.getDouble("latenessSeconds")).isGreaterThan(1.0);
+    });
+  }
 }
