@@ -63,6 +63,8 @@ public final class TaskCodec {
       Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
   private static final Pattern LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
   private static final Pattern TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}");
+  /** Set by the HTTP client from the body; a given one could disagree with it and desync a pooled connection. */
+  private static final Set<String> FRAMING_HEADERS = Set.of("content-length", "transfer-encoding");
   private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,255}");
   private static final Pattern PIPE_NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._-]{0,254}");
 
@@ -444,6 +446,10 @@ public final class TaskCodec {
         String hp = path + "." + e.getKey();
         if (!TOKEN.matcher(e.getKey()).matches()) {
           err(hp, "is not a valid header name (letters, digits and !#$%&'*+.^_`|~-)");
+          continue;
+        }
+        if (FRAMING_HEADERS.contains(e.getKey().toLowerCase(Locale.ROOT))) {
+          err(hp, "is not accepted: the agent frames the request from the body");
           continue;
         }
         JsonNode v = e.getValue();

@@ -245,4 +245,15 @@ class TaskCodecTest {
     assertThatThrownBy(() -> TaskCodec.parse(y.formatted("0 0 0 31 4 *"), TaskCodec.Format.YAML))
         .hasMessageContaining("spec.schedule: ");
   }
+
+  @Test
+  void framingHeadersAreRejected() {
+    // a Content-Length that disagrees with the body leaves its rest on a pooled connection, read as a next request
+    String json = "{\"metadata\":{\"name\":\"h\"},\"spec\":{\"delay\":\"1s\",\"target\":{\"http\":"
+        + "{\"url\":\"http://127.0.0.1/\",\"body\":\"abcdef\",\"headers\":{\"%s\":\"%s\"}}}}}";
+    assertThatThrownBy(() -> TaskCodec.parse(json.formatted("Content-Length", "1"), TaskCodec.Format.JSON))
+        .hasMessageContaining("spec.target.http.headers.Content-Length: ");
+    assertThatThrownBy(() -> TaskCodec.parse(json.formatted("transfer-encoding", "chunked"), TaskCodec.Format.JSON))
+        .hasMessageContaining("spec.target.http.headers.transfer-encoding: ");
+  }
 }
