@@ -239,14 +239,8 @@ public final class SchedulerVerticle extends VerticleBase {
       }
       return;
     }
-    TaskEntry e = table.remove(key);
     owners.remove(owner(source, sourceKey));
-    if (e != null) {
-      stopEntry(e);
-      dirty.remove(key);
-      deleted.add(key);
-      vertx.eventBus().publish(CHANGED, json(e).put("deleted", true));
-    }
+    drop(key);
     msg.reply(new JsonObject());
   }
 
@@ -298,10 +292,7 @@ public final class SchedulerVerticle extends VerticleBase {
       e.generation = task.metadata().generation();
       TaskStore.Row row = stored.remove(task.key());
       if (row != null) {
-        e.runs = row.runs();
-        e.attempts = row.attempts();
-        e.lastRun = lastRunOf(row.lastRun());
-        e.generation = row.generation();
+        keepHistory(e, row);
         if (hash.equals(row.specHash())) {
           e.firstSeen = Instant.ofEpochMilli(row.firstSeen());
           e.nextRunAt = row.nextRunAt() == null ? null : Instant.ofEpochMilli(row.nextRunAt());
@@ -356,10 +347,7 @@ public final class SchedulerVerticle extends VerticleBase {
       e.firstSeen = now;
       TaskStore.Row row = stored.get(key);
       if (row != null) {
-        e.runs = row.runs();
-        e.attempts = row.attempts();
-        e.lastRun = lastRunOf(row.lastRun());
-        e.generation = row.generation();
+        keepHistory(e, row);
       }
       table.put(key, e);
       owners.put(owner(source, sourceKey), key);
@@ -383,14 +371,19 @@ public final class SchedulerVerticle extends VerticleBase {
   private void dropOldKeyOfOwner(String source, String sourceKey, String newKey) {
     String old = owners.get(owner(source, sourceKey));
     if (old != null && !old.equals(newKey)) {
-      TaskEntry e = table.remove(old);
       owners.remove(owner(source, sourceKey));
-      if (e != null) {
-        stopEntry(e);
-        dirty.remove(old);
-        deleted.add(old);
-        vertx.eventBus().publish(CHANGED, json(e).put("deleted", true));
-      }
+      drop(old);
+    }
+  }
+
+  /** Removes a task: its timer and run stop, its stored row is deleted, the page hears it is gone. */
+  private void drop(String key) {
+    TaskEntry e = table.remove(key);
+    if (e != null) {
+      stopEntry(e);
+      dirty.remove(key);
+      deleted.add(key);
+      vertx.eventBus().publish(CHANGED, json(e).put("deleted", true));
     }
   }
 
@@ -774,6 +767,14 @@ public final class SchedulerVerticle extends VerticleBase {
         lastError = null;
       }
     });
+  }
+
+  /** What a stored task keeps whatever its spec now is: runs, attempts, last run and generation. */
+  private static void keepHistory(TaskEntry e, TaskStore.Row row) {
+    e.runs = row.runs();
+    e.attempts = row.attempts();
+    e.lastRun = lastRunOf(row.lastRun());
+    e.generation = row.generation();
   }
 
   private static TaskStatus.LastRun lastRunOf(String json) {
