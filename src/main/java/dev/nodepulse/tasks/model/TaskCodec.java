@@ -379,7 +379,7 @@ public final class TaskCodec {
           Duration timeout = duration(t, "timeout", p + ".timeout", min, limit);
           boolean insecure = bool(t, "insecureSkipTlsVerify", p + ".insecureSkipTlsVerify", false);
           int redirects = t.has("maxRedirects") ? integer(t.get("maxRedirects"), p + ".maxRedirects", 0, 10, 0) : 0;
-          yield new Target.Http(url, method, headers, body, timeout == null ? Duration.ofSeconds(10) : timeout,
+          yield new Target.Http(url, method, headers, body, timeout == null ? Target.Http.DEFAULT_TIMEOUT : timeout,
               insecure, redirects);
         }
         case "tcp" -> {
@@ -396,7 +396,7 @@ public final class TaskCodec {
           boolean readReply = bool(t, "readReply", p + ".readReply", false);
           Duration timeout = duration(t, "timeout", p + ".timeout", min, limit);
           yield new Target.Tcp(address, payload == null ? "" : payload, readReply,
-              timeout == null ? Duration.ofSeconds(5) : timeout);
+              timeout == null ? Target.Tcp.DEFAULT_TIMEOUT : timeout);
         }
         case "pipe" -> {
           known(t, p, "name", "data", "timeout");
@@ -411,7 +411,7 @@ public final class TaskCodec {
           }
           String data = data(t, "data", p + ".data");
           Duration timeout = duration(t, "timeout", p + ".timeout", min, limit);
-          yield new Target.Pipe(name, data == null ? "" : data, timeout == null ? Duration.ofSeconds(5) : timeout);
+          yield new Target.Pipe(name, data == null ? "" : data, timeout == null ? Target.Pipe.DEFAULT_TIMEOUT : timeout);
         }
         default -> {
           known(t, p, "pi");
