@@ -409,8 +409,10 @@ public final class SchedulerVerticle extends VerticleBase {
       try {
         apply(TaskCodec.parse(new JsonObject(row.object())), row.source(), row.sourceKey());
       } catch (TaskValidationException | RuntimeException ex) {
+        // e.g. posted before a bound was tightened: shown as a Failed task (to fix or delete), not dropped unseen
         LOG.warn("stored task {} cannot be read back: {}", row.key(), ex.getMessage());
-        stored.remove(row.key());
+        applyInvalid(row.key(), new JsonObject().put("message", "posted task cannot be read back: " + ex.getMessage()),
+            row.source(), row.sourceKey());
       }
     }
   }

@@ -522,4 +522,25 @@ class SchedulerVerticleTest {
       assertThat(e.getDouble("latenessSeconds")).isGreaterThan(1.0);
     });
   }
+
+  @Test
+  void aStoredRestTaskThatNoLongerValidatesIsShownFailedAndCanBeDeleted() throws Exception {
+    // posted before a bound was tightened: a header value with a control character
+    String object = new JsonObject().put("metadata", new JsonObject().put("name", "old").put("namespace", "t"))
+        .put("spec", new JsonObject("{\"delay\": \"1h\", \"target\": {\"http\": {\"url\": \"http://127.0.0.1:1/\", "
+            + "\"headers\": {\"X-A\": \"a\\u0000b\"}}}}")).encode();
+    try (TaskStore store = new TaskStore(tmp)) {
+      store.write(List.of(new TaskStore.Row("t/old", SchedulerVerticle.REST_SOURCE, "t/old", object, "h", 1,
+          Instant.now().toEpochMilli(), null, 3, 4, "Scheduled", null, false)), List.of());
+    }
+    deploy(new FakeRunner(vertx, 0, SchedulerVerticleTest::ok));
+    JsonObject s = status("old");
+    assertThat(s.getString("phase")).isEqualTo("Failed");
+    assertThat(s.getLong("runs")).isEqualTo(3);
+    assertThat(s.getJsonArray("conditions").getJsonObject(0).getString("message"))
+        .contains("spec.target.http.headers.X-A");
+    get(vertx.eventBus().request(SchedulerVerticle.REMOVE,
+        new JsonObject().put("source", SchedulerVerticle.REST_SOURCE).put("key", "t/old")));
+    await().atMost(Duration.ofSeconds(5)).until(() -> storedRows(tmp.resolve("tasks.db"), "t/old") == 0);
+  }
 }
