@@ -70,7 +70,7 @@ public final class TaskCodec {
 
   private static final CronParser UNIX = new CronParser(CronDefinitionBuilder.instanceDefinitionFor(CronType.UNIX));
   private static final CronParser SECONDS =
-      new CronParser(CronDefinitionBuilder.instanceDefinitionFor(CronType.SPRING));
+      new CronParser(CronDefinitionBuilder.instanceDefinitionFor(CronType.SPRING53));
 
   private static final ObjectMapper JSON = JsonMapper.builder()
       .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION).build();

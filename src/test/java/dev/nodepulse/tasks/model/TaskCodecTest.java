@@ -256,4 +256,19 @@ class TaskCodecTest {
     assertThatThrownBy(() -> TaskCodec.parse(json.formatted("transfer-encoding", "chunked"), TaskCodec.Format.JSON))
         .hasMessageContaining("spec.target.http.headers.transfer-encoding: ");
   }
+
+  @Test
+  void sixFieldCronAcceptsTheSpringSpecialCharactersTheDocsList() throws Exception {
+    String y = "metadata: {name: c}\nspec:\n  schedule: \"%s\"\n  target: {compute: {pi: {digits: 10}}}\n";
+    Instant from = Instant.parse("2026-11-23T12:00:00Z"); // a Monday
+    Map<String, String> next = Map.of(
+        "0 0 0 L * ?", "2026-11-30T00:00:00Z",     // last day of the month
+        "0 0 0 15W * ?", "2026-12-15T00:00:00Z",   // the weekday nearest the 15th
+        "0 0 0 ? * MON#2", "2026-12-14T00:00:00Z", // the second Monday
+        "0 0 0 ? * 6L", "2026-11-28T00:00:00Z");   // the last Saturday
+    for (var e : next.entrySet()) {
+      Schedule.Cron c = (Schedule.Cron) TaskCodec.parse(y.formatted(e.getKey()), TaskCodec.Format.YAML).spec().timing();
+      assertThat(c.next(from)).as(e.getKey()).contains(Instant.parse(e.getValue()));
+    }
+  }
 }
