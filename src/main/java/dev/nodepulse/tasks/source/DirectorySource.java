@@ -36,6 +36,11 @@ public final class DirectorySource extends VerticleBase {
   public static final String SOURCE = "dir";
   static final long MAX_FILE_BYTES = 1024 * 1024;
   private static final long RESCAN_MS = 1000;
+  /**
+   * A file read less than this after its modification time may change again without its stamp changing (coarse
+   * file-system clocks, same-size rewrites): it is read again at the next scans until its stamp is older.
+   */
+  private static final long RACY_MS = 3000;
   private static final Logger LOG = LoggerFactory.getLogger(DirectorySource.class);
 
   private final Config config;
@@ -48,8 +53,8 @@ public final class DirectorySource extends VerticleBase {
   private volatile boolean ready;
   private volatile String lastError;
 
-  /** One file's content as read: a task or an error, with the stamp it was read at. */
-  record FileState(long modified, long size, DelayedTask task, String error) {}
+  /** One file's content as read: a task or an error, with the stamp it was read at; racy: read again next scan. */
+  record FileState(long modified, long size, DelayedTask task, String error, boolean racy) {}
 
   public DirectorySource(Config config) {
     this.config = config;
@@ -118,7 +123,7 @@ public final class DirectorySource extends VerticleBase {
         }
         long modified = a.lastModifiedTime().toMillis();
         FileState old = known.get(name);
-        if (old != null && old.modified() == modified && old.size() == a.size()) {
+        if (old != null && old.modified() == modified && old.size() == a.size() && !old.racy()) {
           out.put(name, old);
           continue;
         }
@@ -129,17 +134,18 @@ public final class DirectorySource extends VerticleBase {
   }
 
   private static FileState parse(Path p, String name, long modified, long size) {
+    boolean racy = System.currentTimeMillis() - modified < RACY_MS;
     if (size > MAX_FILE_BYTES) {
       return new FileState(modified, size, null, "file " + name + ": too large (" + size + " bytes; at most "
-          + MAX_FILE_BYTES + ")");
+          + MAX_FILE_BYTES + ")", racy);
     }
     try {
       String text = Files.readString(p, StandardCharsets.UTF_8);
-      return new FileState(modified, size, TaskCodec.parse(text, TaskCodec.formatOfFile(name)), null);
+      return new FileState(modified, size, TaskCodec.parse(text, TaskCodec.formatOfFile(name)), null, racy);
     } catch (TaskValidationException e) {
-      return new FileState(modified, size, null, "file " + name + ": " + e.getMessage());
+      return new FileState(modified, size, null, "file " + name + ": " + e.getMessage(), racy);
     } catch (IOException | RuntimeException e) {
-      return new FileState(modified, size, null, "file " + name + ": cannot be read: " + e.getMessage());
+      return new FileState(modified, size, null, "file " + name + ": cannot be read: " + e.getMessage(), racy);
     }
   }
 

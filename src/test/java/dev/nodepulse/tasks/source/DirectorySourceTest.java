@@ -190,4 +190,18 @@ class DirectorySourceTest {
             .getString("startedAt")).isAfter(readded));
     assertThat(task("once").getJsonObject("status").getLong("runs")).isEqualTo(1);
   }
+
+  @Test
+  void aRewriteThatKeepsTheSizeAndTheModificationTimeIsStillSeen() throws Exception {
+    dir = Files.createDirectories(tmp.resolve("tasks"));
+    start();
+    Path f = dir.resolve("a.yaml");
+    Files.writeString(f, task("a", "delay: 1h"));
+    await().atMost(Duration.ofSeconds(5)).until(() -> task("a") != null);
+    java.nio.file.attribute.FileTime stamp = Files.getLastModifiedTime(f);
+    // rewritten within the file system's time granularity: same size, same modification time
+    Files.writeString(f, task("a", "delay: 2h"));
+    Files.setLastModifiedTime(f, stamp);
+    await().atMost(Duration.ofSeconds(5)).until(() -> "2h".equals(task("a").getJsonObject("spec").getString("delay")));
+  }
 }
