@@ -56,6 +56,8 @@ public final class SchedulerVerticle extends VerticleBase {
   public static final String GET = "nodepulse.tasks.get";
   public static final String UPSERT = "nodepulse.tasks.upsert";
   public static final String REMOVE = "nodepulse.tasks.remove";
+  /** A source has declared everything it has: stored tasks of that source it did not declare are forgotten. */
+  public static final String SYNCED = "nodepulse.tasks.synced";
   public static final String CHANGED = "nodepulse.tasks.changed";
   public static final String RUN = "nodepulse.tasks.run";
   public static final String HEALTH = "nodepulse.health.scheduler";
@@ -87,7 +89,7 @@ public final class SchedulerVerticle extends VerticleBase {
   private volatile boolean ready;
   private volatile String lastError;
 
-  private record Queued(TaskEntry entry, int epoch, Instant due) {}
+  private record Queued(TaskEntry entry, int epoch, Instant due, boolean isRetry) {}
 
   public SchedulerVerticle(Config config) {
     this(config, null, Clock.systemUTC(), System::getenv);
@@ -131,6 +133,7 @@ public final class SchedulerVerticle extends VerticleBase {
       bus.consumer(GET, this::get);
       bus.<JsonObject>consumer(UPSERT, this::upsert);
       bus.<JsonObject>consumer(REMOVE, this::remove);
+      bus.<JsonObject>consumer(SYNCED, this::synced);
       vertx.setPeriodic(FLUSH_EVERY_MS, id -> flush());
       ready = true;
       LOG.info("scheduler ready: {} stored tasks in {}", stored.size() + table.size(),
@@ -243,15 +246,27 @@ public final class SchedulerVerticle extends VerticleBase {
       }
       return;
     }
-    TaskEntry e = table.remove(key);
     owners.remove(owner(source, sourceKey));
-    if (e != null) {
-      stopEntry(e);
-      dirty.remove(key);
-      deleted.add(key);
-      vertx.eventBus().publish(CHANGED, json(e).put("deleted", true));
-    }
+    drop(key);
     msg.reply(new JsonObject());
+  }
+
+  /** Stored state of tasks the source removed while the agent was down: deleted, so a re-added task starts afresh. */
+  private void synced(Message<JsonObject> msg) {
+    String source = msg.body().getString("source", "");
+    List<String> forgotten = new ArrayList<>();
+    stored.values().removeIf(row -> {
+      boolean gone = row.source().equals(source) && !table.containsKey(row.key());
+      if (gone) {
+        forgotten.add(row.key());
+      }
+      return gone;
+    });
+    deleted.addAll(forgotten);
+    if (!forgotten.isEmpty()) {
+      LOG.info("source {} no longer declares {}: their stored state is deleted", source, forgotten);
+    }
+    msg.reply(new JsonObject().put("forgotten", forgotten.size()));
   }
 
   private String conflict(String key, String source, String sourceKey) {
@@ -284,10 +299,7 @@ public final class SchedulerVerticle extends VerticleBase {
       e.generation = task.metadata().generation();
       TaskStore.Row row = stored.remove(task.key());
       if (row != null) {
-        e.runs = row.runs();
-        e.attempts = row.attempts();
-        e.lastRun = lastRunOf(row.lastRun());
-        e.generation = row.generation();
+        keepHistory(e, row);
         if (hash.equals(row.specHash())) {
           e.firstSeen = Instant.ofEpochMilli(row.firstSeen());
           e.nextRunAt = row.nextRunAt() == null ? null : Instant.ofEpochMilli(row.nextRunAt());
@@ -342,10 +354,7 @@ public final class SchedulerVerticle extends VerticleBase {
       e.firstSeen = now;
       TaskStore.Row row = stored.get(key);
       if (row != null) {
-        e.runs = row.runs();
-        e.attempts = row.attempts();
-        e.lastRun = lastRunOf(row.lastRun());
-        e.generation = row.generation();
+        keepHistory(e, row);
       }
       table.put(key, e);
       owners.put(owner(source, sourceKey), key);
@@ -369,14 +378,19 @@ public final class SchedulerVerticle extends VerticleBase {
   private void dropOldKeyOfOwner(String source, String sourceKey, String newKey) {
     String old = owners.get(owner(source, sourceKey));
     if (old != null && !old.equals(newKey)) {
-      TaskEntry e = table.remove(old);
       owners.remove(owner(source, sourceKey));
-      if (e != null) {
-        stopEntry(e);
-        dirty.remove(old);
-        deleted.add(old);
-        vertx.eventBus().publish(CHANGED, json(e).put("deleted", true));
-      }
+      drop(old);
+    }
+  }
+
+  /** Removes a task: its timer and run stop, its stored row is deleted, the page hears it is gone. */
+  private void drop(String key) {
+    TaskEntry e = table.remove(key);
+    if (e != null) {
+      stopEntry(e);
+      dirty.remove(key);
+      deleted.add(key);
+      vertx.eventBus().publish(CHANGED, json(e).put("deleted", true));
     }
   }
 
@@ -390,6 +404,7 @@ public final class SchedulerVerticle extends VerticleBase {
     }
     if (e.execution != null) {
       e.execution.cancel();
+      e.execution = null; // its late result belongs to the old epoch and is not recorded
     }
   }
 
@@ -401,8 +416,10 @@ public final class SchedulerVerticle extends VerticleBase {
       try {
         apply(TaskCodec.parse(new JsonObject(row.object())), row.source(), row.sourceKey());
       } catch (TaskValidationException | RuntimeException ex) {
+        // e.g. posted before a bound was tightened: shown as a Failed task (to fix or delete), not dropped unseen
         LOG.warn("stored task {} cannot be read back: {}", row.key(), ex.getMessage());
-        stored.remove(row.key());
+        applyInvalid(row.key(), new JsonObject().put("message", "posted task cannot be read back: " + ex.getMessage()),
+            row.source(), row.sourceKey());
       }
     }
   }
@@ -423,10 +440,9 @@ public final class SchedulerVerticle extends VerticleBase {
       }
       return;
     }
-    Instant due = e.nextRunAt;
-    if (due == null) {
-      due = firstDue(e);
-    } else if (restoring && due.isBefore(now)) {
+    // a run interrupted by a stop has no nextRunAt: it counts from the first due time, then collapses like the rest
+    Instant due = e.nextRunAt == null ? firstDue(e) : e.nextRunAt;
+    if (restoring && due != null && due.isBefore(now)) {
       due = latestMissed(e.spec.timing(), due, now);
     }
     if (due == null) {
@@ -496,28 +512,31 @@ public final class SchedulerVerticle extends VerticleBase {
   // ------------------------------------------------------------------ runs
 
   private void fire(TaskEntry e, Instant due, boolean isRetry) {
-    Instant now = now();
-    Duration late = Duration.between(due, now);
     if (!isRetry) {
       e.retry = 0;
-      if (e.spec.startingDeadline() != null && late.compareTo(e.spec.startingDeadline()) > 0) {
-        missed(e, due, now, late);
-        return;
-      }
+      e.occurrence = due;
     }
     String type = e.spec.target().type();
-    queues.computeIfAbsent(type, t -> new ArrayDeque<>()).add(new Queued(e, e.epoch, due));
+    queues.computeIfAbsent(type, t -> new ArrayDeque<>()).add(new Queued(e, e.epoch, due, isRetry));
     drain(type);
   }
 
+  /** Starts queued runs while slots are free; a run that would start past its startingDeadline is MISSED. */
   private void drain(String type) {
     ArrayDeque<Queued> q = queues.get(type);
     while (q != null && !q.isEmpty() && inFlight.getOrDefault(type, 0) < config.maxConcurrentRuns()) {
       Queued next = q.poll();
-      if (next.entry().epoch != next.epoch() || table.get(next.entry().key) != next.entry()) {
+      TaskEntry e = next.entry();
+      if (e.epoch != next.epoch() || table.get(e.key) != e) {
         continue;
       }
-      begin(next.entry(), next.due());
+      Instant now = now();
+      Duration late = Duration.between(next.due(), now);
+      if (!next.isRetry() && e.spec.startingDeadline() != null && late.compareTo(e.spec.startingDeadline()) > 0) {
+        missed(e, next.due(), now, late);
+        continue;
+      }
+      begin(e, next.due());
     }
   }
 
@@ -547,14 +566,14 @@ public final class SchedulerVerticle extends VerticleBase {
     try {
       headers = resolveHeaders(e.spec.target());
     } catch (IllegalStateException ex) {
-      end(e, epoch, type, due, started, late, RunResult.failure(RunResult.Outcome.FAILED, ex.getMessage()), over);
+      end(e, epoch, type, started, late, RunResult.failure(RunResult.Outcome.FAILED, ex.getMessage()), over);
       return;
     }
     Execution ex;
     try {
       ex = runner.start(e.spec.target(), headers, p -> context.runOnContext(v -> progress(e, epoch, p)));
     } catch (RuntimeException err) {
-      end(e, epoch, type, due, started, late, RunResult.failure(RunResult.Outcome.FAILED, "cannot start: " + err), over);
+      end(e, epoch, type, started, late, RunResult.failure(RunResult.Outcome.FAILED, "cannot start: " + err), over);
       return;
     }
     e.execution = ex;
@@ -562,7 +581,7 @@ public final class SchedulerVerticle extends VerticleBase {
     long guard = vertx.setTimer(timeout.plus(TIMEOUT_GRACE).toMillis(), id -> {
       if (!over[0]) {
         ex.cancel();
-        end(e, epoch, type, due, started, late, RunResult.failure(RunResult.Outcome.TIMEOUT,
+        end(e, epoch, type, started, late, RunResult.failure(RunResult.Outcome.TIMEOUT,
             "timed out after " + Durations.format(timeout) + "; cancelled"), over);
       }
     });
@@ -571,7 +590,7 @@ public final class SchedulerVerticle extends VerticleBase {
       RunResult r = ar.succeeded() && ar.result() != null ? ar.result()
           : RunResult.failure(RunResult.Outcome.FAILED, "target failed: "
               + (ar.cause() == null ? "no result" : ar.cause().getMessage()));
-      end(e, epoch, type, due, started, late, r, over);
+      end(e, epoch, type, started, late, r, over);
     }));
   }
 
@@ -610,8 +629,7 @@ public final class SchedulerVerticle extends VerticleBase {
   }
 
   /** One attempt ended (result, timeout or failure to start): release its slot, then retry or finish the run. */
-  private void end(TaskEntry e, int epoch, String type, Instant due, Instant started, Duration late, RunResult r,
-      boolean[] over) {
+  private void end(TaskEntry e, int epoch, String type, Instant started, Duration late, RunResult r, boolean[] over) {
     if (over[0]) {
       return;
     }
@@ -638,7 +656,7 @@ public final class SchedulerVerticle extends VerticleBase {
       publishChanged(e);
       return;
     }
-    finishRun(e, due, finished, r);
+    finishRun(e, e.occurrence, finished, r);
   }
 
   private void finishRun(TaskEntry e, Instant due, Instant now, RunResult r) {
@@ -743,8 +761,29 @@ public final class SchedulerVerticle extends VerticleBase {
       if (ar.failed()) {
         lastError = "cannot write tasks.db: " + ar.cause().getMessage();
         LOG.warn(lastError);
+        // not written: try again at the next flush (what changed meanwhile is already marked)
+        rows.forEach(row -> {
+          if (table.containsKey(row.key())) {
+            dirty.add(row.key());
+          }
+        });
+        gone.forEach(key -> {
+          if (!table.containsKey(key)) {
+            deleted.add(key);
+          }
+        });
+      } else {
+        lastError = null;
       }
     });
+  }
+
+  /** What a stored task keeps whatever its spec now is: runs, attempts, last run and generation. */
+  private static void keepHistory(TaskEntry e, TaskStore.Row row) {
+    e.runs = row.runs();
+    e.attempts = row.attempts();
+    e.lastRun = lastRunOf(row.lastRun());
+    e.generation = row.generation();
   }
 
   private static TaskStatus.LastRun lastRunOf(String json) {

@@ -34,6 +34,8 @@ final class TaskEntry {
   int epoch;
   long timerId = -1;
   int retry;
+  /** The due time of the current run's occurrence (its retries keep it): the next occurrence counts from it. */
+  Instant occurrence;
   Execution execution;
   long progressPublishedAt;
   boolean progressTimer;

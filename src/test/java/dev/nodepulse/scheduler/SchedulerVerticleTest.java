@@ -414,4 +414,133 @@ class SchedulerVerticleTest {
     assertThat(health.getBoolean("ready")).isTrue();
     assertThat(health.getInteger("tasks")).isEqualTo(1);
   }
+
+  JsonObject health() throws Exception {
+    return get(vertx.eventBus().<JsonObject>request(SchedulerVerticle.HEALTH, new JsonObject())).body();
+  }
+
+  @Test
+  void anEditDuringARunCancelsItAndTheTaskIsNoLongerCountedAsRunning() throws Exception {
+    FakeRunner r = new FakeRunner(vertx, -1, SchedulerVerticleTest::ok);
+    deploy(r);
+    upsert("busy", "{\"delay\": \"0s\", " + COMPUTE + "}");
+    await().atMost(Duration.ofSeconds(5)).until(() -> "Running".equals(status("busy").getString("phase")));
+    assertThat(health().getInteger("running")).isEqualTo(1);
+    upsert("busy", "{\"delay\": \"1h\", " + COMPUTE + "}");
+    await().atMost(Duration.ofSeconds(5)).until(() -> runEvents.size() == 1);
+    assertThat(r.cancels.get()).isEqualTo(1);
+    assertThat(runEvents.get(0).getString("outcome")).isEqualTo("cancelled");
+    assertThat(status("busy").getString("phase")).isEqualTo("Scheduled");
+    assertThat(health().getInteger("running")).isZero();
+  }
+
+  @Test
+  void aRetryDoesNotShiftARecurringSchedule() throws Exception {
+    FakeRunner r = new FakeRunner(vertx, 0, n -> n == 0 ? RunResult.failure(RunResult.Outcome.FAILED, "HTTP 503") : ok(n));
+    deploy(r);
+    upsert("tick", "{\"every\": \"2s\", \"retry\": {\"limit\": 1, \"backoff\": \"600ms\"}, " + COMPUTE + "}");
+    await().atMost(Duration.ofSeconds(6)).until(() -> r.starts.size() == 2 && status("tick").getLong("runs") == 1);
+    JsonObject s = status("tick");
+    assertThat(s.getString("phase")).isEqualTo("Scheduled");
+    assertThat(s.getLong("attempts")).isEqualTo(2);
+    // the first attempt started at (just after) the occurrence's due time; the next occurrence is one interval
+    // after that due time, not one interval after the retry
+    Instant next = Instant.parse(s.getString("nextRunAt"));
+    assertThat(Duration.between(r.starts.get(0), next)).isBetween(Duration.ofMillis(1700), Duration.ofMillis(2000));
+  }
+
+  @Test
+  void aRecurringRunInterruptedByAStopIsNotReplayedFromItsFirstOccurrence() throws Exception {
+    FakeRunner r = new FakeRunner(vertx, -1, SchedulerVerticleTest::ok);
+    deploy(r);
+    String spec = "{\"every\": \"1s\", \"startingDeadline\": \"5s\", " + COMPUTE + "}";
+    upsert("long", spec);
+    await().atMost(Duration.ofSeconds(5)).until(() -> "Running".equals(status("long").getString("phase")));
+    // the agent stops in the middle of the run and is down for 10 minutes
+    FakeRunner after = new FakeRunner(vertx, 0, SchedulerVerticleTest::ok);
+    restart(after, Clock.offset(Clock.systemUTC(), Duration.ofMinutes(10)));
+    runEvents.clear();
+    upsert("long", spec);
+    await().atMost(Duration.ofSeconds(5)).until(() -> !runEvents.isEmpty());
+    // the latest occurrence (less than 1s ago) runs; the first occurrence, 10 minutes ago, is not what counts
+    assertThat(runEvents.get(0).getString("outcome")).isEqualTo("succeeded");
+    assertThat(runEvents.get(0).getDouble("latenessSeconds")).isLessThan(5.0);
+    assertThat(status("long").getLong("runs")).isGreaterThanOrEqualTo(1);
+  }
+
+  static long storedRows(Path db, String key) throws Exception {
+    try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + db);
+        var st = c.prepareStatement("SELECT count(*) FROM tasks WHERE key = ?")) {
+      st.setString(1, key);
+      try (var rs = st.executeQuery()) {
+        return rs.next() ? rs.getLong(1) : 0;
+      }
+    }
+  }
+
+  @Test
+  void whatAFailedWriteDidNotStoreIsWrittenLater() throws Exception {
+    deploy(new FakeRunner(vertx, 0, SchedulerVerticleTest::ok));
+    Path db = tmp.resolve("tasks.db");
+    upsert(SchedulerVerticle.REST_SOURCE, "t/gone", "gone", "{\"delay\": \"1h\", " + COMPUTE + "}");
+    await().atMost(Duration.ofSeconds(5)).until(() -> storedRows(db, "t/gone") == 1);
+    // another process holds the database's write lock: the next writes fail (busy)
+    try (var lock = java.sql.DriverManager.getConnection("jdbc:sqlite:" + db);
+        var st = lock.createStatement()) {
+      st.execute("BEGIN EXCLUSIVE");
+      upsert(SchedulerVerticle.REST_SOURCE, "t/kept", "kept", "{\"delay\": \"1h\", " + COMPUTE + "}");
+      get(vertx.eventBus().request(SchedulerVerticle.REMOVE,
+          new JsonObject().put("source", SchedulerVerticle.REST_SOURCE).put("key", "t/gone")));
+      await().atMost(Duration.ofSeconds(15)).until(() -> "degraded".equals(health().getString("state")));
+      assertThat(health().getString("lastError")).contains("cannot write tasks.db");
+      st.execute("COMMIT");
+    }
+    // once the lock is gone, the next write stores both changes, and the store is healthy again
+    await().atMost(Duration.ofSeconds(15)).until(() -> storedRows(db, "t/kept") == 1 && storedRows(db, "t/gone") == 0);
+    await().atMost(Duration.ofSeconds(5)).until(() -> "up".equals(health().getString("state")));
+    restart(new FakeRunner(vertx, 0, SchedulerVerticleTest::ok), Clock.systemUTC());
+    assertThat(status("kept").getString("phase")).isEqualTo("Scheduled");
+    Throwable gone = get(vertx.eventBus().request(SchedulerVerticle.GET,
+        new JsonObject().put("namespace", "t").put("name", "gone")).transform(ar -> Future.succeededFuture(ar.cause())));
+    assertThat(((ReplyException) gone).failureCode()).isEqualTo(404);
+  }
+
+  @Test
+  void aRunThatWaitsInTheQueuePastItsStartingDeadlineIsMissed() throws Exception {
+    FakeRunner r = new FakeRunner(vertx, 1500, SchedulerVerticleTest::ok);
+    deploy(r, Clock.systemUTC(), k -> null, "--max-concurrent-runs", "1");
+    upsert("first", "{\"delay\": \"0s\", " + COMPUTE + "}");
+    await().atMost(Duration.ofSeconds(5)).until(() -> "Running".equals(status("first").getString("phase")));
+    // the only compute slot is busy for 1.5 s: this run would start past its 1 s deadline
+    upsert("queued", "{\"delay\": \"0s\", \"startingDeadline\": \"1s\", " + COMPUTE + "}");
+    await().atMost(Duration.ofSeconds(5)).until(() -> "Failed".equals(status("queued").getString("phase")));
+    assertThat(r.starts).hasSize(1);
+    assertThat(status("queued").getJsonObject("lastRun").getString("outcome")).isEqualTo("MISSED");
+    assertThat(runEvents).anySatisfy(e -> {
+      assertThat(e.getString("name")).isEqualTo("queued");
+      assertThat(e.getString("outcome")).isEqualTo("missed");
+      assertThat(e.getDouble("latenessSeconds")).isGreaterThan(1.0);
+    });
+  }
+
+  @Test
+  void aStoredRestTaskThatNoLongerValidatesIsShownFailedAndCanBeDeleted() throws Exception {
+    // posted before a bound was tightened: a header value with a control character
+    String object = new JsonObject().put("metadata", new JsonObject().put("name", "old").put("namespace", "t"))
+        .put("spec", new JsonObject("{\"delay\": \"1h\", \"target\": {\"http\": {\"url\": \"http://127.0.0.1:1/\", "
+            + "\"headers\": {\"X-A\": \"a\\u0000b\"}}}}")).encode();
+    try (TaskStore store = new TaskStore(tmp)) {
+      store.write(List.of(new TaskStore.Row("t/old", SchedulerVerticle.REST_SOURCE, "t/old", object, "h", 1,
+          Instant.now().toEpochMilli(), null, 3, 4, "Scheduled", null, false)), List.of());
+    }
+    deploy(new FakeRunner(vertx, 0, SchedulerVerticleTest::ok));
+    JsonObject s = status("old");
+    assertThat(s.getString("phase")).isEqualTo("Failed");
+    assertThat(s.getLong("runs")).isEqualTo(3);
+    assertThat(s.getJsonArray("conditions").getJsonObject(0).getString("message"))
+        .contains("spec.target.http.headers.X-A");
+    get(vertx.eventBus().request(SchedulerVerticle.REMOVE,
+        new JsonObject().put("source", SchedulerVerticle.REST_SOURCE).put("key", "t/old")));
+    await().atMost(Duration.ofSeconds(5)).until(() -> storedRows(tmp.resolve("tasks.db"), "t/old") == 0);
+  }
 }

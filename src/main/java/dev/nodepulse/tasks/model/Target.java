@@ -12,6 +12,9 @@ public sealed interface Target permits Target.Http, Target.Tcp, Target.Pipe, Tar
   /** An HTTP request. {@code headers} values are plain text or references, resolved just before the run. */
   record Http(String url, String method, Map<String, HeaderValue> headers, String body, Duration timeout,
       boolean insecureSkipTlsVerify, int maxRedirects) implements Target {
+    /** The timeout when the spec gives none. */
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
+
     public Http {
       headers = Map.copyOf(headers);
     }
@@ -24,6 +27,9 @@ public sealed interface Target permits Target.Http, Target.Tcp, Target.Pipe, Tar
 
   /** Connect to {@code host:port}, write the payload, optionally read one reply line, close. */
   record Tcp(String address, String payload, boolean readReply, Duration timeout) implements Target {
+    /** The timeout when the spec gives none. */
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
+
     @Override
     public String type() {
       return "tcp";
@@ -32,6 +38,9 @@ public sealed interface Target permits Target.Http, Target.Tcp, Target.Pipe, Tar
 
   /** Write {@code data} to a FIFO or file named under the agent's pipe directory. */
   record Pipe(String name, String data, Duration timeout) implements Target {
+    /** The timeout when the spec gives none. */
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
+
     @Override
     public String type() {
       return "pipe";

@@ -63,12 +63,14 @@ public final class TaskCodec {
       Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
   private static final Pattern LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
   private static final Pattern TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}");
+  /** Set by the HTTP client from the body; a given one could disagree with it and desync a pooled connection. */
+  private static final Set<String> FRAMING_HEADERS = Set.of("content-length", "transfer-encoding");
   private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,255}");
   private static final Pattern PIPE_NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._-]{0,254}");
 
   private static final CronParser UNIX = new CronParser(CronDefinitionBuilder.instanceDefinitionFor(CronType.UNIX));
   private static final CronParser SECONDS =
-      new CronParser(CronDefinitionBuilder.instanceDefinitionFor(CronType.SPRING));
+      new CronParser(CronDefinitionBuilder.instanceDefinitionFor(CronType.SPRING53));
 
   private static final ObjectMapper JSON = JsonMapper.builder()
       .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION).build();
@@ -265,7 +267,11 @@ public final class TaskCodec {
             yield null;
           }
           try {
-            yield new Schedule.At(OffsetDateTime.parse(t, DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant());
+            OffsetDateTime at = OffsetDateTime.parse(t, DateTimeFormatter.ISO_OFFSET_DATE_TIME);
+            if (at.getYear() < 0 || at.getYear() > 9999) { // RFC 3339 years have four digits
+              throw new DateTimeParseException("year out of range", t, 0);
+            }
+            yield new Schedule.At(at.toInstant());
           } catch (DateTimeParseException e) {
             err("spec.at", "'" + clip(t) + "' is not an RFC 3339 time such as 2026-11-23T18:30:00Z or "
                 + "2026-11-23T19:30:00+01:00");
@@ -373,7 +379,7 @@ public final class TaskCodec {
           Duration timeout = duration(t, "timeout", p + ".timeout", min, limit);
           boolean insecure = bool(t, "insecureSkipTlsVerify", p + ".insecureSkipTlsVerify", false);
           int redirects = t.has("maxRedirects") ? integer(t.get("maxRedirects"), p + ".maxRedirects", 0, 10, 0) : 0;
-          yield new Target.Http(url, method, headers, body, timeout == null ? Duration.ofSeconds(10) : timeout,
+          yield new Target.Http(url, method, headers, body, timeout == null ? Target.Http.DEFAULT_TIMEOUT : timeout,
               insecure, redirects);
         }
         case "tcp" -> {
@@ -390,7 +396,7 @@ public final class TaskCodec {
           boolean readReply = bool(t, "readReply", p + ".readReply", false);
           Duration timeout = duration(t, "timeout", p + ".timeout", min, limit);
           yield new Target.Tcp(address, payload == null ? "" : payload, readReply,
-              timeout == null ? Duration.ofSeconds(5) : timeout);
+              timeout == null ? Target.Tcp.DEFAULT_TIMEOUT : timeout);
         }
         case "pipe" -> {
           known(t, p, "name", "data", "timeout");
@@ -405,7 +411,7 @@ public final class TaskCodec {
           }
           String data = data(t, "data", p + ".data");
           Duration timeout = duration(t, "timeout", p + ".timeout", min, limit);
-          yield new Target.Pipe(name, data == null ? "" : data, timeout == null ? Duration.ofSeconds(5) : timeout);
+          yield new Target.Pipe(name, data == null ? "" : data, timeout == null ? Target.Pipe.DEFAULT_TIMEOUT : timeout);
         }
         default -> {
           known(t, p, "pi");
@@ -442,11 +448,15 @@ public final class TaskCodec {
           err(hp, "is not a valid header name (letters, digits and !#$%&'*+.^_`|~-)");
           continue;
         }
+        if (FRAMING_HEADERS.contains(e.getKey().toLowerCase(Locale.ROOT))) {
+          err(hp, "is not accepted: the agent frames the request from the body");
+          continue;
+        }
         JsonNode v = e.getValue();
         if (v.isValueNode() && !v.isNull()) {
           String s = v.asText();
-          if (s.length() > 8192 || s.indexOf('\r') >= 0 || s.indexOf('\n') >= 0) {
-            err(hp, "header values must be one line of at most 8192 characters");
+          if (s.length() > 8192 || s.chars().anyMatch(c -> c != '\t' && Character.isISOControl(c))) {
+            err(hp, "header values must be one line of at most 8192 characters, without control characters");
           } else {
             out.put(e.getKey(), new Target.Plain(s));
           }

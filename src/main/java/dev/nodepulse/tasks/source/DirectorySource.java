@@ -36,6 +36,11 @@ public final class DirectorySource extends VerticleBase {
   public static final String SOURCE = "dir";
   static final long MAX_FILE_BYTES = 1024 * 1024;
   private static final long RESCAN_MS = 1000;
+  /**
+   * A file read less than this after its modification time may change again without its stamp changing (coarse
+   * file-system clocks, same-size rewrites): it is read again at the next scans until its stamp is older.
+   */
+  private static final long RACY_MS = 3000;
   private static final Logger LOG = LoggerFactory.getLogger(DirectorySource.class);
 
   private final Config config;
@@ -44,11 +49,12 @@ public final class DirectorySource extends VerticleBase {
   /** The upsert last sent and accepted for each file (compared as text). */
   private final Map<String, String> sent = new HashMap<>();
   private boolean scanning;
+  private boolean announced; // the scheduler was told that a whole scan was synced
   private volatile boolean ready;
   private volatile String lastError;
 
-  /** One file's content as read: a task or an error, with the stamp it was read at. */
-  record FileState(long modified, long size, DelayedTask task, String error) {}
+  /** One file's content as read: a task or an error, with the stamp it was read at; racy: read again next scan. */
+  record FileState(long modified, long size, DelayedTask task, String error, boolean racy) {}
 
   public DirectorySource(Config config) {
     this.config = config;
@@ -89,7 +95,7 @@ public final class DirectorySource extends VerticleBase {
       files.clear();
       files.putAll(ar.result());
       lastError = null;
-      sync().onComplete(done -> {
+      sync().compose(done -> announce()).onComplete(done -> {
         scanning = false;
         ready = true;
       });
@@ -117,7 +123,7 @@ public final class DirectorySource extends VerticleBase {
         }
         long modified = a.lastModifiedTime().toMillis();
         FileState old = known.get(name);
-        if (old != null && old.modified() == modified && old.size() == a.size()) {
+        if (old != null && old.modified() == modified && old.size() == a.size() && !old.racy()) {
           out.put(name, old);
           continue;
         }
@@ -128,17 +134,18 @@ public final class DirectorySource extends VerticleBase {
   }
 
   private static FileState parse(Path p, String name, long modified, long size) {
+    boolean racy = System.currentTimeMillis() - modified < RACY_MS;
     if (size > MAX_FILE_BYTES) {
       return new FileState(modified, size, null, "file " + name + ": too large (" + size + " bytes; at most "
-          + MAX_FILE_BYTES + ")");
+          + MAX_FILE_BYTES + ")", racy);
     }
     try {
       String text = Files.readString(p, StandardCharsets.UTF_8);
-      return new FileState(modified, size, TaskCodec.parse(text, TaskCodec.formatOfFile(name)), null);
+      return new FileState(modified, size, TaskCodec.parse(text, TaskCodec.formatOfFile(name)), null, racy);
     } catch (TaskValidationException e) {
-      return new FileState(modified, size, null, "file " + name + ": " + e.getMessage());
+      return new FileState(modified, size, null, "file " + name + ": " + e.getMessage(), racy);
     } catch (IOException | RuntimeException e) {
-      return new FileState(modified, size, null, "file " + name + ": cannot be read: " + e.getMessage());
+      return new FileState(modified, size, null, "file " + name + ": cannot be read: " + e.getMessage(), racy);
     }
   }
 
@@ -177,6 +184,18 @@ public final class DirectorySource extends VerticleBase {
       }).otherwiseEmpty());
     }
     return Future.join(pending).mapEmpty();
+  }
+
+  /**
+   * After the first scan whose upserts all succeeded: tells the scheduler that this source declared everything,
+   * so the stored state of tasks whose files were deleted while the agent was down is dropped.
+   */
+  private Future<Void> announce() {
+    if (announced || lastError != null) {
+      return Future.succeededFuture();
+    }
+    return vertx.eventBus().request(SchedulerVerticle.SYNCED, new JsonObject().put("source", SOURCE))
+        .onSuccess(reply -> announced = true).<Void>mapEmpty().otherwiseEmpty();
   }
 
   /** The error upsert: a Failed task named after the file (as a DNS-1123 name) in namespace default. */

@@ -25,7 +25,6 @@ import java.util.Map;
  * check. The body is read up to {@link #MAX_BODY} bytes; its start is kept as the excerpt.
  */
 final class HttpTarget {
-  static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
   static final int MAX_BODY = 1 << 20;
   static final int EXCERPT_CHARS = 200;
   private static final int EXCERPT_BYTES = EXCERPT_CHARS * 4;
@@ -51,7 +50,7 @@ final class HttpTarget {
   }
 
   void run(Attempt attempt, Target.Http target, Map<String, String> headers) {
-    Duration timeout = target.timeout() == null ? DEFAULT_TIMEOUT : target.timeout();
+    Duration timeout = target.timeout() == null ? Target.Http.DEFAULT_TIMEOUT : target.timeout();
     attempt.deadline(timeout, Outcome.TIMEOUT, "no complete reply within " + timeout.toMillis() + "ms");
     HttpMethod method;
     URI uri;

@@ -26,7 +26,6 @@ import java.util.concurrent.atomic.AtomicReference;
  * that it must not write; a writer blocked in write() is interrupted, which closes its channel.
  */
 final class PipeTarget {
-  static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
 
   private final Path dir;
   private final ExecutorService threads;
@@ -53,7 +52,7 @@ final class PipeTarget {
   private enum State { OPENING, WRITING, FINISHED, ABANDONED }
 
   void run(Attempt attempt, Target.Pipe target) {
-    Duration timeout = target.timeout() == null ? DEFAULT_TIMEOUT : target.timeout();
+    Duration timeout = target.timeout() == null ? Target.Pipe.DEFAULT_TIMEOUT : target.timeout();
     String bad = badName(target.name());
     if (bad != null) {
       attempt.fail(Outcome.DENIED, bad);

@@ -25,8 +25,8 @@ import org.slf4j.LoggerFactory;
  * (inside the pipe directory) and compute (pi, capped). Every attempt is bounded by its timeout and can be
  * cancelled; its result is never a failed future. Concurrency limits and retries are the caller's.
  *
- * <p>Timeouts when a target gives none: http 30s, tcp 10s, pipe 5s; compute
- * is bounded by {@code --max-compute-time}.
+ * <p>Timeouts when a target gives none: each target type's {@code DEFAULT_TIMEOUT} (http 10s, tcp and pipe 5s,
+ * as the task reader fills in); compute is bounded by {@code --max-compute-time}.
  */
 public final class Targets {
   private static final Logger LOG = LoggerFactory.getLogger(Targets.class);

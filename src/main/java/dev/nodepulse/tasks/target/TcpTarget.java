@@ -18,7 +18,6 @@ import java.time.Duration;
  * read one reply line (up to {@link #MAX_REPLY} bytes), close. The timeout covers the whole exchange.
  */
 final class TcpTarget {
-  static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
   static final int MAX_REPLY = 64 * 1024;
 
   /** {@code host:port} split; IPv6 literals come in brackets. */
@@ -67,7 +66,7 @@ final class TcpTarget {
   }
 
   void run(Attempt attempt, Target.Tcp target) {
-    Duration timeout = target.timeout() == null ? DEFAULT_TIMEOUT : target.timeout();
+    Duration timeout = target.timeout() == null ? Target.Tcp.DEFAULT_TIMEOUT : target.timeout();
     String what = target.readReply() ? "no reply line" : "not sent";
     attempt.deadline(timeout, Outcome.TIMEOUT, what + " within " + timeout.toMillis() + "ms");
     HostPort hp;

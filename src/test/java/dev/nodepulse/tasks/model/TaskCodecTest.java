@@ -190,4 +190,85 @@ class TaskCodecTest {
     assertThat(TaskCodec.formatOf("text/plain")).isNull();
     assertThat(Map.of()).isEmpty();
   }
+
+  static final String AT = "metadata: {name: a}\nspec:\n  at: \"%s\"\n  target: {compute: {pi: {digits: 10}}}\n";
+
+  @Test
+  void atIsAnRfc3339TimeWithAFourDigitYear() throws Exception {
+    // a year past 9999 is not RFC 3339, and one this far away overflows the timer's milliseconds
+    assertThatThrownBy(() -> TaskCodec.parse(AT.formatted("+300000000-01-01T00:00:00Z"), TaskCodec.Format.YAML))
+        .hasMessageContaining("spec.at: ").hasMessageContaining("RFC 3339");
+    assertThatThrownBy(() -> TaskCodec.parse(AT.formatted("-0001-01-01T00:00:00Z"), TaskCodec.Format.YAML))
+        .hasMessageContaining("spec.at: ");
+    assertThat(TaskCodec.parse(AT.formatted("9999-12-31T23:59:59Z"), TaskCodec.Format.YAML).spec().timing())
+        .isEqualTo(new Schedule.At(Instant.parse("9999-12-31T23:59:59Z")));
+  }
+
+  @Test
+  void headerValuesWithControlCharactersAreRejected() throws Exception {
+    String json = "{\"metadata\":{\"name\":\"h\"},\"spec\":{\"delay\":\"1s\",\"target\":{\"http\":"
+        + "{\"url\":\"http://127.0.0.1/\",\"headers\":{\"X-A\":\"%s\"}}}}}";
+    for (String bad : new String[] {"a\\u0000b", "a\\u007fb", "a\\u001bb", "a\\rb"}) {
+      assertThatThrownBy(() -> TaskCodec.parse(json.formatted(bad), TaskCodec.Format.JSON))
+          .as(bad).hasMessageContaining("spec.target.http.headers.X-A: ");
+    }
+    Target.Http ok = (Target.Http) TaskCodec.parse(json.formatted("a\\tb \u00e9"), TaskCodec.Format.JSON).spec().target();
+    assertThat(ok.headers()).containsEntry("X-A", new Target.Plain("a\tb \u00e9"));
+  }
+
+  @Test
+  void yamlAliasBombsAreNotExpandedAndDeepNestingIsRejected() {
+    StringBuilder bomb = new StringBuilder("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+    for (char c = 'b'; c <= 'j'; c++) {
+      char p = (char) (c - 1);
+      bomb.append(c).append(": &").append(c).append(" [*").append(p).append(", *").append(p).append(", *").append(p)
+          .append(", *").append(p).append(", *").append(p).append(", *").append(p).append(", *").append(p)
+          .append(", *").append(p).append(", *").append(p).append(", *").append(p).append("]\n");
+    }
+    // Jackson reads an alias as its anchor's name (no expansion): the bomb is just a document with unknown fields
+    assertThatThrownBy(() -> TaskCodec.parse(bomb.toString(), TaskCodec.Format.YAML))
+        .isInstanceOfSatisfying(TaskValidationException.class,
+            e -> assertThat(e.errors().get(0).message()).contains("unknown field"));
+    String deepYaml = "[".repeat(5000) + "]".repeat(5000);
+    assertThatThrownBy(() -> TaskCodec.parse(deepYaml, TaskCodec.Format.YAML))
+        .isInstanceOf(TaskValidationException.class);
+    String deepJson = "{\"a\":".repeat(5000) + "1" + "}".repeat(5000);
+    assertThatThrownBy(() -> TaskCodec.parse(deepJson, TaskCodec.Format.JSON))
+        .isInstanceOf(TaskValidationException.class);
+  }
+
+  @Test
+  void aCronThatNeverFiresIsRejected() {
+    String y = "metadata: {name: c}\nspec:\n  schedule: \"%s\"\n  target: {compute: {pi: {digits: 10}}}\n";
+    assertThatThrownBy(() -> TaskCodec.parse(y.formatted("0 0 30 2 *"), TaskCodec.Format.YAML))
+        .hasMessageContaining("spec.schedule: ");
+    assertThatThrownBy(() -> TaskCodec.parse(y.formatted("0 0 0 31 4 *"), TaskCodec.Format.YAML))
+        .hasMessageContaining("spec.schedule: ");
+  }
+
+  @Test
+  void framingHeadersAreRejected() {
+    // a Content-Length that disagrees with the body leaves its rest on a pooled connection, read as a next request
+    String json = "{\"metadata\":{\"name\":\"h\"},\"spec\":{\"delay\":\"1s\",\"target\":{\"http\":"
+        + "{\"url\":\"http://127.0.0.1/\",\"body\":\"abcdef\",\"headers\":{\"%s\":\"%s\"}}}}}";
+    assertThatThrownBy(() -> TaskCodec.parse(json.formatted("Content-Length", "1"), TaskCodec.Format.JSON))
+        .hasMessageContaining("spec.target.http.headers.Content-Length: ");
+    assertThatThrownBy(() -> TaskCodec.parse(json.formatted("transfer-encoding", "chunked"), TaskCodec.Format.JSON))
+        .hasMessageContaining("spec.target.http.headers.transfer-encoding: ");
+  }
+
+  @Test
+  void sixFieldCronAcceptsTheSpringSpecialCharactersTheDocsList() throws Exception {
+    String y = "metadata: {name: c}\nspec:\n  schedule: \"%s\"\n  target: {compute: {pi: {digits: 10}}}\n";
+    Instant from = Instant.parse("2026-11-23T12:00:00Z"); // a Monday
+    Map<String, String> next = Map.of(
+        "0 0 0 L * ?", "2026-11-30T00:00:00Z",     // last day of the month
+        "0 0 0 15W * ?", "2026-12-15T00:00:00Z",   // the weekday nearest the 15th
+        "0 0 0 ? * MON#2", "2026-12-14T00:00:00Z", // the second Monday
+        "0 0 0 ? * 6L", "2026-11-28T00:00:00Z");   // the last Saturday
+    for (var e : next.entrySet()) {
+      Schedule.Cron c = (Schedule.Cron) TaskCodec.parse(y.formatted(e.getKey()), TaskCodec.Format.YAML).spec().timing();
+      assertThat(c.next(from)).as(e.getKey()).contains(Instant.parse(e.getValue()));
+    }
+  }
 }

@@ -158,4 +158,50 @@ class DirectorySourceTest {
     assertThat(health().getBoolean("ready")).isTrue();
     assertThat(health().getBoolean("enabled")).isFalse();
   }
+
+  @Test
+  void aFileDeletedWhileTheAgentWasDownIsForgottenAndRunsAgainWhenReAdded() throws Exception {
+    dir = Files.createDirectories(tmp.resolve("tasks"));
+    Files.writeString(dir.resolve("once.yaml"), task("once", "delay: 0s"));
+    start();
+    await().atMost(Duration.ofSeconds(5)).until(() -> task("once") != null
+        && "Succeeded".equals(task("once").getJsonObject("status").getString("phase")));
+    for (String id : deployments) {
+      get(vertx.undeploy(id));
+    }
+    deployments.clear();
+    Files.delete(dir.resolve("once.yaml")); // while the agent is down
+    start();
+    assertThat(task("once")).isNull();
+    Path db = tmp.resolve("data").resolve("tasks.db");
+    await().atMost(Duration.ofSeconds(5)).until(() -> {
+      try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + db);
+          var st = c.createStatement();
+          var rs = st.executeQuery("SELECT count(*) FROM tasks WHERE key = 'default/once'")) {
+        return rs.next() && rs.getLong(1) == 0;
+      }
+    });
+    // added again later: a new task, as it would be had it been deleted while the agent was up
+    java.time.Instant readded = java.time.Instant.now().minusMillis(1);
+    Files.writeString(dir.resolve("once.yaml"), task("once", "delay: 0s"));
+    await().atMost(Duration.ofSeconds(5)).until(() -> task("once") != null
+        && task("once").getJsonObject("status").containsKey("lastRun")
+        && java.time.Instant.parse(task("once").getJsonObject("status").getJsonObject("lastRun")
+            .getString("startedAt")).isAfter(readded));
+    assertThat(task("once").getJsonObject("status").getLong("runs")).isEqualTo(1);
+  }
+
+  @Test
+  void aRewriteThatKeepsTheSizeAndTheModificationTimeIsStillSeen() throws Exception {
+    dir = Files.createDirectories(tmp.resolve("tasks"));
+    start();
+    Path f = dir.resolve("a.yaml");
+    Files.writeString(f, task("a", "delay: 1h"));
+    await().atMost(Duration.ofSeconds(5)).until(() -> task("a") != null);
+    java.nio.file.attribute.FileTime stamp = Files.getLastModifiedTime(f);
+    // rewritten within the file system's time granularity: same size, same modification time
+    Files.writeString(f, task("a", "delay: 2h"));
+    Files.setLastModifiedTime(f, stamp);
+    await().atMost(Duration.ofSeconds(5)).until(() -> "2h".equals(task("a").getJsonObject("spec").getString("delay")));
+  }
 }
