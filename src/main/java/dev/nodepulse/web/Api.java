@@ -24,10 +24,6 @@ import java.util.regex.Pattern;
 
 /** The node's REST paths under /api/v1 (answered by the sampler over the event bus) and /api/v1/sum. */
 final class Api {
-  static final String SAMPLER_LATEST = SamplerVerticle.LATEST;
-  static final String SAMPLER_HOST = SamplerVerticle.HOST;
-  static final String SAMPLER_PROCESSES = SamplerVerticle.PROCESSES;
-  static final String SAMPLER_HISTORY = SamplerVerticle.HISTORY;
   static final int MAX_TOP = 100;
   private static final DeliveryOptions ASK = new DeliveryOptions().setSendTimeout(10_000);
   /** A plain decimal number as a query value; the exponent is bounded so sums stay small. */
@@ -59,13 +55,13 @@ final class Api {
   }
 
   private void host(RoutingContext ctx) {
-    ask(ctx, SAMPLER_HOST, new JsonObject()).onSuccess(h -> ctx.json(h.copy()
+    ask(ctx, SamplerVerticle.HOST, new JsonObject()).onSuccess(h -> ctx.json(h.copy()
         .put("version", Flags.version())
         .put("mode", config.mode().name().toLowerCase(Locale.ROOT))));
   }
 
   private void fromLatest(RoutingContext ctx, Function<JsonObject, JsonObject> pick) {
-    ask(ctx, SAMPLER_LATEST, new JsonObject()).onSuccess(s -> ctx.json(pick.apply(s)));
+    ask(ctx, SamplerVerticle.LATEST, new JsonObject()).onSuccess(s -> ctx.json(pick.apply(s)));
   }
 
   private void processes(RoutingContext ctx) {
@@ -83,7 +79,7 @@ final class Api {
         return;
       }
     }
-    ask(ctx, SAMPLER_PROCESSES, new JsonObject().put("top", top)).onSuccess(ctx::json);
+    ask(ctx, SamplerVerticle.PROCESSES, new JsonObject().put("top", top)).onSuccess(ctx::json);
   }
 
   /**
@@ -111,7 +107,7 @@ final class Api {
         return;
       }
     }
-    ask(ctx, SAMPLER_HISTORY, new JsonObject().put("windowMs", window.toMillis())).onSuccess(ctx::json);
+    ask(ctx, SamplerVerticle.HISTORY, new JsonObject().put("windowMs", window.toMillis())).onSuccess(ctx::json);
   }
 
   /** The first value of a query parameter, or null when absent. */

@@ -88,7 +88,7 @@ class WebVerticleTest {
   @Test
   void concernFailuresBecomeTheirStatusAndJson() {
     WebVerticle web = start(List.of("web"));
-    vertx.eventBus().consumer(Api.SAMPLER_HOST,
+    vertx.eventBus().consumer(dev.nodepulse.sampler.SamplerVerticle.HOST,
         m -> m.fail(409, new JsonObject().put("error", "host facts unavailable").put("details", "x").encode()));
     HttpResponse<Buffer> r = get(web.httpPort(), "/api/v1/host");
     assertThat(r.statusCode()).isEqualTo(409);
