@@ -21,10 +21,12 @@ import org.junit.jupiter.api.Test;
 /**
  * No container engine runs here, so the image is checked by what can run: the Dockerfile's own
  * ENTRYPOINT, ENV and USER, as that user, in a private mount namespace whose root is read-only and
- * where only the data dir and /tmp are writable (as the chart mounts them).
+ * where only the data dir and the temp dir are writable (as the chart mounts them).
  */
 class DockerfileIT {
   private static final Path DATA = Path.of("target", "dockerfile-it", "data").toAbsolutePath();
+  /** Stands in for the image's /tmp (an emptyDir in the chart): not /tmp itself, which may hold this checkout. */
+  private static final Path TMP = Path.of("target", "dockerfile-it", "tmp").toAbsolutePath();
 
   @Test
   void theImagesCommandLineRunsAsNonRootOnAReadOnlyRoot() throws Exception {
@@ -44,14 +46,17 @@ class DockerfileIT {
     List<String> cmd = new ArrayList<>(entrypoint);
     assertThat(cmd.get(0)).isEqualTo("java");
     cmd.set(0, Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    assertThat(cmd).contains("-Djava.io.tmpdir=/tmp");
     cmd.replaceAll(a -> a.equals("/opt/nodepulse/nodepulse.jar")
-        ? Path.of(System.getProperty("nodepulse.jar", "target/nodepulse.jar")).toAbsolutePath().toString() : a);
+        ? Path.of(System.getProperty("nodepulse.jar", "target/nodepulse.jar")).toAbsolutePath().toString()
+        : a.equals("-Djava.io.tmpdir=/tmp") ? "-Djava.io.tmpdir=" + TMP : a);
     env.replaceAll(e -> e.replace("/var/lib/nodepulse", DATA.toString()));
     env.addAll(List.of("NODEPULSE_HTTP_PORT=0", "HOME=/nonexistent", "PATH=/usr/bin:/bin"));
     Files.createDirectories(DATA);
+    Files.createDirectories(TMP);
 
     String script = "mount -t tmpfs -o mode=0755,uid=" + user[0] + " tmpfs '" + DATA + "'"
-        + " && mount -t tmpfs -o mode=1777 tmpfs /tmp"
+        + " && mount -t tmpfs -o mode=1777 tmpfs '" + TMP + "'"
         + " && mount -o remount,bind,ro /"
         + " && exec setpriv --reuid " + user[0] + " --regid " + user[1] + " --clear-groups --inh-caps=-all"
         + " env -i " + String.join(" ", env) + " " + String.join(" ", cmd);
