@@ -106,13 +106,16 @@ class TcpTargetTest {
   }
 
   @Test
-  void connectionRefusedFails() {
-    NetServer other = vertx.createNetServer().connectHandler(s -> {});
-    int port = await(other.listen(0, "127.0.0.1")).actualPort();
-    await(other.close());
-
-    RunResult r = await(targets.start(new Target.Tcp("127.0.0.1:" + port, "x", false, Duration.ofSeconds(5)),
-        Map.of(), p -> {}));
+  void connectionRefusedFails() throws Exception {
+    RunResult r;
+    int port;
+    // a port bound but not listening refuses connections, and nothing else can take it meanwhile
+    try (java.net.Socket holder = new java.net.Socket()) {
+      holder.bind(new java.net.InetSocketAddress("127.0.0.1", 0));
+      port = holder.getLocalPort();
+      r = await(targets.start(new Target.Tcp("127.0.0.1:" + port, "x", false, Duration.ofSeconds(5)),
+          Map.of(), p -> {}));
+    }
 
     assertThat(r.outcome()).isEqualTo(Outcome.FAILED);
     assertThat(r.error()).contains("connection to 127.0.0.1:" + port + " failed").containsIgnoringCase("refused");
