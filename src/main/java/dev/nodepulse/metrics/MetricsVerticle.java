@@ -16,10 +16,10 @@ public final class MetricsVerticle extends VerticleBase {
   /** Request/reply: {@code {"accept": "<Accept header>"}} → {@code {"contentType", "body"}}. */
   public static final String SCRAPE = "nodepulse.metrics.scrape";
   public static final String HEALTH = "nodepulse.health.metrics";
-  // Addresses published by other concerns (their constants live there; the strings are the contract).
+  // Addresses published by other concerns (their constants live there).
   static final String SAMPLE = dev.nodepulse.sampler.SamplerVerticle.SAMPLE;
-  static final String TASK_RUN = "nodepulse.tasks.run";
-  static final String TASK_CHANGED = "nodepulse.tasks.changed";
+  static final String TASK_RUN = dev.nodepulse.scheduler.SchedulerVerticle.RUN;
+  static final String TASK_CHANGED = dev.nodepulse.scheduler.SchedulerVerticle.CHANGED;
   static final String WEB_REQUEST = dev.nodepulse.web.WebVerticle.REQUEST;
   static final String WEB_CLIENTS = dev.nodepulse.web.WebVerticle.CLIENTS;
 
