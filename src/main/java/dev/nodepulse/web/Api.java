@@ -55,13 +55,13 @@ final class Api {
   }
 
   private void host(RoutingContext ctx) {
-    ask(ctx, SamplerVerticle.HOST, new JsonObject()).onSuccess(h -> ctx.json(h.copy()
+    ask(vertx, ctx, SamplerVerticle.HOST, new JsonObject()).onSuccess(h -> ctx.json(h.copy()
         .put("version", Flags.version())
         .put("mode", config.mode().name().toLowerCase(Locale.ROOT))));
   }
 
   private void fromLatest(RoutingContext ctx, Function<JsonObject, JsonObject> pick) {
-    ask(ctx, SamplerVerticle.LATEST, new JsonObject()).onSuccess(s -> ctx.json(pick.apply(s)));
+    ask(vertx, ctx, SamplerVerticle.LATEST, new JsonObject()).onSuccess(s -> ctx.json(pick.apply(s)));
   }
 
   private void processes(RoutingContext ctx) {
@@ -79,7 +79,7 @@ final class Api {
         return;
       }
     }
-    ask(ctx, SamplerVerticle.PROCESSES, new JsonObject().put("top", top)).onSuccess(ctx::json);
+    ask(vertx, ctx, SamplerVerticle.PROCESSES, new JsonObject().put("top", top)).onSuccess(ctx::json);
   }
 
   /**
@@ -107,7 +107,7 @@ final class Api {
         return;
       }
     }
-    ask(ctx, SamplerVerticle.HISTORY, new JsonObject().put("windowMs", window.toMillis())).onSuccess(ctx::json);
+    ask(vertx, ctx, SamplerVerticle.HISTORY, new JsonObject().put("windowMs", window.toMillis())).onSuccess(ctx::json);
   }
 
   /** The first value of a query parameter, or null when absent. */
@@ -116,7 +116,11 @@ final class Api {
     return all.isEmpty() ? null : all.get(0);
   }
 
-  private Future<JsonObject> ask(RoutingContext ctx, String address, JsonObject body) {
+  /**
+   * Asks a concern over the event bus; on failure the request is answered with the mapped error
+   * ({@link Errors#fromBus}) and the returned future fails. Used by every REST route that asks a concern.
+   */
+  static Future<JsonObject> ask(Vertx vertx, RoutingContext ctx, String address, JsonObject body) {
     return vertx.eventBus().<JsonObject>request(address, body, ASK)
         .map(m -> m.body())
         .onFailure(err -> Errors.fromBus(ctx, address, err));
