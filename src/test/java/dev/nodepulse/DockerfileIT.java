@@ -21,13 +21,9 @@ import org.junit.jupiter.api.Test;
 /**
  * No container engine runs here, so the image is checked by what can run: the Dockerfile's own
  * ENTRYPOINT, ENV and USER, as that user, in a private mount namespace whose root is read-only and
- * where only the data dir and the temp dir are writable (as the chart mounts them).
+ * where only the data dir and /tmp are writable (as the chart mounts them).
  */
 class DockerfileIT {
-  private static final Path DATA = Path.of("target", "dockerfile-it", "data").toAbsolutePath();
-  /** Stands in for the image's /tmp (an emptyDir in the chart): not /tmp itself, which may hold this checkout. */
-  private static final Path TMP = Path.of("target", "dockerfile-it", "tmp").toAbsolutePath();
-
   @Test
   void theImagesCommandLineRunsAsNonRootOnAReadOnlyRoot() throws Exception {
     String docker = Files.readString(Path.of("Dockerfile")).replaceAll("\\\\\\n\\s*", " ");
@@ -42,23 +38,25 @@ class DockerfileIT {
     }
     assertThat(env).contains("NODEPULSE_DATA_DIR=/var/lib/nodepulse");
 
-    // the image's paths, mapped onto this machine: its java, the packaged jar, a data dir of our own
+    // the image's own paths: its jar copied to /opt/nodepulse, fresh writable /var/lib/nodepulse and /tmp
+    // (emptyDirs in the chart), all on tmpfs in a private mount namespace, then the root made read-only.
+    // Only java is this machine's (java.home must be readable by the image's user, as /usr/lib/jvm is).
     List<String> cmd = new ArrayList<>(entrypoint);
     assertThat(cmd.get(0)).isEqualTo("java");
+    assertThat(cmd).contains("/opt/nodepulse/nodepulse.jar", "-Djava.io.tmpdir=/tmp");
     cmd.set(0, Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    assertThat(cmd).contains("-Djava.io.tmpdir=/tmp");
-    cmd.replaceAll(a -> a.equals("/opt/nodepulse/nodepulse.jar")
-        ? Path.of(System.getProperty("nodepulse.jar", "target/nodepulse.jar")).toAbsolutePath().toString()
-        : a.equals("-Djava.io.tmpdir=/tmp") ? "-Djava.io.tmpdir=" + TMP : a);
-    env.replaceAll(e -> e.replace("/var/lib/nodepulse", DATA.toString()));
     env.addAll(List.of("NODEPULSE_HTTP_PORT=0", "HOME=/nonexistent", "PATH=/usr/bin:/bin"));
-    Files.createDirectories(DATA);
-    Files.createDirectories(TMP);
+    Path jar = Path.of(System.getProperty("nodepulse.jar", "target/nodepulse.jar")).toAbsolutePath();
+    String owner = user[0] + ":" + user[1];
 
-    String script = "mount -t tmpfs -o mode=0755,uid=" + user[0] + " tmpfs '" + DATA + "'"
-        + " && mount -t tmpfs -o mode=1777 tmpfs '" + TMP + "'"
-        + " && mount -o remount,bind,ro /"
-        + " && exec setpriv --reuid " + user[0] + " --regid " + user[1] + " --clear-groups --inh-caps=-all"
+    String script = "set -e"
+        + "; mount -t tmpfs -o mode=0755 tmpfs /opt"
+        + "; mkdir /opt/nodepulse; cp '" + jar + "' /opt/nodepulse/nodepulse.jar; chmod 0644 /opt/nodepulse/nodepulse.jar"
+        + "; mount -t tmpfs -o mode=0755 tmpfs /var/lib"
+        + "; mkdir /var/lib/nodepulse; chown " + owner + " /var/lib/nodepulse"
+        + "; mount -t tmpfs -o mode=1777 tmpfs /tmp"
+        + "; mount -o remount,bind,ro /"
+        + "; exec setpriv --reuid " + user[0] + " --regid " + user[1] + " --clear-groups --inh-caps=-all"
         + " env -i " + String.join(" ", env) + " " + String.join(" ", cmd);
     Process p = new ProcessBuilder("unshare", "--mount", "sh", "-c", script).redirectErrorStream(true).start();
     StringBuilder out = new StringBuilder();
