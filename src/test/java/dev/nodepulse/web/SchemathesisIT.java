@@ -44,7 +44,7 @@ class SchemathesisIT {
           "--phases", "examples,coverage,fuzzing",
           "--max-examples", "30",
           "--seed", "20261123",
-          "--workers", "2",
+          "--workers", "1", // one worker: hypothesis' lambda-source cache crashed once with two threads
           "--request-timeout", "15",
           "--suppress-health-check", "too_slow",
           "--report", "junit",
