@@ -3,11 +3,7 @@ package dev.nodepulse.web;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientResponse;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
@@ -33,6 +29,8 @@ class LiveRoutesTest {
   private Vertx server;
   private Vertx clients;
   private WebSocketClient wsc; // held: an unreferenced client is closed when collected, with its sockets
+  /** For the client that never reads: a small fixed receive buffer, so it fills in a fraction of a second. */
+  private WebSocketClient stalledWsc;
   private LiveBridge bridge;
   private int port;
   private final List<Integer> counts = new CopyOnWriteArrayList<>();
@@ -42,6 +40,8 @@ class LiveRoutesTest {
     server = Vertx.vertx();
     clients = Vertx.vertx();
     wsc = clients.createWebSocketClient();
+    stalledWsc = clients.createWebSocketClient(
+        new io.vertx.core.http.WebSocketClientOptions().setReceiveBufferSize(32 * 1024));
     Router router = Router.router(server);
     bridge = LiveRoutes.mount(server, router, BOUND, PING_TIMEOUT_MS);
     server.eventBus().<JsonObject>consumer(WebVerticle.CLIENTS, m -> counts.add(m.body().getInteger("count")));
@@ -69,7 +69,7 @@ class LiveRoutesTest {
 
   /** A client; a live one pings like the page does, a dead one never does. */
   private Client connect(boolean pings) throws Exception {
-    WebSocket ws = wsc.connect(port, "127.0.0.1", "/live/websocket").await(10, TimeUnit.SECONDS);
+    WebSocket ws = (pings ? wsc : stalledWsc).connect(port, "127.0.0.1", "/live/websocket").await(10, TimeUnit.SECONDS);
     ConcurrentLinkedQueue<JsonObject> got = new ConcurrentLinkedQueue<>();
     ws.binaryMessageHandler(buf -> got.add(buf.toJsonObject()));
     if (pings) {
@@ -168,11 +168,11 @@ class LiveRoutesTest {
 
   @Test
   void servesThePageAndItsWebJarsFromTheJar() throws Exception {
-    HttpClient http = clients.createHttpClient();
+    // WebClient reads each whole body before the future completes
+    io.vertx.ext.web.client.WebClient http = io.vertx.ext.web.client.WebClient.create(clients);
     record Got(int status, String type, String body) {}
-    java.util.function.Function<String, Got> get = path -> http.request(HttpMethod.GET, port, "127.0.0.1", path)
-        .compose(r -> r.send())
-        .compose((HttpClientResponse r) -> r.body().map(b -> new Got(r.statusCode(), r.getHeader("content-type"), b.toString())))
+    java.util.function.Function<String, Got> get = path -> http.get(port, "127.0.0.1", path).send()
+        .map(r -> new Got(r.statusCode(), r.getHeader("content-type"), r.bodyAsString() == null ? "" : r.bodyAsString()))
         .await();
     Got page = get.apply("/");
     assertThat(page.status()).isEqualTo(200);
@@ -188,7 +188,6 @@ class LiveRoutesTest {
     Got info = get.apply("/live/info");
     assertThat(info.status()).isEqualTo(200);
     assertThat(new JsonObject(info.body()).getBoolean("websocket")).isTrue();
-    Future<Void> closed = http.close();
-    closed.await(10, TimeUnit.SECONDS);
+    http.close();
   }
 }
