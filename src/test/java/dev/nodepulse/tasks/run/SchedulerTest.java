@@ -563,4 +563,49 @@ class SchedulerTest {
     withdraw("rest", "t/old");
     await().atMost(Duration.ofSeconds(5)).until(() -> storedRows(tmp.resolve("tasks.db"), "t/old") == 0);
   }
+
+  static boolean runningRecorded(Path db, String key) throws Exception {
+    try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + db);
+        var st = c.prepareStatement("SELECT running_due FROM tasks WHERE key = ?")) {
+      st.setString(1, key);
+      try (var rs = st.executeQuery()) {
+        return rs.next() && rs.getObject(1) != null;
+      }
+    }
+  }
+
+  @Test
+  void aOneShotThatWasRunningWhenTheAgentWasKilledIsNotRepeatedAndSaysSo() throws Exception {
+    FakeRunner r = new FakeRunner(vertx, -1, SchedulerTest::ok); // the target is called and never answers
+    deploy(r);
+    upsert("once", "{\"delay\": \"0s\", " + COMPUTE + "}");
+    upsert("tick", "{\"every\": \"1h\", " + COMPUTE + "}");
+    await().atMost(Duration.ofSeconds(5)).until(() -> r.starts.size() == 1);
+    // the start was committed before the target was called: a kill -9 now leaves exactly these files
+    assertThat(runningRecorded(tmp.resolve("tasks.db"), "t/once")).isTrue();
+    Path crashed = java.nio.file.Files.createDirectories(tmp.resolve("after-kill"));
+    for (String f : new String[] {"tasks.db", "tasks.db-wal", "tasks.db-shm"}) {
+      if (java.nio.file.Files.exists(tmp.resolve(f))) {
+        java.nio.file.Files.copy(tmp.resolve(f), crashed.resolve(f));
+      }
+    }
+    get(vertx.undeploy(deployment));
+
+    FakeRunner after = new FakeRunner(vertx, 0, SchedulerTest::ok);
+    deployment = get(vertx.deployVerticle(new TasksVerticle(Config.forTest(crashed),
+        Plugins.standalone(k -> null).withRunner(after, Clock.systemUTC()))));
+    upsert("once", "{\"delay\": \"0s\", " + COMPUTE + "}");
+    upsert("tick", "{\"every\": \"1h\", " + COMPUTE + "}");
+    JsonObject s = status("once");
+    assertThat(s.getString("phase")).isEqualTo("Failed");
+    assertThat(s.getLong("runs")).isEqualTo(1);
+    assertThat(s.getJsonObject("lastRun").getString("error"))
+        .contains("the agent stopped during the run due at").contains("not repeated");
+    assertThat(status("tick").getString("phase")).isEqualTo("Scheduled");
+    // at most once: nothing is sent again, now or later
+    await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(5)).until(() -> after.starts.isEmpty());
+    JsonObject runs = get(vertx.eventBus().<JsonObject>request(TasksVerticle.RUNS,
+        new JsonObject().put("namespace", "t").put("name", "once"))).body();
+    assertThat(runs.getJsonArray("items").getJsonObject(0).getString("error")).contains("outcome is unknown");
+  }
 }
