@@ -75,4 +75,14 @@ class DueTimesTest {
     assertThat(DueTimes.first(repeated, Instant.parse("2026-10-25T01:10:00Z")))
         .isEqualTo(Instant.parse("2026-10-26T01:30:00Z"));
   }
+
+  @Test
+  void dayOfMonthAndDayOfWeekJoinWithOrInFiveFieldsAndWithAndInSix() throws Exception {
+    Instant monday = Instant.parse("2026-11-23T12:00:00Z");
+    // 5 fields (Vixie cron): the 13th OR a Friday -> Friday 2026-11-27 comes first
+    assertThat(DueTimes.first(cron("0 0 13 * 5", "UTC"), monday)).isEqualTo(Instant.parse("2026-11-27T00:00:00Z"));
+    // 6 fields (Spring): the 13th AND a Friday -> the next Friday the 13th, 2027-08-13
+    assertThat(DueTimes.first(cron("0 0 0 13 * FRI", "UTC"), monday))
+        .isEqualTo(Instant.parse("2027-08-13T00:00:00Z"));
+  }
 }
