@@ -136,4 +136,51 @@ class StatusStoreTest {
     }
     get(s.close());
   }
+
+  /** Mounts a small tmpfs (needs root: skipped elsewhere); unmounted by the caller. */
+  static boolean mountTmpfs(Path at, String size) throws Exception {
+    Process p = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=" + size, "tmpfs", at.toString())
+        .redirectErrorStream(true).start();
+    p.getInputStream().readAllBytes();
+    return p.waitFor() == 0;
+  }
+
+  @Test
+  void aFullDiskIsSaidWithThePathAndTheStoreRecoversWhenSpaceComesBack() throws Exception {
+    Path small = Files.createDirectories(tmp.resolve("small"));
+    org.junit.jupiter.api.Assumptions.assumeTrue(mountTmpfs(small, "1m"), "mounting a tmpfs needs root");
+    try {
+      StatusStore s = get(StatusStore.open(vertx, small, 20)).getKey();
+      assertThat(s.lastError()).isNull();
+      Path filler = small.resolve("filler");
+      try (var out = Files.newOutputStream(filler)) {
+        byte[] block = new byte[16 * 1024];
+        while (true) {
+          out.write(block); // until the file system is full
+        }
+      } catch (java.io.IOException full) {
+        // ENOSPC
+      }
+      TaskRow row = new TaskRow("ns/a", "file", "/t/a.yaml", null, "h", 1, 1000L, null, 0, 1, "Scheduled",
+          "x".repeat(200_000), false, null);
+      s.rows(k -> java.util.Optional.of(row));
+      Future<Void> w = s.writeNow("ns/a");
+      w.toCompletionStage().toCompletableFuture().handle((v, e) -> null).get(10, TimeUnit.SECONDS);
+      assertThat(s.failing()).isTrue();
+      assertThat(s.lastError()).isEqualTo("cannot write tasks.db: disk full: " + small.resolve("tasks.db"));
+
+      Files.delete(filler); // space comes back: the next flush writes what was pending
+      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> !s.failing());
+      assertThat(s.lastError()).isNull();
+      try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + small.resolve("tasks.db"));
+          var st = c.createStatement();
+          var rs = st.executeQuery("SELECT length(last_run) FROM tasks WHERE key = 'ns/a'")) {
+        assertThat(rs.next()).isTrue();
+        assertThat(rs.getLong(1)).isEqualTo(200_000);
+      }
+      get(s.close());
+    } finally {
+      new ProcessBuilder("umount", "-l", small.toString()).start().waitFor();
+    }
+  }
 }
