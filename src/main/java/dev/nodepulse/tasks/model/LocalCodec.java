@@ -10,8 +10,7 @@ import java.util.List;
  * handed over). They never go over the wire: the SockJS bridge carries JSON only ({@link TaskJson}).
  */
 public final class LocalCodec<T> implements MessageCodec<T, T> {
-  private static final List<Class<?>> TYPES = List.of(Declaration.class, Withdrawal.class, Synced.class,
-      DelayedTask.class);
+  private static final List<Class<?>> TYPES = List.of(Declaration.class, Withdrawal.class, Synced.class);
 
   private final Class<T> type;
 

@@ -50,7 +50,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class Scheduler {
   private static final Logger LOG = LoggerFactory.getLogger(Scheduler.class);
-  private static final long PROGRESS_EVERY_MS = 250;
 
   private final Vertx vertx;
   private final Context context;
@@ -643,21 +642,7 @@ public final class Scheduler {
       return;
     }
     e.progress = p;
-    long now = System.currentTimeMillis();
-    long wait = e.progressPublishedAt + PROGRESS_EVERY_MS - now;
-    if (wait <= 0) {
-      e.progressPublishedAt = now;
-      changed(e, false, true);
-    } else if (!e.progressTimer) {
-      e.progressTimer = true;
-      vertx.setTimer(wait, id -> {
-        e.progressTimer = false;
-        if (e.epoch == epoch && e.run != null) {
-          e.progressPublishedAt = System.currentTimeMillis();
-          changed(e, false, true);
-        }
-      });
-    }
+    changed(e, false, true); // the page sink throttles these
   }
 
   private void changed(TaskEntry e, boolean deleted) {

@@ -39,8 +39,6 @@ final class TaskEntry {
   /** The due time of the current run's occurrence (its retries keep it): the next occurrence counts from it. */
   Instant occurrence;
   GuardedRun run;
-  long progressPublishedAt;
-  boolean progressTimer;
 
   TaskEntry(String key) {
     this.key = key;

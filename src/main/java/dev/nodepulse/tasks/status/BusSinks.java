@@ -3,7 +3,9 @@ package dev.nodepulse.tasks.status;
 import dev.nodepulse.tasks.model.TaskJson;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import java.util.HashMap;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * The bus sinks: the page's {@code nodepulse.tasks.changed} (a DelayedTask as JSON, {@code "deleted": true}
@@ -15,21 +17,59 @@ public final class BusSinks {
 
   private BusSinks() {}
 
-  /** The page (and anyone on the bus): every status change. */
+  /** The page (and anyone on the bus): every status change; progress alone at most 4 times a second per task. */
   public static StatusSink page(Vertx vertx) {
-    return new StatusSink() {
-      @Override
-      public void changed(TaskChange c) {
-        JsonObject body = TaskJson.toJson(c.task());
-        if (c.deleted()) {
-          body.put("deleted", true);
-        }
-        vertx.eventBus().publish(CHANGED, body);
-      }
+    return new PageSink(vertx);
+  }
 
-      @Override
-      public void attempted(RunRecord run) {}
-    };
+  private static final class PageSink implements StatusSink {
+    private static final long PROGRESS_EVERY_MS = 250;
+    private final Vertx vertx;
+    /** Per task: when progress was last published, and the progress change held back meanwhile. */
+    private final Map<String, Long> publishedAt = new HashMap<>();
+    private final Map<String, TaskChange> held = new HashMap<>();
+
+    PageSink(Vertx vertx) {
+      this.vertx = vertx;
+    }
+
+    @Override
+    public void changed(TaskChange c) {
+      String key = c.task().key();
+      if (!c.progressOnly()) {
+        held.remove(key); // a full change carries the latest progress
+        if (c.deleted()) {
+          publishedAt.remove(key);
+        }
+        publish(c);
+        return;
+      }
+      long now = System.nanoTime() / 1_000_000;
+      long wait = publishedAt.getOrDefault(key, Long.MIN_VALUE / 2) + PROGRESS_EVERY_MS - now;
+      if (wait <= 0) {
+        publishedAt.put(key, now);
+        publish(c);
+      } else if (held.put(key, c) == null) {
+        vertx.setTimer(wait, id -> {
+          TaskChange latest = held.remove(key);
+          if (latest != null) {
+            publishedAt.put(key, System.nanoTime() / 1_000_000);
+            publish(latest);
+          }
+        });
+      }
+    }
+
+    private void publish(TaskChange c) {
+      JsonObject body = TaskJson.toJson(c.task());
+      if (c.deleted()) {
+        body.put("deleted", true);
+      }
+      vertx.eventBus().publish(CHANGED, body);
+    }
+
+    @Override
+    public void attempted(RunRecord run) {}
   }
 
   /** The metrics verticle: {@code {namespace, name, target, outcome, durationSeconds, latenessSeconds}}. */
