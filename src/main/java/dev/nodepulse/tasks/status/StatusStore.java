@@ -57,6 +57,8 @@ public final class StatusStore {
   private final Set<String> deleted = new LinkedHashSet<>();
   private final List<Map.Entry<String, TaskStore.Run>> runs = new ArrayList<>();
   private boolean flushing;
+  /** The last write handed to the worker (writes run in order there). */
+  private Future<Void> last = Future.succeededFuture();
   private long timer = -1;
   private volatile String lastError;
   private volatile String warning;
@@ -146,7 +148,7 @@ public final class StatusStore {
     List<Map.Entry<String, TaskStore.Run>> newRuns = new ArrayList<>(runs);
     runs.clear();
     flushing = true;
-    return worker.executeBlocking(() -> {
+    last = worker.executeBlocking(() -> {
       db.write(rowsNow, gone, newRuns);
       return null;
     }).<Void>mapEmpty().onComplete(ar -> {
@@ -166,6 +168,7 @@ public final class StatusStore {
         lastError = null;
       }
     });
+    return last;
   }
 
   private void failed(Throwable err) {
@@ -271,7 +274,9 @@ public final class StatusStore {
     if (db == null) {
       return Future.succeededFuture(new JsonObject().put("items", new JsonArray()));
     }
-    flush(); // what has just ended is in the answer
+    if (!runs.isEmpty() || !deleted.isEmpty() || !dirty.isEmpty()) {
+      write(); // what has just happened is in the answer (the worker runs the write before the query)
+    }
     return worker.executeBlocking(() -> db.runs(key)).map(list -> {
       JsonArray items = new JsonArray();
       for (TaskStore.Run r : list) {
@@ -314,8 +319,7 @@ public final class StatusStore {
     if (db == null) {
       return worker.close();
     }
-    Future<Void> last = flushing ? Future.succeededFuture() : write();
-    return last.otherwiseEmpty().compose(v -> worker.executeBlocking(() -> {
+    return last.otherwiseEmpty().compose(v -> write()).otherwiseEmpty().compose(v -> worker.executeBlocking(() -> {
       db.close();
       return null;
     })).<Void>mapEmpty().eventually(worker::close);
