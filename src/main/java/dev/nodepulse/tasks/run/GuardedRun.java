@@ -37,9 +37,10 @@ final class GuardedRun {
       return g;
     }
     long guard = vertx.setTimer(timeout.plus(GRACE).toMillis(), id -> {
-      if (g.result.tryComplete(RunResult.failure(RunResult.Outcome.TIMEOUT, "timed out after "
-          + Durations.format(timeout) + "; cancelled"))) {
-        g.execution.cancel();
+      if (!g.result.future().isComplete()) {
+        g.execution.cancel(); // its CANCELLED result comes later (through the context): TIMEOUT is the result
+        g.result.tryComplete(RunResult.failure(RunResult.Outcome.TIMEOUT, "timed out after "
+            + Durations.format(timeout) + "; cancelled"));
       }
     });
     g.execution.result().onComplete(ar -> context.runOnContext(v -> {

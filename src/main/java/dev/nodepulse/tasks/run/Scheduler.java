@@ -385,13 +385,14 @@ public final class Scheduler {
       if (kindOf(row.source()) != Origin.Kind.REST || row.object() == null) {
         continue;
       }
-      Origin origin = new Origin(Origin.Kind.REST, row.sourceKey(), 0);
+      int slash = row.key().indexOf('/');
+      // from the key: rows written before origins had ids keep working with REST deletes
+      Origin origin = Origin.rest(row.key().substring(0, slash), row.key().substring(slash + 1));
       try {
         apply(TaskReader.read(row.object(), TaskReader.Format.JSON), origin);
       } catch (TaskValidationException ex) {
         // e.g. posted before a bound was tightened: shown as a Failed task (to fix or delete), not dropped unseen
         LOG.warn("stored task {} cannot be read back: {}", row.key(), ex.getMessage());
-        int slash = row.key().indexOf('/');
         applyInvalid(new Declaration.Invalid(row.key().substring(0, slash), row.key().substring(slash + 1),
             "posted task cannot be read back: " + ex.getMessage()), origin);
       }
