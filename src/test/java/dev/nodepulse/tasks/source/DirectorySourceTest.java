@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.nodepulse.config.Config;
-import dev.nodepulse.scheduler.SchedulerVerticle;
+import dev.nodepulse.tasks.TasksVerticle;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.ReplyException;
@@ -36,7 +36,7 @@ class DirectorySourceTest {
 
   void start() throws Exception {
     Config config = Config.forTest(tmp.resolve("data"), "--tasks-dir", dir.toString());
-    deployments.add(get(vertx.deployVerticle(new SchedulerVerticle(config))));
+    deployments.add(get(vertx.deployVerticle(new TasksVerticle(config))));
     deployments.add(get(vertx.deployVerticle(new DirectorySource(config))));
     await().atMost(Duration.ofSeconds(5)).until(() -> health().getBoolean("ready"));
   }
@@ -47,7 +47,7 @@ class DirectorySourceTest {
 
   /** The task, or null when the scheduler answers 404. */
   JsonObject task(String name) throws Exception {
-    return get(vertx.eventBus().<JsonObject>request(SchedulerVerticle.GET,
+    return get(vertx.eventBus().<JsonObject>request(TasksVerticle.GET,
         new JsonObject().put("namespace", "default").put("name", name))
         .map(m -> m.body())
         .recover(err -> err instanceof ReplyException r && r.failureCode() == 404
@@ -104,7 +104,7 @@ class DirectorySourceTest {
     assertThat(task("bad-url").getJsonObject("status").getJsonArray("conditions").getJsonObject(0)
         .getString("message")).contains("file bad-url.yaml").contains("spec.target.http.url");
     assertThat(task("syntax").getJsonObject("status").getString("phase")).isEqualTo("Failed");
-    JsonObject list = get(vertx.eventBus().<JsonObject>request(SchedulerVerticle.LIST, new JsonObject())).body();
+    JsonObject list = get(vertx.eventBus().<JsonObject>request(TasksVerticle.LIST, new JsonObject())).body();
     long bad;
     try (Stream<Path> files = Files.list(Path.of("src/test/resources/tasks/bad"))) {
       bad = files.count();
@@ -114,19 +114,28 @@ class DirectorySourceTest {
   }
 
   @Test
-  void twoFilesDeclaringTheSameTaskTheSecondFails() throws Exception {
+  void aSecondFileDeclaringARunningTaskIsRefusedNamingBothAndTheFirstKeepsItsRuns() throws Exception {
     dir = Files.createDirectories(tmp.resolve("tasks"));
-    Files.writeString(dir.resolve("first.yaml"), task("same", "delay: 1h"));
-    Files.writeString(dir.resolve("second.yaml"), task("same", "delay: 2h"));
+    Files.writeString(dir.resolve("z-first.yaml"), task("same", "every: 1s"));
     start();
-    await().atMost(Duration.ofSeconds(5)).until(() -> task("same") != null && task("second") != null);
-    assertThat(task("same").getJsonObject("spec").getString("delay")).isEqualTo("1h");
-    assertThat(task("second").getJsonObject("status").getJsonArray("conditions").getJsonObject(0)
-        .getString("message")).contains("file second.yaml").contains("already declared by file first.yaml");
-    // the first goes away: the second takes over
-    Files.delete(dir.resolve("first.yaml"));
+    await().atMost(Duration.ofSeconds(10)).until(() -> task("same") != null
+        && task("same").getJsonObject("status").getLong("runs") >= 2);
+    // a second file, whose name sorts first, declares the same task (before: it took over and reset the runs)
+    Files.writeString(dir.resolve("a-second.yaml"), task("same", "delay: 2h"));
+    await().atMost(Duration.ofSeconds(5)).until(() -> task("a-second") != null);
+    JsonObject refused = task("a-second").getJsonObject("status");
+    assertThat(refused.getString("phase")).isEqualTo("Failed");
+    assertThat(refused.getJsonArray("conditions").getJsonObject(0).getString("message")).isEqualTo(
+        "file a-second.yaml: task default/same is already declared by file " + dir.resolve("z-first.yaml")
+            + "; the declaration in file " + dir.resolve("a-second.yaml") + " is refused");
+    long runs = task("same").getJsonObject("status").getLong("runs");
+    await().atMost(Duration.ofSeconds(10)).until(() -> task("same").getJsonObject("status").getLong("runs") > runs);
+    assertThat(task("same").getJsonObject("spec").getString("every")).isEqualTo("1s");
+    assertThat(task("same").getJsonObject("metadata").getLong("generation")).isEqualTo(1);
+    // the first goes away: the second takes over, as a new task
+    Files.delete(dir.resolve("z-first.yaml"));
     await().atMost(Duration.ofSeconds(5)).until(() -> task("same") != null
-        && "2h".equals(task("same").getJsonObject("spec").getString("delay")) && task("second") == null);
+        && "2h".equals(task("same").getJsonObject("spec").getString("delay")) && task("a-second") == null);
   }
 
   @Test
@@ -203,5 +212,92 @@ class DirectorySourceTest {
     Files.writeString(f, task("a", "delay: 2h"));
     Files.setLastModifiedTime(f, stamp);
     await().atMost(Duration.ofSeconds(5)).until(() -> "2h".equals(task("a").getJsonObject("spec").getString("delay")));
+  }
+
+  JsonObject condition(String name) throws Exception {
+    return task(name).getJsonObject("status").getJsonArray("conditions").getJsonObject(0);
+  }
+
+  @Test
+  void aNewFileIsSeenThroughTheWatcherLongBeforeTheNextRescan() throws Exception {
+    dir = Files.createDirectories(tmp.resolve("tasks"));
+    start();
+    assertThat(health().getBoolean("watching")).isTrue();
+    // the rescan runs every second: several files seen each within well under a second can only come from the
+    // watcher (on a busy machine the bound stays generous; a rescan would average 500 ms and reach 1000)
+    long worst = 0;
+    for (int i = 0; i < 5; i++) {
+      long t0 = System.nanoTime();
+      Files.writeString(dir.resolve("w" + i + ".yaml"), task("w" + i, "delay: 1h"));
+      String name = "w" + i;
+      await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(10)).until(() -> task(name) != null);
+      worst = Math.max(worst, (System.nanoTime() - t0) / 1_000_000);
+    }
+    assertThat(worst).as("slowest of 5 files, ms").isLessThan(900);
+  }
+
+  @Test
+  void linksThatStayInsideAreReadAndOthersAreFailedTasksThatReadNothing() throws Exception {
+    dir = Files.createDirectories(tmp.resolve("tasks"));
+    Path secret = Files.writeString(tmp.resolve("shadow.yaml"), "root:$6$salt$hash:19000:0:99999:7:::\n");
+    // a ConfigMap volume: name.yaml -> ..data/name.yaml, ..data -> ..2026_11_30_timestamp/
+    Path stamp = Files.createDirectories(dir.resolve("..2026_11_30"));
+    Files.writeString(stamp.resolve("cm.yaml"), task("cm", "delay: 1h"));
+    Files.createSymbolicLink(dir.resolve("..data"), Path.of("..2026_11_30"));
+    Files.createSymbolicLink(dir.resolve("cm.yaml"), Path.of("..data/cm.yaml"));
+    Files.createSymbolicLink(dir.resolve("out.yaml"), secret);
+    Files.createSymbolicLink(dir.resolve("dangling.yaml"), dir.resolve("nothing-here.yaml"));
+    Files.createSymbolicLink(dir.resolve("loop-a.yaml"), dir.resolve("loop-b.yaml"));
+    Files.createSymbolicLink(dir.resolve("loop-b.yaml"), dir.resolve("loop-a.yaml"));
+    start();
+    await().atMost(Duration.ofSeconds(5)).until(() -> task("cm") != null && task("out") != null
+        && task("dangling") != null && task("loop-a") != null && task("loop-b") != null);
+    assertThat(task("cm").getJsonObject("status").getString("phase")).isEqualTo("Scheduled");
+    assertThat(condition("out").getString("message"))
+        .isEqualTo("file out.yaml: a link that leads out of the tasks directory; it is not read");
+    assertThat(condition("dangling").getString("message"))
+        .isEqualTo("file dangling.yaml: a link to a missing file (dangling link); it is not read");
+    assertThat(condition("loop-a").getString("message")).contains("file loop-a.yaml: a link that cannot be followed");
+    JsonObject list = get(vertx.eventBus().<JsonObject>request(TasksVerticle.LIST, new JsonObject())).body();
+    assertThat(list.encode()).doesNotContain("root").doesNotContain("salt");
+  }
+
+  @Test
+  void aBinaryFileAndAnUnreadableFileSayWhatIsWrongWithoutTheirContent() throws Exception {
+    dir = Files.createDirectories(tmp.resolve("tasks"));
+    Files.write(dir.resolve("binary.yaml"), new byte[] {0x7f, 'E', 'L', 'F', 2, 1, 1, 0, (byte) 0xff, (byte) 0xfe});
+    Path locked = Files.writeString(dir.resolve("locked.yaml"), "metadata: {name: top-secret-name}\n");
+    Files.setPosixFilePermissions(locked, java.util.Set.of());
+    boolean root = Files.isReadable(locked); // root reads it anyway: then only the binary case is checked
+    start();
+    await().atMost(Duration.ofSeconds(5)).until(() -> task("binary") != null && task("locked") != null);
+    assertThat(condition("binary").getString("message"))
+        .isEqualTo("file binary.yaml: (document): not UTF-8 text: invalid byte at offset 8 (line 1, column 9)");
+    if (!root) {
+      assertThat(condition("locked").getString("message")).isEqualTo("file locked.yaml: permission denied");
+    }
+    assertThat(condition("locked").getString("message")).doesNotContain("top-secret");
+  }
+
+  @Test
+  void aFinishedOneShotBrieflyEmptyWhileAnEditorSavesIsTheSameTaskWithTheSameState() throws Exception {
+    dir = Files.createDirectories(tmp.resolve("tasks"));
+    Path f = dir.resolve("once.yaml");
+    String content = task("once", "delay: 0s");
+    Files.writeString(f, content);
+    start();
+    await().atMost(Duration.ofSeconds(10)).until(() -> task("once") != null
+        && "Succeeded".equals(task("once").getJsonObject("status").getString("phase")));
+    JsonObject before = task("once").getJsonObject("status");
+    Files.writeString(f, ""); // the editor truncates, then writes
+    await().atMost(Duration.ofSeconds(5)).until(() -> task("once") != null
+        && "Failed".equals(task("once").getJsonObject("status").getString("phase")));
+    Files.writeString(f, content);
+    await().atMost(Duration.ofSeconds(5)).until(() -> task("once") != null && task("once").containsKey("spec"));
+    JsonObject after = task("once").getJsonObject("status");
+    assertThat(after.getString("phase")).isEqualTo("Succeeded");
+    assertThat(after.getLong("runs")).isEqualTo(1);
+    assertThat(after.getJsonObject("lastRun")).isEqualTo(before.getJsonObject("lastRun"));
+    assertThat(task("once").getJsonObject("metadata").getLong("generation")).isEqualTo(1);
   }
 }
