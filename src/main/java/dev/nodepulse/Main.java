@@ -15,12 +15,10 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.slf4j.LoggerFactory;
-import sun.misc.Signal;
 
 /** {@code java -jar nodepulse.jar [options]}: parse flags and environment, start the agent, stop on SIGTERM. */
 public final class Main {
@@ -36,28 +34,18 @@ public final class Main {
       return;
     }
     Agent agent = started.agent();
-    org.slf4j.Logger log = LoggerFactory.getLogger(Main.class);
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runnable stop = () -> {
+    // SIGTERM and SIGINT run the shutdown hooks: stop cleanly, then end with exit code 0 (not 143)
+    Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("nodepulse-stop").unstarted(() -> {
+      org.slf4j.Logger log = LoggerFactory.getLogger(Main.class);
       log.info("stopping");
       try {
         agent.stop().await(20, TimeUnit.SECONDS);
+        log.info("stopped");
       } catch (Exception e) {
         log.warn("stop did not finish cleanly: {}", e.toString());
       }
-      stopped.countDown();
-    };
-    // SIGTERM and SIGINT end in a clean stop with exit code 0 (a shutdown hook alone would give 143).
-    for (String sig : new String[] {"TERM", "INT"}) {
-      Signal.handle(new Signal(sig), s -> Thread.ofPlatform().name("nodepulse-stop").start(stop));
-    }
-    try {
-      stopped.await();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    log.info("stopped");
-    System.exit(0);
+      Runtime.getRuntime().halt(0);
+    }));
   }
 
   /**

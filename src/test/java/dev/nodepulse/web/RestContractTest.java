@@ -107,7 +107,7 @@ class RestContractTest {
   @Test
   void everyServedNodeFieldIsDescribedInTheOpenApiSchema() throws Exception {
     JsonObject schemas = new JsonObject(new com.fasterxml.jackson.dataformat.yaml.YAMLMapper()
-        .readValue(get("/openapi.yaml").bodyAsString(), java.util.Map.class)).getJsonObject("components").getJsonObject("schemas");
+        .readValue(get("/openapi.yaml").bodyAsString(), new com.fasterxml.jackson.core.type.TypeReference<java.util.Map<String, Object>>() {})).getJsonObject("components").getJsonObject("schemas");
     java.util.function.BiConsumer<String, JsonObject> described = (schema, served) ->
         assertThat(schemas.getJsonObject(schema).getJsonObject("properties").fieldNames()).as("properties of %s", schema)
             .containsAll(served.fieldNames());
