@@ -169,7 +169,6 @@ class PageIT {
   }
 
   @Test
-  @org.junit.jupiter.api.Disabled("until the run history endpoints of pipeline-ready are merged")
   void aTaskRowSaysWhyItFailedAndOpensItsRunHistoryAndEveryColumnFitsAt1280(@TempDir Path tasksDir) throws Exception {
     Files.writeString(tasksDir.resolve("bad-url.yaml"), BAD_URL);
     Agent agent = start(Config.forTest(dataDir, "--tasks-dir", tasksDir.toString()));
@@ -229,6 +228,8 @@ class PageIT {
       page.click("tr.task[data-key='default/metadata-probe'] button.toggle");
       waitFor(page, "() => [...document.querySelectorAll('tr.history')].some(h => h.textContent.includes('denied'))", Duration.ofSeconds(20));
       assertThat(page.locator("tr.history td.err").first().innerText()).contains("169.254.169.254");
+      page.locator("section:has(#tasks)").screenshot(new com.microsoft.playwright.Locator.ScreenshotOptions()
+          .setPath(Path.of("target/page-tasks-1280.png")));
       // closes again
       page.click("tr.task[data-key='default/sum-check']");
       waitFor(page, "() => document.querySelectorAll('tr.history').length === 1", Duration.ofSeconds(10));
