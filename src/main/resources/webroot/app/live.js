@@ -116,6 +116,14 @@ const steps = [];          // the last steps between consecutive samples: their 
 let historyLoaded = false;
 let pending = [];          // samples received while the history is loading
 
+// before the first sample (none in the history, none pushed yet) the chart says it is waiting for data
+function showWaiting() {
+  const has = cpuData.some((p) => p.y != null);
+  $('cpu-wait').hidden = has;
+  if (!has) {
+    $('cpu-wait').textContent = window.nodepulse?.state === 'connected' ? 'waiting for the first sample…' : 'waiting for data: not connected to the agent';
+  }
+}
 function trim(now) {
   const from = now - HOUR;
   let n = 0;
@@ -178,6 +186,7 @@ async function loadHistory() {
   const now = lastT ?? Date.now();
   trim(now); setWindow(now);
   cpuChart.update('none');
+  showWaiting();
 }
 document.querySelectorAll('.seg button').forEach((b) => b.addEventListener('click', () => {
   document.querySelectorAll('.seg button').forEach((x) => x.classList.toggle('on', x === b));
@@ -250,6 +259,7 @@ function onSample(s) {
   const cpu = s.cpu || {};
   if (addPoint(s.t, cpu.percent, cpu.avg1m)) {
     trim(s.t); setWindow(s.t);
+    showWaiting();
     if (document.visibilityState === 'visible') cpuChart.update('none');   // a hidden tab redraws when shown
   }
   $('cpu-now').textContent = pct(cpu.percent);
@@ -320,10 +330,11 @@ async function loadProcesses() {
   window.nodepulse.processesLoaded = r.body.processes.length;
 }
 async function loadReady() {
-  const r = await getJson('/readyz');
+  // /healthz, not /readyz: the same body, but 200 while the agent is starting too (no failed request to log)
+  const r = await getJson('/healthz');
   const pill = $('ready');
   if (!r.body) { pill.textContent = r.status ? `HTTP ${r.status}` : 'unreachable'; pill.className = 'pill down'; return; }
-  const ready = r.status === 200;
+  const ready = r.body.ready === true;
   pill.textContent = ready ? 'ready' : 'not ready';
   pill.className = `pill ${ready ? 'ready' : 'notready'}`;
   let comps = r.body.components ?? {};
@@ -348,12 +359,19 @@ async function loadReady() {
 }
 
 // ---------- tasks ----------
+// Rows are kept per task and only the cells whose content changed are rebuilt, so a row (and its
+// open run history) survives the progress updates a running task sends several times a second.
 const tasks = new Map();    // "ns/name" -> DelayedTask
+const rows = new Map();     // "ns/name" -> {row, why, history, cells[]}
+const open = new Set();     // tasks whose run history is shown
+const histories = new Map(); // "ns/name" -> {status, items, runs} as last fetched
 const keyOf = (t) => `${t.metadata?.namespace ?? 'default'}/${t.metadata?.name}`;
+const runsUrl = (key) => `/api/v1/tasks/${key.split('/').map(encodeURIComponent).join('/')}/runs`;
 async function loadTasks() {
   const r = await getJson('/api/v1/tasks');
+  if (r.status !== 200 || !r.body || !Array.isArray(r.body.items)) return;
   tasks.clear();
-  if (r.status === 200 && r.body && Array.isArray(r.body.items)) r.body.items.forEach((t) => tasks.set(keyOf(t), t));
+  r.body.items.forEach((t) => tasks.set(keyOf(t), t));
   renderTasks();
 }
 function onTaskChanged(t) {
@@ -362,13 +380,14 @@ function onTaskChanged(t) {
   renderTasks();
 }
 const succeeded = (outcome) => /^succe/i.test(String(outcome ?? ''));
+const outcomeWord = (outcome) => String(outcome ?? '?').toLowerCase();
 function targetOf(spec) {
   const tg = spec?.target ?? {};
   if (tg.http) return ['http', `${tg.http.method ?? 'GET'} ${tg.http.url}`];
   if (tg.tcp) return ['tcp', tg.tcp.address];
   if (tg.pipe) return ['pipe', tg.pipe.name];
   if (tg.compute) return ['compute', tg.compute.pi ? `pi · ${tg.compute.pi.digits} digits` : ''];
-  return ['?', ''];
+  return ['–', ''];
 }
 function whenOf(spec) {
   if (!spec) return '–';
@@ -378,33 +397,125 @@ function whenOf(spec) {
   if (spec.schedule) return `cron ${spec.schedule}`;
   return '–';
 }
+// why a task failed, in words: the reason it was refused (file and field), or its last run's error
+function whyOf(t) {
+  const st = t.status ?? {};
+  const invalid = (st.conditions ?? []).find((c) => c.type === 'Valid' && c.status === 'False');
+  if (invalid) return ['not a valid task', invalid.message ?? invalid.reason ?? 'invalid'];
+  const lr = st.lastRun;
+  if (lr && !succeeded(lr.outcome) && lr.error && st.phase !== 'Running') return [`last run ${outcomeWord(lr.outcome)}`, lr.error];
+  return null;
+}
+// sets a cell's content when what it shows has changed (sig), so unchanged cells keep their nodes
+function setCell(td, sig, build) {
+  if (td.dataset.sig === sig) return;
+  td.dataset.sig = sig;
+  td.replaceChildren(...build());
+}
+function lastRunCell(st) {
+  if (st.phase === 'Running' && st.progress && st.progress.percent != null) {
+    const fill = el('div');
+    setBar(fill, st.progress.percent);
+    fill.classList.remove('hot', 'full');
+    return [`p${Math.round(st.progress.percent)}`, () => [el('div', { class: 'progress' }, el('div', { class: 'bar' }, fill),
+      el('span', { text: `${Math.round(st.progress.percent)}%` }))]];
+  }
+  const lr = st.lastRun;
+  if (!lr) return ['none', () => [el('span', { class: 'muted', text: '–' })]];
+  const ok = succeeded(lr.outcome);
+  const sub = `${lr.durationMs != null ? `${lr.durationMs} ms · ` : ''}${relative(lr.finishedAt)}`;
+  return [`r${lr.outcome}${sub}`, () => [el('span', { class: `pill ${ok ? 'Succeeded' : 'Failed'}`, text: outcomeWord(lr.outcome) }),
+    el('span', { class: 'sub', text: sub })]];
+}
+function toggle(key) {
+  if (open.has(key)) open.delete(key); else { open.add(key); histories.delete(key); }
+  renderTasks();
+}
+function newRow(key) {
+  const cells = Array.from({ length: 6 }, () => el('td'));
+  const row = el('tr', { class: 'task', 'data-key': key }, ...cells);
+  row.addEventListener('click', (e) => { if (!e.target.closest('a')) toggle(key); });
+  const why = el('tr', { class: 'why' }, el('td', { colspan: '6' }));
+  const history = el('tr', { class: 'history' }, el('td', { colspan: '6' }));
+  return { row, why, history, cells };
+}
+async function loadRuns(key, runs) {
+  histories.set(key, { status: 'loading', runs });
+  const r = await getJson(runsUrl(key));
+  histories.set(key, { status: r.status, items: r.body?.items, runs });
+  renderTasks();
+}
+function historyBody(key, h) {
+  const out = el('a', { href: `${runsUrl(key)}/latest/output`, target: '_blank', rel: 'noopener', class: 'output', text: 'latest output' });
+  if (!h || h.status === 'loading') return [el('p', { class: 'wait inline', text: 'loading the run history…' })];
+  if (h.status !== 200 || !Array.isArray(h.items)) {
+    return [el('p', { class: 'wait inline', text: h.status === 0 ? 'the agent cannot be reached' : `no run history (HTTP ${h.status})` })];
+  }
+  if (!h.items.length) return [el('p', { class: 'wait inline', text: 'no runs yet' })];
+  const head = el('div', { class: 'history-head' }, el('span', { text: `last ${h.items.length} run${h.items.length === 1 ? '' : 's'}, newest first` }), out);
+  const cols = el('colgroup', {}, ...['r-when', 'r-took', 'r-node', 'r-outcome', 'r-what', 'r-bytes'].map((c) => el('col', { class: c })));
+  const th = el('tr', {}, ...['started', 'took', 'node', 'outcome', 'error or result', 'bytes'].map((x) => el('th', { text: x })));
+  const trs = h.items.map((r) => {
+    const ok = succeeded(r.outcome);
+    const started = r.startedAt ?? r.dueAt;
+    const what = ok ? (r.result ?? '') : (r.error ?? '');
+    return el('tr', { class: 'run' },
+      el('td', { text: started ? new Date(started).toLocaleTimeString() : '–', title: `due ${r.dueAt ?? '–'} · started ${r.startedAt ?? '–'} · finished ${r.finishedAt ?? '–'}` }),
+      el('td', { text: r.durationMs != null ? `${r.durationMs} ms` : '–' }),
+      el('td', { text: r.node ?? '–', title: r.node ?? '' }),
+      el('td', {}, el('span', { class: `pill ${ok ? 'Succeeded' : 'Failed'}`, text: outcomeWord(r.outcome) })),
+      el('td', { class: ok ? '' : 'err', text: what, title: what }),
+      el('td', { class: 'num', text: r.bytes != null ? bytes(r.bytes) : '–' }));
+  });
+  return [head, el('table', { class: 'runs' }, cols, el('thead', {}, th), el('tbody', {}, ...trs))];
+}
 function renderTasks() {
-  const rows = [...tasks.values()].sort((a, b) => keyOf(a).localeCompare(keyOf(b))).map((t) => {
+  const sorted = [...tasks.values()].sort((a, b) => keyOf(a).localeCompare(keyOf(b)));
+  const keep = new Set(sorted.map(keyOf));
+  for (const key of [...rows.keys()]) if (!keep.has(key)) { rows.delete(key); open.delete(key); histories.delete(key); }
+  const ordered = [];
+  for (const t of sorted) {
+    const key = keyOf(t);
+    if (!rows.has(key)) rows.set(key, newRow(key));
+    const r = rows.get(key);
     const st = t.status ?? {}, phase = st.phase ?? 'Pending';
     const [kind, detail] = targetOf(t.spec);
-    let last = el('span', { class: 'muted', text: '–' });
-    if (phase === 'Running' && st.progress && st.progress.percent != null) {
-      const fill = el('div');
-      setBar(fill, st.progress.percent);
-      fill.classList.remove('hot', 'full');
-      last = el('div', { class: 'progress' }, el('div', { class: 'bar' }, fill), el('span', { text: `${Math.round(st.progress.percent)}%` }));
-    } else if (st.lastRun) {
-      const lr = st.lastRun;
-      const ok = succeeded(lr.outcome);
-      last = el('span', { title: lr.error ?? lr.result ?? '' }, el('span', { class: `pill ${ok ? 'Succeeded' : 'Failed'}`, text: String(lr.outcome ?? '?').toLowerCase() }),
-        el('span', { class: 'sub', text: `${lr.durationMs != null ? `${lr.durationMs} ms · ` : ''}${relative(lr.finishedAt)}` }));
+    const title = t.spec?.title ?? t.metadata.name;
+    const isOpen = open.has(key);
+    const [c0, c1, c2, c3, c4, c5] = r.cells;
+    setCell(c0, `${title}|${key}|${isOpen}`, () => [
+      el('button', { class: 'toggle', type: 'button', 'aria-expanded': String(isOpen), 'aria-label': `run history of ${key}` }),
+      title, el('span', { class: 'sub', text: key })]);
+    c0.title = key;
+    setCell(c1, `${kind}|${detail}`, () => [kind, el('span', { class: 'sub', text: detail })]);
+    c1.title = detail;
+    setCell(c2, whenOf(t.spec), () => [whenOf(t.spec)]);
+    setCell(c3, phase, () => [el('span', { class: `pill ${phase}`, text: phase })]);
+    setCell(c4, relative(st.nextRunAt), () => [relative(st.nextRunAt)]);
+    const [sig, build] = lastRunCell(st);
+    setCell(c5, sig, build);
+    const why = whyOf(t);
+    r.row.classList.toggle('has-why', !!why);
+    r.row.classList.toggle('open', isOpen);
+    ordered.push(r.row);
+    if (why) {
+      setCell(r.why.firstChild, why.join('|'), () => [el('span', { class: 'text', title: why[1] },
+        el('span', { class: 'label', text: `${why[0]}:` }), why[1])]);
+      ordered.push(r.why);
     }
-    return el('tr', {},
-      el('td', { class: 'name', title: keyOf(t) }, t.spec?.title ?? t.metadata.name, el('span', { class: 'sub', text: keyOf(t) })),
-      el('td', { class: 'name', title: detail }, kind, el('span', { class: 'sub', text: detail })),
-      el('td', { text: whenOf(t.spec) }),
-      el('td', {}, el('span', { class: `pill ${phase}`, text: phase })),
-      el('td', { text: relative(st.nextRunAt) }),
-      el('td', {}, last));
-  });
-  $('tasks').replaceChildren(...rows);
-  $('no-tasks').hidden = rows.length > 0;
-  $('task-count').textContent = rows.length ? `${rows.length}` : '';
+    if (isOpen) {
+      const h = histories.get(key);
+      const runs = `${st.runs ?? 0}|${st.lastRun?.finishedAt ?? ''}`;
+      if (!h || (h.status !== 'loading' && h.runs !== runs)) loadRuns(key, runs);
+      const shown = histories.get(key);
+      setCell(r.history.firstChild, `${shown?.status}|${JSON.stringify(shown?.items ?? null)}`, () => historyBody(key, shown));
+      ordered.push(r.history);
+    }
+  }
+  const body = $('tasks');
+  if (ordered.length !== body.children.length || ordered.some((tr, i) => body.children[i] !== tr)) body.replaceChildren(...ordered);
+  $('no-tasks').hidden = sorted.length > 0;
+  $('task-count').textContent = sorted.length ? `${sorted.length}` : '';
 }
 
 const runsChart = new Chart($('runs-chart'), {
@@ -452,6 +563,7 @@ function setState(s) {
   window.nodepulse.state = s;
   $('conn').dataset.state = s;
   $('conn-text').textContent = s;
+  showWaiting();
 }
 function connect() {
   setState(everConnected ? 'reconnecting' : 'connecting');

@@ -28,13 +28,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * 200 raw bridge clients on a real agent, one of which never reads: every sample still reaches the
- * 199 others within a second, and the live-client count reports them all.
+ * 200 raw bridge clients on a real agent, one of which never reads: every sample still reaches each
+ * of the 199 others, in order and none lost (a reader that the stalled one held up would fall 16
+ * frames behind and lose some), and the live-client count reports them all. No window of real time:
+ * how fast they arrive is what bench/live measures, on a quiet machine.
  */
 class LiveClientsIT {
   private static final int CLIENTS = 200;
   private static final int MEASURED = 5;
-  private static final long BOUND_MS = 1000;
 
   /** One client: when it received each sample (by the sample's {@code t}). */
   private record Client(WebSocket ws, Map<Long, Long> receivedAt) {}
@@ -84,19 +85,11 @@ class LiveClientsIT {
       long from = readers.stream().flatMap(c -> c.receivedAt().keySet().stream()).max(Long::compare).orElseThrow();
       await().atMost(Duration.ofSeconds(30)).until(() -> publishedAt.keySet().stream().filter(t -> t > from).count() >= MEASURED + 1);
       List<Long> measured = publishedAt.keySet().stream().filter(t -> t > from).sorted().limit(MEASURED).toList();
-      // give the last one its full bound, then judge
-      long deadline = publishedAt.get(measured.getLast()) + BOUND_MS;
-      await().atMost(Duration.ofSeconds(5)).until(() -> System.currentTimeMillis() > deadline
-          || readers.stream().allMatch(c -> c.receivedAt().containsKey(measured.getLast())));
-
-      for (long t : measured) {
-        long published = publishedAt.get(t);
-        long late = readers.stream().filter(c -> {
-          Long at = c.receivedAt().get(t);
-          return at == null || at - published > BOUND_MS;
-        }).count();
-        long worst = readers.stream().mapToLong(c -> c.receivedAt().getOrDefault(t, Long.MAX_VALUE / 2) - published).max().orElseThrow();
-        assertThat(late).as("readers without sample t=%d within %d ms (worst %d ms)", t, BOUND_MS, worst).isZero();
+      await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200))
+          .until(() -> readers.stream().allMatch(c -> c.receivedAt().keySet().containsAll(measured)));
+      for (Client c : readers) {
+        assertThat(c.receivedAt().keySet().stream().filter(t -> t > from).sorted().toList())
+            .as("samples a reader got after the first measured one").startsWith(measured.toArray(Long[]::new));
       }
       assertThat(reported.get()).as("nodepulse.web.clients count").isEqualTo(CLIENTS);
       await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(metrics(agent.httpPort())).as("/metrics")

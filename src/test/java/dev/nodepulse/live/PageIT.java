@@ -62,23 +62,42 @@ class PageIT {
         HttpResponse.BodyHandlers.discarding()).statusCode();
   }
 
+  static final String PI = """
+      {"apiVersion": "nodepulse.dev/v1alpha1", "kind": "DelayedTask",
+       "metadata": {"name": "pi-digits", "namespace": "default"},
+       "spec": {"title": "Pi to 100,000 digits", "delay": "1s", "target": {"compute": {"pi": {"digits": 100000}}}}}""";
+  /** A run the default destination policy denies (cloud metadata). */
+  static final String DENIED = """
+      {"apiVersion": "nodepulse.dev/v1alpha1", "kind": "DelayedTask",
+       "metadata": {"name": "metadata-probe", "namespace": "default"},
+       "spec": {"title": "Read the cloud metadata", "delay": "1s",
+                "target": {"http": {"url": "http://169.254.169.254/latest/meta-data/iam/security-credentials/"}}}}""";
+  /** A file in the tasks dir that is not a valid task: its field is named. */
+  static final String BAD_URL = """
+      metadata: {name: bad-url}
+      spec:
+        delay: 1s
+        target: {http: {url: "ftp://example.test/file"}}
+      """;
+
+  static String sumTask(int port) {
+    return """
+        {"apiVersion": "nodepulse.dev/v1alpha1", "kind": "DelayedTask",
+         "metadata": {"name": "sum-check", "namespace": "default"},
+         "spec": {"title": "Ask the sum endpoint", "every": "2s",
+                  "target": {"http": {"url": "http://127.0.0.1:%d/api/v1/sum?a=3&b=3", "timeout": "2s"}}}}""".formatted(port);
+  }
+
+  private static int postTask(int port, String json) throws Exception {
+    return post(port, "/api/v1/tasks", "application/json", json);
+  }
+
   private static Object js(Page page, String expression) {
     return page.evaluate(expression);
   }
 
   private static void waitFor(Page page, String expression, Duration timeout) {
     page.waitForFunction(expression, null, new Page.WaitForFunctionOptions().setTimeout(timeout.toMillis()).setPollingInterval(100));
-  }
-
-  /**
-   * The one console line allowed: while the task API is not there (404/503), the browser itself logs
-   * the failed fetch of the task list ("Failed to load resource"); the page stays quiet and says "no tasks".
-   */
-  private static boolean withoutTaskApi(int port, String error) {
-    int tasks = status(port, "/api/v1/tasks");
-    return (tasks == 404 || tasks == 503)
-        && error.matches("error: Failed to load resource: the server responded with a status of (404|503) .*"
-            + "@ http://127\\.0\\.0\\.1:" + port + "/api/v1/tasks:.*");
   }
 
   @Test
@@ -120,26 +139,16 @@ class PageIT {
       waitFor(page, "() => document.querySelectorAll('#agent .row').length >= 4", Duration.ofSeconds(15));
       assertThat(page.getAttribute("#conn", "data-state")).isEqualTo("connected");
 
-      // tasks running, if the task API is there: a long pi computation and a request every 2 s to the
-      // agent's own sum endpoint; then the screenshot for the README
-      int pi = post(port, "/api/v1/tasks", "application/json", """
-          {"apiVersion": "nodepulse.dev/v1alpha1", "kind": "DelayedTask",
-           "metadata": {"name": "pi-digits", "namespace": "default"},
-           "spec": {"title": "Pi to 100,000 digits", "delay": "1s", "target": {"compute": {"pi": {"digits": 100000}}}}}""");
-      int sum = post(port, "/api/v1/tasks", "application/json", """
-          {"apiVersion": "nodepulse.dev/v1alpha1", "kind": "DelayedTask",
-           "metadata": {"name": "sum-check", "namespace": "default"},
-           "spec": {"title": "Ask the sum endpoint", "every": "2s",
-                    "target": {"http": {"url": "http://127.0.0.1:%d/api/v1/sum?a=3&b=3", "timeout": "2s"}}}}""".formatted(port));
-      if (pi == 201 || pi == 200) {
-        assertThat(sum).as("second task accepted").isIn(200, 201);
-        waitFor(page, "() => document.querySelector('#tasks .progress') !== null", Duration.ofSeconds(30));
-        waitFor(page, "() => nodepulse.runsChart.data.datasets[0].data.length >= 3", Duration.ofSeconds(30));
-        assertThat(page.textContent("#tasks")).contains("Pi to 100,000 digits", "Ask the sum endpoint", "Running");
-        assertThat(page.isVisible("#no-tasks")).isFalse();
-      } else {
-        assertThat(page.isVisible("#no-tasks")).as("without a task API the panel says so").isTrue();
-      }
+      // tasks: a long pi computation, a request every 2 s to the agent's own sum endpoint, and one the
+      // destination policy denies; then the screenshot for the README
+      assertThat(postTask(port, PI)).as("pi task accepted").isEqualTo(201);
+      assertThat(postTask(port, sumTask(port))).as("sum task accepted").isEqualTo(201);
+      assertThat(postTask(port, DENIED)).as("denied task accepted").isEqualTo(201);
+      waitFor(page, "() => document.querySelector('#tasks .progress') !== null", Duration.ofSeconds(30));
+      waitFor(page, "() => nodepulse.runsChart.data.datasets[0].data.length >= 3", Duration.ofSeconds(30));
+      waitFor(page, "() => document.querySelector('tr.why') !== null", Duration.ofSeconds(30));
+      assertThat(page.textContent("#tasks")).contains("Pi to 100,000 digits", "Ask the sum endpoint", "Running");
+      assertThat(page.isVisible("#no-tasks")).isFalse();
       waitFor(page, "() => nodepulse.samples >= " + (before + 10), Duration.ofSeconds(30));
       // the README's picture: refresh it with -Dnodepulse.screenshot=docs/page.png
       Path png = Path.of(System.getProperty("nodepulse.screenshot", "target/page.png"));
@@ -152,7 +161,100 @@ class PageIT {
       assertThat(w.requests()).anyMatch(u -> u.contains("/live/"));
       assertThat(w.requests()).as("the page shows an hour: it asks for no more history, whatever --history is")
           .filteredOn(u -> u.contains("/api/v1/history")).isNotEmpty().allMatch(u -> u.endsWith("/api/v1/history?window=1h"));
-      assertThat(w.errors()).as("console and page errors").allSatisfy(e -> assertThat(withoutTaskApi(port, e)).as(e).isTrue());
+      assertThat(page.isVisible("#cpu-wait")).as("no waiting note once samples came").isFalse();
+      assertThat(w.errors()).as("console and page errors").isEmpty();
+    } finally {
+      agent.stop().await(30, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void aTaskRowSaysWhyItFailedAndOpensItsRunHistoryAndEveryColumnFitsAt1280(@TempDir Path tasksDir) throws Exception {
+    Files.writeString(tasksDir.resolve("bad-url.yaml"), BAD_URL);
+    Agent agent = start(Config.forTest(dataDir, "--tasks-dir", tasksDir.toString()));
+    int port = agent.httpPort();
+    try (Chromium chromium = Chromium.launch()) {
+      assertThat(postTask(port, sumTask(port))).isEqualTo(201);
+      assertThat(postTask(port, DENIED)).isEqualTo(201);
+      Chromium.Watched w = chromium.open(1280, 900);
+      Page page = w.page();
+      page.navigate("http://127.0.0.1:" + port + "/");
+      waitFor(page, "() => window.nodepulse && nodepulse.state === 'connected' && document.querySelectorAll('tr.why').length === 2",
+          Duration.ofSeconds(30));
+
+      // why, in words on the row (not in a hover): the file and field of a bad file, the reason a run was denied
+      String bad = page.innerText("tr.task[data-key='default/bad-url'] + tr.why");
+      assertThat(bad).contains("not a valid task", "bad-url.yaml", "spec.target.http.url", "ftp://example.test/file");
+      String denied = page.innerText("tr.task[data-key='default/metadata-probe'] + tr.why");
+      assertThat(denied).contains("last run denied", "169.254.169.254");
+      assertThat(page.isVisible("tr.task[data-key='default/metadata-probe'] + tr.why")).isTrue();
+      assertThat(page.innerText("tr.task[data-key='default/sum-check']")).contains("Ask the sum endpoint", "http");
+      assertThat(page.locator("tr.task[data-key='default/sum-check'] + tr.why").count()).as("no reason for a task that works").isZero();
+
+      // every column of the task table is inside its card at 1280 px: nothing behind a scrollbar
+      @SuppressWarnings("unchecked")
+      Map<String, Object> fit = (Map<String, Object>) js(page, """
+          () => { const wrap = document.getElementById('tasks-wrap'), box = wrap.getBoundingClientRect();
+            return {scroll: wrap.scrollWidth - wrap.clientWidth, page: document.documentElement.scrollWidth - window.innerWidth,
+              columns: [...wrap.querySelectorAll('thead th')].map(th => { const r = th.getBoundingClientRect();
+                return {name: th.textContent, inside: r.left >= box.left - 0.5 && r.right <= box.right + 0.5 ? 1 : 0,
+                        fits: th.scrollWidth <= th.clientWidth ? 1 : 0, width: r.width}; })}; }""");
+      assertThat(((Number) fit.get("scroll")).intValue()).as("task table scrolls sideways").isLessThanOrEqualTo(0);
+      assertThat(((Number) fit.get("page")).intValue()).as("page scrolls sideways").isLessThanOrEqualTo(0);
+      @SuppressWarnings("unchecked")
+      List<Map<String, Object>> columns = (List<Map<String, Object>>) fit.get("columns");
+      assertThat(columns).extracting(c -> c.get("name")).containsExactly("task", "target", "when", "phase", "next run", "last run");
+      assertThat(columns).allSatisfy(c -> {
+        assertThat(((Number) c.get("inside")).intValue()).as("column %s inside the card", c.get("name")).isEqualTo(1);
+        assertThat(((Number) c.get("fits")).intValue()).as("heading %s readable", c.get("name")).isEqualTo(1);
+      });
+
+      // a row opens its run history, newest first, with the latest output a click away
+      waitFor(page, "() => document.querySelector(\"tr.task[data-key='default/sum-check'] .pill.Succeeded\") !== null", Duration.ofSeconds(30));
+      page.click("tr.task[data-key='default/sum-check']");
+      waitFor(page, "() => document.querySelectorAll('tr.history tr.run').length >= 1", Duration.ofSeconds(20));
+      assertThat(page.innerText("tr.history")).contains("succeeded", "newest first");
+      @SuppressWarnings("unchecked")
+      List<String> started = (List<String>) js(page,
+          "() => [...document.querySelectorAll('tr.history tr.run td:first-child')].map(td => td.title.match(/started (\\S+)/)[1])");
+      assertThat(started).as("newest first").isSortedAccordingTo(java.util.Comparator.reverseOrder());
+      String href = page.getAttribute("tr.history a.output", "href");
+      assertThat(href).isEqualTo("/api/v1/tasks/default/sum-check/runs/latest/output");
+      HttpResponse<String> output = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + href))
+          .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(output.statusCode()).isEqualTo(200);
+      assertThat(output.body()).contains("6");
+      // the denied run's reason in the history too
+      page.click("tr.task[data-key='default/metadata-probe'] button.toggle");
+      waitFor(page, "() => [...document.querySelectorAll('tr.history')].some(h => h.textContent.includes('denied'))", Duration.ofSeconds(20));
+      assertThat(page.locator("tr.history td.err").first().innerText()).contains("169.254.169.254");
+      page.locator("section:has(#tasks)").screenshot(new com.microsoft.playwright.Locator.ScreenshotOptions()
+          .setPath(Path.of("target/page-tasks-1280.png")));
+      // closes again
+      page.click("tr.task[data-key='default/sum-check']");
+      waitFor(page, "() => document.querySelectorAll('tr.history').length === 1", Duration.ofSeconds(10));
+      assertThat(w.errors()).as("console and page errors").isEmpty();
+    } finally {
+      agent.stop().await(30, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void beforeTheFirstSampleThePageSaysItIsWaitingForData() throws Exception {
+    // one sample a minute: for a minute after start there is none, and no history either
+    Agent agent = Agent.start(Config.forTest(dataDir, "--sample-interval", "1m")).await(START.toSeconds(), TimeUnit.SECONDS);
+    try (Chromium chromium = Chromium.launch()) {
+      Chromium.Watched w = chromium.open(1280, 800);
+      Page page = w.page();
+      page.navigate("http://127.0.0.1:" + agent.httpPort() + "/");
+      waitFor(page, "() => window.nodepulse && nodepulse.state === 'connected' && document.querySelectorAll('#agent .row').length >= 1",
+          Duration.ofSeconds(30));
+      assertThat(js(page, "() => nodepulse.samples")).isEqualTo(0);
+      assertThat(page.isVisible("#cpu-wait")).isTrue();
+      assertThat(page.innerText("#cpu-wait")).isEqualTo("waiting for the first sample…");
+      assertThat(page.innerText("#cores")).contains("waiting for the first sample");
+      assertThat(page.innerText("#ready")).isEqualTo("not ready");
+      assertThat(w.errors()).as("console and page errors").isEmpty();
     } finally {
       agent.stop().await(30, TimeUnit.SECONDS);
     }
@@ -207,8 +309,8 @@ class PageIT {
       assertThat(firstNull).as("a null point after the last point before the restart").isGreaterThanOrEqualTo(0);
       assertThat(between.subList(firstNull, between.size())).as("new points after the gap")
           .anySatisfy(p -> assertThat(p.get("y")).isNotNull());
-      assertThat(w.errors()).as("console and page errors").allSatisfy(e -> assertThat(withoutTaskApi(port, e)
-          || e.contains("ERR_CONNECTION_REFUSED") || e.contains("/live/")).as("only refused connections while the agent was down: " + e).isTrue());
+      assertThat(w.errors()).as("console and page errors").allSatisfy(e -> assertThat(
+          e.contains("ERR_CONNECTION_REFUSED") || e.contains("/live/")).as("only refused connections while the agent was down: " + e).isTrue());
     } finally {
       if (first != null) {
         first.stop().await(30, TimeUnit.SECONDS);

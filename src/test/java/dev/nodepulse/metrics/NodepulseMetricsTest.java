@@ -25,12 +25,14 @@ class NodepulseMetricsTest {
   static NodepulseMetrics fed() {
     NodepulseMetrics m = NodepulseMetrics.register(new PrometheusRegistry(), false);
     m.sample(new JsonObject(resource("/sample.json")));
-    m.taskRun(new JsonObject("{\"namespace\":\"shop\",\"name\":\"warm\",\"target\":\"http\",\"outcome\":\"success\","
-        + "\"durationSeconds\":0.2,\"latenessSeconds\":0.003}"));
-    m.taskRun(new JsonObject("{\"namespace\":\"shop\",\"name\":\"warm\",\"target\":\"http\",\"outcome\":\"failure\","
-        + "\"durationSeconds\":3,\"latenessSeconds\":0.02}"));
-    m.taskRun(new JsonObject("{\"namespace\":\"default\",\"name\":\"pi\",\"target\":\"compute\",\"outcome\":\"success\","
-        + "\"durationSeconds\":12,\"latenessSeconds\":2}"));
+    // the outcome words the scheduler sends on nodepulse.tasks.run (docs/architecture.md)
+    m.taskRun(run("shop", "warm", "http", "succeeded", 0.2, 0.003));
+    m.taskRun(run("shop", "warm", "http", "failed", 3, 0.02));
+    m.taskRun(run("default", "pi", "compute", "succeeded", 12, 2));
+    m.taskRun(run("shop", "ping", "tcp", "timeout", 2, 0.01));
+    m.taskRun(run("shop", "meta", "http", "denied", 0.001, 0.004));
+    m.taskRun(run("default", "pi", "compute", "cancelled", 0.5, 0.001));
+    m.taskRun(run("default", "nightly", "pipe", "missed", 0, 30));
     m.taskChanged(task("shop", "warm", "Scheduled"));
     m.taskChanged(task("shop", "warm", "Running"));       // same task: the last phase counts
     m.taskChanged(task("default", "pi", "Succeeded"));
@@ -45,6 +47,11 @@ class NodepulseMetricsTest {
     m.httpRequest("POST", "/api/v1/sum", 415);
     m.liveClients(3);
     return m;
+  }
+
+  static JsonObject run(String namespace, String name, String target, String outcome, double seconds, double late) {
+    return new JsonObject().put("namespace", namespace).put("name", name).put("target", target).put("outcome", outcome)
+        .put("durationSeconds", seconds).put("latenessSeconds", late);
   }
 
   static JsonObject task(String namespace, String name, String phase) {

@@ -52,4 +52,26 @@ class OneMinuteAverageTest {
     // (the last 60 samples alone would be all 10 %)
     assertThat(half.at(90_000)).isCloseTo(30.0, within(1e-9));
   }
+
+  @Test
+  void uneven_spacing_averages_the_samples_of_the_last_minute_whatever_their_count() {
+    OneMinuteAverage avg = new OneMinuteAverage();
+    for (int s = 1; s <= 60; s++) {
+      avg.add(s * 1000L, 0.0);           // a minute at 1 s: 0 %
+    }
+    for (int s = 61; s <= 90; s++) {
+      avg.add(s * 1000L, 20.0);          // half a minute at 1 s: 20 %
+    }
+    for (int s = 95; s <= 120; s += 5) {
+      avg.add(s * 1000L, 80.0);          // sampling slowed to 5 s (not a gap): 80 %
+    }
+    // (60 s, 120 s] holds 30 samples of 20 % and 6 of 80 %: (600 + 480) / 36 = 30;
+    // the last 60 samples would give 18, a time-weighted integral 50
+    assertThat(avg.at(120_000)).isCloseTo(30.0, within(1e-9));
+    for (int i = 1; i <= 60; i++) {
+      avg.add(120_000 + i * 500L, 50.0); // then 500 ms steps: 50 %
+    }
+    // (90 s, 150 s] holds the 6 samples of 80 % and 60 of 50 %: 3480 / 66; the last 36 samples alone would give 50
+    assertThat(avg.at(150_000)).isCloseTo((6 * 80.0 + 60 * 50.0) / 66, within(1e-9));
+  }
 }

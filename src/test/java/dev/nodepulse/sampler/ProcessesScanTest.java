@@ -26,39 +26,87 @@ import org.junit.jupiter.api.io.TempDir;
 @ExtendWith(VertxExtension.class)
 class ProcessesScanTest {
 
+  /**
+   * A procfs of its own: the kernel files of {@code known/t1} and the three processes of
+   * {@code procs}, so the answer is the same on any host, however many processes it runs.
+   */
+  static Path fixtureProcfs(Path dir) throws java.io.IOException {
+    // OSHI reads its paths once per JVM: keep it on the host's, not on a directory deleted after this test
+    HostFacts.configureOshi(Path.of("/proc"), Path.of("/sys"));
+    Path procfs = Files.createDirectories(dir.resolve("proc"));
+    for (String f : new String[] {"stat", "loadavg", "meminfo"}) {
+      Files.copy(Fixtures.proc("known/t1").resolve(f), procfs.resolve(f));
+    }
+    Files.copy(Fixtures.proc("procs/uptime"), procfs.resolve("uptime"));
+    for (String pid : new String[] {"1", "4242", "4243"}) {
+      Files.createDirectories(procfs.resolve(pid));
+      for (String f : new String[] {"stat", "status"}) {
+        Files.copy(Fixtures.proc("procs/" + pid).resolve(f), procfs.resolve(pid).resolve(f));
+      }
+    }
+    return procfs;
+  }
+
+  private static java.util.List<Integer> pids(JsonArray procs) {
+    return procs.stream().map(o -> ((JsonObject) o).getInteger("pid")).toList();
+  }
+
   @Test
-  void no_scan_until_asked_then_a_ranked_answer_and_scans_at_each_tick(Vertx vertx, @TempDir Path dir) {
-    SamplerVerticle sampler = new SamplerVerticle(Config.forTest(dir, "--sample-interval", "100ms"));
+  void no_scan_until_asked_then_a_ranked_answer_and_scans_at_each_tick(Vertx vertx, @TempDir Path dir) throws Exception {
+    Path procfs = fixtureProcfs(dir);
+    SamplerVerticle sampler = new SamplerVerticle(Config.forTest(dir.resolve("data"), "--procfs", procfs.toString(),
+        "--rootfs", Fixtures.proc("rootfs").toString(), "--sample-interval", "100ms"));
     await(vertx.deployVerticle(sampler));
     awaitSamples(vertx, 5);
     assertThat(sampler.processScans.get()).as("nobody asked: no scan").isZero();
 
-    JsonArray procs = ask(vertx, SamplerVerticle.PROCESSES, new JsonObject().put("top", 3)).getJsonArray("processes");
+    JsonArray procs = ask(vertx, SamplerVerticle.PROCESSES, new JsonObject().put("top", 100)).getJsonArray("processes");
     // a baseline scan and one more, so percentages are over an interval
     assertThat(sampler.processScans.get()).isGreaterThanOrEqualTo(2);
-    assertThat(procs.size()).isBetween(1, 3);
-    double previous = Double.MAX_VALUE;
+    // nothing used CPU between the scans: ranked by memory, then every process of the procfs
+    assertThat(pids(procs)).containsExactly(4242, 1, 4243);
     for (Object o : procs) {
       JsonObject p = (JsonObject) o;
       assertThat(p.fieldNames()).containsExactlyInAnyOrder("pid", "ppid", "name", "user", "cpuPercent", "rssBytes", "startedAt");
-      assertThat(p.getDouble("cpuPercent")).isGreaterThanOrEqualTo(0.0).isLessThanOrEqualTo(previous);
-      previous = p.getDouble("cpuPercent");
-      assertThat(java.time.Instant.parse(p.getString("startedAt"))).isBefore(java.time.Instant.now());
+      assertThat(p.getDouble("cpuPercent")).isZero();
     }
-    // our own JVM is a process on this machine: a full list finds it
-    JsonArray all = ask(vertx, SamplerVerticle.PROCESSES, new JsonObject().put("top", 100)).getJsonArray("processes");
-    if (all.size() < 100) {
-      assertThat(all.stream().map(o -> ((JsonObject) o).getInteger("pid"))).contains((int) ProcessHandle.current().pid());
-    }
-    assertThat(ask(vertx, SamplerVerticle.PROCESSES, new JsonObject()).getJsonArray("processes").size()).isLessThanOrEqualTo(10);
+    JsonObject odd = procs.getJsonObject(0);
+    assertThat(odd.getString("name")).isEqualTo("my (odd) name");
+    assertThat(odd.getString("user")).isEqualTo("alice");
+    assertThat(odd.getLong("rssBytes")).isEqualTo(20_480L * 1024);
+    assertThat(odd.getInteger("ppid")).isEqualTo(1);
+    assertThat(pids(ask(vertx, SamplerVerticle.PROCESSES, new JsonObject().put("top", 2)).getJsonArray("processes")))
+        .containsExactly(4242, 1);
+    assertThat(ask(vertx, SamplerVerticle.PROCESSES, new JsonObject()).getJsonArray("processes")).hasSize(3);
 
-    // scanning goes on at each tick while the asker is recent
+    // scanning goes on at each tick while the asker is recent: the kernel thread's new CPU time shows
     int scans = sampler.processScans.get();
-    await().atMost(Duration.ofSeconds(10)).until(() -> sampler.processScans.get() >= scans + 3);
+    // the kernel thread gets busy: its stime grows by 5 ticks every 20 ms (a quarter of one CPU), so
+    // every interval between two scans sees it working
+    Path kworker = procfs.resolve("4243/stat");
+    String stat = Files.readString(kworker);
+    AtomicInteger stime = new AtomicInteger(7);
+    long busy = vertx.setPeriodic(20, id -> {
+      try {
+        Path next = procfs.resolve("4243/stat.new");
+        Files.writeString(next, stat.replace(" 0 7 0 0 20 ", " 0 " + stime.addAndGet(5) + " 0 0 20 "));
+        Files.move(next, kworker, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    });
+    await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+      JsonArray now = ask(vertx, SamplerVerticle.PROCESSES, new JsonObject().put("top", 3)).getJsonArray("processes");
+      assertThat(pids(now)).containsExactly(4243, 4242, 1);
+      assertThat(now.getJsonObject(0).getDouble("cpuPercent")).isPositive();
+    });
+    vertx.cancelTimer(busy);
+    await().atMost(Duration.ofSeconds(20)).until(() -> sampler.processScans.get() >= scans + 3);
   }
 
   @Test
   void a_failed_scan_answers_the_waiting_request_at_once(Vertx vertx, @TempDir Path dir) throws Exception {
+    HostFacts.configureOshi(Path.of("/proc"), Path.of("/sys"));
     Path procfs = Files.createDirectories(dir.resolve("proc"));
     try (var files = Files.list(Fixtures.proc("known/t1"))) {
       for (Path f : files.toList()) {

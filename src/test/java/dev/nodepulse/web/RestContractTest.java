@@ -13,6 +13,7 @@ import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -24,9 +25,20 @@ class RestContractTest {
   static Agent agent;
   static WebClient client;
 
+  /** When the seeded history ends: points every minute from 3 h before it, in the history store the agent opens. */
+  static long seededUntil;
+
   @BeforeAll
-  static void start() {
-    agent = Agent.start(Config.forTest(tmp)).await();
+  static void start() throws Exception {
+    seededUntil = System.currentTimeMillis() - 120_000;
+    try (var db = java.sql.DriverManager.getConnection("jdbc:sqlite:" + tmp.resolve("history.db"));
+        var st = db.createStatement()) {
+      st.execute("CREATE TABLE IF NOT EXISTS points (t INTEGER PRIMARY KEY, cpu REAL, avg1m REAL)");
+      for (long t = seededUntil - 3 * 3_600_000; t <= seededUntil; t += 60_000) {
+        st.execute("INSERT INTO points VALUES (" + t + ", 42.0, 41.0)");
+      }
+    }
+    agent = Agent.start(Config.forTest(tmp, "--history", "1h")).await();
     client = WebClient.create(agent.vertx());
     await().atMost(Duration.ofSeconds(30)).until(() -> get("/readyz").statusCode() == 200);
   }
@@ -95,7 +107,7 @@ class RestContractTest {
   @Test
   void everyServedNodeFieldIsDescribedInTheOpenApiSchema() throws Exception {
     JsonObject schemas = new JsonObject(new com.fasterxml.jackson.dataformat.yaml.YAMLMapper()
-        .readValue(get("/openapi.yaml").bodyAsString(), java.util.Map.class)).getJsonObject("components").getJsonObject("schemas");
+        .readValue(get("/openapi.yaml").bodyAsString(), new com.fasterxml.jackson.core.type.TypeReference<java.util.Map<String, Object>>() {})).getJsonObject("components").getJsonObject("schemas");
     java.util.function.BiConsumer<String, JsonObject> described = (schema, served) ->
         assertThat(schemas.getJsonObject(schema).getJsonObject("properties").fieldNames()).as("properties of %s", schema)
             .containsAll(served.fieldNames());
@@ -139,16 +151,34 @@ class RestContractTest {
     }
   }
 
+  /** The seeded points (cpu 42) in an answer, by time. */
+  static java.util.List<Long> seeded(JsonArray points) {
+    return points.stream().map(JsonObject.class::cast).filter(p -> Double.valueOf(42.0).equals(p.getDouble("cpu")))
+        .map(p -> p.getLong("t")).toList();
+  }
+
   @Test
   void history() {
+    long before = System.currentTimeMillis();
     JsonArray points = json(get("/api/v1/history?window=5m"), 200).getJsonArray("points");
-    assertThat(points).isNotNull();
     for (int i = 0; i < points.size(); i++) {
       assertThat(points.getJsonObject(i).fieldNames()).contains("t", "cpu", "avg1m");
     }
-    assertThat(json(get("/api/v1/history"), 200).getJsonArray("points")).isNotNull();
+    assertThat(points.stream().map(p -> ((JsonObject) p).getLong("t")))
+        .as("oldest first, none older than the window").isSorted().allMatch(t -> t >= before - 300_000);
+    assertThat(seeded(points)).as("the last seeded points are in the last 5 minutes").isNotEmpty()
+        .allMatch(t -> t >= before - 300_000);
     assertThat(json(get("/api/v1/history?window=0s"), 200).getJsonArray("points")).isEmpty();
-    assertThat(json(get("/api/v1/history?window=3h"), 200).getJsonArray("points")).isNotNull(); // cut to --history
+
+    // asked for more than --history (1h): cut to the last hour of the 3 h stored
+    for (String path : new String[] {"/api/v1/history?window=3h", "/api/v1/history"}) {
+      long asked = System.currentTimeMillis();
+      List<Long> hour = seeded(json(get(path), 200).getJsonArray("points"));
+      assertThat(hour).as("%s: seeded points within --history", path)
+          .allMatch(t -> t >= asked - 3_600_000, "not older than 1h")
+          .hasSizeBetween(55, 59); // one a minute, from 1 h ago to 2 min ago (less what passes while asking)
+      assertThat(hour.getLast()).isEqualTo(seededUntil);
+    }
   }
 
   @Test
