@@ -1,0 +1,184 @@
+package dev.nodepulse.web;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.nodepulse.config.Config;
+import dev.nodepulse.metrics.MetricsVerticle;
+import dev.nodepulse.ship.KubeTools;
+import io.fabric8.kubeapitest.junit.EnableKubeAPIServer;
+import io.fabric8.kubeapitest.junit.KubeConfig;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
+import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBindingBuilder;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.vertx.core.Vertx;
+import java.io.ByteArrayInputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code --metrics-auth kubernetes} against a real API server, with the chart's own RBAC: the agent
+ * reviews with its ServiceAccount bound to the chart's ClusterRole; a scraper's token bound to the
+ * chart's metrics-reader ClusterRole gets 200, another ServiceAccount's 403, no or a garbage token 401.
+ */
+@EnableKubeAPIServer(kubeAPIVersion = "1.34.4", apiServerFlags = {"--advertise-address", "127.0.0.1"})
+class ScrapeAuthIT {
+  @KubeConfig static String kubeConfigYaml;
+  @TempDir static Path tmp;
+
+  static KubernetesClient admin;
+  static KubernetesClient agentClient;
+  static Vertx vertx;
+  static ScrapeAuth auth;
+  static int port;
+  static String scraperToken;
+  static String strangerToken;
+  static final AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-11-30T00:00:00Z"));
+  static final HttpClient http = HttpClient.newHttpClient();
+
+  @BeforeAll
+  static void setUp() throws Exception {
+    admin = new KubernetesClientBuilder().withConfig(io.fabric8.kubernetes.client.Config.fromKubeconfig(kubeConfigYaml)).build();
+    admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("nodepulse").endMetadata().build()).create();
+    // the chart's ServiceAccount, agent ClusterRole + binding and metrics-reader ClusterRole, as rendered
+    String rendered = KubeTools.helm(tmp.resolve("helm"), "template", "nodepulse", KubeTools.CHART.toString(),
+        "--namespace", "nodepulse",
+        "--show-only", "templates/serviceaccount.yaml", "--show-only", "templates/clusterrole.yaml",
+        "--show-only", "templates/clusterrolebinding.yaml",
+        "--show-only", "templates/metrics-reader-clusterrole.yaml").ok();
+    List<HasMetadata> objects = admin.load(new ByteArrayInputStream(rendered.getBytes(StandardCharsets.UTF_8))).items();
+    assertThat(objects).extracting(HasMetadata::getKind)
+        .containsExactlyInAnyOrder("ServiceAccount", "ClusterRole", "ClusterRoleBinding", "ClusterRole");
+    objects.forEach(o -> admin.resource(o).create());
+
+    for (String sa : List.of("scraper", "stranger")) {
+      admin.serviceAccounts().inNamespace("nodepulse")
+          .resource(new ServiceAccountBuilder().withNewMetadata().withName(sa).endMetadata().build()).create();
+    }
+    admin.rbac().clusterRoleBindings().resource(new ClusterRoleBindingBuilder()
+        .withNewMetadata().withName("scraper-reads-metrics").endMetadata()
+        .withNewRoleRef().withApiGroup("rbac.authorization.k8s.io").withKind("ClusterRole")
+        .withName("nodepulse-metrics-reader").endRoleRef()
+        .addNewSubject().withKind("ServiceAccount").withName("scraper").withNamespace("nodepulse").endSubject()
+        .build()).create();
+    scraperToken = token("scraper");
+    strangerToken = token("stranger");
+
+    // the agent's client: its own ServiceAccount's token, so only the chart's ClusterRole lets it review
+    io.fabric8.kubernetes.client.Config adminConfig = admin.getConfiguration();
+    agentClient = new KubernetesClientBuilder().withConfig(new ConfigBuilder()
+        .withMasterUrl(adminConfig.getMasterUrl())
+        .withCaCertData(adminConfig.getCaCertData())
+        .withOauthToken(token("nodepulse"))
+        .build()).build();
+
+    vertx = Vertx.vertx();
+    Clock clock = new Clock() {
+      @Override
+      public ZoneId getZone() {
+        return ZoneOffset.UTC;
+      }
+
+      @Override
+      public Clock withZone(ZoneId zone) {
+        return this;
+      }
+
+      @Override
+      public Instant instant() {
+        return now.get();
+      }
+    };
+    auth = new ScrapeAuth(vertx, agentClient, clock, 3);
+    Config config = Config.forTest(tmp.resolve("data"), "--metrics-auth", "kubernetes", "--metrics-port", "0",
+        "--metrics-host", "127.0.0.1");
+    vertx.deployVerticle(new MetricsVerticle(config)).await();
+    WebVerticle web = new WebVerticle(config, List.of("web"), auth);
+    vertx.deployVerticle(web).await();
+    port = web.metricsPort();
+  }
+
+  @AfterAll
+  static void tearDown() {
+    if (vertx != null) {
+      vertx.close().await();
+    }
+    if (auth != null) {
+      auth.close();
+    }
+    if (admin != null) {
+      admin.close();
+    }
+  }
+
+  static String token(String serviceAccount) {
+    return admin.serviceAccounts().inNamespace("nodepulse").withName(serviceAccount)
+        .tokenRequest(new TokenRequestBuilder().withNewSpec().withExpirationSeconds(3600L).endSpec().build())
+        .getStatus().getToken();
+  }
+
+  static HttpResponse<String> scrape(String authorization) throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
+        .timeout(Duration.ofSeconds(30));
+    if (authorization != null) {
+      b.header("Authorization", authorization);
+    }
+    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void tokensAreReviewedCachedBrieflyAndTheCacheIsBounded() throws Exception {
+    HttpResponse<String> none = scrape(null);
+    assertThat(none.statusCode()).isEqualTo(401);
+    assertThat(none.headers().firstValue("www-authenticate")).hasValueSatisfying(v -> assertThat(v).startsWith("Bearer"));
+    assertThat(scrape("Basic dXNlcjpwYXNz").statusCode()).as("not a bearer token").isEqualTo(401);
+    assertThat(scrape("Bearer not-a-token").statusCode()).as("garbage token").isEqualTo(401);
+
+    HttpResponse<String> allowed = scrape("Bearer " + scraperToken);
+    assertThat(allowed.statusCode()).isEqualTo(200);
+    assertThat(allowed.body()).contains("# TYPE jvm_threads_current gauge");
+
+    HttpResponse<String> forbidden = scrape("Bearer " + strangerToken);
+    assertThat(forbidden.statusCode()).isEqualTo(403);
+    assertThat(forbidden.body()).contains("\"error\":\"forbidden\"").doesNotContain("jvm_");
+
+    // the probes on the same listener need no token (the kubelet has none)
+    assertThat(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/healthz")).build(),
+        HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+
+    // unbound: the cached answer holds until it expires, then the user is refused
+    admin.rbac().clusterRoleBindings().withName("scraper-reads-metrics").delete();
+    assertThat(scrape("Bearer " + scraperToken).statusCode()).as("cached for a while").isEqualTo(200);
+    Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).until(() -> {
+      now.updateAndGet(t -> t.plus(ScrapeAuth.ALLOWED_TTL).plusSeconds(1));
+      return scrape("Bearer " + scraperToken).statusCode() == 403;
+    });
+
+    // bounded: many tokens never hold more than the bound (3 here)
+    for (int i = 0; i < 6; i++) {
+      assertThat(scrape("Bearer garbage-" + i).statusCode()).isEqualTo(401);
+      assertThat(auth.cacheSize()).isLessThanOrEqualTo(3);
+    }
+    assertThat(auth.cacheSize()).isEqualTo(3);
+  }
+}
