@@ -102,7 +102,7 @@ public final class ScrapeAuth implements Handler<RoutingContext>, AutoCloseable 
     }
     entry.verdict.onComplete(done -> {
       if (done.failed()) {
-        LOG.warn("scrape authentication: the API server's review failed: {}", done.cause().toString());
+        LOG.warn("scrape authentication: the API server's review failed", done.cause());
         Errors.send(ctx, 503, "service unavailable", "the scrape's token could not be reviewed");
       } else if (done.result() == Verdict.ALLOWED) {
         ctx.next();

@@ -86,9 +86,8 @@ class ScrapeAuthIT {
 
     // the agent's client: its own ServiceAccount's token, so only the chart's ClusterRole lets it review
     io.fabric8.kubernetes.client.Config adminConfig = admin.getConfiguration();
-    agentClient = new KubernetesClientBuilder().withConfig(new ConfigBuilder()
-        .withMasterUrl(adminConfig.getMasterUrl())
-        .withCaCertData(adminConfig.getCaCertData())
+    agentClient = new KubernetesClientBuilder().withConfig(new ConfigBuilder(adminConfig)
+        .withClientCertData(null).withClientCertFile(null).withClientKeyData(null).withClientKeyFile(null)
         .withOauthToken(token("nodepulse"))
         .build()).build();
 
