@@ -2,6 +2,8 @@ package dev.nodepulse.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.nodepulse.config.Config;
 import dev.nodepulse.metrics.MetricsVerticle;
 import dev.nodepulse.ship.KubeTools;
@@ -16,7 +18,10 @@ import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.vertx.core.Vertx;
+import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -29,7 +34,11 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -53,6 +62,7 @@ class ScrapeAuthIT {
   static int port;
   static String scraperToken;
   static String strangerToken;
+  static String scraperTokenForJar;
   static final AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-11-30T00:00:00Z"));
   static final HttpClient http = HttpClient.newHttpClient();
 
@@ -71,17 +81,20 @@ class ScrapeAuthIT {
         .containsExactlyInAnyOrder("ServiceAccount", "ClusterRole", "ClusterRoleBinding", "ClusterRole");
     objects.forEach(o -> admin.resource(o).create());
 
-    for (String sa : List.of("scraper", "stranger")) {
+    for (String sa : List.of("scraper", "jar-scraper", "stranger")) {
       admin.serviceAccounts().inNamespace("nodepulse")
           .resource(new ServiceAccountBuilder().withNewMetadata().withName(sa).endMetadata().build()).create();
     }
-    admin.rbac().clusterRoleBindings().resource(new ClusterRoleBindingBuilder()
-        .withNewMetadata().withName("scraper-reads-metrics").endMetadata()
-        .withNewRoleRef().withApiGroup("rbac.authorization.k8s.io").withKind("ClusterRole")
-        .withName("nodepulse-metrics-reader").endRoleRef()
-        .addNewSubject().withKind("ServiceAccount").withName("scraper").withNamespace("nodepulse").endSubject()
-        .build()).create();
+    for (String sa : List.of("scraper", "jar-scraper")) {
+      admin.rbac().clusterRoleBindings().resource(new ClusterRoleBindingBuilder()
+          .withNewMetadata().withName(sa + "-reads-metrics").endMetadata()
+          .withNewRoleRef().withApiGroup("rbac.authorization.k8s.io").withKind("ClusterRole")
+          .withName("nodepulse-metrics-reader").endRoleRef()
+          .addNewSubject().withKind("ServiceAccount").withName(sa).withNamespace("nodepulse").endSubject()
+          .build()).create();
+    }
     scraperToken = token("scraper");
+    scraperTokenForJar = token("jar-scraper");
     strangerToken = token("stranger");
 
     // the agent's client: its own ServiceAccount's token, so only the chart's ClusterRole lets it review
@@ -143,6 +156,60 @@ class ScrapeAuthIT {
       b.header("Authorization", authorization);
     }
     return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void thePackagedAgentChecksScrapesWithTheClientFromItsKubeconfig() throws Exception {
+    // the agent's kubeconfig: the admin's cluster, the agent ServiceAccount's token as the user
+    YAMLMapper yaml = new YAMLMapper();
+    ObjectNode kc = (ObjectNode) yaml.readTree(kubeConfigYaml);
+    ObjectNode user = (ObjectNode) kc.path("users").get(0);
+    user.putObject("user").put("token", token("nodepulse"));
+    Path kubeconfig = tmp.resolve("agent-kubeconfig");
+    yaml.writeValue(kubeconfig.toFile(), kc);
+
+    ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-jar", System.getProperty("nodepulse.jar", "target/nodepulse.jar"), "--http-port", "0",
+        "--data-dir", tmp.resolve("jar-data").toString(), "--metrics-auth", "kubernetes").redirectErrorStream(true);
+    pb.environment().put("KUBECONFIG", kubeconfig.toString());
+    Process p = pb.start();
+    try {
+      BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+      CompletableFuture<Integer> jarPort = new CompletableFuture<>();
+      StringBuilder out = new StringBuilder();
+      Thread.ofPlatform().daemon().start(() -> {
+        Pattern serving = Pattern.compile("serving http://127\\.0\\.0\\.1:(\\d+)/");
+        try {
+          for (String line; (line = r.readLine()) != null; ) {
+            synchronized (out) {
+              out.append(line).append('\n');
+            }
+            Matcher m = serving.matcher(line);
+            if (m.find()) {
+              jarPort.complete(Integer.parseInt(m.group(1)));
+            }
+          }
+          jarPort.completeExceptionally(new AssertionError("agent exited before serving:\n" + out));
+        } catch (IOException e) {
+          jarPort.completeExceptionally(e);
+        }
+      });
+      int agentPort = jarPort.get(60, TimeUnit.SECONDS);
+      URI metrics = URI.create("http://127.0.0.1:" + agentPort + "/metrics");
+      assertThat(http.send(HttpRequest.newBuilder(metrics).build(), HttpResponse.BodyHandlers.ofString()).statusCode())
+          .isEqualTo(401);
+      assertThat(http.send(HttpRequest.newBuilder(metrics).header("Authorization", "Bearer " + strangerToken).build(),
+          HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(403);
+      HttpResponse<String> ok = http.send(HttpRequest.newBuilder(metrics).header("Authorization", "Bearer " + scraperTokenForJar).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(ok.statusCode()).as("agent output:\n%s", out).isEqualTo(200);
+      assertThat(ok.body()).contains("# TYPE jvm_threads_current gauge");
+    } finally {
+      p.destroy();
+      if (!p.waitFor(20, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+      }
+    }
   }
 
   @Test
