@@ -109,6 +109,12 @@ class ChartRenderTest {
     }
     assertThat(hostPaths(pod)).contains("/proc", "/sys", "/", "/var/lib/nodepulse", "/run/nodepulse/pipes");
 
+    assertThat(c.path("env")).as("no JVM options by default: the image's own").hasSize(1);
+    JsonNode heap = template("--set", "jvmOptions=-Xmx256m").one("DaemonSet").path("spec").path("template")
+        .path("spec").path("containers").get(0).path("env").get(1);
+    assertThat(heap.path("name").asText()).isEqualTo("_JAVA_OPTIONS");
+    assertThat(heap.path("value").asText()).isEqualTo("-Xmx256m");
+
     // no filesystem figures wanted: no host root in the pod
     JsonNode noRoot = template("--set", "host.rootfs=false").one("DaemonSet").path("spec").path("template").path("spec");
     assertThat(hostPaths(noRoot)).doesNotContain("/").contains("/proc", "/sys");
