@@ -8,7 +8,6 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
@@ -19,7 +18,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -41,6 +39,7 @@ class HelmInstallIT {
   @KubeConfig static String kubeConfigYaml;
   @TempDir static Path tmp;
   static Path kubeconfig;
+  /** Injected by kube-api-test (admin), closed after the class. */
   static KubernetesClient client;
 
   static final Path CRD = KubeTools.CHART.resolve("crds/delayedtasks.nodepulse.dev.yaml");
@@ -55,15 +54,6 @@ class HelmInstallIT {
   static void connect() throws Exception {
     kubeconfig = tmp.resolve("kubeconfig");
     Files.writeString(kubeconfig, kubeConfigYaml);
-    client = new KubernetesClientBuilder().withConfig(io.fabric8.kubernetes.client.Config.fromKubeconfig(kubeConfigYaml))
-        .build();
-  }
-
-  @AfterAll
-  static void close() {
-    if (client != null) {
-      client.close();
-    }
   }
 
   static KubeTools.Result helm(String... args) throws Exception {

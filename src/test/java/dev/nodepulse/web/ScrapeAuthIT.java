@@ -55,8 +55,8 @@ class ScrapeAuthIT {
   @KubeConfig static String kubeConfigYaml;
   @TempDir static Path tmp;
 
+  /** Injected by kube-api-test (admin), closed after the class. */
   static KubernetesClient admin;
-  static KubernetesClient agentClient;
   static Vertx vertx;
   static ScrapeAuth auth;
   static int port;
@@ -68,7 +68,6 @@ class ScrapeAuthIT {
 
   @BeforeAll
   static void setUp() throws Exception {
-    admin = new KubernetesClientBuilder().withConfig(io.fabric8.kubernetes.client.Config.fromKubeconfig(kubeConfigYaml)).build();
     admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("nodepulse").endMetadata().build()).create();
     // the chart's ServiceAccount, agent ClusterRole + binding and metrics-reader ClusterRole, as rendered
     String rendered = KubeTools.helm(tmp.resolve("helm"), "template", "nodepulse", KubeTools.CHART.toString(),
@@ -99,7 +98,7 @@ class ScrapeAuthIT {
 
     // the agent's client: its own ServiceAccount's token, so only the chart's ClusterRole lets it review
     io.fabric8.kubernetes.client.Config adminConfig = admin.getConfiguration();
-    agentClient = new KubernetesClientBuilder().withConfig(new ConfigBuilder(adminConfig)
+    KubernetesClient agentClient = new KubernetesClientBuilder().withConfig(new ConfigBuilder(adminConfig)
         .withClientCertData(null).withClientCertFile(null).withClientKeyData(null).withClientKeyFile(null)
         .withOauthToken(token("nodepulse"))
         .build()).build();
@@ -137,9 +136,6 @@ class ScrapeAuthIT {
     }
     if (auth != null) {
       auth.close();
-    }
-    if (admin != null) {
-      admin.close();
     }
   }
 
