@@ -61,8 +61,9 @@ public final class KubeTools {
     }
     Process p = pb.start();
     p.getOutputStream().close();
-    CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> read(p.getInputStream()));
-    CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(p.getErrorStream()));
+    // a thread each (not the common pool, which may have one thread): neither pipe may fill and stall the tool
+    CompletableFuture<String> out = readInBackground(p.getInputStream());
+    CompletableFuture<String> err = readInBackground(p.getErrorStream());
     if (!p.waitFor(2, TimeUnit.MINUTES)) {
       p.destroyForcibly();
       throw new AssertionError("timed out: " + command);
@@ -82,6 +83,12 @@ public final class KubeTools {
     List<String> cmd = new ArrayList<>(List.of(kubectl().toString()));
     cmd.addAll(List.of(args));
     return run(home, cmd);
+  }
+
+  private static CompletableFuture<String> readInBackground(java.io.InputStream in) {
+    CompletableFuture<String> text = new CompletableFuture<>();
+    Thread.ofPlatform().daemon().start(() -> text.complete(read(in)));
+    return text;
   }
 
   private static String read(java.io.InputStream in) {
