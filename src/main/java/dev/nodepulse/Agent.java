@@ -39,7 +39,7 @@ public final class Agent {
   public static Future<Agent> start(Config config) {
     Vertx vertx = Vertx.vertx();
     Agent agent = new Agent(vertx, config);
-    return agent.deploy().recover(err -> vertx.close().transform(ignored -> Future.failedFuture(err)));
+    return agent.deploy().recover(err -> agent.stop().transform(ignored -> Future.failedFuture(err)));
   }
 
   private Future<Agent> deploy() {
