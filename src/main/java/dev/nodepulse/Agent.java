@@ -6,7 +6,10 @@ import dev.nodepulse.sampler.SamplerVerticle;
 import dev.nodepulse.tasks.TasksVerticle;
 import dev.nodepulse.tasks.source.DirectorySource;
 import dev.nodepulse.tasks.source.RestSource;
+import dev.nodepulse.web.ScrapeAuth;
 import dev.nodepulse.web.WebVerticle;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VerticleBase;
@@ -25,6 +28,7 @@ public final class Agent {
   private final Config config;
   private volatile int httpPort = -1;
   private volatile int metricsPort = -1;
+  private ScrapeAuth scrapeAuth;
 
   private Agent(Vertx vertx, Config config) {
     this.vertx = vertx;
@@ -35,7 +39,7 @@ public final class Agent {
   public static Future<Agent> start(Config config) {
     Vertx vertx = Vertx.vertx();
     Agent agent = new Agent(vertx, config);
-    return agent.deploy().recover(err -> vertx.close().transform(ignored -> Future.failedFuture(err)));
+    return agent.deploy().recover(err -> agent.stop().transform(ignored -> Future.failedFuture(err)));
   }
 
   private Future<Agent> deploy() {
@@ -51,7 +55,10 @@ public final class Agent {
     for (VerticleBase v : first) {
       chain = chain.compose(ignored -> vertx.deployVerticle(v).mapEmpty());
     }
-    WebVerticle web = new WebVerticle(config, COMPONENTS);
+    if (config.metricsAuth() == Config.MetricsAuth.KUBERNETES) {
+      scrapeAuth = ScrapeAuth.create(vertx, kubernetesClient());
+    }
+    WebVerticle web = new WebVerticle(config, COMPONENTS, scrapeAuth);
     return chain
         .compose(ignored -> vertx.deployVerticle(web))
         .map(ignored -> {
@@ -61,9 +68,21 @@ public final class Agent {
         });
   }
 
+  /**
+   * The API server client, built only where a feature needs one (fabric8 is not loaded otherwise): from
+   * the pod's service account in a cluster, else from KUBECONFIG or ~/.kube/config.
+   */
+  private static KubernetesClient kubernetesClient() {
+    return new KubernetesClientBuilder().build();
+  }
+
   /** Stops every verticle (each flushes what it must) and closes Vert.x. */
   public Future<Void> stop() {
-    return vertx.close();
+    return vertx.close().onComplete(ignored -> {
+      if (scrapeAuth != null) {
+        scrapeAuth.close();
+      }
+    });
   }
 
   public Vertx vertx() {

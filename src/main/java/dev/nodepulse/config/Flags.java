@@ -47,8 +47,8 @@ public final class Flags {
       new Option("http-port", "8080", "port of the page and API listener; 0 picks a free port and logs it"),
       new Option("metrics-host", "0.0.0.0", "address of the separate metrics listener (with --metrics-port)"),
       new Option("metrics-port", null, "port of a second listener serving only /metrics and the probes (default: none)"),
-      new Option("metrics-auth", "none", "none|kubernetes (token checks per scrape: not in this version yet, "
-          + "so kubernetes is refused at start)"),
+      new Option("metrics-auth", "none", "none|kubernetes (kubernetes: a scrape needs a bearer token that the API "
+          + "server's TokenReview accepts and whose user may get the non-resource URL /metrics)"),
       new Option("data-dir", defaultDataDir(), "where the history and task state (SQLite) are kept"),
       new Option("tasks-dir", null, "a directory of DelayedTask YAML/JSON files, watched live (default: none)"),
       new Option("procfs", "/proc", "the host's /proc (e.g. /host/proc in a container)"),

@@ -3,6 +3,7 @@ package dev.nodepulse.web;
 import dev.nodepulse.config.Config;
 import dev.nodepulse.metrics.MetricsVerticle;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.http.HttpServer;
@@ -41,20 +42,25 @@ public final class WebVerticle extends VerticleBase {
   private final Config config;
   private final List<String> components;
   private final Set<Route> passThrough = ConcurrentHashMap.newKeySet();
+  private final Handler<RoutingContext> scrapeAuth;
   private HttpServer server;
   private HttpServer metricsServer;
 
   public WebVerticle(Config config, List<String> components) {
+    this(config, components, null);
+  }
+
+  /** With {@code scrapeAuth} (a {@link ScrapeAuth}, or null for none) in front of every /metrics route. */
+  public WebVerticle(Config config, List<String> components, Handler<RoutingContext> scrapeAuth) {
     this.config = config;
     this.components = List.copyOf(components);
+    this.scrapeAuth = scrapeAuth;
   }
 
   @Override
   public Future<?> start() {
-    if (config.metricsAuth() == Config.MetricsAuth.KUBERNETES) {
-      return Future.failedFuture(config.mode() == Config.Mode.STANDALONE
-          ? "--metrics-auth kubernetes needs --mode kubernetes"
-          : "--metrics-auth kubernetes is not available in this version; use --metrics-auth none");
+    if (config.metricsAuth() == Config.MetricsAuth.KUBERNETES && scrapeAuth == null) {
+      return Future.failedFuture("--metrics-auth kubernetes: no scrape authentication was set up");
     }
     Probes probes = new Probes(vertx, config, components);
     vertx.eventBus().<JsonObject>consumer(HEALTH, m -> m.reply(new JsonObject()
@@ -148,7 +154,11 @@ public final class WebVerticle extends VerticleBase {
   private void mountOperations(Router router, Probes probes) {
     router.get("/healthz").handler(probes::healthz);
     router.get("/readyz").handler(probes::readyz);
-    router.get("/metrics").handler(this::metrics);
+    Route metrics = router.get("/metrics");
+    if (scrapeAuth != null) {
+      metrics.handler(scrapeAuth);
+    }
+    metrics.handler(this::metrics);
   }
 
   private void metrics(RoutingContext ctx) {

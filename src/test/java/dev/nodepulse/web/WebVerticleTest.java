@@ -153,11 +153,11 @@ class WebVerticleTest {
   }
 
   @Test
-  void kubernetesScrapeAuthNeedsKubernetesMode() {
+  void kubernetesScrapeAuthIsNeverSilentlyOpen() {
     vertx = Vertx.vertx();
-    Config config = Config.forTest(tmp, "--metrics-auth", "kubernetes", "--mode", "standalone");
+    Config config = Config.forTest(tmp, "--metrics-auth", "kubernetes");
     assertThatThrownBy(() -> vertx.deployVerticle(new WebVerticle(config, List.of("web"))).await())
-        .hasMessageContaining("--metrics-auth kubernetes needs --mode kubernetes");
+        .hasMessageContaining("--metrics-auth kubernetes");
   }
 
   @Test

@@ -1,0 +1,28 @@
+package dev.nodepulse.kube.crd;
+
+/**
+ * CEL pieces shared by the schema's {@code x-kubernetes-validations}. Durations are written as the agent writes
+ * them ({@code 500ms}, {@code 30s}, {@code 1h30m}, {@code 2d}); CEL's own {@code duration()} has no days, so
+ * {@link #MILLIS} sums the parts.
+ */
+final class Rules {
+  /** A duration in the agent's notation. */
+  static final String DURATION_PATTERN = "^([0-9]{1,9}(ms|s|m|h|d))+$";
+
+  /** The value of {@code self} (a duration string) in milliseconds, as a one-element list bound to {@code ms}. */
+  private static final String MILLIS = "[self.findAll('[0-9]+(ms|s|m|h|d)').map(p, p.endsWith('ms')"
+      + " ? int(p.substring(0, size(p) - 2))"
+      + " : int(p.substring(0, size(p) - 1)) * (p.endsWith('s') ? 1000 : p.endsWith('m') ? 60000"
+      + " : p.endsWith('h') ? 3600000 : 86400000)).sum()]";
+
+  static final String UP_TO_365D = MILLIS + ".all(ms, ms <= 31536000000)";
+  static final String ONE_SECOND_TO_365D = MILLIS + ".all(ms, ms >= 1000 && ms <= 31536000000)";
+  static final String TIMEOUT_RANGE = MILLIS + ".all(ms, ms >= 10 && ms <= 3600000)";
+  static final String TIMEOUT_MESSAGE = "must be 10ms to 1h";
+
+  /** An RFC 3339 time with an offset (CEL's timestamp() alone accepts no more than that, but says less). */
+  static final String RFC3339 = "self.matches('^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}"
+      + "([.][0-9]+)?(Z|z|[+-][0-9]{2}:[0-9]{2})$') && timestamp(self) == timestamp(self)";
+
+  private Rules() {}
+}

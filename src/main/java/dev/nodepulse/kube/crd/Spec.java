@@ -1,0 +1,79 @@
+package dev.nodepulse.kube.crd;
+
+import com.fasterxml.jackson.annotation.JsonClassDescription;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
+import java.util.Map;
+
+/** A DelayedTask's {@code spec} on the wire (docs/tasks.md gives the rules). */
+@JsonClassDescription("What the task does and when: exactly one timing (delay, at, every, schedule) and exactly "
+    + "one target (http, tcp, pipe, compute).")
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(value = "[has(self.delay), has(self.at), has(self.every), has(self.schedule)].filter(x, x).size() == 1",
+    message = "exactly one of delay, at, every, schedule is required", reason = "FieldValueInvalid")
+@ValidationRule(value = "!has(self.timeZone) || has(self.schedule)",
+    message = "timeZone is only allowed with schedule (a cron expression)", fieldPath = ".timeZone")
+public class Spec {
+  @JsonPropertyDescription("Shown in the page and the API; free text.")
+  @Size(max = 256)
+  public String title;
+
+  @JsonPropertyDescription("Run once, this long after the task was created: 500ms, 30s, 5m, 1h30m, 2d (0s to 365d).")
+  @Pattern(Rules.DURATION_PATTERN) @Size(max = 64)
+  @ValidationRule(value = Rules.UP_TO_365D, message = "must be 0s to 365d")
+  public String delay;
+
+  @JsonPropertyDescription("Run once, at this RFC 3339 time with an offset, e.g. 2026-11-23T18:30:00Z.")
+  @Size(max = 64)
+  @ValidationRule(value = Rules.RFC3339, message = "must be an RFC 3339 time with an offset, such as 2026-11-23T18:30:00Z")
+  public String at;
+
+  @JsonPropertyDescription("Run repeatedly, every interval, the first run one interval after creation (1s to 365d).")
+  @Pattern(Rules.DURATION_PATTERN) @Size(max = 64)
+  @ValidationRule(value = Rules.ONE_SECOND_TO_365D, message = "must be 1s to 365d")
+  public String every;
+
+  @JsonPropertyDescription("Run on a cron schedule: 5 fields (minute hour day-of-month month day-of-week) or 6 "
+      + "fields with seconds first (Spring-style: ?, L, W, # accepted). The zone is timeZone, not a prefix.")
+  @Size(max = 256) @Pattern("^\\s*\\S+(\\s+\\S+){4,5}\\s*$")
+  @ValidationRule(value = "!self.startsWith('CRON_TZ=') && !self.startsWith('TZ=')",
+      message = "time zone prefixes are not accepted; put the zone in spec.timeZone")
+  public String schedule;
+
+  @JsonPropertyDescription("The IANA time zone of schedule, such as Europe/Paris (default UTC); only with schedule.")
+  @Size(max = 64)
+  public String timeZone;
+
+  @JsonPropertyDescription("Where a run goes: exactly one of http, tcp, pipe, compute.")
+  @Required
+  public Target target;
+
+  @JsonPropertyDescription("one (default): exactly one agent in the cluster runs each due run; all: every agent "
+      + "whose node matches nodeSelector runs it.")
+  public Nodes nodes;
+
+  @JsonPropertyDescription("Node labels a node must have for its agent to run the task (at most 64).")
+  @Size(max = 64)
+  @ValidationRule(value = "self.all(k, size(self[k]) <= 63)", message = "label values are at most 63 characters")
+  public Map<String, String> nodeSelector;
+
+  @JsonPropertyDescription("Retries of a failed or timed-out attempt (and of a run whose agent stopped during it).")
+  public Retry retry;
+
+  @JsonPropertyDescription("A run that would start more than this after its due time is skipped and recorded as "
+      + "MISSED instead of run late (1s to 365d).")
+  @Pattern(Rules.DURATION_PATTERN) @Size(max = 64)
+  @ValidationRule(value = Rules.ONE_SECOND_TO_365D, message = "must be 1s to 365d")
+  public String startingDeadline;
+
+  /** Which agents run the task. */
+  public enum Nodes {
+    @JsonProperty("one") ONE,
+    @JsonProperty("all") ALL
+  }
+}

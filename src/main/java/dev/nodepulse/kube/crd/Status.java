@@ -1,0 +1,93 @@
+package dev.nodepulse.kube.crd;
+
+import com.fasterxml.jackson.annotation.JsonClassDescription;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.crdv2.generator.v1.SchemaCustomizer;
+import java.util.List;
+
+/**
+ * A DelayedTask's {@code status} on the wire, written by the agents through the status subresource. It stays
+ * small: the full output and run history stay on the agent that ran it (its REST API).
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonClassDescription("Written by the agents (status subresource): phase, next run, counters, the latest run "
+    + "and its claim, conditions.")
+@SchemaCustomizer(value = ListMaps.class, input = "conditions=type,nodes=node")
+public class Status {
+  @JsonPropertyDescription("Pending, Scheduled, Running, Succeeded or Failed.") public Phase phase;
+
+  @JsonPropertyDescription("The timing in words: delay 30s, at <time>, every 5m, or the cron expression.")
+  public String schedule;
+
+  @JsonPropertyDescription("When the next run is due (RFC 3339).") public String nextRunAt;
+
+  @JsonPropertyDescription("Runs so far (a run is one due time; retries are attempts of it).") public Long runs;
+
+  @JsonPropertyDescription("Attempts so far, retries included.") public Long attempts;
+
+  @JsonPropertyDescription("The node whose agent claimed the latest run (nodes: one).") public String claimedBy;
+
+  @JsonPropertyDescription("The due time of the run claimedBy claimed: a claim is keyed by the task and its due "
+  + "time, so another agent learns that this run is taken.") public String claimedFor;
+
+  @JsonPropertyDescription("The spec generation this status describes.") public Long observedGeneration;
+
+  @JsonPropertyDescription("Ready (the spec is valid and accepted), Scheduled (a next run is planned), Failed "
+  + "(the last run failed), each with reason and message.") public List<Condition> conditions;
+
+  @JsonPropertyDescription("The latest finished attempt.") public LastRun lastRun;
+
+  @JsonPropertyDescription("A running computation's progress.") public Progress progress;
+
+  @JsonPropertyDescription("nodes: all: one entry per node, written by that node's agent.") public List<NodeStatus> nodes;
+
+
+  /** The task's phase. */
+  public enum Phase { Pending, Scheduled, Running, Succeeded, Failed }
+
+  /** The latest finished attempt. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class LastRun {
+    @JsonPropertyDescription("The due time the attempt belongs to.") public String dueAt;
+
+    @JsonPropertyDescription("When it started.") public String startedAt;
+
+    @JsonPropertyDescription("When it ended.") public String finishedAt;
+
+    @JsonPropertyDescription("How long it took, in milliseconds.") public Long durationMs;
+
+    @JsonPropertyDescription("The node whose agent ran it.") public String node;
+
+    @JsonPropertyDescription("SUCCEEDED, FAILED, TIMEOUT, DENIED, CANCELLED, MISSED or LOST.") public String outcome;
+
+    @JsonPropertyDescription("The HTTP status, for http targets.") public Integer httpStatus;
+
+    @JsonPropertyDescription("Bytes of output.") public Long bytes;
+
+    @JsonPropertyDescription("A short excerpt of the output (for pi, the digits); the whole output is on the agent "
+    + "that ran it: GET /api/v1/tasks/{namespace}/{name}/runs/latest/output.") public String result;
+
+    @JsonPropertyDescription("Why it failed.") public String error;
+  }
+
+  /** A running computation's progress. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class Progress {
+    @JsonPropertyDescription("0 to 100.") public Double percent;
+
+    @JsonPropertyDescription("The value so far, cut short.") public String intermediate;
+  }
+
+  /** One node's view of a nodes: all task. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class NodeStatus {
+    @JsonPropertyDescription("The node.") @Required public String node;
+
+    @JsonPropertyDescription("This node's phase.") public Phase phase;
+
+    @JsonPropertyDescription("This node's latest finished attempt.") public LastRun lastRun;
+  }
+}

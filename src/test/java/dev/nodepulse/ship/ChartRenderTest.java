@@ -1,0 +1,188 @@
+package dev.nodepulse.ship;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The chart with the real helm: lint and render with default values and with every option on, the
+ * values schema enforced, what the DaemonSet, RBAC and ServiceMonitor promise, and the files rendered
+ * from the chart (k8s/, grafana/alerts.yaml, the dashboard copy) not drifted.
+ */
+class ChartRenderTest {
+  @TempDir Path home;
+
+  private KubeTools.Result helm(String... args) throws Exception {
+    return KubeTools.helm(home, args);
+  }
+
+  private Rendered template(String... extra) throws Exception {
+    List<String> args = new ArrayList<>(List.of("template", "nodepulse", KubeTools.CHART.toString(), "--namespace", "nodepulse"));
+    args.addAll(List.of(extra));
+    return Rendered.parse(helm(args.toArray(String[]::new)).ok());
+  }
+
+  @Test
+  void lintsCleanWithDefaultsAndWithEveryOptionOn() throws Exception {
+    assertThat(helm("lint", "--strict", KubeTools.CHART.toString()).ok()).contains("0 chart(s) failed");
+    assertThat(helm("lint", "--strict", KubeTools.CHART.toString(), "-f", KubeTools.ALL_OPTIONS.toString()).ok())
+        .contains("0 chart(s) failed");
+  }
+
+  @Test
+  void defaultsRenderTheInstallAndNoOptionalObjects() throws Exception {
+    Rendered r = template();
+    assertThat(r.kinds()).containsExactly("ClusterRole", "ClusterRole", "ClusterRoleBinding", "ConfigMap",
+        "DaemonSet", "Service", "ServiceAccount");
+    Rendered all = template("-f", KubeTools.ALL_OPTIONS.toString());
+    assertThat(all.kinds()).containsExactly("ClusterRole", "ClusterRole", "ClusterRoleBinding", "ClusterRoleBinding",
+        "ConfigMap", "ConfigMap", "DaemonSet", "NetworkPolicy", "PrometheusRule", "Service", "ServiceAccount",
+        "ServiceMonitor");
+  }
+
+  @Test
+  void monitoringObjectsFollowTheClustersApisUnlessToldOtherwise() throws Exception {
+    String[] operator = {"--api-versions", "monitoring.coreos.com/v1/ServiceMonitor",
+        "--api-versions", "monitoring.coreos.com/v1/PrometheusRule"};
+    assertThat(template(operator).kinds()).contains("ServiceMonitor", "PrometheusRule");
+    List<String> off = new ArrayList<>(List.of(operator));
+    off.addAll(List.of("--set", "serviceMonitor.create=false", "--set", "prometheusRule.create=false"));
+    assertThat(template(off.toArray(String[]::new)).kinds()).doesNotContain("ServiceMonitor", "PrometheusRule");
+    assertThat(template("--set", "serviceMonitor.create=true").kinds()).contains("ServiceMonitor");
+  }
+
+  @Test
+  void theSchemaRefusesBadValuesNamingThem() throws Exception {
+    KubeTools.Result auth = helm("template", "x", KubeTools.CHART.toString(), "--set", "metrics.auth=basic");
+    assertThat(auth.exit()).isNotZero();
+    assertThat(auth.err()).contains("metrics", "auth");
+    KubeTools.Result unknown = helm("template", "x", KubeTools.CHART.toString(), "--set", "metrics.portt=1");
+    assertThat(unknown.exit()).isNotZero();
+    assertThat(unknown.err()).contains("portt");
+    KubeTools.Result duration = helm("template", "x", KubeTools.CHART.toString(), "--set", "agent.sampleInterval=fast");
+    assertThat(duration.exit()).isNotZero();
+    assertThat(duration.err()).contains("sampleInterval");
+    KubeTools.Result tri = helm("template", "x", KubeTools.CHART.toString(), "--set", "serviceMonitor.create=maybe");
+    assertThat(tri.exit()).isNotZero();
+    assertThat(tri.err()).contains("serviceMonitor");
+  }
+
+  @Test
+  void theDaemonSetIsLockedDownAndReadsTheHostReadOnly() throws Exception {
+    JsonNode pod = template().one("DaemonSet").path("spec").path("template").path("spec");
+    assertThat(pod.path("hostNetwork").asBoolean(true)).isFalse();
+    assertThat(pod.path("hostPID").asBoolean(true)).isFalse();
+    assertThat(pod.path("tolerations").get(0).path("operator").asText()).isEqualTo("Exists");
+    JsonNode c = pod.path("containers").get(0);
+    JsonNode sc = c.path("securityContext");
+    assertThat(sc.path("runAsNonRoot").asBoolean()).isTrue();
+    assertThat(sc.path("readOnlyRootFilesystem").asBoolean()).isTrue();
+    assertThat(sc.path("allowPrivilegeEscalation").asBoolean(true)).isFalse();
+    assertThat(sc.path("capabilities").path("drop").toString()).isEqualTo("[\"ALL\"]");
+    assertThat(sc.path("capabilities").has("add")).isFalse();
+    assertThat(pod.path("securityContext").path("runAsUser").asInt()).isPositive();
+
+    List<String> args = new ArrayList<>();
+    c.path("args").forEach(a -> args.add(a.asText()));
+    assertThat(args).contains("--procfs=/host/proc", "--sysfs=/host/sys", "--rootfs=/host/root",
+        "--http-host=127.0.0.1", "--metrics-host=0.0.0.0", "--metrics-port=9101", "--metrics-auth=kubernetes",
+        "--mode=kubernetes");
+    JsonNode nodeName = c.path("env").get(0);
+    assertThat(nodeName.path("name").asText()).isEqualTo("NODE_NAME");
+    assertThat(nodeName.path("valueFrom").path("fieldRef").path("fieldPath").asText()).isEqualTo("spec.nodeName");
+    assertThat(c.path("livenessProbe").path("httpGet").path("port").asText()).isEqualTo("metrics");
+    assertThat(c.path("readinessProbe").path("httpGet").path("path").asText()).isEqualTo("/readyz");
+    assertThat(c.path("ports")).hasSize(1);
+    assertThat(c.path("ports").get(0).path("containerPort").asInt()).isEqualTo(9101);
+    assertThat(c.path("resources").path("limits").path("memory").asText()).isNotEmpty();
+
+    for (JsonNode m : c.path("volumeMounts")) {
+      if (m.path("mountPath").asText().startsWith("/host/")) {
+        assertThat(m.path("readOnly").asBoolean()).as(m.toString()).isTrue();
+      }
+    }
+    assertThat(hostPaths(pod)).contains("/proc", "/sys", "/", "/var/lib/nodepulse", "/run/nodepulse/pipes");
+
+    assertThat(c.path("env")).as("no JVM options by default: the image's own").hasSize(1);
+    JsonNode heap = template("--set", "jvmOptions=-Xmx256m").one("DaemonSet").path("spec").path("template")
+        .path("spec").path("containers").get(0).path("env").get(1);
+    assertThat(heap.path("name").asText()).isEqualTo("_JAVA_OPTIONS");
+    assertThat(heap.path("value").asText()).isEqualTo("-Xmx256m");
+
+    // no filesystem figures wanted: no host root in the pod
+    JsonNode noRoot = template("--set", "host.rootfs=false").one("DaemonSet").path("spec").path("template").path("spec");
+    assertThat(hostPaths(noRoot)).doesNotContain("/").contains("/proc", "/sys");
+    assertThat(noRoot.path("containers").get(0).path("args").toString()).doesNotContain("--rootfs");
+  }
+
+  private static List<String> hostPaths(JsonNode pod) {
+    List<String> out = new ArrayList<>();
+    pod.path("volumes").forEach(v -> {
+      if (v.has("hostPath")) {
+        out.add(v.path("hostPath").path("path").asText());
+      }
+    });
+    return out;
+  }
+
+  @Test
+  void theAgentsClusterRoleIsExactlyWhatItUses() throws Exception {
+    JsonNode role = template().named("ClusterRole", "nodepulse");
+    List<String> rules = new ArrayList<>();
+    for (JsonNode r : role.path("rules")) {
+      rules.add(r.path("apiGroups").get(0).asText() + "/" + r.path("resources").get(0).asText() + ":" + r.path("verbs"));
+      assertThat(r.path("apiGroups")).hasSize(1);
+      assertThat(r.path("resources")).hasSize(1);
+    }
+    assertThat(rules).containsExactlyInAnyOrder(
+        "nodepulse.dev/delayedtasks:[\"get\",\"list\",\"watch\"]",
+        "nodepulse.dev/delayedtasks/status:[\"get\",\"update\",\"patch\"]",
+        "/configmaps:[\"get\",\"list\",\"watch\"]",
+        "/secrets:[\"get\"]",
+        "/events:[\"create\",\"patch\"]",
+        "coordination.k8s.io/leases:[\"get\",\"list\",\"watch\",\"create\",\"update\"]",
+        "authentication.k8s.io/tokenreviews:[\"create\"]",
+        "authorization.k8s.io/subjectaccessreviews:[\"create\"]");
+    JsonNode reader = template().named("ClusterRole", "nodepulse-metrics-reader");
+    assertThat(reader.path("rules").toString()).isEqualTo("[{\"nonResourceURLs\":[\"/metrics\"],\"verbs\":[\"get\"]}]");
+  }
+
+  @Test
+  void theServiceIsHeadlessForMetricsOnlyAndTheServiceMonitorPutsTheNodeOnEverySeries() throws Exception {
+    Rendered all = template("-f", KubeTools.ALL_OPTIONS.toString());
+    JsonNode svc = all.one("Service").path("spec");
+    assertThat(svc.path("clusterIP").asText()).isEqualTo("None");
+    assertThat(svc.path("ports")).hasSize(1);
+    assertThat(svc.path("ports").get(0).path("name").asText()).isEqualTo("metrics");
+    JsonNode endpoint = all.one("ServiceMonitor").path("spec").path("endpoints").get(0);
+    assertThat(endpoint.path("port").asText()).isEqualTo("metrics");
+    assertThat(endpoint.path("bearerTokenFile").asText()).isNotEmpty();
+    JsonNode relabel = endpoint.path("relabelings").get(0);
+    assertThat(relabel.path("sourceLabels").toString()).isEqualTo("[\"__meta_kubernetes_pod_node_name\"]");
+    assertThat(relabel.path("targetLabel").asText()).isEqualTo("node");
+    JsonNode dashboard = all.named("ConfigMap", "nodepulse-dashboard");
+    assertThat(dashboard.path("metadata").path("labels").path("grafana_dashboard").asText()).isEqualTo("nodepulse");
+    assertThat(dashboard.path("data").path("nodepulse.json").asText())
+        .isEqualTo(Files.readString(KubeTools.ROOT.resolve("grafana/nodepulse.json")).strip());
+    JsonNode tasks = all.named("ConfigMap", "nodepulse-example-tasks");
+    assertThat(tasks.path("metadata").path("labels").path("nodepulse.dev/tasks").asText()).isEqualTo("true");
+  }
+
+  @Test
+  void filesRenderedFromTheChartHaveNotDrifted() throws Exception {
+    Path out = home.resolve("out");
+    KubeTools.Result r = KubeTools.run(home.resolve("render-home"), List.of(KubeTools.ROOT.resolve("k8s/render.sh").toString(), out.toString()));
+    r.ok();
+    for (String f : List.of("k8s/nodepulse.yaml", "grafana/alerts.yaml", "helm/nodepulse/files/nodepulse.json")) {
+      assertThat(Files.readString(KubeTools.ROOT.resolve(f)))
+          .as("%s differs from what k8s/render.sh makes now: run k8s/render.sh and commit", f)
+          .isEqualTo(Files.readString(out.resolve(f)));
+    }
+  }
+}
