@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.nodepulse.tasks.model.DelayedTask;
-import dev.nodepulse.tasks.model.TaskCodec;
+import dev.nodepulse.tasks.model.TaskReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -31,7 +31,7 @@ class ExamplesTest {
       files = s.filter(p -> p.getFileName().toString().startsWith("delayedtask-")).sorted().toList();
     }
     for (Path f : files) {
-      DelayedTask t = TaskCodec.parse(Files.readString(f), TaskCodec.Format.YAML);
+      DelayedTask t = TaskReader.read(Files.readString(f), TaskReader.Format.YAML);
       assertThat(f.getFileName().toString()).isEqualTo("delayedtask-" + t.spec().target().type() + ".yaml");
       types.add(t.spec().target().type());
     }
@@ -49,7 +49,7 @@ class ExamplesTest {
       String name = cm.path("metadata").path("name").asText() + "." + e.getKey();
       String doc = "apiVersion: nodepulse.dev/v1alpha1\nkind: DelayedTask\nmetadata: {name: " + name
           + ", namespace: default}\nspec:\n" + e.getValue().asText().indent(2);
-      names.add(TaskCodec.parse(doc, TaskCodec.Format.YAML).metadata().name());
+      names.add(TaskReader.read(doc, TaskReader.Format.YAML).metadata().name());
     }
     assertThat(names).containsExactly("shop-tasks.nightly-report", "shop-tasks.pi");
   }
