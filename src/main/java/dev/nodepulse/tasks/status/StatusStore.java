@@ -2,6 +2,7 @@ package dev.nodepulse.tasks.status;
 
 import dev.nodepulse.tasks.model.RunResult;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.json.JsonArray;
@@ -57,6 +58,8 @@ public final class StatusStore {
   private final Set<String> deleted = new LinkedHashSet<>();
   private final List<Map.Entry<String, TaskStore.Run>> runs = new ArrayList<>();
   private boolean flushing;
+  /** A write asked for in this event-loop turn and not yet handed to the worker. */
+  private Promise<Void> soon;
   /** The last write handed to the worker (writes run in order there). */
   private Future<Void> last = Future.succeededFuture();
   private long timer = -1;
@@ -112,13 +115,26 @@ public final class StatusStore {
     deleted.add(key);
   }
 
-  /** Writes this row now (with whatever else is pending); completes when it is committed or failed. */
+  /**
+   * Writes this row now, with whatever else is pending; completes when it is committed or failed. Calls made in
+   * the same event-loop turn share one transaction (many runs starting at once cost one commit).
+   */
   public Future<Void> writeNow(String key) {
     if (db == null) {
       return Future.succeededFuture();
     }
     dirty.add(key);
-    return write();
+    Promise<Void> p = soon;
+    if (p == null) {
+      Promise<Void> next = Promise.promise();
+      soon = next;
+      p = next;
+      vertx.getOrCreateContext().runOnContext(v -> {
+        soon = null;
+        write().onComplete(next);
+      });
+    }
+    return p.future();
   }
 
   /** Why the store cannot keep state, if so; else a warning from start-up (tasks.db found empty), if any. */
