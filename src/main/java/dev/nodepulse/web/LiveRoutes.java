@@ -5,6 +5,7 @@ import dev.nodepulse.tasks.TasksVerticle;
 import io.vertx.core.Vertx;
 import io.vertx.ext.bridge.PermittedOptions;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.StaticHandler;
 import io.vertx.ext.web.handler.sockjs.SockJSBridgeOptions;
 import io.vertx.ext.web.handler.sockjs.SockJSHandler;
@@ -45,6 +46,9 @@ final class LiveRoutes {
         .setPingTimeout(pingTimeoutMs)
         .setMaxHandlersPerSocket(OUTBOUND.size());
     OUTBOUND.forEach(address -> options.addOutboundPermitted(new PermittedOptions().setAddress(address)));
+    // the XHR transports (a browser whose WebSocket fails falls back to them) post their frames: Vert.x 5's
+    // SockJS handler reads those bodies only through a BodyHandler; inbound frames are small (pings, register)
+    router.post("/live/*").handler(BodyHandler.create(false).setBodyLimit(64 * 1024));
     router.route("/live/*").subRouter(SockJSHandler.create(vertx, sockJs).bridge(options, bridge));
 
     router.get("/").handler(StaticHandler.create("webroot").setCachingEnabled(false));

@@ -263,4 +263,29 @@ class LiveRoutesTest {
     assertThat(new JsonObject(info.body()).getBoolean("websocket")).isTrue();
     http.close();
   }
+  /** A browser whose WebSocket fails falls back to XHR: its frames come as POST bodies, which must be read. */
+  @Test
+  void theXhrTransportTakesFramesAndDeliversSamples() throws Exception {
+    mount(NEVER_MS);
+    io.vertx.ext.web.client.WebClient web = io.vertx.ext.web.client.WebClient.create(clients);
+    try {
+      String base = "/live/000/xhrsession";
+      var open = web.post(port, "127.0.0.1", base + "/xhr").send().await(30, TimeUnit.SECONDS);
+      assertThat(open.statusCode()).isEqualTo(200);
+      assertThat(open.bodyAsString()).startsWith("o");
+      String register = new io.vertx.core.json.JsonArray()
+          .add(new JsonObject().put("type", "register").put("address", SAMPLE).encode()).encode();
+      var sent = web.post(port, "127.0.0.1", base + "/xhr_send")
+          .putHeader("Content-Type", "text/plain;charset=UTF-8")
+          .sendBuffer(io.vertx.core.buffer.Buffer.buffer(register)).await(30, TimeUnit.SECONDS);
+      assertThat(sent.statusCode()).as(sent.bodyAsString()).isEqualTo(204);
+      await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> {
+        server.eventBus().publish(SAMPLE, new JsonObject().put("seq", 1));
+        var poll = web.post(port, "127.0.0.1", base + "/xhr").send().await(30, TimeUnit.SECONDS);
+        assertThat(poll.bodyAsString()).contains("\\\"seq\\\":1");
+      });
+    } finally {
+      web.close();
+    }
+  }
 }
