@@ -29,6 +29,11 @@ public final class WebVerticle extends VerticleBase {
   /** Published when the number of live SockJS clients changes: {@code {"count": n}}. */
   public static final String CLIENTS = "nodepulse.web.clients";
   public static final String HEALTH = "nodepulse.health.web";
+  /**
+   * Published once both listeners listen: {@code {"httpPort", "metricsPort"}} (actual ports; metricsPort absent
+   * without a metrics listener), so the destination policy can deny tasks the agent's own API.
+   */
+  public static final String LISTENING = "nodepulse.web.listening";
   /** Largest request body accepted (413 beyond). */
   static final long BODY_LIMIT = 256 * 1024;
   /** The route label of a request that matched no route: bounded, whatever the path. */
@@ -90,6 +95,11 @@ public final class WebVerticle extends VerticleBase {
         server = s;
       }
       LOG.info("listening on http://{}:{}/", config.httpHost(), server.actualPort());
+      JsonObject ports = new JsonObject().put("httpPort", httpPort());
+      if (metricsServer != null) {
+        ports.put("metricsPort", metricsPort());
+      }
+      vertx.eventBus().publish(LISTENING, ports);
     });
   }
 

@@ -76,7 +76,7 @@ final class TcpTarget {
       attempt.fail(Outcome.FAILED, e.getMessage());
       return;
     }
-    policy.resolve(vertx, hp.host()).onComplete(decided -> {
+    policy.resolve(vertx, hp.host(), hp.port()).onComplete(decided -> {
       if (attempt.isDone()) {
         return;
       }
