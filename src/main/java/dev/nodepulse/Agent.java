@@ -3,7 +3,7 @@ package dev.nodepulse;
 import dev.nodepulse.config.Config;
 import dev.nodepulse.metrics.MetricsVerticle;
 import dev.nodepulse.sampler.SamplerVerticle;
-import dev.nodepulse.scheduler.SchedulerVerticle;
+import dev.nodepulse.tasks.TasksVerticle;
 import dev.nodepulse.tasks.source.DirectorySource;
 import dev.nodepulse.tasks.source.RestSource;
 import dev.nodepulse.web.WebVerticle;
@@ -44,7 +44,7 @@ public final class Agent {
     List<VerticleBase> first = new ArrayList<>();
     first.add(new MetricsVerticle(config));
     first.add(sampler);
-    first.add(new SchedulerVerticle(config));
+    first.add(new TasksVerticle(config));
     first.add(new RestSource());
     first.add(new DirectorySource(config));
     Future<Void> chain = Future.succeededFuture();
