@@ -162,6 +162,7 @@ class KillNineIT {
         int runs = 0;
         int succeeded = 0;
         int interrupted = 0;
+        int interruptedButDelivered = 0;
         List<String> doubles = new ArrayList<>();
         List<String> losses = new ArrayList<>();
         Map<String, Integer> whyFailed = new java.util.TreeMap<>();
@@ -180,6 +181,7 @@ class KillNineIT {
                 1, Integer::sum);
           }
           interrupted += ok ? 0 : 1;
+          interruptedButDelivered += !ok && external && got == 1 ? 1 : 0;
           if ((external && got > 1) || statusRuns > 1) {
             doubles.add(n + " (received " + got + ", runs " + statusRuns + ")");
           }
@@ -188,8 +190,8 @@ class KillNineIT {
           }
         }
         System.out.printf("kill -9 fault run (seed %d): cycles %d, kills %d, tasks %d, runs %d, succeeded %d,"
-            + " failed/interrupted %d, doubles %d, losses %d%n", seed, CYCLES, kills, names.size(), runs, succeeded,
-            interrupted, doubles.size(), losses.size());
+            + " failed/interrupted %d (of which the target had received %d), doubles %d, losses %d%n", seed, CYCLES,
+            kills, names.size(), runs, succeeded, interrupted, interruptedButDelivered, doubles.size(), losses.size());
         whyFailed.forEach((why, n) -> System.out.println("  failed " + n + "x " + why));
         doubles.forEach(d -> System.out.println("  double: " + d));
         losses.forEach(l -> System.out.println("  loss: " + l));
