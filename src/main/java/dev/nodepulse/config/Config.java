@@ -30,7 +30,13 @@ public record Config(
     int maxConcurrentRuns,
     int maxPiDigits,
     Duration maxComputeTime,
-    String logLevel) {
+    String logLevel,
+    // the listeners' defences (see README "Security")
+    List<String> allowedHosts,
+    Path apiTokenFile,
+    Duration httpIdleTimeout,
+    Duration httpHeaderTimeout,
+    int httpMaxConnections) {
 
   public enum Mode { STANDALONE, KUBERNETES }
 
@@ -40,6 +46,7 @@ public record Config(
     namespaces = List.copyOf(namespaces);
     destinationAllow = List.copyOf(destinationAllow);
     destinationDeny = List.copyOf(destinationDeny);
+    allowedHosts = List.copyOf(allowedHosts);
   }
 
   /** Test configuration: loopback, a free port, the given data dir, then any extra flags. */

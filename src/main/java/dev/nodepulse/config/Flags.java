@@ -64,7 +64,16 @@ public final class Flags {
       new Option("max-concurrent-runs", "16", "task runs in flight at once, per target type (1 to 1024)"),
       new Option("max-pi-digits", "100000", "largest pi computation a task may ask for (10 to 1000000)"),
       new Option("max-compute-time", "5m", "longest a compute task may run"),
-      new Option("log-level", "info", "error|warn|info|debug|trace"));
+      new Option("log-level", "info", "error|warn|info|debug|trace"),
+      new Option("allowed-hosts", "", "comma-separated extra names the listeners answer to in Host (besides localhost, "
+          + "the listen address, the host name, the node name and the machine's addresses); others get 421"),
+      new Option("api-token-file", null, "file holding the bearer token that POST/DELETE of /api/v1/tasks need when "
+          + "--http-host is not loopback (default: none, so such calls are refused there)"),
+      new Option("http-idle-timeout", "60s", "a connection with no traffic for this long is closed (1s to 1h)"),
+      new Option("http-header-timeout", "10s", "a connection is closed when a request's headers take longer than "
+          + "this to arrive, counted from the connection or from the previous reply (1s to 5m)"),
+      new Option("http-max-connections", "512", "open connections per listener (16 to 65536; at most a quarter of "
+          + "the process's open-file limit); at the cap the longest-waiting idle one is closed"));
 
   private Flags() {}
 
@@ -159,7 +168,12 @@ public final class Flags {
         get(v, "max-concurrent-runs", s -> intWithin(s, 1, 1024)),
         get(v, "max-pi-digits", s -> intWithin(s, 10, 1_000_000)),
         get(v, "max-compute-time", s -> within(Durations.parse(s), Duration.ofSeconds(1), Duration.ofHours(1))),
-        get(v, "log-level", s -> oneOf(s, "error", "warn", "info", "debug", "trace")));
+        get(v, "log-level", s -> oneOf(s, "error", "warn", "info", "debug", "trace")),
+        get(v, "allowed-hosts", s -> list(s).stream().map(Flags::host).toList()),
+        v.containsKey("api-token-file") ? get(v, "api-token-file", Flags::readableFile) : null,
+        get(v, "http-idle-timeout", s -> within(Durations.parse(s), Duration.ofSeconds(1), Duration.ofHours(1))),
+        get(v, "http-header-timeout", s -> within(Durations.parse(s), Duration.ofSeconds(1), Duration.ofMinutes(5))),
+        get(v, "http-max-connections", s -> intWithin(s, 16, 65536)));
   }
 
   private static <T> T get(Map<String, String> v, String name, Function<String, T> parse) {
@@ -225,6 +239,14 @@ public final class Flags {
     Path p = absolute(s);
     if (!Files.isDirectory(p)) {
       throw new IllegalArgumentException("'" + s + "' is not an existing directory");
+    }
+    return p;
+  }
+
+  private static Path readableFile(String s) {
+    Path p = absolute(s);
+    if (!Files.isRegularFile(p) || !Files.isReadable(p)) {
+      throw new IllegalArgumentException("'" + s + "' is not a readable file");
     }
     return p;
   }

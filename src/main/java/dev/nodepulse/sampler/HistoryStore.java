@@ -15,15 +15,30 @@ import java.util.List;
 
 /**
  * The history points in SQLite ({@code <dataDir>/history.db}, WAL). Blocking and not thread-safe:
- * used from one worker thread only.
+ * used from one worker thread only. A write that fails because the disk is full throws {@link DiskFull}
+ * and leaves the store usable: the same write succeeds once there is space again.
  */
 final class HistoryStore implements AutoCloseable {
   static final String FILE = "history.db";
 
-  private final Connection conn;
+  /** SQLite's result code for a full database or disk (SQLITE_FULL). */
+  private static final int SQLITE_FULL = 13;
+  /** Less usable space than this on the data dir's file system counts as full (a few SQLite pages). */
+  private static final long LOW_SPACE_BYTES = 256 * 1024;
 
-  private HistoryStore(Connection conn) {
+  /** A write failed because the file system (or the database's size cap) is full; says so with the path. */
+  static final class DiskFull extends SQLException {
+    DiskFull(Path db, SQLException cause) {
+      super("disk full: cannot write the history to " + db, cause.getSQLState(), cause.getErrorCode(), cause);
+    }
+  }
+
+  private final Connection conn;
+  private final Path db;
+
+  private HistoryStore(Connection conn, Path db) {
     this.conn = conn;
+    this.db = db;
   }
 
   /** Opens (creating if needed) the store; fails with a message naming the path when it cannot. */
@@ -41,7 +56,7 @@ final class HistoryStore implements AutoCloseable {
         }
         st.execute("CREATE TABLE IF NOT EXISTS points (t INTEGER PRIMARY KEY, cpu REAL, avg1m REAL)");
       }
-      return new HistoryStore(conn);
+      return new HistoryStore(conn, db);
     } catch (SQLException e) {
       conn.close();
       throw e;
@@ -70,6 +85,7 @@ final class HistoryStore implements AutoCloseable {
       return;
     }
     conn.setAutoCommit(false);
+    SQLException failure = null;
     try (PreparedStatement ps = conn.prepareStatement("INSERT OR REPLACE INTO points (t, cpu, avg1m) VALUES (?, ?, ?)")) {
       for (Point p : points) {
         ps.setLong(1, p.t());
@@ -80,10 +96,23 @@ final class HistoryStore implements AutoCloseable {
       ps.executeBatch();
       conn.commit();
     } catch (SQLException e) {
-      conn.rollback();
-      throw e;
-    } finally {
+      failure = e;
+      try {
+        conn.rollback();
+      } catch (SQLException alreadyRolledBack) {
+        // SQLite rolls a transaction back by itself when the disk is full: the first error is the one to tell
+      }
+    }
+    try {
       conn.setAutoCommit(true);
+    } catch (SQLException e) {
+      // after SQLite's own rollback this says "no transaction is active": never let it hide the first error
+      if (failure == null) {
+        failure = e;
+      }
+    }
+    if (failure != null) {
+      throw full(failure);
     }
   }
 
@@ -92,7 +121,30 @@ final class HistoryStore implements AutoCloseable {
     try (PreparedStatement ps = conn.prepareStatement("DELETE FROM points WHERE t < ?")) {
       ps.setLong(1, t);
       ps.executeUpdate();
+    } catch (SQLException e) {
+      throw full(e);
     }
+  }
+
+  /**
+   * {@code e} as a {@link DiskFull} when SQLite says the disk is full, or when the file system has (almost) no
+   * space left: SQLite may roll back by itself and report only the commit that then finds no transaction.
+   */
+  private SQLException full(SQLException e) {
+    for (Throwable c = e; c != null; c = c.getCause()) {
+      if (c instanceof SQLException s && ((s.getErrorCode() & 0xFF) == SQLITE_FULL
+          || String.valueOf(s.getMessage()).contains("SQLITE_FULL"))) {
+        return new DiskFull(db, e);
+      }
+    }
+    try {
+      if (Files.getFileStore(db).getUsableSpace() < LOW_SPACE_BYTES) {
+        return new DiskFull(db, e);
+      }
+    } catch (IOException unknown) {
+      // no figure for the space: the error is told as it came
+    }
+    return e;
   }
 
   /** Points at or after {@code t}, oldest first. */

@@ -36,6 +36,8 @@ public final class SamplerVerticle extends VerticleBase {
 
   private static final Logger log = LoggerFactory.getLogger(SamplerVerticle.class);
   private static final long FLUSH_EVERY_MS = 5_000;
+  /** While the disk stays full, the failure is logged again this often (the first time at once). */
+  private static final long DISK_FULL_LOG_EVERY_MS = 10 * 60_000;
   private static final int MAX_MEMORY_POINTS = 200_000;
   private static final int MAX_TOP = 100;
 
@@ -73,6 +75,8 @@ public final class SamplerVerticle extends VerticleBase {
   private final ArrayDeque<Point> memory = new ArrayDeque<>();
   private List<Point> pending = new ArrayList<>();
   private List<Point> inFlight = List.of();
+  /** When the history store last logged a full disk; 0 while it writes fine. */
+  private long diskFullLoggedAt;
 
   private long lastProcessRequestNanos = Long.MIN_VALUE / 2;
   private boolean scanning;
@@ -316,10 +320,39 @@ public final class SamplerVerticle extends VerticleBase {
       inFlight = List.of();
       if (ar.succeeded()) {
         storedPoints = ar.result();
+        if (diskFullLoggedAt != 0) {
+          diskFullLoggedAt = 0;
+          lastError = null;
+          log.info("history: {} has space again; writing the history again", config.dataDir().resolve(HistoryStore.FILE));
+        }
+      } else if (store == s && ar.cause() instanceof HistoryStore.DiskFull full) {
+        diskFull(full, batch);
       } else if (store == s) {
         degrade(ar.cause());
       }
     });
+  }
+
+  /**
+   * The disk is full: keep the store and the unwritten points (bounded by the history window, as in memory) and
+   * retry at the next flush; say so once, then every {@link #DISK_FULL_LOG_EVERY_MS}.
+   */
+  private void diskFull(HistoryStore.DiskFull full, List<Point> batch) {
+    List<Point> retry = new ArrayList<>(batch);
+    retry.addAll(pending);
+    long oldest = clock.millis() - historyMs;
+    retry.removeIf(p -> p.t() < oldest);
+    if (retry.size() > MAX_MEMORY_POINTS) {
+      retry = new ArrayList<>(retry.subList(retry.size() - MAX_MEMORY_POINTS, retry.size()));
+    }
+    pending = retry;
+    lastError = full.getMessage();
+    long now = clock.millis();
+    if (diskFullLoggedAt == 0 || now - diskFullLoggedAt >= DISK_FULL_LOG_EVERY_MS) {
+      diskFullLoggedAt = now;
+      log.error("history: {}; keeping {} points in memory and retrying every {} s (logged again in {} min if it lasts)",
+          lastError, pending.size(), FLUSH_EVERY_MS / 1000, DISK_FULL_LOG_EVERY_MS / 60_000);
+    }
   }
 
   /** The store failed: say so once, close it, and keep going on live figures and memory. */

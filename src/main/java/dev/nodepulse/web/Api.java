@@ -154,7 +154,12 @@ final class Api {
     try {
       json = Json.decodeValue(body);
     } catch (DecodeException e) {
-      Errors.send(ctx, 400, "the body is not valid JSON", e.getMessage());
+      // where it broke, never the parser's text (it quotes the body and names Java classes)
+      JsonObject where = e.getCause() instanceof com.fasterxml.jackson.core.JsonProcessingException p
+          && p.getLocation() != null
+          ? new JsonObject().put("line", p.getLocation().getLineNr()).put("column", p.getLocation().getColumnNr())
+          : null;
+      Errors.send(ctx, 400, "the body is not valid JSON", where);
       return;
     }
     BigDecimal sum = BigDecimal.ZERO;

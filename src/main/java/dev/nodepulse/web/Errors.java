@@ -4,6 +4,7 @@ import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import org.slf4j.LoggerFactory;
 
 /**
  * Error answers: {@code {"error": "...", "details": ...}} with a 4xx/5xx status, and the mapping of
@@ -36,7 +37,9 @@ final class Errors {
       }
       return;
     }
-    send(ctx, 500, "internal error", String.valueOf(err));
+    LoggerFactory.getLogger(Errors.class).warn("{} {}: asking {} failed", ctx.request().method(), ctx.request().path(),
+        address, err);
+    send(ctx, 500, "internal error", null);
   }
 
   /** A concern's failure message: its JSON error object when it is one, else wrapped as one. */
@@ -64,6 +67,7 @@ final class Errors {
       case 405 -> "method not allowed";
       case 413 -> "request body too large";
       case 415 -> "unsupported media type";
+      case 421 -> "misdirected request";
       case 503 -> "service unavailable";
       default -> status >= 500 ? "internal error" : "request failed";
     };

@@ -7,14 +7,18 @@ import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import com.sun.management.UnixOperatingSystemMXBean;
+import java.lang.management.ManagementFactory;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,6 +34,11 @@ public final class WebVerticle extends VerticleBase {
   /** Published when the number of live SockJS clients changes: {@code {"count": n}}. */
   public static final String CLIENTS = "nodepulse.web.clients";
   public static final String HEALTH = "nodepulse.health.web";
+  /**
+   * Published once both listeners listen: {@code {"httpPort", "metricsPort"}} (actual ports; metricsPort absent
+   * without a metrics listener), so the destination policy can deny tasks the agent's own API.
+   */
+  public static final String LISTENING = "nodepulse.web.listening";
   /** Largest request body accepted (413 beyond). */
   static final long BODY_LIMIT = 256 * 1024;
   /** The route label of a request that matched no route: bounded, whatever the path. */
@@ -69,7 +78,23 @@ public final class WebVerticle extends VerticleBase {
         .put("httpPort", httpPort())
         .put("metricsPort", metricsPort())));
 
-    Router main = newRouter();
+    int maxConnections = maxConnections(config.httpMaxConnections());
+    ConnectionGuard mainGuard = new ConnectionGuard("page and API", maxConnections, config.httpHeaderTimeout().toMillis());
+    ConnectionGuard metricsGuard = new ConnectionGuard("metrics", maxConnections, config.httpHeaderTimeout().toMillis());
+    Future<HostCheck> mainHosts = HostCheck.create(vertx, config.httpHost(), config.nodeName(), config.allowedHosts());
+    Future<HostCheck> metricsHosts = HostCheck.create(vertx, config.metricsHost(), config.nodeName(), config.allowedHosts());
+    Future<ApiToken> token = ApiToken.create(vertx, config.httpHost(), config.apiTokenFile());
+    return Future.all(mainHosts, metricsHosts, token).compose(ready -> listen(probes, mainGuard, mainHosts.result(),
+        metricsGuard, metricsHosts.result(), token.result()));
+  }
+
+  private Future<HttpServer> listen(Probes probes, ConnectionGuard mainGuard, HostCheck mainHosts,
+      ConnectionGuard metricsGuard, HostCheck metricsHosts, ApiToken token) {
+    Router main = newRouter(mainGuard, mainHosts);
+    // refused before any body is read: changing tasks off loopback without the token, and form or multipart
+    // bodies, which no route accepts (their parser's errors are not for clients)
+    passThrough.add(main.route("/api/v1/tasks*").handler(token));
+    passThrough.add(main.route("/api/*").handler(WebVerticle::refuseForms));
     passThrough.add(main.route("/api/*").handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT)));
     Api.mount(vertx, main, config);
     TaskRoutes.mount(vertx, main);
@@ -77,14 +102,14 @@ public final class WebVerticle extends VerticleBase {
     LiveRoutes.mount(vertx, main, LiveBridge.MAX_IN_FLIGHT, LiveRoutes.PING_TIMEOUT_MS);
     Future<Void> docs = Docs.mount(vertx, main);
 
-    Future<HttpServer> listening = docs.compose(ignored -> vertx.createHttpServer()
-        .requestHandler(main).listen(config.httpPort(), config.httpHost()));
+    Future<HttpServer> listening = docs.compose(ignored -> guarded(mainGuard).requestHandler(main)
+        .listen(config.httpPort(), config.httpHost()));
     if (config.metricsPort() != null) {
-      Router metricsOnly = newRouter();
+      Router metricsOnly = newRouter(metricsGuard, metricsHosts);
       mountOperations(metricsOnly, probes);
       listening = listening.compose(s -> {
         server = s;
-        return vertx.createHttpServer().requestHandler(metricsOnly).listen(config.metricsPort(), config.metricsHost())
+        return guarded(metricsGuard).requestHandler(metricsOnly).listen(config.metricsPort(), config.metricsHost())
             .onSuccess(m -> {
               metricsServer = m;
               LOG.info("metrics and probes on http://{}:{}/metrics", config.metricsHost(), m.actualPort());
@@ -95,8 +120,50 @@ public final class WebVerticle extends VerticleBase {
       if (server == null) {
         server = s;
       }
-      LOG.info("listening on http://{}:{}/", config.httpHost(), server.actualPort());
+      LOG.info("listening on http://{}:{}/ (at most {} connections per listener)", config.httpHost(),
+          server.actualPort(), mainGuard.max());
+      JsonObject ports = new JsonObject().put("httpPort", httpPort());
+      if (metricsServer != null) {
+        ports.put("metricsPort", metricsPort());
+      }
+      vertx.eventBus().publish(LISTENING, ports);
     });
+  }
+
+  /** A server whose connections are timed out and capped by {@code guard}. */
+  private HttpServer guarded(ConnectionGuard guard) {
+    guard.start(vertx);
+    return vertx.createHttpServer(new HttpServerOptions()
+            // no h2c detection, which holds a new connection back until its first bytes: the guard sees it at once
+            .setHttp2ClearTextEnabled(false)
+            .setIdleTimeout((int) config.httpIdleTimeout().toMillis())
+            .setIdleTimeoutUnit(TimeUnit.MILLISECONDS))
+        .connectionHandler(guard::opened);
+  }
+
+  /** {@code --http-max-connections}, lowered to a quarter of the open-file limit so the agent's own work keeps its files. */
+  static int maxConnections(int configured) {
+    if (ManagementFactory.getOperatingSystemMXBean() instanceof UnixOperatingSystemMXBean os) {
+      long quarter = os.getMaxFileDescriptorCount() / 4;
+      if (quarter < configured) {
+        LOG.info("--http-max-connections {} lowered to {}, a quarter of the open-file limit {}", configured,
+            Math.max(16, quarter), os.getMaxFileDescriptorCount());
+        return (int) Math.max(16, quarter);
+      }
+    }
+    return configured;
+  }
+
+  /** 415 for form and multipart bodies: the API takes JSON (and YAML for tasks) only. */
+  private static void refuseForms(RoutingContext ctx) {
+    String type = ctx.request().getHeader("content-type");
+    String media = type == null ? "" : type.split(";", 2)[0].trim().toLowerCase(java.util.Locale.ROOT);
+    if (media.startsWith("multipart/") || media.equals("application/x-www-form-urlencoded")) {
+      Errors.send(ctx, 415, "the body must be JSON (content-type application/json)",
+          new JsonObject().put("field", "content-type").put("value", media));
+      return;
+    }
+    ctx.next();
   }
 
   /** The page and API listener's actual port (-1 before it listens). */
@@ -109,10 +176,15 @@ public final class WebVerticle extends VerticleBase {
     return metricsServer == null ? -1 : metricsServer.actualPort();
   }
 
-  /** A router that counts every request and answers errors as JSON. */
-  private Router newRouter() {
+  /**
+   * A router that tracks each request on the listener's guard, counts it, checks its Host and answers errors
+   * as JSON: the one failure handler, whose answers never carry exception texts (they are logged).
+   */
+  private Router newRouter(ConnectionGuard guard, HostCheck hosts) {
     Router router = Router.router(vertx);
+    passThrough.add(router.route().order(-1_001).handler(guard));
     passThrough.add(router.route().order(-1_000).handler(this::count));
+    passThrough.add(router.route().order(-999).handler(hosts));
     for (int status : new int[] {400, 404, 405, 413, 415, 500, 503}) {
       router.errorHandler(status, ctx -> {
         int code = ctx.statusCode() > 0 ? ctx.statusCode() : status;
@@ -120,10 +192,13 @@ public final class WebVerticle extends VerticleBase {
         if (code == 405) {
           ctx.response().putHeader("allow", allowed(router, ctx.request().path()));
         }
-        Errors.send(ctx, code, Errors.reason(code), code == 404 ? ctx.request().path()
-            : failure == null || code >= 500 ? null : failure.getMessage());
-        if (code >= 500 && failure != null) {
-          LOG.warn("{} {} failed", ctx.request().method(), ctx.request().path(), failure);
+        Errors.send(ctx, code, Errors.reason(code), code == 404 ? ctx.request().path() : null);
+        if (failure != null) {
+          if (code >= 500) {
+            LOG.warn("{} {} failed", ctx.request().method(), ctx.request().path(), failure);
+          } else {
+            LOG.debug("{} {} answered {}: {}", ctx.request().method(), ctx.request().path(), code, failure.toString());
+          }
         }
       });
     }

@@ -102,7 +102,9 @@ class PageIT {
 
   @Test
   void thePageIsLiveLocalAndQuiet() throws Exception {
-    Agent agent = start(Config.forTest(dataDir));
+    // the sum-check task below calls the agent's own API, which the destination policy denies unless a
+    // single-address allow entry re-opens it
+    Agent agent = start(Config.forTest(dataDir, "--destination-allow", "127.0.0.1"));
     int port = agent.httpPort();
     try (Chromium chromium = Chromium.launch()) {
       Chromium.Watched w = chromium.open(1440, 900);

@@ -3,17 +3,23 @@ package dev.nodepulse.tasks.target;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.net.Inet4Address;
+import java.net.Inet6Address;
 import java.net.InetAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
  * Where http and tcp targets may connect. Link-local ranges (with the cloud metadata address) and the
- * IPv6 metadata address are always denied, plus {@code --destination-deny}; when {@code --destination-allow}
- * is set only its ranges are allowed. Deny wins over allow. A host name is resolved once and every address
- * it resolves to is checked; the caller then connects to the checked address.
+ * IPv6 metadata address are always denied, plus {@code --destination-deny}, in every IPv6 form that embeds a
+ * denied IPv4 address; when {@code --destination-allow} is set only its ranges are allowed. Deny wins over
+ * allow. The agent's own listeners and the kubelet's ports on the node's own addresses are denied too, unless
+ * a single-address allow entry names the address. A host name is resolved once and every address it
+ * resolves to is checked; the caller then connects to the checked address.
  */
 final class DestinationPolicy {
   private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
@@ -94,8 +100,13 @@ final class DestinationPolicy {
       Cidr.parse("fe80::/10", "default deny (IPv6 link-local)"),
       Cidr.parse("fd00:ec2::254/128", "default deny (IPv6 cloud metadata)"));
 
+  /** The kubelet's authenticated and read-only ports, denied on the node's own addresses. */
+  static final Set<Integer> KUBELET_PORTS = Set.of(10250, 10255);
+
   private final List<Cidr> allow;
   private final List<Cidr> deny;
+  private volatile Self self = new Self(Set.of(), null);
+  private volatile Set<InetAddress> nodeAddresses;
 
   /** @throws IllegalArgumentException naming the flag and the value when a CIDR is bad */
   DestinationPolicy(List<String> allow, List<String> deny) {
@@ -105,28 +116,53 @@ final class DestinationPolicy {
     this.deny = List.copyOf(d);
   }
 
-  /** Checks one address: null when allowed, else the reason naming the address and the rule. */
+  /** Checks one address with no port known: the CIDR rules only. */
   String check(InetAddress address) {
+    return check(address, 0);
+  }
+
+  /**
+   * Checks one address and port: null when allowed, else the reason naming the address and the rule. The
+   * address and every IPv4 address embedded in it (IPv4-mapped, IPv4-compatible, NAT64, 6to4, Teredo) pass
+   * the deny rules, so a denied IPv4 address cannot be reached through its IPv6 forms; the agent's own
+   * listeners and the kubelet ports are denied on the node's own addresses unless a single-address entry of
+   * {@code --destination-allow} names the address.
+   */
+  String check(InetAddress address, int port) {
     String shown = address.getHostAddress();
-    for (Cidr c : deny) {
-      if (c.contains(address)) {
-        return "destination " + shown + " is denied by " + c.rule() + " " + c.text();
+    for (InetAddress a : withEmbedded(address)) {
+      String via = a == address ? "" : " (it embeds " + a.getHostAddress() + ")";
+      for (Cidr c : deny) {
+        if (c.contains(a)) {
+          return "destination " + shown + via + " is denied by " + c.rule() + " " + c.text();
+        }
       }
     }
     if (!allow.isEmpty() && allow.stream().noneMatch(c -> c.contains(address))) {
       return "destination " + shown + " is not in --destination-allow "
           + String.join(",", allow.stream().map(Cidr::text).toList());
     }
+    if (port > 0 && (self.ports().contains(port) || KUBELET_PORTS.contains(port)) && isOwn(address)
+        && allow.stream().noneMatch(c -> c.prefix() == c.network().length * 8 && c.contains(address))) {
+      String what = self.ports().contains(port) ? "the agent's own listener" : "the node's kubelet";
+      return "destination " + DestinationPolicy.hostText(address) + ":" + port + " is " + what
+          + ", denied by default (a single-address --destination-allow entry re-opens it)";
+    }
     return null;
   }
 
   /** Checks every address of {@code addresses}; allows the first when none is denied. */
   Decision decide(String host, List<InetAddress> addresses) {
+    return decide(host, 0, addresses);
+  }
+
+  /** Checks every address of {@code addresses} with {@code port}; allows the first when none is denied. */
+  Decision decide(String host, int port, List<InetAddress> addresses) {
     if (addresses.isEmpty()) {
       return new Denied("host " + host + " has no address");
     }
     for (InetAddress a : addresses) {
-      String reason = check(a);
+      String reason = check(a, port);
       if (reason != null) {
         return new Denied(addresses.size() == 1 && isLiteral(host) ? reason : reason + " (" + host + " resolves to it)");
       }
@@ -135,11 +171,105 @@ final class DestinationPolicy {
   }
 
   /**
-   * Resolves {@code host} once (off the event loop) and decides. Fails only when the name does not resolve.
+   * Resolves {@code host} once (off the event loop) and decides for {@code port}. Fails only when the name does
+   * not resolve.
    */
-  Future<Decision> resolve(Vertx vertx, String host) {
-    return vertx.<List<InetAddress>>executeBlocking(() -> List.of(InetAddress.getAllByName(host)), false)
-        .map(addresses -> decide(host, addresses));
+  Future<Decision> resolve(Vertx vertx, String host, int port) {
+    return vertx.executeBlocking(() -> decide(host, port, List.of(InetAddress.getAllByName(host))), false);
+  }
+
+  /** The agent's listeners now (their actual ports once they listen); set by {@link Targets}. */
+  void listeners(Self now) {
+    this.self = now;
+  }
+
+  /** The ports the agent itself listens on and the names that are the node. */
+  record Self(Set<Integer> ports, String nodeName) {
+    Self {
+      ports = Set.copyOf(ports);
+    }
+  }
+
+  /** The address itself, then each IPv4 address an IPv6 form embeds. */
+  static List<InetAddress> withEmbedded(InetAddress address) {
+    if (!(address instanceof Inet6Address)) {
+      return List.of(address);
+    }
+    byte[] b = address.getAddress();
+    List<InetAddress> out = new ArrayList<>(List.of(address));
+    if (zero(b, 0, 10) && (b[10] & b[11] & 0xFF) == 0xFF) { // ::ffff:a.b.c.d, mapped
+      out.add(v4(b, 12, 0));
+    } else if (zero(b, 0, 12)) { // ::a.b.c.d, IPv4-compatible (deprecated, still routed by some stacks)
+      out.add(v4(b, 12, 0));
+    } else if (zero(b, 0, 8) && (b[8] & b[9] & 0xFF) == 0xFF && zero(b, 10, 12)) { // ::ffff:0:a.b.c.d, SIIT
+      out.add(v4(b, 12, 0));
+    } else if (b[0] == 0 && b[1] == 0x64 && (b[2] & 0xFF) == 0xFF && (b[3] & 0xFF) == 0x9B && zero(b, 4, 12)) {
+      out.add(v4(b, 12, 0)); // 64:ff9b::/96, NAT64
+    } else if (b[0] == 0x20 && b[1] == 0x02) { // 2002::/16, 6to4
+      out.add(v4(b, 2, 0));
+    } else if (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0 && b[3] == 0) { // 2001::/32, Teredo
+      out.add(v4(b, 4, 0)); // the Teredo server
+      out.add(v4(b, 12, 0xFF)); // the client, stored inverted
+    }
+    return out;
+  }
+
+  private static boolean zero(byte[] b, int from, int to) {
+    for (int i = from; i < to; i++) {
+      if (b[i] != 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static InetAddress v4(byte[] b, int at, int xor) {
+    byte[] a = new byte[4];
+    for (int i = 0; i < 4; i++) {
+      a[i] = (byte) (b[at + i] ^ xor);
+    }
+    try {
+      return InetAddress.getByAddress(a);
+    } catch (UnknownHostException e) {
+      throw new IllegalStateException(e); // four bytes are always an address
+    }
+  }
+
+  /**
+   * Whether {@code address} (or an IPv4 address it embeds) is this node: loopback, the wildcard, an address
+   * of one of its interfaces, or an address its node name resolves to. Blocking (interfaces, DNS).
+   */
+  private boolean isOwn(InetAddress address) {
+    for (InetAddress a : withEmbedded(address)) {
+      if (a.isLoopbackAddress() || a.isAnyLocalAddress()) {
+        return true;
+      }
+      try {
+        if (NetworkInterface.getByInetAddress(a) != null) {
+          return true;
+        }
+      } catch (SocketException e) {
+        // cannot list the interfaces: the name check below still applies
+      }
+      if (nodeAddresses().contains(a)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private Set<InetAddress> nodeAddresses() {
+    Set<InetAddress> known = nodeAddresses;
+    if (known == null) {
+      try {
+        String name = self.nodeName();
+        known = name == null || name.isBlank() ? Set.of() : Set.of(InetAddress.getAllByName(name));
+      } catch (UnknownHostException e) {
+        known = Set.of(); // a node name that does not resolve has no addresses to protect
+      }
+      nodeAddresses = known;
+    }
+    return known;
   }
 
   static boolean isLiteral(String host) {

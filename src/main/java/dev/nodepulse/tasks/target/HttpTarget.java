@@ -96,7 +96,7 @@ final class HttpTarget {
       String host = rawHost.startsWith("[") ? rawHost.substring(1, rawHost.length() - 1) : rawHost;
       boolean ssl = scheme.equals("https");
       int port = uri.getPort() > 0 ? uri.getPort() : ssl ? 443 : 80;
-      policy.resolve(vertx, host).onComplete(decided -> {
+      policy.resolve(vertx, host, port).onComplete(decided -> {
         if (attempt.isDone()) {
           return;
         }
@@ -125,11 +125,11 @@ final class HttpTarget {
       }
       RequestOptions options = new RequestOptions()
           .setMethod(method)
-          .setHost(host)
+          .setHost(host.contains(":") ? "[" + host + "]" : host) // an IPv6 literal in brackets, as in a URL
           .setPort(port)
           .setSsl(ssl)
           .setURI(path)
-          .setServer(SocketAddress.inetSocketAddress(port, to.address().getHostAddress()))
+          .setServer(SocketAddress.inetSocketAddress(port, DestinationPolicy.hostText(to.address()))) // IPv6 in brackets
           .setFollowRedirects(false);
       if (ssl) {
         options.setSslOptions(target.insecureSkipTlsVerify() ? INSECURE : verifying);

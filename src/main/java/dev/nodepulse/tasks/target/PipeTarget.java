@@ -14,7 +14,12 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -24,11 +29,18 @@ import java.util.concurrent.atomic.AtomicReference;
  * attempt ends first, the writer is abandoned safely: the FIFO is opened read-write by us for a moment
  * (which never blocks on Linux and counts as a reader), so the blocked open returns and the writer sees
  * that it must not write; a writer blocked in write() is interrupted, which closes its channel.
+ *
+ * <p>One writer per pipe at a time: attempts on the same file wait their turn (within their own timeout), so
+ * one attempt's clean-up never wakes another writer, which would then write into the moment's pseudo-reader
+ * (data lost, yet reported as sent) or hit a broken pipe. An attempt succeeds only when all its bytes were
+ * written to a reader's open pipe (or appended to the file).
  */
 final class PipeTarget {
 
   private final Path dir;
   private final ExecutorService threads;
+  /** The writer's turn per pipe (by real path); fair, so attempts take turns in order. */
+  private final Map<Path, Semaphore> turns = new ConcurrentHashMap<>();
 
   PipeTarget(Path dir, ExecutorService threads) {
     this.dir = dir;
@@ -64,21 +76,31 @@ final class PipeTarget {
     AtomicReference<State> state = new AtomicReference<>(State.OPENING);
     AtomicReference<Thread> writer = new AtomicReference<>();
     AtomicReference<Path> opening = new AtomicReference<>();
+    // counted down once the stop's clean-up is over: an abandoned writer keeps the pipe's turn until then, so
+    // the next writer never takes the moment's pseudo-reader for a real one
+    CountDownLatch cleanedUp = new CountDownLatch(1);
     attempt.onStop(() -> {
       State was = state.getAndUpdate(s -> s == State.FINISHED ? s : State.ABANDONED);
-      if (was == State.OPENING && opening.get() != null) {
-        threads.execute(() -> unblock(opening.get()));
-      } else if (was == State.WRITING) {
+      if (was == State.OPENING || was == State.WRITING) {
         Thread t = writer.get();
         if (t != null) {
-          t.interrupt();
+          t.interrupt(); // ends a wait for the pipe's turn, or a write in progress
         }
+      }
+      Path blocked = opening.get();
+      if (was == State.OPENING && blocked != null) {
+        threads.execute(() -> { // a FIFO open() does not answer interrupts
+          unblock(blocked);
+          cleanedUp.countDown();
+        });
+      } else {
+        cleanedUp.countDown();
       }
     });
     threads.execute(() -> {
       writer.set(Thread.currentThread());
       try {
-        RunResult r = write(target.name(), data, state, opening);
+        RunResult r = write(target.name(), data, state, opening, cleanedUp);
         if (r != null) {
           attempt.finish(r);
         }
@@ -91,7 +113,8 @@ final class PipeTarget {
   }
 
   /** Runs on the pipe thread; null when abandoned. */
-  private RunResult write(String name, byte[] data, AtomicReference<State> state, AtomicReference<Path> opening) {
+  private RunResult write(String name, byte[] data, AtomicReference<State> state, AtomicReference<Path> opening,
+      CountDownLatch cleanedUp) {
     Path base;
     try {
       base = dir.toRealPath();
@@ -115,6 +138,25 @@ final class PipeTarget {
     } catch (IOException e) {
       return RunResult.failure(Outcome.FAILED, "pipe " + name + ": " + HttpTarget.describe(e));
     }
+    Semaphore turn = turns.computeIfAbsent(real, p -> new Semaphore(1, true));
+    try {
+      turn.acquire();
+    } catch (InterruptedException e) {
+      return null; // abandoned while another attempt wrote to this pipe
+    }
+    try {
+      return open(name, real, data, state, opening);
+    } finally {
+      if (state.get() == State.ABANDONED) {
+        awaitQuietly(cleanedUp);
+      }
+      turn.release();
+    }
+  }
+
+  /** Opens and writes, holding the pipe's turn; null when abandoned. */
+  private static RunResult open(String name, Path real, byte[] data, AtomicReference<State> state,
+      AtomicReference<Path> opening) {
     opening.set(real);
     if (state.get() != State.OPENING) {
       return null;
@@ -134,6 +176,18 @@ final class PipeTarget {
         return null;
       }
       return RunResult.failure(Outcome.FAILED, "writing to pipe " + name + " failed: " + HttpTarget.describe(e));
+    }
+  }
+
+  private static void awaitQuietly(CountDownLatch latch) {
+    boolean interrupted = Thread.interrupted();
+    try {
+      latch.await(30, TimeUnit.SECONDS); // the clean-up is one open and close; bounded all the same
+    } catch (InterruptedException e) {
+      interrupted = true;
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
     }
   }
 

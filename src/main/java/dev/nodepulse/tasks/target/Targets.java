@@ -5,10 +5,13 @@ import dev.nodepulse.tasks.model.Progress;
 import dev.nodepulse.tasks.model.RunResult;
 import dev.nodepulse.tasks.model.RunResult.Outcome;
 import dev.nodepulse.tasks.model.Target;
+import dev.nodepulse.web.WebVerticle;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetClientOptions;
 import java.util.Map;
@@ -21,7 +24,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs one attempt against any target type: http, tcp (both through the destination policy), pipe
+ * Runs one attempt against any target type: http, tcp (both through the destination policy, which learns the
+ * agent's own listening ports from {@link WebVerticle#LISTENING}), pipe
  * (inside the pipe directory) and compute (pi, capped). Every attempt is bounded by its timeout and can be
  * cancelled; its result is never a failed future. Concurrency limits and retries are the caller's.
  *
@@ -39,10 +43,16 @@ public final class Targets {
   private final TcpTarget tcp;
   private final PipeTarget pipe;
   private final ComputeTarget compute;
+  private final MessageConsumer<JsonObject> listening;
 
   /** @throws IllegalArgumentException when a CIDR of {@code --destination-allow} or {@code --destination-deny} is bad */
   public Targets(Vertx vertx, Config config) {
     DestinationPolicy policy = new DestinationPolicy(config.destinationAllow(), config.destinationDeny());
+    policy.listeners(new DestinationPolicy.Self(ownPorts(config.httpPort(), config.metricsPort()), config.nodeName()));
+    // port 0 picks a free port: the web concern says which once it listens
+    this.listening = vertx.eventBus().<JsonObject>localConsumer(WebVerticle.LISTENING, m -> policy.listeners(
+        new DestinationPolicy.Self(ownPorts(m.body().getInteger("httpPort", 0), m.body().getInteger("metricsPort")),
+            config.nodeName())));
     this.vertx = vertx;
     this.httpClient = vertx.createHttpClient(new HttpClientOptions().setVerifyHost(true));
     this.netClient = vertx.createNetClient(new NetClientOptions());
@@ -80,9 +90,21 @@ public final class Targets {
 
   /** Closes the clients and stops the pipe and compute threads (running attempts end as they may). */
   public void close() {
+    listening.unregister();
     threads.shutdownNow();
     httpClient.close();
     netClient.close();
+  }
+
+  private static java.util.Set<Integer> ownPorts(int httpPort, Integer metricsPort) {
+    java.util.Set<Integer> ports = new java.util.HashSet<>();
+    if (httpPort > 0) {
+      ports.add(httpPort);
+    }
+    if (metricsPort != null && metricsPort > 0) {
+      ports.add(metricsPort);
+    }
+    return ports;
   }
 
   private static ThreadFactory daemonThreads() {

@@ -38,7 +38,7 @@ final class TcpTarget {
     String what = target.readReply() ? "no reply line" : "not sent";
     attempt.deadline(timeout, Outcome.TIMEOUT, what + " within " + timeout.toMillis() + "ms");
     HostPort hp = new HostPort(target.host(), target.port());
-    policy.resolve(vertx, hp.host()).onComplete(decided -> {
+    policy.resolve(vertx, hp.host(), hp.port()).onComplete(decided -> {
       if (attempt.isDone()) {
         return;
       }

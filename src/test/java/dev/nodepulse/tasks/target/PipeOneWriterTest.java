@@ -1,0 +1,83 @@
+package dev.nodepulse.tasks.target;
+
+import static dev.nodepulse.tasks.target.Run.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.nodepulse.config.Config;
+import dev.nodepulse.tasks.model.RunResult;
+import dev.nodepulse.tasks.model.RunResult.Outcome;
+import dev.nodepulse.tasks.model.Target;
+import io.vertx.core.Vertx;
+import io.vertx.junit5.VertxExtension;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Attempts on the same FIFO take turns: one's clean-up never wakes or breaks another. */
+@ExtendWith(VertxExtension.class)
+class PipeOneWriterTest {
+  @TempDir Path dir;
+  Path pipes;
+  Targets targets;
+
+  @BeforeEach
+  void start(Vertx vertx) throws IOException {
+    pipes = Files.createDirectories(dir.resolve("pipes"));
+    targets = new Targets(vertx, Config.forTest(dir, "--pipe-dir", pipes.toString()));
+  }
+
+  @AfterEach
+  void stop() {
+    targets.close();
+  }
+
+  private Path mkfifo(String name) throws Exception {
+    Path fifo = pipes.resolve(name);
+    Process p = new ProcessBuilder("mkfifo", fifo.toString()).redirectErrorStream(true).start();
+    assertThat(p.waitFor(10, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).isZero();
+    return fifo;
+  }
+
+  private static CompletableFuture<String> reader(Path fifo) {
+    return CompletableFuture.supplyAsync(() -> {
+      try (InputStream in = Files.newInputStream(fifo)) {
+        return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      } catch (IOException e) {
+        throw new RuntimeException(e);
+      }
+    }, r -> Thread.ofPlatform().daemon().start(r));
+  }
+
+  @Test
+  void whenOneWriterTimesOutTheOthersStillWaitForARealReaderAndDeliverOnce() throws Exception {
+    Path fifo = mkfifo("shared");
+    Execution shortOne = targets.start(new Target.Pipe("shared", "first\n", Duration.ofSeconds(1)), Map.of(), p -> {});
+    Execution second = targets.start(new Target.Pipe("shared", "second\n", Duration.ofSeconds(60)), Map.of(), p -> {});
+    Execution third = targets.start(new Target.Pipe("shared", "third\n", Duration.ofSeconds(60)), Map.of(), p -> {});
+
+    assertThat(await(shortOne).outcome()).isEqualTo(Outcome.TIMEOUT);
+    // the others are still waiting for a reader: nothing was reported as sent into the void
+    // a reader reads to the end of each writer's turn (two writers may share one reader's open)
+    StringBuilder read = new StringBuilder();
+    for (int round = 0; round < 2 && read.toString().lines().count() < 2; round++) {
+      read.append(reader(fifo).get(30, TimeUnit.SECONDS));
+    }
+    RunResult b = await(second);
+    RunResult c = await(third);
+    assertThat(b.outcome()).as(String.valueOf(b.error())).isEqualTo(Outcome.SUCCEEDED);
+    assertThat(c.outcome()).as(String.valueOf(c.error())).isEqualTo(Outcome.SUCCEEDED);
+    assertThat(read.toString().lines().sorted()).as("each delivered once").containsExactly("second", "third");
+  }
+}
