@@ -74,8 +74,16 @@ public final class DirectorySource extends VerticleBase {
   /** One file's content as read: a task or an error, with the stamp it was read at; racy: read again next scan. */
   record FileState(long modified, long size, DelayedTask task, String error, boolean racy) {}
 
+  private final long rescanMs;
+
   public DirectorySource(Config config) {
+    this(config, RESCAN_MS);
+  }
+
+  /** For tests: another rescan period (a long one shows that only the watcher saw a file). */
+  DirectorySource(Config config, long rescanMs) {
     this.config = config;
+    this.rescanMs = rescanMs;
   }
 
   @Override
@@ -94,7 +102,7 @@ public final class DirectorySource extends VerticleBase {
     if (config.tasksDir() != null) {
       watch(config.tasksDir());
       scan();
-      vertx.setPeriodic(RESCAN_MS, id -> scan());
+      vertx.setPeriodic(rescanMs, id -> scan());
     }
     return Future.succeededFuture();
   }

@@ -110,13 +110,13 @@ class ClaimsTest {
       return Future.succeededFuture(new Claims.Claim.Granted(req.node()));
     });
     declare("slow-claim", "delay: 0s", 12);
-    await().atMost(Duration.ofSeconds(5)).until(() -> pending.containsKey("slow-claim"));
+    await().atMost(Duration.ofSeconds(30)).until(() -> pending.containsKey("slow-claim"));
     // the only compute slot is free while the claim is undecided: another task runs
     declare("quick", "delay: 0s", 13);
-    await().atMost(Duration.ofSeconds(5)).until(() -> started.contains("13"));
+    await().atMost(Duration.ofSeconds(30)).until(() -> started.contains("13"));
     assertThat(started).doesNotContain("12");
     vertx.runOnContext(v -> pending.get("slow-claim").complete(new Claims.Claim.Granted("node-a")));
-    await().atMost(Duration.ofSeconds(5)).until(() -> "Succeeded".equals(status("slow-claim").getString("phase")));
+    await().atMost(Duration.ofSeconds(30)).until(() -> "Succeeded".equals(status("slow-claim").getString("phase")));
     assertThat(started).containsExactly("13", "12");
     assertThat(status("slow-claim").getString("claimedBy")).isEqualTo("node-a");
   }

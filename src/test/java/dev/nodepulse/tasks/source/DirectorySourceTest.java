@@ -35,10 +35,14 @@ class DirectorySourceTest {
   }
 
   void start() throws Exception {
+    start(1000);
+  }
+
+  void start(long rescanMs) throws Exception {
     Config config = Config.forTest(tmp.resolve("data"), "--tasks-dir", dir.toString());
     deployments.add(get(vertx.deployVerticle(new TasksVerticle(config))));
-    deployments.add(get(vertx.deployVerticle(new DirectorySource(config))));
-    await().atMost(Duration.ofSeconds(5)).until(() -> health().getBoolean("ready"));
+    deployments.add(get(vertx.deployVerticle(new DirectorySource(config, rescanMs))));
+    await().atMost(Duration.ofSeconds(30)).until(() -> health().getBoolean("ready"));
   }
 
   JsonObject health() throws Exception {
@@ -65,20 +69,20 @@ class DirectorySourceTest {
     start();
     assertThat(task("a")).isNull();
     Files.writeString(dir.resolve("a.yaml"), task("a", "delay: 1h"));
-    await().atMost(Duration.ofSeconds(5)).until(() -> task("a") != null);
+    await().atMost(Duration.ofSeconds(30)).until(() -> task("a") != null);
     assertThat(task("a").getJsonObject("spec").getString("delay")).isEqualTo("1h");
     assertThat(task("a").getJsonObject("status").getString("phase")).isEqualTo("Scheduled");
 
     Files.writeString(dir.resolve("a.yaml"), task("a", "every: 2h"));
-    await().atMost(Duration.ofSeconds(5)).until(() -> "2h".equals(task("a").getJsonObject("spec").getString("every")));
+    await().atMost(Duration.ofSeconds(30)).until(() -> "2h".equals(task("a").getJsonObject("spec").getString("every")));
     assertThat(task("a").getJsonObject("metadata").getLong("generation")).isEqualTo(2);
 
     Files.writeString(dir.resolve("b.json"), "{\"metadata\": {\"name\": \"b\"}, \"spec\": {\"delay\": \"1h\", "
         + "\"target\": {\"pipe\": {\"name\": \"p\", \"data\": \"x\"}}}}");
-    await().atMost(Duration.ofSeconds(5)).until(() -> task("b") != null);
+    await().atMost(Duration.ofSeconds(30)).until(() -> task("b") != null);
 
     Files.delete(dir.resolve("a.yaml"));
-    await().atMost(Duration.ofSeconds(5)).until(() -> task("a") == null);
+    await().atMost(Duration.ofSeconds(30)).until(() -> task("a") == null);
     assertThat(task("b")).isNotNull();
   }
 
@@ -93,7 +97,7 @@ class DirectorySourceTest {
     Files.writeString(dir.resolve("good.yaml"), task("good", "delay: 0s"));
     Files.writeString(dir.resolve("notes.txt"), "not a task");
     start();
-    await().atMost(Duration.ofSeconds(5)).until(() -> task("good") != null
+    await().atMost(Duration.ofSeconds(30)).until(() -> task("good") != null
         && task("good").getJsonObject("status").getLong("runs") == 1);
     assertThat(task("good").getJsonObject("status").getString("phase")).isEqualTo("Succeeded");
     assertThat(task("good").getJsonObject("status").getJsonObject("lastRun").getString("result")).startsWith("3.14");
@@ -122,7 +126,7 @@ class DirectorySourceTest {
         && task("same").getJsonObject("status").getLong("runs") >= 2);
     // a second file, whose name sorts first, declares the same task (before: it took over and reset the runs)
     Files.writeString(dir.resolve("a-second.yaml"), task("same", "delay: 2h"));
-    await().atMost(Duration.ofSeconds(5)).until(() -> task("a-second") != null);
+    await().atMost(Duration.ofSeconds(30)).until(() -> task("a-second") != null);
     JsonObject refused = task("a-second").getJsonObject("status");
     assertThat(refused.getString("phase")).isEqualTo("Failed");
     assertThat(refused.getJsonArray("conditions").getJsonObject(0).getString("message")).isEqualTo(
@@ -134,7 +138,7 @@ class DirectorySourceTest {
     assertThat(task("same").getJsonObject("metadata").getLong("generation")).isEqualTo(1);
     // the first goes away: the second takes over, as a new task
     Files.delete(dir.resolve("z-first.yaml"));
-    await().atMost(Duration.ofSeconds(5)).until(() -> task("same") != null
+    await().atMost(Duration.ofSeconds(30)).until(() -> task("same") != null
         && "2h".equals(task("same").getJsonObject("spec").getString("delay")) && task("a-second") == null);
   }
 
@@ -144,7 +148,7 @@ class DirectorySourceTest {
     Files.writeString(dir.resolve("once.yaml"), task("once", "delay: 0s"));
     Files.writeString(dir.resolve("later.yaml"), task("later", "delay: 1h"));
     start();
-    await().atMost(Duration.ofSeconds(5)).until(() -> task("once") != null
+    await().atMost(Duration.ofSeconds(30)).until(() -> task("once") != null
         && "Succeeded".equals(task("once").getJsonObject("status").getString("phase")));
     String finishedAt = task("once").getJsonObject("status").getJsonObject("lastRun").getString("finishedAt");
     String laterDue = task("later").getJsonObject("status").getString("nextRunAt");
@@ -173,7 +177,7 @@ class DirectorySourceTest {
     dir = Files.createDirectories(tmp.resolve("tasks"));
     Files.writeString(dir.resolve("once.yaml"), task("once", "delay: 0s"));
     start();
-    await().atMost(Duration.ofSeconds(5)).until(() -> task("once") != null
+    await().atMost(Duration.ofSeconds(30)).until(() -> task("once") != null
         && "Succeeded".equals(task("once").getJsonObject("status").getString("phase")));
     for (String id : deployments) {
       get(vertx.undeploy(id));
@@ -183,7 +187,7 @@ class DirectorySourceTest {
     start();
     assertThat(task("once")).isNull();
     Path db = tmp.resolve("data").resolve("tasks.db");
-    await().atMost(Duration.ofSeconds(5)).until(() -> {
+    await().atMost(Duration.ofSeconds(30)).until(() -> {
       try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + db);
           var st = c.createStatement();
           var rs = st.executeQuery("SELECT count(*) FROM tasks WHERE key = 'default/once'")) {
@@ -193,7 +197,7 @@ class DirectorySourceTest {
     // added again later: a new task, as it would be had it been deleted while the agent was up
     java.time.Instant readded = java.time.Instant.now().minusMillis(1);
     Files.writeString(dir.resolve("once.yaml"), task("once", "delay: 0s"));
-    await().atMost(Duration.ofSeconds(5)).until(() -> task("once") != null
+    await().atMost(Duration.ofSeconds(30)).until(() -> task("once") != null
         && task("once").getJsonObject("status").containsKey("lastRun")
         && java.time.Instant.parse(task("once").getJsonObject("status").getJsonObject("lastRun")
             .getString("startedAt")).isAfter(readded));
@@ -206,12 +210,12 @@ class DirectorySourceTest {
     start();
     Path f = dir.resolve("a.yaml");
     Files.writeString(f, task("a", "delay: 1h"));
-    await().atMost(Duration.ofSeconds(5)).until(() -> task("a") != null);
+    await().atMost(Duration.ofSeconds(30)).until(() -> task("a") != null);
     java.nio.file.attribute.FileTime stamp = Files.getLastModifiedTime(f);
     // rewritten within the file system's time granularity: same size, same modification time
     Files.writeString(f, task("a", "delay: 2h"));
     Files.setLastModifiedTime(f, stamp);
-    await().atMost(Duration.ofSeconds(5)).until(() -> "2h".equals(task("a").getJsonObject("spec").getString("delay")));
+    await().atMost(Duration.ofSeconds(30)).until(() -> "2h".equals(task("a").getJsonObject("spec").getString("delay")));
   }
 
   JsonObject condition(String name) throws Exception {
@@ -221,19 +225,13 @@ class DirectorySourceTest {
   @Test
   void aNewFileIsSeenThroughTheWatcherLongBeforeTheNextRescan() throws Exception {
     dir = Files.createDirectories(tmp.resolve("tasks"));
-    start();
+    start(3_600_000); // after the first scan, the next rescan is an hour away: only the watcher can see a new file
     assertThat(health().getBoolean("watching")).isTrue();
-    // the rescan runs every second: several files seen each within well under a second can only come from the
-    // watcher (on a busy machine the bound stays generous; a rescan would average 500 ms and reach 1000)
-    long worst = 0;
     for (int i = 0; i < 5; i++) {
-      long t0 = System.nanoTime();
       Files.writeString(dir.resolve("w" + i + ".yaml"), task("w" + i, "delay: 1h"));
       String name = "w" + i;
-      await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(10)).until(() -> task(name) != null);
-      worst = Math.max(worst, (System.nanoTime() - t0) / 1_000_000);
+      await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(10)).until(() -> task(name) != null);
     }
-    assertThat(worst).as("slowest of 5 files, ms").isLessThan(900);
   }
 
   @Test
@@ -250,7 +248,7 @@ class DirectorySourceTest {
     Files.createSymbolicLink(dir.resolve("loop-a.yaml"), dir.resolve("loop-b.yaml"));
     Files.createSymbolicLink(dir.resolve("loop-b.yaml"), dir.resolve("loop-a.yaml"));
     start();
-    await().atMost(Duration.ofSeconds(5)).until(() -> task("cm") != null && task("out") != null
+    await().atMost(Duration.ofSeconds(30)).until(() -> task("cm") != null && task("out") != null
         && task("dangling") != null && task("loop-a") != null && task("loop-b") != null);
     assertThat(task("cm").getJsonObject("status").getString("phase")).isEqualTo("Scheduled");
     assertThat(condition("out").getString("message"))
@@ -270,7 +268,7 @@ class DirectorySourceTest {
     Files.setPosixFilePermissions(locked, java.util.Set.of());
     boolean root = Files.isReadable(locked); // root reads it anyway: then only the binary case is checked
     start();
-    await().atMost(Duration.ofSeconds(5)).until(() -> task("binary") != null && task("locked") != null);
+    await().atMost(Duration.ofSeconds(30)).until(() -> task("binary") != null && task("locked") != null);
     assertThat(condition("binary").getString("message"))
         .isEqualTo("file binary.yaml: (document): not UTF-8 text: invalid byte at offset 8 (line 1, column 9)");
     if (!root) {
@@ -290,10 +288,10 @@ class DirectorySourceTest {
         && "Succeeded".equals(task("once").getJsonObject("status").getString("phase")));
     JsonObject before = task("once").getJsonObject("status");
     Files.writeString(f, ""); // the editor truncates, then writes
-    await().atMost(Duration.ofSeconds(5)).until(() -> task("once") != null
+    await().atMost(Duration.ofSeconds(30)).until(() -> task("once") != null
         && "Failed".equals(task("once").getJsonObject("status").getString("phase")));
     Files.writeString(f, content);
-    await().atMost(Duration.ofSeconds(5)).until(() -> task("once") != null && task("once").containsKey("spec"));
+    await().atMost(Duration.ofSeconds(30)).until(() -> task("once") != null && task("once").containsKey("spec"));
     JsonObject after = task("once").getJsonObject("status");
     assertThat(after.getString("phase")).isEqualTo("Succeeded");
     assertThat(after.getLong("runs")).isEqualTo(1);

@@ -89,7 +89,7 @@ class TaskRestTest {
 
     Files.writeString(dir.resolve("file.yaml"), "metadata: {name: from-file}\nspec:\n  delay: 1h\n"
         + "  target: {compute: {pi: {digits: 10}}}\n");
-    await().atMost(Duration.ofSeconds(5)).until(() ->
+    await().atMost(Duration.ofSeconds(30)).until(() ->
         getPath("/api/v1/tasks").bodyAsJsonObject().getJsonArray("items").size() == 2);
 
     HttpResponse<Buffer> del = get(client.delete(agent.httpPort(), "127.0.0.1", "/api/v1/tasks/shop/warm").send());

@@ -68,7 +68,7 @@ class ComputeTargetTest {
       for (Progress p : seen) {
         assertThat(PiTest.reference()).startsWith(p.intermediate().replace("…", ""));
       }
-      await().atMost(Duration.ofSeconds(5)).until(() -> !computeThreadsAlive());
+      await().atMost(Duration.ofSeconds(30)).until(() -> !computeThreadsAlive());
     } finally {
       targets.close();
     }
@@ -98,7 +98,7 @@ class ComputeTargetTest {
 
       assertThat(r.outcome()).isEqualTo(Outcome.TIMEOUT);
       assertThat(r.error()).contains("--max-compute-time=1000ms");
-      await().atMost(Duration.ofSeconds(5)).until(() -> !computeThreadsAlive());
+      await().atMost(Duration.ofSeconds(30)).until(() -> !computeThreadsAlive());
     } finally {
       targets.close();
     }

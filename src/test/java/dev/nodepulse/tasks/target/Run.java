@@ -10,7 +10,7 @@ final class Run {
 
   static <T> T await(Future<T> future) {
     try {
-      return future.toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
+      return future.toCompletionStage().toCompletableFuture().get(90, TimeUnit.SECONDS);
     } catch (Exception e) {
       throw new AssertionError("future did not complete: " + e, e);
     }

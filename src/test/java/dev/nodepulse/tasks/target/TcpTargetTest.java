@@ -77,7 +77,7 @@ class TcpTargetTest {
     assertThat(r.result()).isEqualTo("PONG PING");
     assertThat(r.bytes()).isEqualTo("PING\n".length() + "PONG PING\r".length());
     assertThat(received()).isEqualTo("PING\n");
-    await().atMost(Duration.ofSeconds(5)).untilTrue(closed);
+    await().atMost(Duration.ofSeconds(30)).untilTrue(closed);
   }
 
   @Test
@@ -89,8 +89,8 @@ class TcpTargetTest {
     assertThat(r.outcome()).isEqualTo(Outcome.SUCCEEDED);
     assertThat(r.result()).isNull();
     assertThat(r.bytes()).isEqualTo(12);
-    await().atMost(Duration.ofSeconds(5)).until(() -> received().equals("hello\nworld\n"));
-    await().atMost(Duration.ofSeconds(5)).untilTrue(closed);
+    await().atMost(Duration.ofSeconds(30)).until(() -> received().equals("hello\nworld\n"));
+    await().atMost(Duration.ofSeconds(30)).untilTrue(closed);
   }
 
   @Test
@@ -101,7 +101,7 @@ class TcpTargetTest {
 
     assertThat(r.outcome()).isEqualTo(Outcome.TIMEOUT);
     assertThat(r.error()).contains("no reply line within 300ms");
-    await().atMost(Duration.ofSeconds(5)).untilTrue(closed);
+    await().atMost(Duration.ofSeconds(30)).untilTrue(closed);
   }
 
   @Test
