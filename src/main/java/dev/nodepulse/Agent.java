@@ -1,6 +1,7 @@
 package dev.nodepulse;
 
 import dev.nodepulse.config.Config;
+import dev.nodepulse.kube.Kube;
 import dev.nodepulse.metrics.MetricsVerticle;
 import dev.nodepulse.sampler.SamplerVerticle;
 import dev.nodepulse.scheduler.SchedulerVerticle;
@@ -20,6 +21,16 @@ import java.util.List;
 public final class Agent {
   /** Components whose state /healthz and /readyz report; each answers on {@code nodepulse.health.<name>}. */
   public static final List<String> COMPONENTS = List.of("sampler", "metrics", "scheduler", "tasks-dir", "web");
+
+  /** The components of an agent in this mode: Kubernetes mode adds {@code kubernetes}. */
+  public static List<String> components(Config config) {
+    if (config.mode() != Config.Mode.KUBERNETES) {
+      return COMPONENTS;
+    }
+    List<String> all = new ArrayList<>(COMPONENTS);
+    all.add(Kube.COMPONENT);
+    return List.copyOf(all);
+  }
 
   private final Vertx vertx;
   private final Config config;
@@ -47,11 +58,14 @@ public final class Agent {
     first.add(new SchedulerVerticle(config));
     first.add(new RestSource());
     first.add(new DirectorySource(config));
+    if (config.mode() == Config.Mode.KUBERNETES) {
+      first.add(Kube.verticle(config)); // the only path that loads fabric8 classes
+    }
     Future<Void> chain = Future.succeededFuture();
     for (VerticleBase v : first) {
       chain = chain.compose(ignored -> vertx.deployVerticle(v).mapEmpty());
     }
-    WebVerticle web = new WebVerticle(config, COMPONENTS);
+    WebVerticle web = new WebVerticle(config, components(config));
     return chain
         .compose(ignored -> vertx.deployVerticle(web))
         .map(ignored -> {

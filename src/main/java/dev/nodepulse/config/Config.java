@@ -30,7 +30,8 @@ public record Config(
     int maxConcurrentRuns,
     int maxPiDigits,
     Duration maxComputeTime,
-    String logLevel) {
+    String logLevel,
+    Duration leaseDuration) {
 
   public enum Mode { STANDALONE, KUBERNETES }
 

@@ -41,8 +41,8 @@ public final class Flags {
   }
 
   private static final List<Option> OPTIONS = List.of(
-      new Option("mode", null, "standalone|kubernetes (default: kubernetes when KUBERNETES_SERVICE_HOST is set; "
-          + "the cluster task sources are not in this version yet)"),
+      new Option("mode", null, "standalone|kubernetes (default: kubernetes when KUBERNETES_SERVICE_HOST is set); "
+          + "kubernetes uses the in-cluster config inside a pod, else KUBECONFIG or ~/.kube/config"),
       new Option("http-host", "127.0.0.1", "address of the page and API listener"),
       new Option("http-port", "8080", "port of the page and API listener; 0 picks a free port and logs it"),
       new Option("metrics-host", "0.0.0.0", "address of the separate metrics listener (with --metrics-port)"),
@@ -64,7 +64,9 @@ public final class Flags {
       new Option("max-concurrent-runs", "16", "task runs in flight at once, per target type (1 to 1024)"),
       new Option("max-pi-digits", "100000", "largest pi computation a task may ask for (10 to 1000000)"),
       new Option("max-compute-time", "5m", "longest a compute task may run"),
-      new Option("log-level", "info", "error|warn|info|debug|trace"));
+      new Option("log-level", "info", "error|warn|info|debug|trace"),
+      new Option("lease-duration", "15s", "kubernetes mode: how long this agent's Lease holds without renewal "
+          + "(2s to 5m); another agent takes over its runs after that"));
 
   private Flags() {}
 
@@ -159,7 +161,8 @@ public final class Flags {
         get(v, "max-concurrent-runs", s -> intWithin(s, 1, 1024)),
         get(v, "max-pi-digits", s -> intWithin(s, 10, 1_000_000)),
         get(v, "max-compute-time", s -> within(Durations.parse(s), Duration.ofSeconds(1), Duration.ofHours(1))),
-        get(v, "log-level", s -> oneOf(s, "error", "warn", "info", "debug", "trace")));
+        get(v, "log-level", s -> oneOf(s, "error", "warn", "info", "debug", "trace")),
+        get(v, "lease-duration", s -> within(Durations.parse(s), Duration.ofSeconds(2), Duration.ofMinutes(5))));
   }
 
   private static <T> T get(Map<String, String> v, String name, Function<String, T> parse) {
