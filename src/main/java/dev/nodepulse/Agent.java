@@ -4,7 +4,7 @@ import dev.nodepulse.config.Config;
 import dev.nodepulse.kube.Kube;
 import dev.nodepulse.metrics.MetricsVerticle;
 import dev.nodepulse.sampler.SamplerVerticle;
-import dev.nodepulse.scheduler.SchedulerVerticle;
+import dev.nodepulse.tasks.TasksVerticle;
 import dev.nodepulse.tasks.source.DirectorySource;
 import dev.nodepulse.tasks.source.RestSource;
 import dev.nodepulse.web.WebVerticle;
@@ -55,7 +55,7 @@ public final class Agent {
     List<VerticleBase> first = new ArrayList<>();
     first.add(new MetricsVerticle(config));
     first.add(sampler);
-    first.add(new SchedulerVerticle(config));
+    first.add(new TasksVerticle(config));
     first.add(new RestSource());
     first.add(new DirectorySource(config));
     if (config.mode() == Config.Mode.KUBERNETES) {

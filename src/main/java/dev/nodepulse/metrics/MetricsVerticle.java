@@ -18,8 +18,8 @@ public final class MetricsVerticle extends VerticleBase {
   public static final String HEALTH = "nodepulse.health.metrics";
   // Addresses published by other concerns (their constants live there).
   static final String SAMPLE = dev.nodepulse.sampler.SamplerVerticle.SAMPLE;
-  static final String TASK_RUN = dev.nodepulse.scheduler.SchedulerVerticle.RUN;
-  static final String TASK_CHANGED = dev.nodepulse.scheduler.SchedulerVerticle.CHANGED;
+  static final String TASK_RUN = dev.nodepulse.tasks.TasksVerticle.RUN;
+  static final String TASK_CHANGED = dev.nodepulse.tasks.TasksVerticle.CHANGED;
   static final String WEB_REQUEST = dev.nodepulse.web.WebVerticle.REQUEST;
   static final String WEB_CLIENTS = dev.nodepulse.web.WebVerticle.CLIENTS;
 

@@ -1,7 +1,7 @@
 package dev.nodepulse.web;
 
 import dev.nodepulse.sampler.SamplerVerticle;
-import dev.nodepulse.scheduler.SchedulerVerticle;
+import dev.nodepulse.tasks.TasksVerticle;
 import io.vertx.core.Vertx;
 import io.vertx.ext.bridge.PermittedOptions;
 import io.vertx.ext.web.Router;
@@ -22,7 +22,7 @@ import java.util.List;
 final class LiveRoutes {
   /** The addresses the page listens to (owned by the sampler and the scheduler). */
   static final List<String> OUTBOUND = List.of(
-      SamplerVerticle.SAMPLE, SchedulerVerticle.CHANGED, SchedulerVerticle.RUN);
+      SamplerVerticle.SAMPLE, TasksVerticle.CHANGED, TasksVerticle.RUN);
 
   /** The WebJars the page loads, served from the jar; nothing comes from outside the agent. */
   static final String SOCKJS_CLIENT = "/webjars/sockjs-client/1.6.1/dist/sockjs.min.js";

@@ -1,29 +1,40 @@
 package dev.nodepulse.web;
 
-import dev.nodepulse.scheduler.SchedulerVerticle;
+import dev.nodepulse.tasks.TasksVerticle;
 import dev.nodepulse.tasks.source.RestSource;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
 /**
- * /api/v1/tasks: forwards to the task concern over the event bus (list and get to the scheduler, post and
- * delete to the REST source) with {@link Api#ask}. Bodies are read (and limited) by WebVerticle's /api/*
- * body handler.
+ * /api/v1/tasks: forwards to the task concern over the event bus (list, get, runs and output to the task
+ * pipeline, post and delete to the REST source) with {@link Api#ask}. Bodies are read (and limited) by
+ * WebVerticle's /api/* body handler and handed over as bytes (the REST source checks they are UTF-8).
  */
 final class TaskRoutes {
+  private static final DeliveryOptions ASK = new DeliveryOptions().setSendTimeout(10_000);
+
   private TaskRoutes() {}
 
   static void mount(Vertx vertx, Router router) {
     router.get("/api/v1/tasks").handler(ctx ->
-        Api.ask(vertx, ctx, SchedulerVerticle.LIST, new JsonObject()).onSuccess(body -> json(ctx, 200, body)));
+        Api.ask(vertx, ctx, TasksVerticle.LIST, new JsonObject()).onSuccess(body -> json(ctx, 200, body)));
     router.get("/api/v1/tasks/:namespace/:name").handler(ctx ->
-        Api.ask(vertx, ctx, SchedulerVerticle.GET, key(ctx)).onSuccess(body -> json(ctx, 200, body)));
+        Api.ask(vertx, ctx, TasksVerticle.GET, key(ctx)).onSuccess(body -> json(ctx, 200, body)));
+    router.get("/api/v1/tasks/:namespace/:name/runs").handler(ctx ->
+        Api.ask(vertx, ctx, TasksVerticle.RUNS, key(ctx)).onSuccess(body -> json(ctx, 200, body)));
+    router.get("/api/v1/tasks/:namespace/:name/runs/latest/output").handler(ctx ->
+        vertx.eventBus().<String>request(TasksVerticle.OUTPUT, key(ctx), ASK)
+            .onSuccess(m -> ctx.response().setStatusCode(200).putHeader("Content-Type", "text/plain; charset=utf-8")
+                .end(m.body()))
+            .onFailure(err -> Errors.fromBus(ctx, TasksVerticle.OUTPUT, err)));
     router.post("/api/v1/tasks").handler(ctx -> {
-      String body = ctx.body().asString("UTF-8");
+      Buffer body = ctx.body().buffer();
       JsonObject req = new JsonObject().put("contentType", ctx.request().getHeader("Content-Type"))
-          .put("body", body == null ? "" : body);
+          .put("body", body == null ? Buffer.buffer() : body);
       Api.ask(vertx, ctx, RestSource.PUT, req).onSuccess(reply ->
           json(ctx, reply.getBoolean("created", false) ? 201 : 200, reply.getJsonObject("task")));
     });

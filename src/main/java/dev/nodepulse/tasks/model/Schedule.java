@@ -4,7 +4,10 @@ import com.cronutils.model.time.ExecutionTime;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
+import java.time.zone.ZoneOffsetTransition;
 import java.time.temporal.ChronoUnit;
 import java.util.Optional;
 
@@ -38,16 +41,59 @@ public sealed interface Schedule permits Schedule.Delay, Schedule.At, Schedule.E
    * in {@code zone} (the spec's {@code timeZone}, default UTC).
    */
   record Cron(String expression, ZoneId zone, ExecutionTime executionTime) implements Schedule {
-    /** The first execution strictly after {@code after} (on a whole second), if any. */
+    /**
+     * The first execution strictly after {@code after} (on a whole second), if any. The expression is matched
+     * against local wall-clock times in {@code zone}; where the zone's clocks jump:
+     * <ul>
+     *   <li>spring forward (a gap): a time inside the gap runs at the first instant after it (the moment of the
+     *       jump), as Vixie cron does: {@code 30 2 28 3 *} in Europe/Paris runs at 03:00 CEST on 2027-03-28;</li>
+     *   <li>fall back (a repeat): a wall-clock time that occurs twice runs once, at its first occurrence
+     *       (the earlier offset); the repeated hour does not run its times again.</li>
+     * </ul>
+     */
     public Optional<Instant> next(Instant after) {
       Instant from = after.truncatedTo(ChronoUnit.SECONDS);
-      return executionTime.nextExecution(ZonedDateTime.ofInstant(from, zone)).map(ZonedDateTime::toInstant);
+      LocalDateTime local = LocalDateTime.ofInstant(from, zone);
+      for (int i = 0; i < 1000; i++) {
+        Optional<ZonedDateTime> n = executionTime.nextExecution(local.atZone(ZoneOffset.UTC));
+        if (n.isEmpty()) {
+          return Optional.empty();
+        }
+        local = n.get().toLocalDateTime();
+        Instant at = instantOf(local);
+        if (at.isAfter(from)) {
+          return Optional.of(at);
+        }
+        // inside or after a repeated hour: this wall-clock time has already come; look further
+      }
+      return Optional.empty();
     }
 
-    /** The latest execution at or before {@code atOrBefore}, if any. */
+    /** The latest execution at or before {@code atOrBefore}, if any (the same wall-clock rules as next). */
     public Optional<Instant> last(Instant atOrBefore) {
-      Instant to = atOrBefore.truncatedTo(ChronoUnit.SECONDS).plusSeconds(1);
-      return executionTime.lastExecution(ZonedDateTime.ofInstant(to, zone)).map(ZonedDateTime::toInstant);
+      Instant to = atOrBefore.truncatedTo(ChronoUnit.SECONDS);
+      LocalDateTime local = LocalDateTime.ofInstant(to, zone).plusSeconds(1);
+      for (int i = 0; i < 1000; i++) {
+        Optional<ZonedDateTime> l = executionTime.lastExecution(local.atZone(ZoneOffset.UTC));
+        if (l.isEmpty()) {
+          return Optional.empty();
+        }
+        local = l.get().toLocalDateTime();
+        Instant at = instantOf(local);
+        if (!at.isAfter(to)) {
+          return Optional.of(at);
+        }
+      }
+      return Optional.empty();
+    }
+
+    /** A wall-clock time as an instant: in a gap, the end of the gap; in a repeat, the first occurrence. */
+    private Instant instantOf(LocalDateTime local) {
+      ZoneOffsetTransition t = zone.getRules().getTransition(local);
+      if (t != null && t.isGap()) {
+        return t.getInstant();
+      }
+      return local.atZone(zone).withEarlierOffsetAtOverlap().toInstant();
     }
 
     @Override

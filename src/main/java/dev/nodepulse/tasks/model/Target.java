@@ -25,10 +25,25 @@ public sealed interface Target permits Target.Http, Target.Tcp, Target.Pipe, Tar
     }
   }
 
-  /** Connect to {@code host:port}, write the payload, optionally read one reply line, close. */
+  /**
+   * Connect to {@code address}, write the payload, optionally read one reply line, close. The address is
+   * {@code host:port} (a name or an IPv4 address) or {@code [ipv6]:port} (brackets required, as in a URL:
+   * {@code ::1:5000} is refused by the reader as ambiguous). The reader has checked it; {@link #host()} and
+   * {@link #port()} split it.
+   */
   record Tcp(String address, String payload, boolean readReply, Duration timeout) implements Target {
     /** The timeout when the spec gives none. */
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
+
+    /** The host: a name, an IPv4 address, or an IPv6 address without its brackets. */
+    public String host() {
+      int colon = address.lastIndexOf(':');
+      return address.startsWith("[") ? address.substring(1, colon - 1) : address.substring(0, colon);
+    }
+
+    public int port() {
+      return Integer.parseInt(address.substring(address.lastIndexOf(':') + 1));
+    }
 
     @Override
     public String type() {

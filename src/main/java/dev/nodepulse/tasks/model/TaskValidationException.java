@@ -14,4 +14,12 @@ public final class TaskValidationException extends Exception {
   public List<FieldError> errors() {
     return errors;
   }
+
+  /** The REST error body: {@code {"error": "field: message; ...", "details": [{field, message}]}}. */
+  public io.vertx.core.json.JsonObject toJson() {
+    var details = new io.vertx.core.json.JsonArray();
+    errors.forEach(e -> details.add(new io.vertx.core.json.JsonObject().put("field", e.field())
+        .put("message", e.message())));
+    return new io.vertx.core.json.JsonObject().put("error", getMessage()).put("details", details);
+  }
 }

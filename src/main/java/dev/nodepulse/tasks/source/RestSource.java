@@ -1,73 +1,91 @@
 package dev.nodepulse.tasks.source;
 
-import dev.nodepulse.scheduler.SchedulerVerticle;
+import dev.nodepulse.tasks.model.Declaration;
 import dev.nodepulse.tasks.model.DelayedTask;
-import dev.nodepulse.tasks.model.TaskCodec;
+import dev.nodepulse.tasks.model.Origin;
+import dev.nodepulse.tasks.model.TaskReader;
 import dev.nodepulse.tasks.model.TaskValidationException;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.Message;
-import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonObject;
+import java.util.Locale;
 
 /**
- * Standalone REST source: answers {@code nodepulse.tasks.put} (JSON or YAML text of a DelayedTask) and
- * {@code nodepulse.tasks.delete}, and hands valid tasks to the scheduler as source {@code rest}, which
- * persists the posted object so it survives a restart.
+ * Standalone REST source: answers {@code nodepulse.tasks.put} ({@code {"contentType", "body"}} with the body
+ * as a Buffer: JSON or YAML of a DelayedTask, strictly UTF-8) and {@code nodepulse.tasks.delete}, validates
+ * once with {@link TaskReader} and declares the task with origin REST. The pipeline persists posted tasks.
  */
 public final class RestSource extends VerticleBase {
   public static final String PUT = "nodepulse.tasks.put";
   public static final String DELETE = "nodepulse.tasks.delete";
+  static final String ACCEPTED = "application/json, application/yaml, application/x-yaml or text/yaml";
+
+  private Pipeline pipeline;
 
   @Override
   public Future<?> start() {
+    pipeline = new Pipeline(vertx);
     vertx.eventBus().<JsonObject>consumer(PUT, this::put);
     vertx.eventBus().<JsonObject>consumer(DELETE, this::delete);
     return Future.succeededFuture();
   }
 
+  /** The format for a content type (parameters ignored), or null when it is neither JSON nor YAML. */
+  static TaskReader.Format formatOf(String contentType) {
+    if (contentType == null) {
+      return null;
+    }
+    String ct = contentType.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
+    return switch (ct) {
+      case "application/json" -> TaskReader.Format.JSON;
+      case "application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml" -> TaskReader.Format.YAML;
+      default -> null;
+    };
+  }
+
   private void put(Message<JsonObject> msg) {
     JsonObject body = msg.body() == null ? new JsonObject() : msg.body();
     String contentType = body.getString("contentType");
-    TaskCodec.Format format = TaskCodec.formatOf(contentType);
+    TaskReader.Format format = formatOf(contentType);
     if (format == null) {
-      msg.fail(415, new JsonObject().put("error", "content type '" + contentType + "' is not accepted; send "
-          + "application/json, application/yaml, application/x-yaml or text/yaml").encode());
+      msg.fail(415, new JsonObject().put("error", (contentType == null || contentType.isBlank()
+          ? "the Content-Type header is missing" : "content type '" + clip(contentType) + "' is not accepted")
+          + "; send " + ACCEPTED).encode());
       return;
     }
-    String text = body.getString("body", "");
-    vertx.<DelayedTask>executeBlocking(() -> TaskCodec.parse(text, format), false).onComplete(ar -> {
+    Buffer bytes = body.getBuffer("body", Buffer.buffer());
+    vertx.<DelayedTask>executeBlocking(() -> TaskReader.read(bytes.getBytes(), format), false).onComplete(ar -> {
       if (ar.failed()) {
-        if (ar.cause() instanceof TaskValidationException e) {
-          msg.fail(400, TaskCodec.errorJson(null, e.errors()).encode());
-        } else {
-          msg.fail(400, new JsonObject().put("error", String.valueOf(ar.cause().getMessage())).encode());
-        }
+        JsonObject error = ar.cause() instanceof TaskValidationException e ? e.toJson()
+            : new JsonObject().put("error", "the task cannot be read");
+        msg.fail(400, error.encode());
         return;
       }
       DelayedTask task = ar.result();
-      vertx.eventBus().<JsonObject>request(SchedulerVerticle.UPSERT, new JsonObject()
-          .put("source", SchedulerVerticle.REST_SOURCE).put("key", task.key())
-          .put("task", TaskCodec.toObjectJson(task)))
-          .onSuccess(reply -> msg.reply(reply.body()))
+      Origin origin = Origin.rest(task.metadata().namespace(), task.metadata().name());
+      pipeline.declare(Declaration.of(origin, task))
+          .onSuccess(msg::reply)
           .onFailure(err -> forward(msg, err));
     });
   }
 
   private void delete(Message<JsonObject> msg) {
     JsonObject body = msg.body() == null ? new JsonObject() : msg.body();
-    String key = body.getString("namespace", "default") + "/" + body.getString("name", "");
-    vertx.eventBus().request(SchedulerVerticle.REMOVE, new JsonObject()
-        .put("source", SchedulerVerticle.REST_SOURCE).put("key", key))
+    String ns = body.getString("namespace", "default");
+    String name = body.getString("name", "");
+    pipeline.withdraw(Origin.rest(ns, name), ns + "/" + name)
         .onSuccess(reply -> msg.reply(new JsonObject()))
         .onFailure(err -> forward(msg, err));
   }
 
   private static void forward(Message<?> msg, Throwable err) {
-    if (err instanceof ReplyException r && r.failureCode() >= 400) {
-      msg.fail(r.failureCode(), r.getMessage());
-    } else {
-      msg.fail(503, new JsonObject().put("error", "scheduler unavailable: " + err.getMessage()).encode());
-    }
+    Pipeline.Refused r = (Pipeline.Refused) err;
+    msg.fail(r.status(), new JsonObject().put("error", r.getMessage()).encode());
+  }
+
+  private static String clip(String s) {
+    return s.length() > 80 ? s.substring(0, 77) + "..." : s;
   }
 }

@@ -29,10 +29,6 @@ final class ComputeTarget {
 
   void run(Attempt attempt, Target.Compute target, Consumer<Progress> onProgress) {
     int digits = target.piDigits();
-    if (digits < 1) {
-      attempt.fail(Outcome.FAILED, "compute.pi.digits must be at least 1, got " + digits);
-      return;
-    }
     if (digits > maxDigits) {
       attempt.fail(Outcome.DENIED, "compute.pi.digits " + digits + " is over the cap --max-pi-digits=" + maxDigits);
       return;
@@ -56,7 +52,7 @@ final class ComputeTarget {
         });
         String excerpt = pi.length() <= EXCERPT_CHARS + 2 ? pi
             : pi.substring(0, EXCERPT_CHARS + 2) + "… (" + digits + " digits)";
-        attempt.finish(RunResult.success(null, digits, excerpt));
+        attempt.finish(RunResult.success(null, digits, excerpt).withOutput(pi));
       } catch (CancellationException e) {
         // the attempt already ended (cancel or time cap)
       } catch (RuntimeException | OutOfMemoryError e) {

@@ -22,7 +22,7 @@ import java.util.Map;
 /**
  * One http attempt: every hop (the URL and each redirect) is resolved and checked by the destination
  * policy, then sent to the checked address with the name kept for the Host header, SNI and certificate
- * check. The body is read up to {@link #MAX_BODY} bytes; its start is kept as the excerpt.
+ * check. The body is read up to {@link #MAX_BODY} bytes and kept as the output; its start is the excerpt.
  */
 final class HttpTarget {
   static final int MAX_BODY = 1 << 20;
@@ -195,7 +195,7 @@ final class HttpTarget {
         if (attempt.isDone()) {
           return;
         }
-        int room = EXCERPT_BYTES - start.length();
+        int room = MAX_BODY - start.length();
         if (room > 0) {
           start.appendBuffer(chunk.length() <= room ? chunk : chunk.getBuffer(0, room));
         }
@@ -211,11 +211,16 @@ final class HttpTarget {
     }
 
     private void done(int status, long bytes, Buffer start) {
-      String excerpt = Attempt.excerpt(new String(start.getBytes(), StandardCharsets.UTF_8), EXCERPT_CHARS);
+      String whole = new String(start.getBytes(), StandardCharsets.UTF_8);
+      String excerpt = Attempt.excerpt(whole.length() > EXCERPT_BYTES ? whole.substring(0, EXCERPT_BYTES) : whole,
+          EXCERPT_CHARS);
+      if (bytes >= MAX_BODY) {
+        whole += "\n[reply cut: only its first " + MAX_BODY + " bytes were read]";
+      }
       if (status >= 400) {
-        attempt.finish(new RunResult(Outcome.FAILED, status, bytes, excerpt, "HTTP " + status));
+        attempt.finish(new RunResult(Outcome.FAILED, status, bytes, excerpt, "HTTP " + status, whole));
       } else {
-        attempt.finish(new RunResult(Outcome.SUCCEEDED, status, bytes, excerpt, null));
+        attempt.finish(new RunResult(Outcome.SUCCEEDED, status, bytes, excerpt, null, whole));
       }
     }
   }

@@ -20,40 +20,8 @@ import java.time.Duration;
 final class TcpTarget {
   static final int MAX_REPLY = 64 * 1024;
 
-  /** {@code host:port} split; IPv6 literals come in brackets. */
-  record HostPort(String host, int port) {
-    static HostPort parse(String address) {
-      if (address == null || address.isBlank()) {
-        throw new IllegalArgumentException("tcp address is empty");
-      }
-      String host;
-      String port;
-      if (address.startsWith("[")) {
-        int close = address.indexOf(']');
-        if (close < 0 || close + 1 >= address.length() || address.charAt(close + 1) != ':') {
-          throw new IllegalArgumentException("tcp address '" + address + "' must be [ipv6]:port");
-        }
-        host = address.substring(1, close);
-        port = address.substring(close + 2);
-      } else {
-        int colon = address.lastIndexOf(':');
-        if (colon <= 0 || address.indexOf(':') != colon) {
-          throw new IllegalArgumentException("tcp address '" + address + "' must be host:port (IPv6 as [addr]:port)");
-        }
-        host = address.substring(0, colon);
-        port = address.substring(colon + 1);
-      }
-      try {
-        int p = Integer.parseInt(port);
-        if (p >= 1 && p <= 65535) {
-          return new HostPort(host, p);
-        }
-      } catch (NumberFormatException e) {
-        // falls through
-      }
-      throw new IllegalArgumentException("tcp address '" + address + "': port must be 1 to 65535");
-    }
-  }
+  /** The target's host and port, as the task reader checked and split them. */
+  record HostPort(String host, int port) {}
 
   private final Vertx vertx;
   private final NetClient client;
@@ -69,13 +37,7 @@ final class TcpTarget {
     Duration timeout = target.timeout() == null ? Target.Tcp.DEFAULT_TIMEOUT : target.timeout();
     String what = target.readReply() ? "no reply line" : "not sent";
     attempt.deadline(timeout, Outcome.TIMEOUT, what + " within " + timeout.toMillis() + "ms");
-    HostPort hp;
-    try {
-      hp = HostPort.parse(target.address());
-    } catch (IllegalArgumentException e) {
-      attempt.fail(Outcome.FAILED, e.getMessage());
-      return;
-    }
+    HostPort hp = new HostPort(target.host(), target.port());
     policy.resolve(vertx, hp.host()).onComplete(decided -> {
       if (attempt.isDone()) {
         return;
@@ -148,6 +110,7 @@ final class TcpTarget {
     if (line.endsWith("\r")) {
       line = line.substring(0, line.length() - 1);
     }
-    return RunResult.success(null, payload.length() + (long) reply.length(), Attempt.excerpt(line, HttpTarget.EXCERPT_CHARS));
+    return RunResult.success(null, payload.length() + (long) reply.length(), Attempt.excerpt(line, HttpTarget.EXCERPT_CHARS))
+        .withOutput(line);
   }
 }

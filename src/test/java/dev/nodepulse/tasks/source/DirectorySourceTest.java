@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.nodepulse.config.Config;
-import dev.nodepulse.scheduler.SchedulerVerticle;
+import dev.nodepulse.tasks.TasksVerticle;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.ReplyException;
@@ -36,7 +36,7 @@ class DirectorySourceTest {
 
   void start() throws Exception {
     Config config = Config.forTest(tmp.resolve("data"), "--tasks-dir", dir.toString());
-    deployments.add(get(vertx.deployVerticle(new SchedulerVerticle(config))));
+    deployments.add(get(vertx.deployVerticle(new TasksVerticle(config))));
     deployments.add(get(vertx.deployVerticle(new DirectorySource(config))));
     await().atMost(Duration.ofSeconds(5)).until(() -> health().getBoolean("ready"));
   }
@@ -47,7 +47,7 @@ class DirectorySourceTest {
 
   /** The task, or null when the scheduler answers 404. */
   JsonObject task(String name) throws Exception {
-    return get(vertx.eventBus().<JsonObject>request(SchedulerVerticle.GET,
+    return get(vertx.eventBus().<JsonObject>request(TasksVerticle.GET,
         new JsonObject().put("namespace", "default").put("name", name))
         .map(m -> m.body())
         .recover(err -> err instanceof ReplyException r && r.failureCode() == 404
@@ -104,7 +104,7 @@ class DirectorySourceTest {
     assertThat(task("bad-url").getJsonObject("status").getJsonArray("conditions").getJsonObject(0)
         .getString("message")).contains("file bad-url.yaml").contains("spec.target.http.url");
     assertThat(task("syntax").getJsonObject("status").getString("phase")).isEqualTo("Failed");
-    JsonObject list = get(vertx.eventBus().<JsonObject>request(SchedulerVerticle.LIST, new JsonObject())).body();
+    JsonObject list = get(vertx.eventBus().<JsonObject>request(TasksVerticle.LIST, new JsonObject())).body();
     long bad;
     try (Stream<Path> files = Files.list(Path.of("src/test/resources/tasks/bad"))) {
       bad = files.count();
@@ -114,19 +114,28 @@ class DirectorySourceTest {
   }
 
   @Test
-  void twoFilesDeclaringTheSameTaskTheSecondFails() throws Exception {
+  void aSecondFileDeclaringARunningTaskIsRefusedNamingBothAndTheFirstKeepsItsRuns() throws Exception {
     dir = Files.createDirectories(tmp.resolve("tasks"));
-    Files.writeString(dir.resolve("first.yaml"), task("same", "delay: 1h"));
-    Files.writeString(dir.resolve("second.yaml"), task("same", "delay: 2h"));
+    Files.writeString(dir.resolve("z-first.yaml"), task("same", "every: 1s"));
     start();
-    await().atMost(Duration.ofSeconds(5)).until(() -> task("same") != null && task("second") != null);
-    assertThat(task("same").getJsonObject("spec").getString("delay")).isEqualTo("1h");
-    assertThat(task("second").getJsonObject("status").getJsonArray("conditions").getJsonObject(0)
-        .getString("message")).contains("file second.yaml").contains("already declared by file first.yaml");
-    // the first goes away: the second takes over
-    Files.delete(dir.resolve("first.yaml"));
+    await().atMost(Duration.ofSeconds(10)).until(() -> task("same") != null
+        && task("same").getJsonObject("status").getLong("runs") >= 2);
+    // a second file, whose name sorts first, declares the same task (before: it took over and reset the runs)
+    Files.writeString(dir.resolve("a-second.yaml"), task("same", "delay: 2h"));
+    await().atMost(Duration.ofSeconds(5)).until(() -> task("a-second") != null);
+    JsonObject refused = task("a-second").getJsonObject("status");
+    assertThat(refused.getString("phase")).isEqualTo("Failed");
+    assertThat(refused.getJsonArray("conditions").getJsonObject(0).getString("message")).isEqualTo(
+        "file a-second.yaml: task default/same is already declared by file " + dir.resolve("z-first.yaml")
+            + "; the declaration in file " + dir.resolve("a-second.yaml") + " is refused");
+    long runs = task("same").getJsonObject("status").getLong("runs");
+    await().atMost(Duration.ofSeconds(10)).until(() -> task("same").getJsonObject("status").getLong("runs") > runs);
+    assertThat(task("same").getJsonObject("spec").getString("every")).isEqualTo("1s");
+    assertThat(task("same").getJsonObject("metadata").getLong("generation")).isEqualTo(1);
+    // the first goes away: the second takes over, as a new task
+    Files.delete(dir.resolve("z-first.yaml"));
     await().atMost(Duration.ofSeconds(5)).until(() -> task("same") != null
-        && "2h".equals(task("same").getJsonObject("spec").getString("delay")) && task("second") == null);
+        && "2h".equals(task("same").getJsonObject("spec").getString("delay")) && task("a-second") == null);
   }
 
   @Test

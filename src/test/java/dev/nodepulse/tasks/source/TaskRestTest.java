@@ -146,4 +146,91 @@ class TaskRestTest {
     assertThat(one.statusCode()).isEqualTo(200);
     assertThat(one.bodyAsJsonObject().getJsonObject("spec").getString("delay")).isEqualTo("1h");
   }
+
+  @Test
+  void aMissingContentTypeIsNamedAndABrokenBodyShowsNoParserInternals() throws Exception {
+    HttpResponse<Buffer> none = post(null, JSON);
+    assertThat(none.statusCode()).isEqualTo(415);
+    assertThat(none.bodyAsJsonObject().getString("error")).startsWith("the Content-Type header is missing");
+
+    HttpResponse<Buffer> broken = post("application/json", "{\"metadata\": {\"name\": warm}}");
+    assertThat(broken.statusCode()).isEqualTo(400);
+    String error = broken.bodyAsJsonObject().getString("error");
+    assertThat(error).isEqualTo("(document): not valid JSON at line 1, column 23");
+    assertThat(error).doesNotContain("Unrecognized").doesNotContain("token").doesNotContain("warm");
+  }
+
+  @Test
+  void invalidUtf8InABodyIsRefusedNamingItsPositionAndNothingIsStored() throws Exception {
+    byte[] body = JSON.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    int at = JSON.indexOf("warm");
+    body[at] = (byte) 0xFF;
+    HttpResponse<Buffer> r = get(client.post(agent.httpPort(), "127.0.0.1", "/api/v1/tasks")
+        .putHeader("Content-Type", "application/json").sendBuffer(Buffer.buffer(body)));
+    assertThat(r.statusCode()).isEqualTo(400);
+    JsonObject err = r.bodyAsJsonObject();
+    assertThat(err.getJsonArray("details").getJsonObject(0).getString("field")).isEqualTo("(document)");
+    assertThat(err.getString("error")).isEqualTo("(document): not UTF-8 text: invalid byte at offset " + at
+        + " (line 1, column " + (at + 1) + ")");
+    assertThat(getPath("/api/v1/tasks").bodyAsJsonObject().getJsonArray("items")).isEmpty();
+  }
+
+  @Test
+  void aPostForATaskAFileDeclaresIsRefusedNamingBothAndTheFileKeepsIt() throws Exception {
+    Files.writeString(dir.resolve("warm.yaml"), YAML);
+    await().atMost(Duration.ofSeconds(10)).until(() -> getPath("/api/v1/tasks/shop/warm").statusCode() == 200);
+    HttpResponse<Buffer> r = post("application/json", JSON);
+    assertThat(r.statusCode()).isEqualTo(409);
+    assertThat(r.bodyAsJsonObject().getString("error"))
+        .isEqualTo("task shop/warm is already declared by file " + dir.resolve("warm.yaml")
+            + "; the declaration in a REST post is refused");
+    assertThat(getPath("/api/v1/tasks/shop/warm").bodyAsJsonObject().getJsonObject("spec").getString("every"))
+        .isEqualTo("30m");
+  }
+
+  @Test
+  void piToAThousandDigitsIsReadBackWholeAfterARestartWithItsRunHistory() throws Exception {
+    String pi = """
+        metadata: {name: pi, namespace: math}
+        spec: {delay: 0s, target: {compute: {pi: {digits: 1000}}}}
+        """;
+    assertThat(post("application/yaml", pi).statusCode()).isEqualTo(201);
+    await().atMost(Duration.ofSeconds(30)).until(() -> "Succeeded".equals(getPath("/api/v1/tasks/math/pi")
+        .bodyAsJsonObject().getJsonObject("status").getString("phase")));
+    assertThat(getPath("/api/v1/tasks/math/nothing/runs").statusCode()).isEqualTo(404);
+    get(agent.stop());
+    agent = get(Agent.start(Config.forTest(tmp.resolve("data"), "--tasks-dir", dir.toString())));
+    client = WebClient.create(agent.vertx());
+
+    HttpResponse<Buffer> out = getPath("/api/v1/tasks/math/pi/runs/latest/output");
+    assertThat(out.statusCode()).isEqualTo(200);
+    assertThat(out.getHeader("Content-Type")).startsWith("text/plain");
+    String digits = out.bodyAsString();
+    assertThat(digits).hasSize(1002).startsWith("3.14159265358979323846");
+    // the 1000th decimal digit of pi is 8 (...216420198 9 at 991-999, then 8)
+    assertThat(digits).endsWith("2164201989");
+    // status keeps its short excerpt
+    String excerpt = getPath("/api/v1/tasks/math/pi").bodyAsJsonObject().getJsonObject("status")
+        .getJsonObject("lastRun").getString("result");
+    assertThat(excerpt.length()).isLessThan(300);
+
+    JsonObject runs = getPath("/api/v1/tasks/math/pi/runs").bodyAsJsonObject();
+    assertThat(runs.getJsonArray("items")).hasSize(1);
+    JsonObject run = runs.getJsonArray("items").getJsonObject(0);
+    assertThat(run.getString("outcome")).isEqualTo("SUCCEEDED");
+    assertThat(run.getLong("bytes")).isEqualTo(1000);
+    assertThat(run.getString("node")).isNotBlank();
+    assertThat(java.time.Instant.parse(run.getString("finishedAt")))
+        .isAfterOrEqualTo(java.time.Instant.parse(run.getString("startedAt")));
+    assertThat(java.time.Instant.parse(run.getString("startedAt")))
+        .isAfterOrEqualTo(java.time.Instant.parse(run.getString("dueAt")));
+
+    // a task with no run yet has no output
+    assertThat(post("application/yaml", pi.replace("name: pi", "name: later").replace("0s", "1h")).statusCode())
+        .isEqualTo(201);
+    HttpResponse<Buffer> none = getPath("/api/v1/tasks/math/later/runs/latest/output");
+    assertThat(none.statusCode()).isEqualTo(404);
+    assertThat(none.bodyAsJsonObject().getString("error")).isEqualTo("task math/later has no run output yet");
+    assertThat(getPath("/api/v1/tasks/math/later/runs").bodyAsJsonObject().getJsonArray("items")).isEmpty();
+  }
 }

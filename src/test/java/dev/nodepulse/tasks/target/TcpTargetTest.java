@@ -2,7 +2,6 @@ package dev.nodepulse.tasks.target;
 
 import static dev.nodepulse.tasks.target.Run.await;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.nodepulse.config.Config;
@@ -147,22 +146,5 @@ class TcpTargetTest {
     assertThat(r.outcome()).isEqualTo(Outcome.DENIED);
     assertThat(r.error()).contains("169.254.169.254").contains("169.254.0.0/16");
   }
-
-  @Test
-  void aBadAddressFailsNamingIt() {
-    RunResult r = await(targets.start(new Target.Tcp("no-port", "x", false, null), Map.of(), p -> {}));
-
-    assertThat(r.outcome()).isEqualTo(Outcome.FAILED);
-    assertThat(r.error()).contains("'no-port'").contains("host:port");
-  }
-
-  @Test
-  void addressesParseWithIpv6InBrackets() {
-    assertThat(TcpTarget.HostPort.parse("[::1]:5000")).isEqualTo(new TcpTarget.HostPort("::1", 5000));
-    assertThat(TcpTarget.HostPort.parse("10.0.0.5:5000")).isEqualTo(new TcpTarget.HostPort("10.0.0.5", 5000));
-    assertThat(TcpTarget.HostPort.parse("api.shop:80")).isEqualTo(new TcpTarget.HostPort("api.shop", 80));
-    assertThatThrownBy(() -> TcpTarget.HostPort.parse("::1:5000")).hasMessageContaining("[addr]:port");
-    assertThatThrownBy(() -> TcpTarget.HostPort.parse("[::1]5000")).hasMessageContaining("[ipv6]:port");
-    assertThatThrownBy(() -> TcpTarget.HostPort.parse("host:70000")).hasMessageContaining("1 to 65535");
-  }
+  // the address form ([ipv6]:port, host:port) is checked once, by TaskReader: see TaskReaderTest
 }

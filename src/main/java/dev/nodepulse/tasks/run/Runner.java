@@ -1,4 +1,4 @@
-package dev.nodepulse.scheduler;
+package dev.nodepulse.tasks.run;
 
 import dev.nodepulse.tasks.model.Progress;
 import dev.nodepulse.tasks.model.Target;
@@ -8,6 +8,6 @@ import java.util.function.Consumer;
 
 /** Starts one attempt against a target: the real {@code Targets}, or a stand-in in unit tests. */
 @FunctionalInterface
-interface Runner {
+public interface Runner {
   Execution start(Target target, Map<String, String> headers, Consumer<Progress> onProgress);
 }

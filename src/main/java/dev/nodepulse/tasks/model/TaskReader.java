@@ -5,7 +5,7 @@ import com.cronutils.model.definition.CronDefinitionBuilder;
 import com.cronutils.model.time.ExecutionTime;
 import com.cronutils.parser.CronParser;
 import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MappingIterator;
@@ -14,8 +14,6 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.nodepulse.config.Durations;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -41,8 +39,10 @@ import java.util.TreeMap;
 import java.util.regex.Pattern;
 
 /**
- * Reads DelayedTask objects from YAML or JSON text into the records, validating every field (errors name
- * the field path and say what is accepted), and writes them back as JSON with DESIGN.md's field names.
+ * The one reader and validator of DelayedTask objects: YAML or JSON text (bytes, strictly UTF-8) into the records,
+ * validating every field once, where the task enters (files, REST, and the cluster sources). Errors name the
+ * field path and say what is accepted; they never quote the document beyond the field's own value, and a
+ * document that does not parse is reported by position only (no parser internals, no file content).
  *
  * <p>Bounds: name a DNS-1123 subdomain (≤ 253), namespace a DNS-1123 label (≤ 63, default {@code default});
  * url ≤ 2048 characters, http/https; body, payload and data ≤ 64 KiB; ≤ 32 headers (value ≤ 8 KiB);
@@ -51,7 +51,7 @@ import java.util.regex.Pattern;
  * fields (Unix, minute first) or 6 fields (seconds first, Spring-style), in the time zone named by
  * {@code spec.timeZone} (IANA name, default UTC), as a Kubernetes CronJob's {@code timeZone}.
  */
-public final class TaskCodec {
+public final class TaskReader {
   public static final long MAX_DATA_BYTES = 64 * 1024;
   public static final int MAX_URL = 2048;
   public static final int MAX_HEADERS = 32;
@@ -66,6 +66,8 @@ public final class TaskCodec {
   /** Set by the HTTP client from the body; a given one could disagree with it and desync a pooled connection. */
   private static final Set<String> FRAMING_HEADERS = Set.of("content-length", "transfer-encoding");
   private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,255}");
+  /** A DNS name or an IPv4 address (the tcp target's host). */
+  private static final Pattern HOST = Pattern.compile("[A-Za-z0-9_]([A-Za-z0-9_.-]{0,252})");
   private static final Pattern PIPE_NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._-]{0,254}");
 
   private static final CronParser UNIX = new CronParser(CronDefinitionBuilder.instanceDefinitionFor(CronType.UNIX));
@@ -80,45 +82,78 @@ public final class TaskCodec {
   /** The text's format. */
   public enum Format { JSON, YAML }
 
-  private TaskCodec() {}
+  private TaskReader() {}
 
-  /** The format for a content type (parameters ignored), or null when it is neither JSON nor YAML. */
-  public static Format formatOf(String contentType) {
-    if (contentType == null) {
-      return null;
-    }
-    String ct = contentType.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
-    return switch (ct) {
-      case "application/json" -> Format.JSON;
-      case "application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml" -> Format.YAML;
-      default -> null;
-    };
+  /**
+   * Reads one DelayedTask from bytes that must be UTF-8 text (a file, a request body); its status, if given, is
+   * ignored (the result's status is Pending).
+   */
+  public static DelayedTask read(byte[] bytes, Format format) throws TaskValidationException {
+    return read(utf8(bytes), format);
   }
 
-  /** The format for a file name ({@code .json}, else YAML). */
-  public static Format formatOfFile(String fileName) {
-    return fileName.toLowerCase(Locale.ROOT).endsWith(".json") ? Format.JSON : Format.YAML;
-  }
-
-  /** Parses one DelayedTask; its status, if given, is ignored (the result's status is Pending). */
-  public static DelayedTask parse(String text, Format format) throws TaskValidationException {
+  /** Reads one DelayedTask from text; its status, if given, is ignored (the result's status is Pending). */
+  public static DelayedTask read(String text, Format format) throws TaskValidationException {
     JsonNode root;
     try {
       root = readOne(text, format);
-    } catch (JsonProcessingException e) {
-      var loc = e.getLocation();
-      String where = loc == null ? "" : " at line " + loc.getLineNr() + ", column " + loc.getColumnNr();
-      throw new TaskValidationException(List.of(new FieldError("(document)",
-          "not valid " + format + where + ": " + e.getOriginalMessage())));
+    } catch (StreamReadException e) {
+      throw new TaskValidationException(List.of(new FieldError("(document)", notValid(e, format))));
     } catch (IOException e) {
-      throw new TaskValidationException(List.of(new FieldError("(document)", "cannot be read: " + e.getMessage())));
+      // our own "one per document" message: it quotes nothing from the document
+      throw new TaskValidationException(List.of(new FieldError("(document)", e.getMessage())));
+    } catch (RuntimeException e) { // a parser limit (nesting depth, token size): say where, quote nothing
+      throw new TaskValidationException(List.of(new FieldError("(document)", "not valid " + format
+          + ": too deeply nested or too large")));
     }
     return new Reader().task(root);
   }
 
-  /** Parses a DelayedTask from a JSON object (as carried on the event bus). */
-  public static DelayedTask parse(JsonObject json) throws TaskValidationException {
-    return parse(json.encode(), Format.JSON);
+  /**
+   * The parser's complaint reduced to what is safe to show: the position, and for a duplicate key the key. Its
+   * own message is never shown: it names parser internals and may quote the document (a file the agent may not
+   * serve).
+   */
+  private static String notValid(StreamReadException e, Format format) {
+    var loc = e.getLocation();
+    String where = loc == null || loc.getLineNr() < 0 ? "" : " at line " + loc.getLineNr() + ", column "
+        + loc.getColumnNr();
+    String m = e.getOriginalMessage() == null ? "" : e.getOriginalMessage();
+    var dup = java.util.regex.Pattern.compile("^Duplicate field '([^'\\n]{0,80})'").matcher(m);
+    if (dup.find()) {
+      return "Duplicate field '" + dup.group(1) + "'" + where;
+    }
+    if (m.contains("end-of-input") || m.contains("end of input")) {
+      return "not valid " + format + where + ": the document ends too early";
+    }
+    return "not valid " + format + where;
+  }
+
+  /** Strict UTF-8: a byte sequence that is not UTF-8 is an error naming its position, never replaced. */
+  static String utf8(byte[] bytes) throws TaskValidationException {
+    var decoder = StandardCharsets.UTF_8.newDecoder()
+        .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+        .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT);
+    var in = java.nio.ByteBuffer.wrap(bytes);
+    var out = java.nio.CharBuffer.allocate(bytes.length);
+    var result = decoder.decode(in, out, true);
+    if (result.isError()) {
+      int at = in.position();
+      int line = 1;
+      int column = 1;
+      for (int i = 0; i < at; i++) {
+        if (bytes[i] == '\n') {
+          line++;
+          column = 1;
+        } else if ((bytes[i] & 0xC0) != 0x80) {
+          column++;
+        }
+      }
+      throw new TaskValidationException(List.of(new FieldError("(document)", "not UTF-8 text: invalid byte at "
+          + "offset " + at + " (line " + line + ", column " + column + ")")));
+    }
+    decoder.flush(out);
+    return out.flip().toString();
   }
 
   private static JsonNode readOne(String text, Format format) throws IOException {
@@ -517,13 +552,39 @@ public final class TaskCodec {
     }
 
     void checkAddress(String address, String path) {
+      if (address.startsWith("[")) {
+        int close = address.indexOf(']');
+        String literal = close < 0 ? "" : address.substring(1, close);
+        boolean ok = close > 1 && address.startsWith(":", close + 1) && port(address.substring(close + 2))
+            && literal.matches("[0-9A-Fa-f:.]+") && literal.contains(":") && ipv6(literal);
+        if (!ok) {
+          err(path, "'" + clip(address) + "' is not [ipv6]:port such as [fd00::5]:5000 (port 1 to 65535)");
+        }
+        return;
+      }
       int colon = address.lastIndexOf(':');
+      if (colon > 0 && address.indexOf(':') != colon) {
+        err(path, "'" + clip(address) + "' is ambiguous: write an IPv6 address in brackets, as [::1]:5000");
+        return;
+      }
       String host = colon > 0 ? address.substring(0, colon) : "";
-      String port = colon > 0 ? address.substring(colon + 1) : "";
-      boolean ok = !host.isBlank() && port.matches("\\d{1,5}") && Integer.parseInt(port) >= 1
-          && Integer.parseInt(port) <= 65535 && !host.contains(" ") && !host.contains("/");
+      boolean ok = HOST.matcher(host).matches() && port(address.substring(colon + 1));
       if (!ok) {
-        err(path, "'" + clip(address) + "' is not host:port such as 10.0.0.5:5000 (port 1 to 65535)");
+        err(path, "'" + clip(address) + "' is not host:port such as 10.0.0.5:5000 or [fd00::5]:5000 (port 1 to "
+            + "65535)");
+      }
+    }
+
+    private static boolean port(String p) {
+      return p.matches("\\d{1,5}") && Integer.parseInt(p) >= 1 && Integer.parseInt(p) <= 65535;
+    }
+
+    /** A well-formed IPv6 literal, IPv4-mapped forms included (only hex digits, ':' and '.': no name is looked up). */
+    private static boolean ipv6(String literal) {
+      try {
+        return java.net.InetAddress.getByName("[" + literal + "]") != null;
+      } catch (java.net.UnknownHostException e) {
+        return false;
       }
     }
 
@@ -683,189 +744,5 @@ public final class TaskCodec {
 
   private static String clip(String s) {
     return s.length() > 80 ? s.substring(0, 77) + "..." : s;
-  }
-
-  // ---------------------------------------------------------------- writing
-
-  /** The DelayedTask as JSON with DESIGN.md's field names; null fields left out. */
-  public static JsonObject toJson(DelayedTask t) {
-    JsonObject o = new JsonObject().put("apiVersion", DelayedTask.API_VERSION).put("kind", DelayedTask.KIND)
-        .put("metadata", metadataJson(t.metadata()));
-    if (t.spec() != null) {
-      o.put("spec", specJson(t.spec()));
-    }
-    if (t.status() != null) {
-      o.put("status", statusJson(t.status()));
-    }
-    return o;
-  }
-
-  /** The object without status, as a source would post it (what is persisted for REST tasks). */
-  public static JsonObject toObjectJson(DelayedTask t) {
-    JsonObject o = toJson(t);
-    o.remove("status");
-    return o;
-  }
-
-  static JsonObject metadataJson(TaskMetadata m) {
-    JsonObject o = new JsonObject().put("name", m.name()).put("namespace", m.namespace())
-        .put("generation", m.generation());
-    putIf(o, "uid", m.uid());
-    putIf(o, "resourceVersion", m.resourceVersion());
-    if (!m.labels().isEmpty()) {
-      o.put("labels", new JsonObject(new TreeMap<>(m.labels())));
-    }
-    return o;
-  }
-
-  public static JsonObject specJson(TaskSpec s) {
-    JsonObject o = new JsonObject();
-    putIf(o, "title", s.title());
-    switch (s.timing()) {
-      case Schedule.Delay d -> o.put("delay", Durations.format(d.delay()));
-      case Schedule.At a -> o.put("at", a.at().toString());
-      case Schedule.Every e -> o.put("every", Durations.format(e.every()));
-      case Schedule.Cron c -> {
-        o.put("schedule", c.expression());
-        if (!c.zone().equals(ZoneOffset.UTC)) {
-          o.put("timeZone", c.zone().getId());
-        }
-      }
-    }
-    o.put("target", new JsonObject().put(s.target().type(), targetJson(s.target())));
-    o.put("nodes", s.nodes().name().toLowerCase(Locale.ROOT));
-    if (!s.nodeSelector().isEmpty()) {
-      o.put("nodeSelector", new JsonObject(new TreeMap<>(s.nodeSelector())));
-    }
-    o.put("retry", new JsonObject().put("limit", s.retry().limit())
-        .put("backoff", Durations.format(s.retry().backoff())));
-    if (s.startingDeadline() != null) {
-      o.put("startingDeadline", Durations.format(s.startingDeadline()));
-    }
-    return o;
-  }
-
-  static JsonObject targetJson(Target t) {
-    return switch (t) {
-      case Target.Http h -> {
-        JsonObject o = new JsonObject().put("url", h.url()).put("method", h.method());
-        if (!h.headers().isEmpty()) {
-          JsonObject hs = new JsonObject();
-          new TreeMap<>(h.headers()).forEach((k, v) -> hs.put(k, switch (v) {
-            case Target.Plain p -> p.value();
-            case Target.SecretKeyRef r -> new JsonObject().put("valueFrom", new JsonObject().put("secretKeyRef",
-                new JsonObject().put("name", r.name()).put("key", r.key())));
-            case Target.EnvRef e -> new JsonObject().put("valueFrom", new JsonObject().put("env", e.name()));
-          }));
-          o.put("headers", hs);
-        }
-        putIf(o, "body", h.body());
-        o.put("timeout", Durations.format(h.timeout()));
-        if (h.insecureSkipTlsVerify()) {
-          o.put("insecureSkipTlsVerify", true);
-        }
-        if (h.maxRedirects() != 0) {
-          o.put("maxRedirects", h.maxRedirects());
-        }
-        yield o;
-      }
-      case Target.Tcp c -> new JsonObject().put("address", c.address()).put("payload", c.payload())
-          .put("readReply", c.readReply()).put("timeout", Durations.format(c.timeout()));
-      case Target.Pipe p -> new JsonObject().put("name", p.name()).put("data", p.data())
-          .put("timeout", Durations.format(p.timeout()));
-      case Target.Compute c -> new JsonObject().put("pi", new JsonObject().put("digits", c.piDigits()));
-    };
-  }
-
-  public static JsonObject statusJson(TaskStatus s) {
-    JsonObject o = new JsonObject().put("phase", s.phase().name());
-    putIf(o, "nextRunAt", time(s.nextRunAt()));
-    o.put("runs", s.runs()).put("attempts", s.attempts());
-    putIf(o, "claimedBy", s.claimedBy());
-    o.put("observedGeneration", s.observedGeneration());
-    JsonArray conds = new JsonArray();
-    for (TaskStatus.Condition c : s.conditions()) {
-      JsonObject co = new JsonObject().put("type", c.type()).put("status", c.status());
-      putIf(co, "reason", c.reason());
-      putIf(co, "message", c.message());
-      putIf(co, "lastTransitionTime", time(c.lastTransitionTime()));
-      conds.add(co);
-    }
-    o.put("conditions", conds);
-    if (s.lastRun() != null) {
-      o.put("lastRun", lastRunJson(s.lastRun()));
-    }
-    if (s.progress() != null) {
-      o.put("progress", new JsonObject().put("percent", s.progress().percent())
-          .put("intermediate", s.progress().intermediate()));
-    }
-    if (!s.nodes().isEmpty()) {
-      JsonArray ns = new JsonArray();
-      for (TaskStatus.NodeStatus n : s.nodes()) {
-        JsonObject no = new JsonObject().put("node", n.node()).put("phase", n.phase().name());
-        if (n.lastRun() != null) {
-          no.put("lastRun", lastRunJson(n.lastRun()));
-        }
-        ns.add(no);
-      }
-      o.put("nodes", ns);
-    }
-    return o;
-  }
-
-  public static JsonObject lastRunJson(TaskStatus.LastRun r) {
-    JsonObject o = new JsonObject();
-    putIf(o, "startedAt", time(r.startedAt()));
-    putIf(o, "finishedAt", time(r.finishedAt()));
-    o.put("durationMs", r.durationMs());
-    putIf(o, "node", r.node());
-    o.put("outcome", r.outcome().name());
-    putIf(o, "httpStatus", r.httpStatus());
-    o.put("bytes", r.bytes());
-    putIf(o, "result", r.result());
-    putIf(o, "error", r.error());
-    return o;
-  }
-
-  /** Reads back what {@link #lastRunJson} wrote (persistence); null for null. */
-  public static TaskStatus.LastRun lastRunFrom(JsonObject o) {
-    if (o == null) {
-      return null;
-    }
-    return new TaskStatus.LastRun(instant(o.getString("startedAt")), instant(o.getString("finishedAt")),
-        o.getLong("durationMs", 0L), o.getString("node"), RunResult.Outcome.valueOf(o.getString("outcome")),
-        o.getInteger("httpStatus"), o.getLong("bytes", 0L), o.getString("result"), o.getString("error"));
-  }
-
-  /** A stable hash of the spec (its canonical JSON), to tell an edited task from the same one. */
-  public static String specHash(TaskSpec s) {
-    try {
-      byte[] d = MessageDigest.getInstance("SHA-256").digest(specJson(s).encode().getBytes(StandardCharsets.UTF_8));
-      return HexFormat.of().formatHex(d, 0, 16);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  private static String time(Instant i) {
-    return i == null ? null : i.toString();
-  }
-
-  private static Instant instant(String s) {
-    return s == null ? null : Instant.parse(s);
-  }
-
-  private static void putIf(JsonObject o, String k, Object v) {
-    if (v != null) {
-      o.put(k, v);
-    }
-  }
-
-  /** The validation errors as the REST error body: {@code {"error": ..., "details": [{field, message}]}}. */
-  public static JsonObject errorJson(String prefix, List<FieldError> errors) {
-    JsonArray details = new JsonArray();
-    errors.forEach(e -> details.add(new JsonObject().put("field", e.field()).put("message", e.message())));
-    String msg = String.join("; ", errors.stream().map(FieldError::toString).toList());
-    return new JsonObject().put("error", prefix == null ? msg : prefix + msg).put("details", details);
   }
 }

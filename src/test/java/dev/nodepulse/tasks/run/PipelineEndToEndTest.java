@@ -1,9 +1,13 @@
-package dev.nodepulse.scheduler;
+package dev.nodepulse.tasks.run;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.nodepulse.config.Config;
+import dev.nodepulse.tasks.TasksVerticle;
+import dev.nodepulse.tasks.model.Declaration;
+import dev.nodepulse.tasks.model.Origin;
+import dev.nodepulse.tasks.model.TaskReader;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
@@ -20,8 +24,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The scheduler with the real targets against local peers (an in-test HTTP server on 127.0.0.1, port 0). */
-class SchedulerEndToEndTest {
+/** The task pipeline with the real targets against local peers (an in-test HTTP server on 127.0.0.1, port 0). */
+class PipelineEndToEndTest {
   @TempDir Path tmp;
   Vertx vertx;
   HttpServer server;
@@ -38,8 +42,8 @@ class SchedulerEndToEndTest {
   @BeforeEach
   void setUp() throws Exception {
     vertx = Vertx.vertx();
-    vertx.eventBus().<JsonObject>consumer(SchedulerVerticle.RUN, m -> runEvents.add(m.body()));
-    vertx.eventBus().<JsonObject>consumer(SchedulerVerticle.CHANGED, m -> changes.add(m.body()));
+    vertx.eventBus().<JsonObject>consumer(TasksVerticle.RUN, m -> runEvents.add(m.body()));
+    vertx.eventBus().<JsonObject>consumer(TasksVerticle.CHANGED, m -> changes.add(m.body()));
     // /flaky: 503 twice, then 200; /slow: answers after 300 ms; /never: never answers
     AtomicInteger flaky = new AtomicInteger();
     server = get(vertx.createHttpServer().requestHandler(req -> {
@@ -65,17 +69,18 @@ class SchedulerEndToEndTest {
   }
 
   void deploy(String... flags) throws Exception {
-    get(vertx.deployVerticle(new SchedulerVerticle(Config.forTest(tmp, flags))));
+    get(vertx.deployVerticle(new TasksVerticle(Config.forTest(tmp, flags))));
   }
 
   void upsert(String name, String spec) throws Exception {
-    get(vertx.eventBus().request(SchedulerVerticle.UPSERT, new JsonObject().put("source", "test").put("key", name)
-        .put("task", new JsonObject().put("metadata", new JsonObject().put("name", name))
-            .put("spec", new JsonObject(spec)))));
+    String task = new JsonObject().put("metadata", new JsonObject().put("name", name))
+        .put("spec", new JsonObject(spec)).encode();
+    get(vertx.eventBus().request(TasksVerticle.DECLARE, Declaration.of(new Origin(Origin.Kind.FILE, name, 0),
+        TaskReader.read(task, TaskReader.Format.JSON))));
   }
 
   JsonObject status(String name) throws Exception {
-    return get(vertx.eventBus().<JsonObject>request(SchedulerVerticle.GET,
+    return get(vertx.eventBus().<JsonObject>request(TasksVerticle.GET,
         new JsonObject().put("namespace", "default").put("name", name))).body().getJsonObject("status");
   }
 

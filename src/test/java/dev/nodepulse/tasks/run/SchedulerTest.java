@@ -1,9 +1,14 @@
-package dev.nodepulse.scheduler;
+package dev.nodepulse.tasks.run;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.nodepulse.config.Config;
+import dev.nodepulse.tasks.Plugins;
+import dev.nodepulse.tasks.TasksVerticle;
+import dev.nodepulse.tasks.model.Declaration;
+import dev.nodepulse.tasks.model.Origin;
+import dev.nodepulse.tasks.model.TaskReader;
 import dev.nodepulse.tasks.model.Progress;
 import dev.nodepulse.tasks.model.RunResult;
 import dev.nodepulse.tasks.model.Target;
@@ -30,8 +35,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The scheduler with a stand-in runner (the targets are tested by their own concern), real timers and SQLite. */
-class SchedulerVerticleTest {
+/** The task pipeline (TasksVerticle, Scheduler and the status store) with a stand-in runner (the targets are tested by their own concern), real timers and SQLite. */
+class SchedulerTest {
   @TempDir Path tmp;
   Vertx vertx;
   String deployment;
@@ -92,8 +97,8 @@ class SchedulerVerticleTest {
   @BeforeEach
   void setUp() {
     vertx = Vertx.vertx();
-    vertx.eventBus().<JsonObject>consumer(SchedulerVerticle.RUN, m -> runEvents.add(m.body()));
-    vertx.eventBus().<JsonObject>consumer(SchedulerVerticle.CHANGED, m -> changes.add(m.body()));
+    vertx.eventBus().<JsonObject>consumer(TasksVerticle.RUN, m -> runEvents.add(m.body()));
+    vertx.eventBus().<JsonObject>consumer(TasksVerticle.CHANGED, m -> changes.add(m.body()));
   }
 
   @AfterEach
@@ -107,7 +112,7 @@ class SchedulerVerticleTest {
 
   void deploy(Runner runner, Clock clock, Function<String, String> env, String... flags) throws Exception {
     Config config = Config.forTest(tmp, flags);
-    deployment = get(vertx.deployVerticle(new SchedulerVerticle(config, runner, clock, env)));
+    deployment = get(vertx.deployVerticle(new TasksVerticle(config, Plugins.standalone(env).withRunner(runner, clock))));
   }
 
   void deploy(Runner runner, String... flags) throws Exception {
@@ -123,11 +128,22 @@ class SchedulerVerticleTest {
     return upsert(source, name, name, specJson);
   }
 
+  /** A declaration from {@code source}: "rest" is a REST post, any other a file named {@code source:key}. */
+  static Origin origin(String source, String key) {
+    return source.equals("rest") ? new Origin(Origin.Kind.REST, "rest:" + key, 0)
+        : new Origin(Origin.Kind.FILE, source + ":" + key, 0);
+  }
+
   JsonObject upsert(String source, String key, String name, String specJson) throws Exception {
-    JsonObject task = new JsonObject().put("metadata", new JsonObject().put("name", name).put("namespace", "t"))
-        .put("spec", new JsonObject(specJson));
-    return get(vertx.eventBus().<JsonObject>request(SchedulerVerticle.UPSERT,
-        new JsonObject().put("source", source).put("key", key).put("task", task))).body();
+    String task = new JsonObject().put("metadata", new JsonObject().put("name", name).put("namespace", "t"))
+        .put("spec", new JsonObject(specJson)).encode();
+    Declaration d = Declaration.of(origin(source, key), TaskReader.read(task, TaskReader.Format.JSON));
+    return get(vertx.eventBus().<JsonObject>request(TasksVerticle.DECLARE, d)).body();
+  }
+
+  void withdraw(String source, String key) throws Exception {
+    get(vertx.eventBus().request(TasksVerticle.WITHDRAW,
+        new dev.nodepulse.tasks.model.Withdrawal(origin(source, key), "t/" + key.replaceFirst("^t/", ""))));
   }
 
   JsonObject upsert(String name, String specJson) throws Exception {
@@ -135,7 +151,7 @@ class SchedulerVerticleTest {
   }
 
   JsonObject status(String name) throws Exception {
-    return get(vertx.eventBus().<JsonObject>request(SchedulerVerticle.GET,
+    return get(vertx.eventBus().<JsonObject>request(TasksVerticle.GET,
         new JsonObject().put("namespace", "t").put("name", name))).body().getJsonObject("status");
   }
 
@@ -143,7 +159,7 @@ class SchedulerVerticleTest {
 
   @Test
   void delayFiresOnceAfterTheDelay() throws Exception {
-    FakeRunner r = new FakeRunner(vertx, 0, SchedulerVerticleTest::ok);
+    FakeRunner r = new FakeRunner(vertx, 0, SchedulerTest::ok);
     deploy(r);
     Instant posted = Instant.now();
     JsonObject reply = upsert("once", "{\"delay\": \"300ms\", " + COMPUTE + "}");
@@ -171,7 +187,7 @@ class SchedulerVerticleTest {
 
   @Test
   void everyFiresRepeatedly() throws Exception {
-    FakeRunner r = new FakeRunner(vertx, 0, SchedulerVerticleTest::ok);
+    FakeRunner r = new FakeRunner(vertx, 0, SchedulerTest::ok);
     deploy(r);
     upsert("tick", "{\"every\": \"1s\", " + COMPUTE + "}");
     await().atMost(Duration.ofSeconds(6)).until(() -> r.starts.size() >= 3);
@@ -183,7 +199,7 @@ class SchedulerVerticleTest {
 
   @Test
   void cronWithSecondsFires() throws Exception {
-    FakeRunner r = new FakeRunner(vertx, 0, SchedulerVerticleTest::ok);
+    FakeRunner r = new FakeRunner(vertx, 0, SchedulerTest::ok);
     deploy(r);
     upsert("cron", "{\"schedule\": \"*/1 * * * * *\", " + COMPUTE + "}");
     await().atMost(Duration.ofSeconds(5)).until(() -> r.starts.size() >= 2);
@@ -194,7 +210,7 @@ class SchedulerVerticleTest {
 
   @Test
   void atInThePastRunsLateWithinTheDeadlineAndIsMissedOutsideIt() throws Exception {
-    FakeRunner r = new FakeRunner(vertx, 0, SchedulerVerticleTest::ok);
+    FakeRunner r = new FakeRunner(vertx, 0, SchedulerTest::ok);
     deploy(r);
     String twoSecondsAgo = Instant.now().minusSeconds(2).toString();
     String twoMinutesAgo = Instant.now().minusSeconds(120).toString();
@@ -246,7 +262,7 @@ class SchedulerVerticleTest {
 
   @Test
   void anAttemptThatOutlivesItsTimeoutIsCancelled() throws Exception {
-    FakeRunner r = new FakeRunner(vertx, -1, SchedulerVerticleTest::ok);
+    FakeRunner r = new FakeRunner(vertx, -1, SchedulerTest::ok);
     deploy(r);
     upsert("slow", "{\"delay\": \"0s\", \"target\": {\"http\": {\"url\": \"http://127.0.0.1:1/\", \"timeout\": \"300ms\"}}}");
     await().atMost(Duration.ofSeconds(5)).until(() -> "Failed".equals(status("slow").getString("phase")));
@@ -259,7 +275,7 @@ class SchedulerVerticleTest {
 
   @Test
   void concurrencyPerTargetTypeIsBoundedAndQueuedRunsAreLate() throws Exception {
-    FakeRunner r = new FakeRunner(vertx, 300, SchedulerVerticleTest::ok);
+    FakeRunner r = new FakeRunner(vertx, 300, SchedulerTest::ok);
     deploy(r, Clock.systemUTC(), k -> null, "--max-concurrent-runs", "2");
     for (int i = 0; i < 6; i++) {
       upsert("c" + i, "{\"delay\": \"0s\", " + COMPUTE + "}");
@@ -273,7 +289,7 @@ class SchedulerVerticleTest {
 
   @Test
   void headersFromTheEnvironmentAndSecretsInStandaloneMode() throws Exception {
-    FakeRunner r = new FakeRunner(vertx, 0, SchedulerVerticleTest::ok);
+    FakeRunner r = new FakeRunner(vertx, 0, SchedulerTest::ok);
     deploy(r, Clock.systemUTC(), k -> k.equals("SHOP_TOKEN") ? "s3cret" : null);
     String http = "{\"delay\": \"0s\", \"target\": {\"http\": {\"url\": \"http://127.0.0.1:1/\", \"headers\": %s}}}";
     upsert("env", http.formatted("{\"X-Plain\": \"1\", \"X-Token\": {\"valueFrom\": {\"env\": \"SHOP_TOKEN\"}}}"));
@@ -290,24 +306,26 @@ class SchedulerVerticleTest {
 
   @Test
   void listGetConflictsAndRemove() throws Exception {
-    deploy(new FakeRunner(vertx, 0, SchedulerVerticleTest::ok));
+    deploy(new FakeRunner(vertx, 0, SchedulerTest::ok));
     upsert("a", "{\"delay\": \"1h\", " + COMPUTE + "}");
     JsonObject again = upsert("a", "{\"delay\": \"1h\", " + COMPUTE + "}");
     assertThat(again.getBoolean("created")).isFalse();
     assertThat(again.getJsonObject("task").getJsonObject("metadata").getLong("generation")).isEqualTo(1);
     JsonObject edited = upsert("a", "{\"delay\": \"2h\", " + COMPUTE + "}");
     assertThat(edited.getJsonObject("task").getJsonObject("metadata").getLong("generation")).isEqualTo(2);
-    Throwable conflict = get(vertx.eventBus().request(SchedulerVerticle.UPSERT, new JsonObject()
-        .put("source", "other").put("key", "x").put("task", new JsonObject()
-            .put("metadata", new JsonObject().put("name", "a").put("namespace", "t"))
-            .put("spec", new JsonObject("{\"delay\": \"1h\", " + COMPUTE + "}"))))
+    Throwable conflict = get(vertx.eventBus().request(TasksVerticle.DECLARE, Declaration.of(origin("other", "x"),
+        TaskReader.read("{\"metadata\": {\"name\": \"a\", \"namespace\": \"t\"}, \"spec\": {\"delay\": \"1h\", "
+            + COMPUTE + "}}", TaskReader.Format.JSON)))
         .transform(ar -> Future.succeededFuture(ar.cause())));
     assertThat(((ReplyException) conflict).failureCode()).isEqualTo(409);
-    JsonObject list = get(vertx.eventBus().<JsonObject>request(SchedulerVerticle.LIST, new JsonObject())).body();
+    // the error names both declarations; the first keeps the task
+    assertThat(new JsonObject(conflict.getMessage()).getString("error"))
+        .contains("task t/a is already declared by file test:a").contains("file other:x").contains("refused");
+    JsonObject list = get(vertx.eventBus().<JsonObject>request(TasksVerticle.LIST, new JsonObject())).body();
     assertThat(list.getJsonArray("items")).hasSize(1);
-    get(vertx.eventBus().request(SchedulerVerticle.REMOVE, new JsonObject().put("source", "test").put("key", "a")));
+    withdraw("test", "a");
     assertThat(changes.get(changes.size() - 1).getBoolean("deleted")).isTrue();
-    Throwable gone = get(vertx.eventBus().request(SchedulerVerticle.GET,
+    Throwable gone = get(vertx.eventBus().request(TasksVerticle.GET,
         new JsonObject().put("namespace", "t").put("name", "a")).transform(ar -> Future.succeededFuture(ar.cause())));
     assertThat(((ReplyException) gone).failureCode()).isEqualTo(404);
     assertThat(new JsonObject(gone.getMessage()).getString("error")).isEqualTo("task t/a not found");
@@ -315,10 +333,9 @@ class SchedulerVerticleTest {
 
   @Test
   void anInvalidTaskFromASourceIsAFailedTaskNamingTheError() throws Exception {
-    deploy(new FakeRunner(vertx, 0, SchedulerVerticleTest::ok));
-    JsonObject reply = get(vertx.eventBus().<JsonObject>request(SchedulerVerticle.UPSERT, new JsonObject()
-        .put("source", "dir").put("key", "bad.yaml").put("error", new JsonObject().put("name", "bad")
-            .put("namespace", "default").put("message", "file bad.yaml: spec.delay: '5x' is not a duration")))).body();
+    deploy(new FakeRunner(vertx, 0, SchedulerTest::ok));
+    JsonObject reply = get(vertx.eventBus().<JsonObject>request(TasksVerticle.DECLARE, Declaration.invalid(
+        origin("dir", "bad.yaml"), "default", "bad", "file bad.yaml: spec.delay: '5x' is not a duration"))).body();
     JsonObject status = reply.getJsonObject("task").getJsonObject("status");
     assertThat(status.getString("phase")).isEqualTo("Failed");
     assertThat(status.getJsonArray("conditions").getJsonObject(0).getString("message"))
@@ -329,13 +346,13 @@ class SchedulerVerticleTest {
 
   @Test
   void aFinishedOneShotDoesNotRunAgainAfterARestartAndHistoryIsKept() throws Exception {
-    FakeRunner r = new FakeRunner(vertx, 0, SchedulerVerticleTest::ok);
+    FakeRunner r = new FakeRunner(vertx, 0, SchedulerTest::ok);
     deploy(r);
     upsert("once", "{\"delay\": \"0s\", " + COMPUTE + "}");
     upsert("tick", "{\"every\": \"1s\", " + COMPUTE + "}");
     await().atMost(Duration.ofSeconds(5)).until(() -> "Succeeded".equals(status("once").getString("phase"))
         && status("tick").getLong("runs") >= 2);
-    FakeRunner after = new FakeRunner(vertx, 0, SchedulerVerticleTest::ok);
+    FakeRunner after = new FakeRunner(vertx, 0, SchedulerTest::ok);
     restart(after, Clock.systemUTC());
     upsert("once", "{\"delay\": \"0s\", " + COMPUTE + "}");
     upsert("tick", "{\"every\": \"1s\", " + COMPUTE + "}");
@@ -351,7 +368,7 @@ class SchedulerVerticleTest {
 
   @Test
   void runsMissedWhileDownRunLateWithinTheDeadlineElseAreMissed() throws Exception {
-    FakeRunner r = new FakeRunner(vertx, 0, SchedulerVerticleTest::ok);
+    FakeRunner r = new FakeRunner(vertx, 0, SchedulerTest::ok);
     deploy(r);
     upsert("within", "{\"delay\": \"10m\", \"startingDeadline\": \"1h\", " + COMPUTE + "}");
     upsert("outside", "{\"delay\": \"10m\", \"startingDeadline\": \"1m\", " + COMPUTE + "}");
@@ -359,7 +376,7 @@ class SchedulerVerticleTest {
     upsert("flood", "{\"every\": \"10s\", " + COMPUTE + "}");
     assertThat(status("within").getString("phase")).isEqualTo("Scheduled");
     // the agent is down for 15 minutes
-    FakeRunner after = new FakeRunner(vertx, 0, SchedulerVerticleTest::ok);
+    FakeRunner after = new FakeRunner(vertx, 0, SchedulerTest::ok);
     restart(after, Clock.offset(Clock.systemUTC(), Duration.ofMinutes(15)));
     upsert("within", "{\"delay\": \"10m\", \"startingDeadline\": \"1h\", " + COMPUTE + "}");
     upsert("outside", "{\"delay\": \"10m\", \"startingDeadline\": \"1m\", " + COMPUTE + "}");
@@ -390,11 +407,11 @@ class SchedulerVerticleTest {
 
   @Test
   void aTaskEditedWhileDownIsRescheduledForItsNewSpecKeepingHistory() throws Exception {
-    FakeRunner r = new FakeRunner(vertx, 0, SchedulerVerticleTest::ok);
+    FakeRunner r = new FakeRunner(vertx, 0, SchedulerTest::ok);
     deploy(r);
     upsert("edit", "{\"delay\": \"0s\", " + COMPUTE + "}");
     await().atMost(Duration.ofSeconds(5)).until(() -> "Succeeded".equals(status("edit").getString("phase")));
-    FakeRunner after = new FakeRunner(vertx, 0, SchedulerVerticleTest::ok);
+    FakeRunner after = new FakeRunner(vertx, 0, SchedulerTest::ok);
     restart(after, Clock.systemUTC());
     JsonObject reply = upsert("edit", "{\"delay\": \"200ms\", " + COMPUTE + "}");
     assertThat(reply.getJsonObject("task").getJsonObject("metadata").getLong("generation")).isEqualTo(2);
@@ -405,23 +422,23 @@ class SchedulerVerticleTest {
 
   @Test
   void restPostedTasksComeBackAfterARestartWithoutTheirSource() throws Exception {
-    deploy(new FakeRunner(vertx, 0, SchedulerVerticleTest::ok));
-    upsert(SchedulerVerticle.REST_SOURCE, "t/posted", "posted", "{\"delay\": \"1h\", " + COMPUTE + "}");
-    restart(new FakeRunner(vertx, 0, SchedulerVerticleTest::ok), Clock.systemUTC());
+    deploy(new FakeRunner(vertx, 0, SchedulerTest::ok));
+    upsert("rest", "t/posted", "posted", "{\"delay\": \"1h\", " + COMPUTE + "}");
+    restart(new FakeRunner(vertx, 0, SchedulerTest::ok), Clock.systemUTC());
     JsonObject s = status("posted");
     assertThat(s.getString("phase")).isEqualTo("Scheduled");
-    JsonObject health = get(vertx.eventBus().<JsonObject>request(SchedulerVerticle.HEALTH, new JsonObject())).body();
+    JsonObject health = get(vertx.eventBus().<JsonObject>request(TasksVerticle.HEALTH, new JsonObject())).body();
     assertThat(health.getBoolean("ready")).isTrue();
     assertThat(health.getInteger("tasks")).isEqualTo(1);
   }
 
   JsonObject health() throws Exception {
-    return get(vertx.eventBus().<JsonObject>request(SchedulerVerticle.HEALTH, new JsonObject())).body();
+    return get(vertx.eventBus().<JsonObject>request(TasksVerticle.HEALTH, new JsonObject())).body();
   }
 
   @Test
   void anEditDuringARunCancelsItAndTheTaskIsNoLongerCountedAsRunning() throws Exception {
-    FakeRunner r = new FakeRunner(vertx, -1, SchedulerVerticleTest::ok);
+    FakeRunner r = new FakeRunner(vertx, -1, SchedulerTest::ok);
     deploy(r);
     upsert("busy", "{\"delay\": \"0s\", " + COMPUTE + "}");
     await().atMost(Duration.ofSeconds(5)).until(() -> "Running".equals(status("busy").getString("phase")));
@@ -451,13 +468,13 @@ class SchedulerVerticleTest {
 
   @Test
   void aRecurringRunInterruptedByAStopIsNotReplayedFromItsFirstOccurrence() throws Exception {
-    FakeRunner r = new FakeRunner(vertx, -1, SchedulerVerticleTest::ok);
+    FakeRunner r = new FakeRunner(vertx, -1, SchedulerTest::ok);
     deploy(r);
     String spec = "{\"every\": \"1s\", \"startingDeadline\": \"5s\", " + COMPUTE + "}";
     upsert("long", spec);
     await().atMost(Duration.ofSeconds(5)).until(() -> "Running".equals(status("long").getString("phase")));
     // the agent stops in the middle of the run and is down for 10 minutes
-    FakeRunner after = new FakeRunner(vertx, 0, SchedulerVerticleTest::ok);
+    FakeRunner after = new FakeRunner(vertx, 0, SchedulerTest::ok);
     restart(after, Clock.offset(Clock.systemUTC(), Duration.ofMinutes(10)));
     runEvents.clear();
     upsert("long", spec);
@@ -480,17 +497,16 @@ class SchedulerVerticleTest {
 
   @Test
   void whatAFailedWriteDidNotStoreIsWrittenLater() throws Exception {
-    deploy(new FakeRunner(vertx, 0, SchedulerVerticleTest::ok));
+    deploy(new FakeRunner(vertx, 0, SchedulerTest::ok));
     Path db = tmp.resolve("tasks.db");
-    upsert(SchedulerVerticle.REST_SOURCE, "t/gone", "gone", "{\"delay\": \"1h\", " + COMPUTE + "}");
+    upsert("rest", "t/gone", "gone", "{\"delay\": \"1h\", " + COMPUTE + "}");
     await().atMost(Duration.ofSeconds(5)).until(() -> storedRows(db, "t/gone") == 1);
     // another process holds the database's write lock: the next writes fail (busy)
     try (var lock = java.sql.DriverManager.getConnection("jdbc:sqlite:" + db);
         var st = lock.createStatement()) {
       st.execute("BEGIN EXCLUSIVE");
-      upsert(SchedulerVerticle.REST_SOURCE, "t/kept", "kept", "{\"delay\": \"1h\", " + COMPUTE + "}");
-      get(vertx.eventBus().request(SchedulerVerticle.REMOVE,
-          new JsonObject().put("source", SchedulerVerticle.REST_SOURCE).put("key", "t/gone")));
+      upsert("rest", "t/kept", "kept", "{\"delay\": \"1h\", " + COMPUTE + "}");
+      withdraw("rest", "t/gone");
       await().atMost(Duration.ofSeconds(15)).until(() -> "degraded".equals(health().getString("state")));
       assertThat(health().getString("lastError")).contains("cannot write tasks.db");
       st.execute("COMMIT");
@@ -498,16 +514,16 @@ class SchedulerVerticleTest {
     // once the lock is gone, the next write stores both changes, and the store is healthy again
     await().atMost(Duration.ofSeconds(15)).until(() -> storedRows(db, "t/kept") == 1 && storedRows(db, "t/gone") == 0);
     await().atMost(Duration.ofSeconds(5)).until(() -> "up".equals(health().getString("state")));
-    restart(new FakeRunner(vertx, 0, SchedulerVerticleTest::ok), Clock.systemUTC());
+    restart(new FakeRunner(vertx, 0, SchedulerTest::ok), Clock.systemUTC());
     assertThat(status("kept").getString("phase")).isEqualTo("Scheduled");
-    Throwable gone = get(vertx.eventBus().request(SchedulerVerticle.GET,
+    Throwable gone = get(vertx.eventBus().request(TasksVerticle.GET,
         new JsonObject().put("namespace", "t").put("name", "gone")).transform(ar -> Future.succeededFuture(ar.cause())));
     assertThat(((ReplyException) gone).failureCode()).isEqualTo(404);
   }
 
   @Test
   void aRunThatWaitsInTheQueuePastItsStartingDeadlineIsMissed() throws Exception {
-    FakeRunner r = new FakeRunner(vertx, 1500, SchedulerVerticleTest::ok);
+    FakeRunner r = new FakeRunner(vertx, 1500, SchedulerTest::ok);
     deploy(r, Clock.systemUTC(), k -> null, "--max-concurrent-runs", "1");
     upsert("first", "{\"delay\": \"0s\", " + COMPUTE + "}");
     await().atMost(Duration.ofSeconds(5)).until(() -> "Running".equals(status("first").getString("phase")));
@@ -529,18 +545,22 @@ class SchedulerVerticleTest {
     String object = new JsonObject().put("metadata", new JsonObject().put("name", "old").put("namespace", "t"))
         .put("spec", new JsonObject("{\"delay\": \"1h\", \"target\": {\"http\": {\"url\": \"http://127.0.0.1:1/\", "
             + "\"headers\": {\"X-A\": \"a\\u0000b\"}}}}")).encode();
-    try (TaskStore store = new TaskStore(tmp)) {
-      store.write(List.of(new TaskStore.Row("t/old", SchedulerVerticle.REST_SOURCE, "t/old", object, "h", 1,
-          Instant.now().toEpochMilli(), null, 3, 4, "Scheduled", null, false)), List.of());
+    deploy(new FakeRunner(vertx, 0, SchedulerTest::ok));
+    upsert("rest", "t/old", "old", "{\"delay\": \"1h\", " + COMPUTE + "}");
+    await().atMost(Duration.ofSeconds(5)).until(() -> storedRows(tmp.resolve("tasks.db"), "t/old") == 1);
+    get(vertx.undeploy(deployment));
+    try (var db = java.sql.DriverManager.getConnection("jdbc:sqlite:" + tmp.resolve("tasks.db"));
+        var st = db.prepareStatement("UPDATE tasks SET object = ?, runs = 3 WHERE key = 't/old'")) {
+      st.setString(1, object);
+      st.executeUpdate();
     }
-    deploy(new FakeRunner(vertx, 0, SchedulerVerticleTest::ok));
+    deploy(new FakeRunner(vertx, 0, SchedulerTest::ok));
     JsonObject s = status("old");
     assertThat(s.getString("phase")).isEqualTo("Failed");
     assertThat(s.getLong("runs")).isEqualTo(3);
     assertThat(s.getJsonArray("conditions").getJsonObject(0).getString("message"))
         .contains("spec.target.http.headers.X-A");
-    get(vertx.eventBus().request(SchedulerVerticle.REMOVE,
-        new JsonObject().put("source", SchedulerVerticle.REST_SOURCE).put("key", "t/old")));
+    withdraw("rest", "t/old");
     await().atMost(Duration.ofSeconds(5)).until(() -> storedRows(tmp.resolve("tasks.db"), "t/old") == 0);
   }
 }

@@ -1,22 +1,21 @@
-package dev.nodepulse.scheduler;
+package dev.nodepulse.tasks.run;
 
 import dev.nodepulse.tasks.model.DelayedTask;
+import dev.nodepulse.tasks.model.Origin;
 import dev.nodepulse.tasks.model.Progress;
 import dev.nodepulse.tasks.model.TaskMetadata;
 import dev.nodepulse.tasks.model.TaskSpec;
 import dev.nodepulse.tasks.model.TaskStatus;
-import dev.nodepulse.tasks.target.Execution;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
-/** One task in the scheduler's table. Mutable; touched only on the scheduler's event loop. */
+/** One task in the table. Mutable; touched only on the pipeline's event loop. */
 final class TaskEntry {
   final String key;
-  String source;
-  String sourceKey;
+  Origin origin;
   TaskMetadata metadata;
-  TaskSpec spec; // null: the task could not be read
+  TaskSpec spec; // null: the declaration could not be read
   String invalid; // why, naming the file and the field
   String specHash;
   long generation;
@@ -28,7 +27,10 @@ final class TaskEntry {
   TaskStatus.LastRun lastRun;
   Progress progress;
   boolean done;
+  String claimedBy;
   Instant changedAt;
+  /** The due time of a run that has started and is not yet recorded (persisted before the target is called). */
+  Instant runningDue;
 
   /** Bumped whenever the schedule is reset or the task removed: timers and queued runs of an older epoch are stale. */
   int epoch;
@@ -36,7 +38,7 @@ final class TaskEntry {
   int retry;
   /** The due time of the current run's occurrence (its retries keep it): the next occurrence counts from it. */
   Instant occurrence;
-  Execution execution;
+  GuardedRun run;
   long progressPublishedAt;
   boolean progressTimer;
 
@@ -45,7 +47,7 @@ final class TaskEntry {
   }
 
   boolean running() {
-    return execution != null;
+    return run != null;
   }
 
   TaskStatus status(String node) {
@@ -55,7 +57,7 @@ final class TaskEntry {
     }
     List<TaskStatus.NodeStatus> nodes = spec != null && spec.nodes() == TaskSpec.Nodes.ALL
         ? List.of(new TaskStatus.NodeStatus(node, phase, lastRun)) : List.of();
-    return new TaskStatus(phase, nextRunAt, runs, attempts, null, spec == null ? 0 : generation, conditions,
+    return new TaskStatus(phase, nextRunAt, runs, attempts, claimedBy, spec == null ? 0 : generation, conditions,
         lastRun, progress, nodes);
   }
 

@@ -1,4 +1,4 @@
-package dev.nodepulse.scheduler;
+package dev.nodepulse.tasks.run;
 
 import dev.nodepulse.config.Config;
 import dev.nodepulse.tasks.model.Progress;
@@ -59,18 +59,24 @@ public final class SchedulerBench {
     return best;
   }
 
-  static JsonObject task(String name, String timing, JsonObject target) {
-    return new JsonObject().put("source", "bench").put("key", name).put("task", new JsonObject()
-        .put("metadata", new JsonObject().put("name", name).put("namespace", "bench"))
-        .put("spec", new JsonObject(timing).put("target", target)));
+  static dev.nodepulse.tasks.model.Declaration task(String name, String timing, JsonObject target) {
+    String task = new JsonObject().put("metadata", new JsonObject().put("name", name).put("namespace", "bench"))
+        .put("spec", new JsonObject(timing).put("target", target)).encode();
+    try {
+      return dev.nodepulse.tasks.model.Declaration.of(new dev.nodepulse.tasks.model.Origin(
+          dev.nodepulse.tasks.model.Origin.Kind.FILE, "bench/" + name, 0),
+          dev.nodepulse.tasks.model.TaskReader.read(task, dev.nodepulse.tasks.model.TaskReader.Format.JSON));
+    } catch (dev.nodepulse.tasks.model.TaskValidationException e) {
+      throw new IllegalArgumentException(e);
+    }
   }
 
   /** Upserts in windows of 1,000 requests in flight. */
-  static void upsertAll(Vertx vertx, int count, java.util.function.IntFunction<JsonObject> make) throws Exception {
+  static void upsertAll(Vertx vertx, int count, java.util.function.IntFunction<dev.nodepulse.tasks.model.Declaration> make) throws Exception {
     for (int base = 0; base < count; base += 1000) {
       List<Future<?>> batch = new ArrayList<>();
       for (int i = base; i < Math.min(count, base + 1000); i++) {
-        batch.add(vertx.eventBus().request(SchedulerVerticle.UPSERT, make.apply(i)));
+        batch.add(vertx.eventBus().request(dev.nodepulse.tasks.TasksVerticle.DECLARE, make.apply(i)));
       }
       get(Future.all(batch));
     }
@@ -79,9 +85,10 @@ public final class SchedulerBench {
   static void memory(int count) throws Exception {
     Path data = Files.createTempDirectory("nodepulse-bench-mem");
     Vertx vertx = Vertx.vertx();
-    get(vertx.deployVerticle(new SchedulerVerticle(Config.forTest(data), (t, h, p) -> {
-      throw new IllegalStateException("nothing should run");
-    }, Clock.systemUTC(), System::getenv)));
+    get(vertx.deployVerticle(new dev.nodepulse.tasks.TasksVerticle(Config.forTest(data),
+        dev.nodepulse.tasks.Plugins.standalone().withRunner((t, h, p) -> {
+          throw new IllegalStateException("nothing should run");
+        }, Clock.systemUTC()))));
     long before = usedAfterGc();
     long t0 = System.nanoTime();
     JsonObject target = new JsonObject().put("http", new JsonObject().put("url", "http://127.0.0.1:8080/warm")
@@ -89,7 +96,7 @@ public final class SchedulerBench {
     upsertAll(vertx, count, i -> task("pending-" + i, "{\"delay\": \"1h\"}", target));
     double secs = (System.nanoTime() - t0) / 1e9;
     long after = usedAfterGc();
-    JsonObject health = get(vertx.eventBus().<JsonObject>request(SchedulerVerticle.HEALTH, new JsonObject())).body();
+    JsonObject health = get(vertx.eventBus().<JsonObject>request(dev.nodepulse.tasks.TasksVerticle.HEALTH, new JsonObject())).body();
     System.out.printf("memory: %d pending tasks (http target, delay 1h), table says %d%n", count,
         health.getInteger("tasks"));
     System.out.printf("memory: heap after GC %.1f MiB -> %.1f MiB: %.0f bytes per pending task%n",
@@ -136,9 +143,9 @@ public final class SchedulerBench {
       };
       default -> null;
     };
-    get(vertx.deployVerticle(new SchedulerVerticle(config, runner, Clock.systemUTC(), System::getenv)));
+    get(vertx.deployVerticle(new dev.nodepulse.tasks.TasksVerticle(config, dev.nodepulse.tasks.Plugins.standalone().withRunner(runner, Clock.systemUTC()))));
     List<JsonObject> runs = new CopyOnWriteArrayList<>();
-    vertx.eventBus().<JsonObject>consumer(SchedulerVerticle.RUN, m -> runs.add(m.body()));
+    vertx.eventBus().<JsonObject>consumer(dev.nodepulse.tasks.TasksVerticle.RUN, m -> runs.add(m.body()));
     Instant due = Instant.now().plusSeconds(20).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
     JsonObject target = new JsonObject().put("http", new JsonObject()
         .put("url", "http://127.0.0.1:" + server.actualPort() + "/").put("timeout", "30s"));

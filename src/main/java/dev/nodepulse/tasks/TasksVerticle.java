@@ -1,0 +1,190 @@
+package dev.nodepulse.tasks;
+
+import dev.nodepulse.config.Config;
+import dev.nodepulse.tasks.model.Declaration;
+import dev.nodepulse.tasks.model.LocalCodec;
+import dev.nodepulse.tasks.model.Synced;
+import dev.nodepulse.tasks.model.TaskJson;
+import dev.nodepulse.tasks.model.Withdrawal;
+import dev.nodepulse.tasks.run.Refusal;
+import dev.nodepulse.tasks.run.Runner;
+import dev.nodepulse.tasks.run.Scheduler;
+import dev.nodepulse.tasks.status.BusSinks;
+import dev.nodepulse.tasks.status.StatusSink;
+import dev.nodepulse.tasks.status.StatusStore;
+import dev.nodepulse.tasks.target.Targets;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The task pipeline's verticle, and its bus protocol: it opens the status store, builds the
+ * {@link Scheduler} with the run mode's {@link Plugins} and the sinks (page, metrics, run history, then the
+ * plugins' own), and answers the addresses below. The work is in {@code tasks.run} and {@code tasks.status}.
+ *
+ * <p>Sources send typed records (registered with {@link LocalCodec}): {@link Declaration} on {@link #DECLARE},
+ * {@link Withdrawal} on {@link #WITHDRAW}, {@link Synced} on {@link #SYNCED}. Failures are
+ * {@code fail(status, {"error": ...})}.
+ */
+public final class TasksVerticle extends VerticleBase {
+  public static final String LIST = "nodepulse.tasks.list";
+  public static final String GET = "nodepulse.tasks.get";
+  public static final String RUNS = "nodepulse.tasks.runs";
+  public static final String OUTPUT = "nodepulse.tasks.output";
+  public static final String DECLARE = "nodepulse.tasks.declare";
+  public static final String WITHDRAW = "nodepulse.tasks.withdraw";
+  public static final String SYNCED = "nodepulse.tasks.synced";
+  public static final String CHANGED = BusSinks.CHANGED;
+  public static final String RUN = BusSinks.RUN;
+  public static final String HEALTH = "nodepulse.health.scheduler";
+  /** How many runs each task keeps in its history. */
+  public static final int HISTORY = 20;
+
+  private static final Logger LOG = LoggerFactory.getLogger(TasksVerticle.class);
+
+  private final Config config;
+  private final Plugins plugins;
+  private Scheduler scheduler;
+  private StatusStore store;
+  private Targets targets;
+  private volatile boolean ready;
+
+  public TasksVerticle(Config config) {
+    this(config, Plugins.standalone());
+  }
+
+  public TasksVerticle(Config config, Plugins plugins) {
+    this.config = config;
+    this.plugins = plugins;
+  }
+
+  @Override
+  public Future<?> start() {
+    LocalCodec.register(vertx);
+    var bus = vertx.eventBus();
+    bus.consumer(HEALTH, this::health);
+    Runner runner = plugins.runner();
+    if (runner == null) {
+      targets = new Targets(vertx, config);
+      runner = targets::start;
+    }
+    Runner chosen = runner;
+    return StatusStore.open(vertx, config.dataDir(), HISTORY).map(opened -> {
+      store = opened.getKey();
+      List<StatusSink> sinks = new ArrayList<>();
+      sinks.add(BusSinks.page(vertx));
+      sinks.add(BusSinks.metrics(vertx));
+      sinks.add(store.history());
+      sinks.addAll(plugins.sinks());
+      scheduler = new Scheduler(vertx, config, plugins.clock(), chosen, plugins.claims(), plugins.secrets(), store,
+          sinks, opened.getValue());
+      bus.consumer(LIST, msg -> answer(msg, () -> {
+        JsonArray items = new JsonArray();
+        scheduler.list().forEach(t -> items.add(TaskJson.toJson(t)));
+        return new JsonObject().put("items", items);
+      }));
+      bus.<Object>consumer(GET, msg -> answer(msg, () -> {
+        JsonObject k = key(msg);
+        return TaskJson.toJson(scheduler.get(k.getString("namespace"), k.getString("name")));
+      }));
+      bus.<Object>consumer(RUNS, msg -> {
+        JsonObject k = key(msg);
+        try {
+          scheduler.get(k.getString("namespace"), k.getString("name"));
+        } catch (Refusal r) {
+          fail(msg, r);
+          return;
+        }
+        store.runs(k.getString("namespace") + "/" + k.getString("name")).onComplete(ar -> {
+          if (ar.succeeded()) {
+            msg.reply(ar.result());
+          } else {
+            msg.fail(503, error("the run history cannot be read: " + store.lastError()));
+          }
+        });
+      });
+      bus.<Object>consumer(OUTPUT, msg -> {
+        JsonObject k = key(msg);
+        String key = k.getString("namespace") + "/" + k.getString("name");
+        try {
+          scheduler.get(k.getString("namespace"), k.getString("name"));
+        } catch (Refusal r) {
+          fail(msg, r);
+          return;
+        }
+        store.output(key).onComplete(ar -> {
+          if (ar.failed()) {
+            msg.fail(503, error("the output cannot be read"));
+          } else if (ar.result() == null) {
+            msg.fail(404, error("task " + key + " has no run output yet"));
+          } else {
+            msg.reply(ar.result());
+          }
+        });
+      });
+      bus.<Declaration>consumer(DECLARE, msg -> answer(msg, () -> {
+        Scheduler.Declared d = scheduler.declare(msg.body());
+        return new JsonObject().put("created", d.created()).put("task", TaskJson.toJson(d.task()));
+      }));
+      bus.<Withdrawal>consumer(WITHDRAW, msg -> answer(msg, () -> {
+        scheduler.withdraw(msg.body().origin(), msg.body().key());
+        return new JsonObject();
+      }));
+      bus.<Synced>consumer(SYNCED, msg -> answer(msg, () ->
+          new JsonObject().put("forgotten", scheduler.synced(msg.body().kind()))));
+      ready = true;
+      LOG.info("task pipeline ready: {} tasks, state in {}", scheduler.size(), config.dataDir().resolve("tasks.db"));
+      return null;
+    });
+  }
+
+  @Override
+  public Future<?> stop() {
+    if (scheduler != null) {
+      scheduler.stop();
+    }
+    if (targets != null) {
+      targets.close();
+    }
+    return store == null ? Future.succeededFuture() : store.close();
+  }
+
+  private void health(Message<Object> msg) {
+    String lastError = store == null ? null : store.lastError();
+    boolean failing = store != null && (store.failing() || lastError != null);
+    msg.reply(new JsonObject().put("state", ready ? (failing ? "degraded" : "up") : "starting")
+        .put("ready", ready).put("tasks", scheduler == null ? 0 : scheduler.size())
+        .put("running", scheduler == null ? 0 : scheduler.running()).put("lastError", lastError));
+  }
+
+  private static JsonObject key(Message<?> msg) {
+    JsonObject body = msg.body() instanceof JsonObject j ? j : new JsonObject();
+    return new JsonObject().put("namespace", body.getString("namespace", "default"))
+        .put("name", body.getString("name", ""));
+  }
+
+  private static void answer(Message<?> msg, Supplier<Object> work) {
+    try {
+      msg.reply(work.get());
+    } catch (Refusal r) {
+      fail(msg, r);
+    } catch (ClassCastException | NullPointerException e) {
+      msg.fail(400, error("not a task request"));
+    }
+  }
+
+  private static void fail(Message<?> msg, Refusal r) {
+    msg.fail(r.status(), error(r.getMessage()));
+  }
+
+  private static String error(String message) {
+    return new JsonObject().put("error", message).encode();
+  }
+}

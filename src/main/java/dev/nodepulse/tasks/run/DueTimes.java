@@ -1,0 +1,59 @@
+package dev.nodepulse.tasks.run;
+
+import dev.nodepulse.tasks.model.Schedule;
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * When a task is due: pure functions of the schedule, the time the task was first seen, the last due time and
+ * now (the "due" step; no clock of its own).
+ */
+final class DueTimes {
+  private DueTimes() {}
+
+  /** The first due time: delay and every count from when the task was first seen; cron from then on. */
+  static Instant first(Schedule timing, Instant firstSeen) {
+    return switch (timing) {
+      case Schedule.Delay d -> firstSeen.plus(d.delay());
+      case Schedule.At a -> a.at();
+      case Schedule.Every ev -> firstSeen.plus(ev.every());
+      case Schedule.Cron c -> c.next(firstSeen).orElse(null);
+    };
+  }
+
+  /**
+   * For a due time that passed while the agent was down: one-shots keep it (the startingDeadline decides);
+   * recurring tasks collapse the missed occurrences into the latest one not after now.
+   */
+  static Instant latestMissed(Schedule timing, Instant due, Instant now) {
+    return switch (timing) {
+      case Schedule.Delay d -> due;
+      case Schedule.At a -> due;
+      case Schedule.Every ev -> {
+        long periods = Duration.between(due, now).toMillis() / ev.every().toMillis();
+        yield due.plus(ev.every().multipliedBy(Math.max(0, periods)));
+      }
+      case Schedule.Cron c -> {
+        Instant last = c.last(now).orElse(due);
+        yield last.isAfter(due) ? last : due;
+      }
+    };
+  }
+
+  /** The next occurrence of a recurring task after the one due at {@code due}, strictly after now; null: none. */
+  static Instant nextAfter(Schedule timing, Instant due, Instant now) {
+    return switch (timing) {
+      case Schedule.Delay d -> null;
+      case Schedule.At a -> null;
+      case Schedule.Every ev -> {
+        Instant next = due.plus(ev.every());
+        if (!next.isAfter(now)) {
+          long periods = Duration.between(due, now).toMillis() / ev.every().toMillis() + 1;
+          next = due.plus(ev.every().multipliedBy(periods));
+        }
+        yield next;
+      }
+      case Schedule.Cron c -> c.next(now.isAfter(due) ? now : due).orElse(null);
+    };
+  }
+}

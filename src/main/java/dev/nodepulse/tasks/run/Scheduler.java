@@ -1,0 +1,721 @@
+package dev.nodepulse.tasks.run;
+
+import dev.nodepulse.config.Config;
+import dev.nodepulse.config.Durations;
+import dev.nodepulse.tasks.model.Declaration;
+import dev.nodepulse.tasks.model.DelayedTask;
+import dev.nodepulse.tasks.model.Origin;
+import dev.nodepulse.tasks.model.Progress;
+import dev.nodepulse.tasks.model.RunResult;
+import dev.nodepulse.tasks.model.Target;
+import dev.nodepulse.tasks.model.TaskJson;
+import dev.nodepulse.tasks.model.TaskMetadata;
+import dev.nodepulse.tasks.model.TaskReader;
+import dev.nodepulse.tasks.model.TaskStatus;
+import dev.nodepulse.tasks.model.TaskStatus.Phase;
+import dev.nodepulse.tasks.model.TaskValidationException;
+import dev.nodepulse.tasks.status.RunRecord;
+import dev.nodepulse.tasks.status.StatusSink;
+import dev.nodepulse.tasks.status.StatusStore;
+import dev.nodepulse.tasks.status.TaskChange;
+import dev.nodepulse.tasks.status.TaskRow;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The task table and the steps each run takes: <b>due</b> ({@link DueTimes}, one Vert.x timer per task) →
+ * <b>claim</b> ({@link Claims}) → a concurrency slot ({@link RunQueue}) → <b>started</b> (recorded durably
+ * before the target is called) → <b>secrets</b> ({@link SecretResolver}) → <b>run</b> ({@link GuardedRun}) →
+ * <b>record</b> (every {@link StatusSink}), then a retry or the next due time.
+ *
+ * <p>Identity: a task is {@code namespace/name}; it belongs to the first declaration ({@link Origin}) that
+ * claimed it; another declaration of the same name is refused (409) with an error naming both.
+ *
+ * <p>Guarantees: runs of one task never overlap; a run is recorded as started before its target is called, so
+ * after a crash (kill -9) a run that had started is not repeated: its outcome is unknown and it is shown as
+ * FAILED saying so (at most once). Touched only on the event loop of the verticle that made it.
+ */
+public final class Scheduler {
+  private static final Logger LOG = LoggerFactory.getLogger(Scheduler.class);
+  private static final long PROGRESS_EVERY_MS = 250;
+
+  private final Vertx vertx;
+  private final Context context;
+  private final Config config;
+  private final Clock clock;
+  private final Runner runner;
+  private final Claims claims;
+  private final SecretResolver secrets;
+  private final StatusStore store;
+  private final List<StatusSink> sinks;
+  private final RunQueue queue;
+
+  private final Map<String, TaskEntry> table = new HashMap<>();
+  /** The key each declaration (origin kind + id) holds. */
+  private final Map<String, String> owners = new HashMap<>();
+  /** Persisted state not (yet) held by a declaration: restored when its task is declared again. */
+  private final Map<String, TaskRow> stored = new HashMap<>();
+
+  public Scheduler(Vertx vertx, Config config, Clock clock, Runner runner, Claims claims, SecretResolver secrets,
+      StatusStore store, List<StatusSink> sinks, List<TaskRow> rows) {
+    this.vertx = vertx;
+    this.context = vertx.getOrCreateContext();
+    this.config = config;
+    this.clock = clock;
+    this.runner = runner;
+    this.claims = claims;
+    this.secrets = secrets;
+    this.store = store;
+    this.sinks = List.copyOf(sinks);
+    this.queue = new RunQueue(config.maxConcurrentRuns());
+    for (TaskRow row : rows) {
+      stored.put(row.key(), row);
+    }
+    store.rows(this::row);
+    restoreRestTasks();
+  }
+
+  // ------------------------------------------------------------------ queries
+
+  public List<DelayedTask> list() {
+    List<DelayedTask> out = new ArrayList<>();
+    new TreeMap<>(table).values().forEach(e -> out.add(e.task(config.nodeName())));
+    return out;
+  }
+
+  public DelayedTask get(String namespace, String name) {
+    TaskEntry e = table.get(namespace + "/" + name);
+    if (e == null) {
+      throw new Refusal(404, "task " + namespace + "/" + name + " not found");
+    }
+    return e.task(config.nodeName());
+  }
+
+  public int size() {
+    return table.size();
+  }
+
+  public int running() {
+    return (int) table.values().stream().filter(TaskEntry::running).count();
+  }
+
+  /** Stops every attempt in flight (the agent stops); what is pending is written by the store's close. */
+  public void stop() {
+    for (TaskEntry e : table.values()) {
+      if (e.run != null) {
+        e.run.cancel();
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ declarations
+
+  /** The result of a declaration: whether the task is new, and the task as it is now. */
+  public record Declared(boolean created, DelayedTask task) {}
+
+  /** A source declares a task (or that its declaration is invalid). Refusal 409 when another origin holds it. */
+  public Declared declare(Declaration d) {
+    String key = d.key();
+    String conflict = conflict(key, d.origin());
+    if (conflict != null) {
+      throw new Refusal(409, d.invalid() == null ? conflict : conflict + "; and it is invalid: "
+          + d.invalid().message());
+    }
+    boolean created = !table.containsKey(key);
+    TaskEntry e = d.task() != null ? apply(d.task(), d.origin()) : applyInvalid(d.invalid(), d.origin());
+    return new Declared(created, e.task(config.nodeName()));
+  }
+
+  /** A source withdraws its declaration; Refusal 404 when unknown, 409 when another origin holds the key. */
+  public void withdraw(Origin origin, String key) {
+    String held = owners.get(owner(origin));
+    if (held == null) {
+      TaskEntry other = key == null ? null : table.get(key);
+      if (other != null) {
+        throw new Refusal(409, "task " + key + " is declared by " + other.origin.describe() + "; remove it there");
+      }
+      throw new Refusal(404, "task " + (key == null ? origin.id() : key) + " not found");
+    }
+    owners.remove(owner(origin));
+    drop(held);
+  }
+
+  /** A source of {@code kind} has declared everything: stored state of its tasks it did not declare is forgotten. */
+  public int synced(Origin.Kind kind) {
+    List<String> forgotten = new ArrayList<>();
+    stored.values().removeIf(row -> {
+      boolean gone = kindOf(row.source()) == kind && !table.containsKey(row.key());
+      if (gone) {
+        forgotten.add(row.key());
+      }
+      return gone;
+    });
+    for (String key : forgotten) {
+      store.delete(key);
+      sinks.forEach(s -> s.forget(key));
+    }
+    if (!forgotten.isEmpty()) {
+      LOG.info("{} source no longer declares {}: their stored state is deleted", kind.label(), forgotten);
+    }
+    return forgotten.size();
+  }
+
+  private String conflict(String key, Origin origin) {
+    TaskEntry existing = table.get(key);
+    if (existing != null && !existing.origin.sameDeclaration(origin)) {
+      return "task " + key + " is already declared by " + existing.origin.describe() + "; the declaration in "
+          + origin.describe() + " is refused";
+    }
+    return null;
+  }
+
+  private static String owner(Origin o) {
+    return o.kind() + "\u0000" + o.id();
+  }
+
+  private static Origin.Kind kindOf(String label) {
+    for (Origin.Kind k : Origin.Kind.values()) {
+      if (k.label().equals(label)) {
+        return k;
+      }
+    }
+    return "dir".equals(label) ? Origin.Kind.FILE : null; // rows written before origins had kinds
+  }
+
+  // ------------------------------------------------------------------ table changes
+
+  /** Adds or replaces a valid task from a declaration. */
+  private TaskEntry apply(DelayedTask task, Origin origin) {
+    Instant now = now();
+    leaveOldKey(origin, task.key());
+    String hash = TaskJson.specHash(task.spec());
+    TaskEntry e = table.get(task.key());
+    if (e != null && e.spec == null) {
+      table.remove(e.key); // the same declaration was invalid for a while: its parked state may come back
+      e = null;
+    }
+    if (e == null) {
+      e = new TaskEntry(task.key());
+      e.origin = origin;
+      e.metadata = task.metadata();
+      e.spec = task.spec();
+      e.specHash = hash;
+      e.generation = task.metadata().generation();
+      TaskRow row = stored.remove(task.key());
+      boolean restored = false;
+      if (row != null) {
+        keepHistory(e, row);
+        if (hash.equals(row.specHash())) {
+          e.firstSeen = Instant.ofEpochMilli(row.firstSeen());
+          e.nextRunAt = row.nextRunAt() == null ? null : Instant.ofEpochMilli(row.nextRunAt());
+          e.done = row.done();
+          e.phase = phaseOf(row.phase());
+          restored = true;
+          if (row.runningDue() != null) {
+            interrupted(e, Instant.ofEpochMilli(row.runningDue()), now);
+          }
+        } else {
+          e.generation++;
+          e.firstSeen = now;
+          LOG.info("task {} changed while it was not declared: new schedule (generation {})", e.key, e.generation);
+        }
+      } else {
+        e.firstSeen = now;
+      }
+      e.changedAt = now;
+      table.put(e.key, e);
+      owners.put(owner(origin), e.key);
+      arm(e, restored);
+    } else {
+      e.origin = origin;
+      e.metadata = task.metadata();
+      if (hash.equals(e.specHash)) {
+        store.dirty(e.key); // labels or the origin's generation may have changed
+        return e;
+      }
+      stopEntry(e);
+      e.spec = task.spec();
+      e.specHash = hash;
+      e.invalid = null;
+      e.generation++;
+      e.firstSeen = now;
+      e.nextRunAt = null;
+      e.done = false;
+      e.progress = null;
+      e.claimedBy = null;
+      e.phase = Phase.Pending;
+      e.changedAt = now;
+      arm(e, false);
+    }
+    store.dirty(e.key);
+    changed(e, false);
+    return e;
+  }
+
+  /**
+   * A run had started and was not recorded when the agent stopped: it is not run again (at most once); its
+   * outcome is unknown and said so. A recurring task goes on from the next occurrence after it.
+   */
+  private void interrupted(TaskEntry e, Instant due, Instant now) {
+    String error = "the agent stopped during the run due at " + due + "; its outcome is unknown and it is not "
+        + "repeated (runs are at most once)";
+    RunResult r = RunResult.failure(RunResult.Outcome.FAILED, error);
+    e.lastRun = new TaskStatus.LastRun(null, now, 0, config.nodeName(), r.outcome(), null, 0, null, error);
+    e.runs++;
+    e.runningDue = null;
+    if (e.spec.timing().oneShot()) {
+      e.done = true;
+      e.phase = Phase.Failed;
+      e.nextRunAt = null;
+    } else {
+      e.nextRunAt = DueTimes.nextAfter(e.spec.timing(), due, now);
+    }
+    record(e, e.spec.target().type(), due, null, now, Duration.ZERO, r);
+    LOG.warn("task {}: {}", e.key, error);
+  }
+
+  /** A declaration that could not be read: a Failed entry whose condition says why (file and field). */
+  private TaskEntry applyInvalid(Declaration.Invalid invalid, Origin origin) {
+    Instant now = now();
+    String key = invalid.key();
+    leaveOldKey(origin, key);
+    TaskEntry e = table.get(key);
+    if (e != null && e.spec == null && e.origin.sameDeclaration(origin) && invalid.message().equals(e.invalid)) {
+      return e; // nothing new
+    }
+    if (e != null && e.spec != null) {
+      park(e); // same declaration, briefly unreadable (an editor's save): its state waits for it
+      e = null;
+    }
+    if (e == null) {
+      e = new TaskEntry(key);
+      e.origin = origin;
+      e.generation = 1;
+      e.firstSeen = now;
+      TaskRow row = stored.get(key);
+      if (row != null) {
+        keepHistory(e, row);
+      }
+      table.put(key, e);
+      owners.put(owner(origin), key);
+    } else {
+      stopEntry(e);
+      e.origin = origin;
+    }
+    e.metadata = new TaskMetadata(invalid.name(), invalid.namespace(), e.generation, null, null, Map.of());
+    e.spec = null;
+    e.specHash = null;
+    e.invalid = invalid.message();
+    e.phase = Phase.Failed;
+    e.nextRunAt = null;
+    e.progress = null;
+    e.changedAt = now;
+    changed(e, false);
+    return e;
+  }
+
+  /** The declaration now names another key (or is invalid): its old task is parked, its state kept. */
+  private void leaveOldKey(Origin origin, String newKey) {
+    String old = owners.get(owner(origin));
+    if (old != null && !old.equals(newKey)) {
+      owners.remove(owner(origin));
+      TaskEntry e = table.get(old);
+      if (e != null && e.spec != null) {
+        park(e);
+        table.remove(old);
+        changed(e, true);
+      } else if (e != null) {
+        table.remove(old);
+        changed(e, true);
+      }
+    }
+  }
+
+  /** Stops the entry and keeps its state (in memory and in tasks.db) until the task is declared again. */
+  private void park(TaskEntry e) {
+    stopEntry(e);
+    if (e.runningDue != null) {
+      e.runningDue = null; // cancelled above: it is not running any more
+    }
+    row(e.key).ifPresent(r -> stored.put(e.key, r));
+    store.dirty(e.key);
+    table.remove(e.key);
+  }
+
+  /** Removes a task: its timer and run stop, its stored row and history are deleted, the page hears it is gone. */
+  private void drop(String key) {
+    TaskEntry e = table.remove(key);
+    stored.remove(key);
+    store.delete(key);
+    sinks.forEach(s -> s.forget(key));
+    if (e != null) {
+      stopEntry(e);
+      changed(e, true);
+    }
+  }
+
+  /** Cancels the entry's timer and any attempt in flight; queued runs and late results become stale. */
+  private void stopEntry(TaskEntry e) {
+    e.epoch++;
+    e.retry = 0;
+    if (e.timerId >= 0) {
+      vertx.cancelTimer(e.timerId);
+      e.timerId = -1;
+    }
+    if (e.run != null) {
+      e.run.cancel();
+      e.run = null; // its late result belongs to the old epoch and is not recorded
+    }
+  }
+
+  private void restoreRestTasks() {
+    for (TaskRow row : new ArrayList<>(stored.values())) {
+      if (kindOf(row.source()) != Origin.Kind.REST || row.object() == null) {
+        continue;
+      }
+      Origin origin = new Origin(Origin.Kind.REST, row.sourceKey(), 0);
+      try {
+        apply(TaskReader.read(row.object(), TaskReader.Format.JSON), origin);
+      } catch (TaskValidationException ex) {
+        // e.g. posted before a bound was tightened: shown as a Failed task (to fix or delete), not dropped unseen
+        LOG.warn("stored task {} cannot be read back: {}", row.key(), ex.getMessage());
+        int slash = row.key().indexOf('/');
+        applyInvalid(new Declaration.Invalid(row.key().substring(0, slash), row.key().substring(slash + 1),
+            "posted task cannot be read back: " + ex.getMessage()), origin);
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ due
+
+  /** Sets the entry's timer for its next due run (or marks it finished). {@code restoring}: stored state is used. */
+  private void arm(TaskEntry e, boolean restoring) {
+    if (e.spec == null) {
+      return;
+    }
+    Instant now = now();
+    if (e.done) {
+      e.nextRunAt = null;
+      if (e.phase != Phase.Succeeded && e.phase != Phase.Failed) {
+        e.phase = e.lastRun != null && e.lastRun.outcome() == RunResult.Outcome.SUCCEEDED ? Phase.Succeeded
+            : Phase.Failed;
+      }
+      return;
+    }
+    // a run interrupted by a stop has no nextRunAt: it counts from the first due time, then collapses like the rest
+    Instant due = e.nextRunAt == null ? DueTimes.first(e.spec.timing(), e.firstSeen) : e.nextRunAt;
+    if (restoring && due != null && due.isBefore(now)) {
+      due = DueTimes.latestMissed(e.spec.timing(), due, now);
+    }
+    if (due == null) {
+      e.phase = Phase.Failed;
+      e.invalid = "the schedule never fires again";
+      return;
+    }
+    schedule(e, due, false);
+  }
+
+  private void schedule(TaskEntry e, Instant due, boolean isRetry) {
+    e.nextRunAt = due;
+    e.phase = Phase.Scheduled;
+    long delay = Math.max(1, Duration.between(now(), due).toMillis());
+    int epoch = e.epoch;
+    e.timerId = vertx.setTimer(delay, id -> {
+      if (e.epoch == epoch && e.timerId == id) {
+        e.timerId = -1;
+        due(e, due, isRetry);
+      }
+    });
+    store.dirty(e.key);
+  }
+
+  // ------------------------------------------------------------------ claim, slot, started, secrets, run
+
+  private void due(TaskEntry e, Instant due, boolean isRetry) {
+    if (isRetry) {
+      take(e, due, true); // a retry runs under the occurrence's claim
+      return;
+    }
+    e.retry = 0;
+    e.occurrence = due;
+    int epoch = e.epoch;
+    Claims.Request req = request(e, due);
+    claims.claim(req).onComplete(ar -> context.runOnContext(v -> {
+      if (e.epoch != epoch || table.get(e.key) != e) {
+        return;
+      }
+      Claims.Claim c = ar.succeeded() ? ar.result()
+          : new Claims.Claim.Taken(null, "the claim could not be decided");
+      switch (c) {
+        case Claims.Claim.Granted g -> {
+          e.claimedBy = g.holder();
+          take(e, due, false);
+        }
+        case Claims.Claim.Taken t -> taken(e, due, t);
+      }
+    }));
+  }
+
+  private Claims.Request request(TaskEntry e, Instant due) {
+    return new Claims.Request(e.metadata.namespace(), e.metadata.name(), e.origin, e.generation, e.spec.nodes(),
+        due, config.nodeName());
+  }
+
+  /** Another node runs this occurrence: nothing runs here; the next occurrence is planned. */
+  private void taken(TaskEntry e, Instant due, Claims.Claim.Taken t) {
+    e.claimedBy = t.holder();
+    Instant now = now();
+    Instant next = DueTimes.nextAfter(e.spec.timing(), due, now);
+    if (next == null) {
+      e.done = true;
+      e.nextRunAt = null;
+      e.phase = Phase.Pending;
+    } else {
+      schedule(e, next, false);
+    }
+    e.changedAt = now;
+    store.dirty(e.key);
+    changed(e, false);
+  }
+
+  /** Waits for a slot of the target's type; past its startingDeadline when the slot comes, the run is MISSED. */
+  private void take(TaskEntry e, Instant due, boolean isRetry) {
+    String type = e.spec.target().type();
+    int epoch = e.epoch;
+    queue.submit(type, () -> {
+      if (e.epoch != epoch || table.get(e.key) != e) {
+        queue.release(type);
+        return;
+      }
+      Instant now = now();
+      Duration late = Duration.between(due, now);
+      if (!isRetry && e.spec.startingDeadline() != null && late.compareTo(e.spec.startingDeadline()) > 0) {
+        queue.release(type);
+        missed(e, due, now, late);
+        return;
+      }
+      started(e, due, type);
+    });
+  }
+
+  private void missed(TaskEntry e, Instant due, Instant now, Duration late) {
+    String error = "missed: due " + due + ", " + Durations.format(late) + " late is past the startingDeadline of "
+        + Durations.format(e.spec.startingDeadline());
+    RunResult r = RunResult.failure(RunResult.Outcome.MISSED, error);
+    e.lastRun = new TaskStatus.LastRun(null, now, 0, config.nodeName(), r.outcome(), null, 0, null, error);
+    record(e, e.spec.target().type(), due, null, now, late, r);
+    finishRun(e, e.occurrence == null ? due : e.occurrence, now, r);
+  }
+
+  /** The run is recorded as started (durably) before its target is called. */
+  private void started(TaskEntry e, Instant due, String type) {
+    Instant startedAt = now();
+    e.phase = Phase.Running;
+    e.attempts++;
+    e.nextRunAt = null;
+    e.runningDue = e.occurrence == null ? due : e.occurrence;
+    e.progress = e.spec.target() instanceof Target.Compute ? new Progress(0, "") : null;
+    changed(e, false);
+    int epoch = e.epoch;
+    store.writeNow(e.key).onComplete(written -> {
+      if (written.failed()) {
+        LOG.warn("task {}: the start of its run could not be recorded ({}); it runs anyway", e.key,
+            store.lastError());
+      }
+      if (e.epoch != epoch || table.get(e.key) != e) {
+        queue.release(type);
+        return;
+      }
+      Headers.resolve(secrets, e.metadata.namespace(), e.spec.target()).onComplete(h -> {
+        if (e.epoch != epoch || table.get(e.key) != e) {
+          queue.release(type);
+          return;
+        }
+        if (h.failed()) {
+          ended(e, epoch, type, due, startedAt, RunResult.failure(RunResult.Outcome.FAILED,
+              String.valueOf(h.cause().getMessage())));
+          return;
+        }
+        run(e, epoch, type, due, startedAt, h.result());
+      });
+    });
+  }
+
+  private void run(TaskEntry e, int epoch, String type, Instant due, Instant startedAt, Map<String, String> headers) {
+    GuardedRun g = GuardedRun.start(vertx, context, runner, e.spec.target(), headers, timeoutOf(e.spec.target()),
+        p -> progress(e, epoch, p));
+    e.run = g;
+    g.result().onComplete(ar -> ended(e, epoch, type, due, startedAt, ar.result()));
+  }
+
+  private Duration timeoutOf(Target t) {
+    return switch (t) {
+      case Target.Http h -> h.timeout();
+      case Target.Tcp c -> c.timeout();
+      case Target.Pipe p -> p.timeout();
+      case Target.Compute c -> config.maxComputeTime();
+    };
+  }
+
+  // ------------------------------------------------------------------ record
+
+  /** One attempt ended: release its slot, record it, then retry or finish the run. */
+  private void ended(TaskEntry e, int epoch, String type, Instant due, Instant startedAt, RunResult r) {
+    Instant finished = now();
+    Duration took = Duration.between(startedAt, finished);
+    queue.release(type);
+    if (table.get(e.key) != e) {
+      return; // removed while it ran
+    }
+    if (e.epoch != epoch) { // edited while it ran: the attempt counts, the new spec owns the status
+      record(e, type, due, startedAt, finished, Duration.between(due, startedAt), r);
+      return;
+    }
+    e.run = null;
+    e.progress = null; // the result is in lastRun
+    e.lastRun = new TaskStatus.LastRun(startedAt, finished, took.toMillis(), config.nodeName(), r.outcome(),
+        r.httpStatus(), r.bytes(), r.result(), r.error());
+    record(e, type, due, startedAt, finished, Duration.between(due, startedAt), r);
+    boolean retryable = r.outcome() == RunResult.Outcome.FAILED || r.outcome() == RunResult.Outcome.TIMEOUT;
+    if (retryable && e.retry < e.spec.retry().limit()) {
+      e.retry++;
+      e.runningDue = null;
+      Duration backoff = e.spec.retry().backoff().multipliedBy(1L << (e.retry - 1));
+      schedule(e, finished.plus(backoff), true);
+      store.writeNow(e.key);
+      changed(e, false);
+      return;
+    }
+    finishRun(e, e.occurrence == null ? due : e.occurrence, finished, r);
+  }
+
+  private void record(TaskEntry e, String type, Instant due, Instant startedAt, Instant finished, Duration late,
+      RunResult r) {
+    long took = startedAt == null ? 0 : Duration.between(startedAt, finished).toMillis();
+    RunRecord rec = new RunRecord(e.metadata.namespace(), e.metadata.name(), e.origin, type, due,
+        startedAt, finished, took, late.toMillis(), config.nodeName(), r);
+    for (StatusSink s : sinks) {
+      try {
+        s.attempted(rec);
+      } catch (RuntimeException ex) {
+        LOG.warn("a status sink failed to record a run of {}", e.key, ex);
+      }
+    }
+  }
+
+  private void finishRun(TaskEntry e, Instant due, Instant now, RunResult r) {
+    e.runs++;
+    e.retry = 0;
+    e.runningDue = null;
+    if (e.spec.timing().oneShot()) {
+      e.done = true;
+      e.nextRunAt = null;
+      e.phase = r.succeeded() ? Phase.Succeeded : Phase.Failed;
+    } else {
+      Instant next = DueTimes.nextAfter(e.spec.timing(), due, now);
+      if (next == null) {
+        e.done = true;
+        e.phase = r.succeeded() ? Phase.Succeeded : Phase.Failed;
+      } else {
+        schedule(e, next, false);
+      }
+    }
+    e.changedAt = now;
+    store.writeNow(e.key);
+    changed(e, false);
+  }
+
+  private void progress(TaskEntry e, int epoch, Progress p) {
+    if (e.epoch != epoch || e.run == null) {
+      return;
+    }
+    e.progress = p;
+    long now = System.currentTimeMillis();
+    long wait = e.progressPublishedAt + PROGRESS_EVERY_MS - now;
+    if (wait <= 0) {
+      e.progressPublishedAt = now;
+      changed(e, false, true);
+    } else if (!e.progressTimer) {
+      e.progressTimer = true;
+      vertx.setTimer(wait, id -> {
+        e.progressTimer = false;
+        if (e.epoch == epoch && e.run != null) {
+          e.progressPublishedAt = System.currentTimeMillis();
+          changed(e, false, true);
+        }
+      });
+    }
+  }
+
+  private void changed(TaskEntry e, boolean deleted) {
+    changed(e, deleted, false);
+  }
+
+  private void changed(TaskEntry e, boolean deleted, boolean progressOnly) {
+    TaskChange c = new TaskChange(e.origin, e.task(config.nodeName()), deleted, progressOnly);
+    for (StatusSink s : sinks) {
+      try {
+        s.changed(c);
+      } catch (RuntimeException ex) {
+        LOG.warn("a status sink failed on a change of {}", e.key, ex);
+      }
+    }
+  }
+
+  /** The clock's time in whole milliseconds, as persisted (so times read the same after a restart). */
+  private Instant now() {
+    return clock.instant().truncatedTo(ChronoUnit.MILLIS);
+  }
+
+  // ------------------------------------------------------------------ persistence
+
+  private Optional<TaskRow> row(String key) {
+    TaskEntry e = table.get(key);
+    if (e == null || e.spec == null) {
+      return Optional.ofNullable(stored.get(key));
+    }
+    String object = e.origin.kind() == Origin.Kind.REST
+        ? TaskJson.toObjectJson(new DelayedTask(e.metadata, e.spec, null)).encode() : null;
+    return Optional.of(new TaskRow(key, e.origin.kind().label(), e.origin.id(), object, e.specHash, e.generation,
+        e.firstSeen.toEpochMilli(), e.nextRunAt == null ? null : e.nextRunAt.toEpochMilli(), e.runs, e.attempts,
+        e.phase.name(), e.lastRun == null ? null : TaskJson.lastRunJson(e.lastRun).encode(), e.done,
+        e.runningDue == null ? null : e.runningDue.toEpochMilli()));
+  }
+
+  /** What a stored task keeps whatever its spec now is: runs, attempts, last run and generation. */
+  private static void keepHistory(TaskEntry e, TaskRow row) {
+    e.runs = row.runs();
+    e.attempts = row.attempts();
+    e.lastRun = lastRunOf(row.lastRun());
+    e.generation = row.generation();
+  }
+
+  private static TaskStatus.LastRun lastRunOf(String json) {
+    try {
+      return json == null ? null : TaskJson.lastRunFrom(new JsonObject(json));
+    } catch (RuntimeException e) {
+      return null;
+    }
+  }
+
+  private static Phase phaseOf(String s) {
+    try {
+      return Phase.valueOf(s);
+    } catch (RuntimeException e) {
+      return Phase.Pending;
+    }
+  }
+}

@@ -1,0 +1,199 @@
+package dev.nodepulse.tasks.status;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Types;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+
+/**
+ * {@code <dataDir>/tasks.db} (SQLite): one row per task (its state) and its last runs. Blocking: used only from
+ * the status store's single worker, which also keeps writes in order.
+ */
+final class TaskStore implements AutoCloseable {
+
+  /** One run of the history; times in epoch ms (null when not known). */
+  record Run(Long dueAt, Long startedAt, Long finishedAt, long durationMs, String node, String outcome,
+      String error, String result, long bytes, Integer httpStatus) {}
+
+  private final Connection db;
+  private final int keep;
+
+  TaskStore(Path file, int keep) throws SQLException {
+    this.keep = keep;
+    try {
+      Files.createDirectories(file.getParent());
+    } catch (java.io.IOException e) {
+      throw new SQLException("cannot create " + file.getParent() + ": " + e.getMessage(), e);
+    }
+    db = DriverManager.getConnection("jdbc:sqlite:" + file);
+    try (Statement s = db.createStatement()) {
+      try (ResultSet mode = s.executeQuery("PRAGMA journal_mode=WAL")) {
+        mode.next(); // WAL: readers do not block the writer
+      }
+      s.execute("PRAGMA synchronous=NORMAL"); // a committed row survives a kill -9 of the agent
+      s.execute("""
+          CREATE TABLE IF NOT EXISTS tasks(
+            key TEXT PRIMARY KEY, source TEXT NOT NULL, source_key TEXT NOT NULL, object TEXT,
+            spec_hash TEXT, generation INTEGER NOT NULL, first_seen INTEGER NOT NULL, next_run_at INTEGER,
+            runs INTEGER NOT NULL, attempts INTEGER NOT NULL, phase TEXT NOT NULL, last_run TEXT,
+            done INTEGER NOT NULL)""");
+      try {
+        s.execute("ALTER TABLE tasks ADD COLUMN running_due INTEGER"); // a run started and not yet recorded
+      } catch (SQLException exists) {
+        // a tasks.db made by this version already has it
+      }
+      s.execute("""
+          CREATE TABLE IF NOT EXISTS runs(
+            key TEXT NOT NULL, seq INTEGER PRIMARY KEY AUTOINCREMENT, due_at INTEGER, started_at INTEGER,
+            finished_at INTEGER, duration_ms INTEGER NOT NULL, node TEXT, outcome TEXT NOT NULL, error TEXT,
+            result TEXT, bytes INTEGER NOT NULL, http_status INTEGER)""");
+      s.execute("CREATE INDEX IF NOT EXISTS runs_key ON runs(key, seq)");
+      s.execute("CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v TEXT)");
+      s.execute("INSERT OR IGNORE INTO meta(k, v) VALUES ('created', strftime('%s','now'))");
+    }
+  }
+
+  List<TaskRow> loadAll() throws SQLException {
+    List<TaskRow> rows = new ArrayList<>();
+    try (Statement s = db.createStatement();
+        ResultSet r = s.executeQuery("SELECT key, source, source_key, object, spec_hash, generation, first_seen, "
+            + "next_run_at, runs, attempts, phase, last_run, done, running_due FROM tasks")) {
+      while (r.next()) {
+        rows.add(new TaskRow(r.getString(1), r.getString(2), r.getString(3), r.getString(4), r.getString(5),
+            r.getLong(6), r.getLong(7), longOrNull(r, 8), r.getLong(9), r.getLong(10), r.getString(11),
+            r.getString(12), r.getInt(13) != 0, longOrNull(r, 14)));
+      }
+    }
+    return rows;
+  }
+
+  private static Long longOrNull(ResultSet r, int col) throws SQLException {
+    long v = r.getLong(col);
+    return r.wasNull() ? null : v;
+  }
+
+  /** Writes the rows, deletes the keys (with their runs) and appends the runs, in one transaction. */
+  void write(Collection<TaskRow> rows, Collection<String> deleted, List<java.util.Map.Entry<String, Run>> runs)
+      throws SQLException {
+    db.setAutoCommit(false);
+    try (PreparedStatement up = db.prepareStatement("INSERT OR REPLACE INTO tasks(key, source, source_key, object, "
+        + "spec_hash, generation, first_seen, next_run_at, runs, attempts, phase, last_run, done, running_due) "
+        + "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+        PreparedStatement del = db.prepareStatement("DELETE FROM tasks WHERE key = ?");
+        PreparedStatement delRuns = db.prepareStatement("DELETE FROM runs WHERE key = ?");
+        PreparedStatement add = db.prepareStatement("INSERT INTO runs(key, due_at, started_at, finished_at, "
+            + "duration_ms, node, outcome, error, result, bytes, http_status) VALUES (?,?,?,?,?,?,?,?,?,?,?)");
+        PreparedStatement trim = db.prepareStatement("DELETE FROM runs WHERE key = ? AND seq NOT IN "
+            + "(SELECT seq FROM runs WHERE key = ? ORDER BY seq DESC LIMIT ?)")) {
+      for (String k : deleted) {
+        del.setString(1, k);
+        del.addBatch();
+        delRuns.setString(1, k);
+        delRuns.addBatch();
+      }
+      del.executeBatch();
+      delRuns.executeBatch();
+      for (TaskRow r : rows) {
+        up.setString(1, r.key());
+        up.setString(2, r.source());
+        up.setString(3, r.sourceKey());
+        up.setString(4, r.object());
+        up.setString(5, r.specHash());
+        up.setLong(6, r.generation());
+        up.setLong(7, r.firstSeen());
+        setLong(up, 8, r.nextRunAt());
+        up.setLong(9, r.runs());
+        up.setLong(10, r.attempts());
+        up.setString(11, r.phase());
+        up.setString(12, r.lastRun());
+        up.setInt(13, r.done() ? 1 : 0);
+        setLong(up, 14, r.runningDue());
+        up.addBatch();
+      }
+      up.executeBatch();
+      java.util.Set<String> touched = new java.util.LinkedHashSet<>();
+      for (var e : runs) {
+        Run run = e.getValue();
+        add.setString(1, e.getKey());
+        setLong(add, 2, run.dueAt());
+        setLong(add, 3, run.startedAt());
+        setLong(add, 4, run.finishedAt());
+        add.setLong(5, run.durationMs());
+        add.setString(6, run.node());
+        add.setString(7, run.outcome());
+        add.setString(8, run.error());
+        add.setString(9, run.result());
+        add.setLong(10, run.bytes());
+        if (run.httpStatus() == null) {
+          add.setNull(11, Types.INTEGER);
+        } else {
+          add.setInt(11, run.httpStatus());
+        }
+        add.addBatch();
+        touched.add(e.getKey());
+      }
+      add.executeBatch();
+      for (String k : touched) {
+        trim.setString(1, k);
+        trim.setString(2, k);
+        trim.setInt(3, keep);
+        trim.addBatch();
+      }
+      trim.executeBatch();
+      db.commit();
+    } catch (SQLException e) {
+      try {
+        db.rollback();
+      } catch (SQLException ignored) {
+        // the failed commit may have ended the transaction already; the first error is the one to report
+      }
+      throw e;
+    } finally {
+      try {
+        db.setAutoCommit(true);
+      } catch (SQLException ignored) {
+        // as above
+      }
+    }
+  }
+
+  private static void setLong(PreparedStatement s, int col, Long v) throws SQLException {
+    if (v == null) {
+      s.setNull(col, Types.INTEGER);
+    } else {
+      s.setLong(col, v);
+    }
+  }
+
+  /** The task's last runs, newest first. */
+  List<Run> runs(String key) throws SQLException {
+    List<Run> out = new ArrayList<>();
+    try (PreparedStatement q = db.prepareStatement("SELECT due_at, started_at, finished_at, duration_ms, node, "
+        + "outcome, error, result, bytes, http_status FROM runs WHERE key = ? ORDER BY seq DESC LIMIT ?")) {
+      q.setString(1, key);
+      q.setInt(2, keep);
+      try (ResultSet r = q.executeQuery()) {
+        while (r.next()) {
+          long http = r.getLong(10);
+          Integer httpStatus = r.wasNull() ? null : (int) http;
+          out.add(new Run(longOrNull(r, 1), longOrNull(r, 2), longOrNull(r, 3), r.getLong(4), r.getString(5),
+              r.getString(6), r.getString(7), r.getString(8), r.getLong(9), httpStatus));
+        }
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public void close() throws SQLException {
+    db.close();
+  }
+}

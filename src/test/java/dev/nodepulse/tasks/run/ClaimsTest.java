@@ -1,0 +1,123 @@
+package dev.nodepulse.tasks.run;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.nodepulse.config.Config;
+import dev.nodepulse.tasks.Plugins;
+import dev.nodepulse.tasks.TasksVerticle;
+import dev.nodepulse.tasks.model.Declaration;
+import dev.nodepulse.tasks.model.Origin;
+import dev.nodepulse.tasks.model.RunResult;
+import dev.nodepulse.tasks.model.TaskReader;
+import dev.nodepulse.tasks.target.Execution;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The claim step in the pipeline: a plugged-in Claims decides, before a run takes a concurrency slot. */
+class ClaimsTest {
+  @TempDir Path tmp;
+  final Vertx vertx = Vertx.vertx();
+  final List<String> started = new CopyOnWriteArrayList<>();
+  final List<Claims.Request> asked = new CopyOnWriteArrayList<>();
+
+  @AfterEach
+  void tearDown() throws Exception {
+    vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  static <T> T get(Future<T> f) throws Exception {
+    return f.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  /** A runner that records which task's target ran (the pi digits name the task) and succeeds at once. */
+  Runner runner() {
+    return (target, headers, progress) -> {
+      started.add(String.valueOf(((dev.nodepulse.tasks.model.Target.Compute) target).piDigits()));
+      Promise<RunResult> p = Promise.promise();
+      p.complete(RunResult.success(null, 1, "ok"));
+      return new Execution() {
+        @Override
+        public Future<RunResult> result() {
+          return p.future();
+        }
+
+        @Override
+        public void cancel() {}
+      };
+    };
+  }
+
+  void deploy(Claims claims) throws Exception {
+    Plugins plugins = Plugins.standalone(k -> null).withRunner(runner(), Clock.systemUTC()).withClaims(claims);
+    get(vertx.deployVerticle(new TasksVerticle(Config.forTest(tmp, "--max-concurrent-runs", "1"), plugins)));
+  }
+
+  void declare(String name, String timing, int digits) throws Exception {
+    String y = "metadata: {name: " + name + ", namespace: c}\nspec: {" + timing + ", target: {compute: {pi: "
+        + "{digits: " + digits + "}}}}\n";
+    get(vertx.eventBus().request(TasksVerticle.DECLARE, Declaration.of(new Origin(Origin.Kind.FILE, name, 0),
+        TaskReader.read(y, TaskReader.Format.YAML))));
+  }
+
+  JsonObject status(String name) throws Exception {
+    return get(vertx.eventBus().<JsonObject>request(TasksVerticle.GET, new JsonObject().put("namespace", "c")
+        .put("name", name))).body().getJsonObject("status");
+  }
+
+  @Test
+  void anOccurrenceAnotherNodeClaimedDoesNotRunHereAndTheNextIsPlanned() throws Exception {
+    deploy(req -> {
+      asked.add(req);
+      return Future.succeededFuture(new Claims.Claim.Taken("node-b", "node-b holds the lease"));
+    });
+    declare("elsewhere", "every: 1s", 11);
+    await().atMost(Duration.ofSeconds(10)).until(() -> asked.size() >= 2);
+    assertThat(started).isEmpty();
+    JsonObject s = status("elsewhere");
+    assertThat(s.getString("claimedBy")).isEqualTo("node-b");
+    assertThat(s.getLong("runs")).isZero();
+    assertThat(s.getString("phase")).isEqualTo("Scheduled");
+    Claims.Request r = asked.get(0);
+    assertThat(r.key()).isEqualTo("c/elsewhere");
+    assertThat(r.origin()).isEqualTo(new Origin(Origin.Kind.FILE, "elsewhere", 0));
+    assertThat(asked.get(1).dueAt()).isEqualTo(r.dueAt().plusSeconds(1));
+  }
+
+  @Test
+  void aPendingClaimHoldsNoSlotAndAGrantedOneRunsAndIsShown() throws Exception {
+    Map<String, Promise<Claims.Claim>> pending = new ConcurrentHashMap<>();
+    deploy(req -> {
+      asked.add(req);
+      if (req.name().equals("slow-claim")) {
+        Promise<Claims.Claim> p = Promise.promise();
+        pending.put(req.name(), p);
+        return p.future();
+      }
+      return Future.succeededFuture(new Claims.Claim.Granted(req.node()));
+    });
+    declare("slow-claim", "delay: 0s", 12);
+    await().atMost(Duration.ofSeconds(5)).until(() -> pending.containsKey("slow-claim"));
+    // the only compute slot is free while the claim is undecided: another task runs
+    declare("quick", "delay: 0s", 13);
+    await().atMost(Duration.ofSeconds(5)).until(() -> started.contains("13"));
+    assertThat(started).doesNotContain("12");
+    vertx.runOnContext(v -> pending.get("slow-claim").complete(new Claims.Claim.Granted("node-a")));
+    await().atMost(Duration.ofSeconds(5)).until(() -> "Succeeded".equals(status("slow-claim").getString("phase")));
+    assertThat(started).containsExactly("13", "12");
+    assertThat(status("slow-claim").getString("claimedBy")).isEqualTo("node-a");
+  }
+}

@@ -1,0 +1,139 @@
+package dev.nodepulse.tasks.status;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.nodepulse.tasks.model.Origin;
+import dev.nodepulse.tasks.model.RunResult;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The record step's disk alone: run history (order, bound, restart), the latest output (cut stated), faults. */
+class StatusStoreTest {
+  @TempDir Path tmp;
+  final Vertx vertx = Vertx.vertx();
+
+  @AfterEach
+  void tearDown() throws Exception {
+    get(vertx.close());
+  }
+
+  static <T> T get(Future<T> f) throws Exception {
+    return f.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  StatusStore open(int keep) throws Exception {
+    return get(StatusStore.open(vertx, tmp, keep)).getKey();
+  }
+
+  static RunRecord run(String name, int n, RunResult r) {
+    Instant due = Instant.parse("2026-11-23T12:00:00Z").plusSeconds(60L * n);
+    return new RunRecord("ns", name, new Origin(Origin.Kind.REST, "rest:ns/" + name, 0), "compute", due,
+        due.plusMillis(5), due.plusMillis(25), 20, 5, "node-a", r);
+  }
+
+  @Test
+  void theHistoryIsNewestFirstBoundedAndKeptAcrossARestart() throws Exception {
+    StatusStore s = open(3);
+    for (int i = 0; i < 5; i++) {
+      RunResult r = i == 3 ? RunResult.failure(RunResult.Outcome.FAILED, "HTTP 503")
+          : RunResult.success(200, i, "ok " + i).withOutput("out " + i);
+      s.history().attempted(run("a", i, r));
+    }
+    s.history().attempted(run("b", 0, RunResult.success(null, 1, "b")));
+    JsonArray items = get(s.runs("ns/a")).getJsonArray("items");
+    assertThat(items).hasSize(3);
+    assertThat(items.stream().map(o -> ((JsonObject) o).getString("result")))
+        .containsExactly("ok 4", null, "ok 2");
+    JsonObject failed = items.getJsonObject(1);
+    assertThat(failed.getString("outcome")).isEqualTo("FAILED");
+    assertThat(failed.getString("error")).isEqualTo("HTTP 503");
+    assertThat(failed.getString("dueAt")).isEqualTo("2026-11-23T12:03:00Z");
+    assertThat(failed.getString("startedAt")).isEqualTo("2026-11-23T12:03:00.005Z");
+    assertThat(failed.getString("finishedAt")).isEqualTo("2026-11-23T12:03:00.025Z");
+    assertThat(failed.getLong("durationMs")).isEqualTo(20);
+    assertThat(failed.getString("node")).isEqualTo("node-a");
+    assertThat(items.getJsonObject(0).getInteger("httpStatus")).isEqualTo(200);
+    assertThat(items.getJsonObject(0).getLong("bytes")).isEqualTo(4);
+    assertThat(get(s.output("ns/a"))).isEqualTo("out 4");
+    get(s.close());
+
+    StatusStore again = open(3);
+    assertThat(get(again.runs("ns/a")).getJsonArray("items")).hasSize(3);
+    assertThat(get(again.runs("ns/b")).getJsonArray("items")).hasSize(1);
+    assertThat(get(again.output("ns/a"))).isEqualTo("out 4");
+    // forgetting a task drops its history and output
+    again.delete("ns/a");
+    again.history().forget("ns/a");
+    assertThat(get(again.runs("ns/a")).getJsonArray("items")).isEmpty();
+    assertThat(get(again.output("ns/a"))).isNull();
+    get(again.close());
+  }
+
+  @Test
+  void aLatestRunWithoutOutputHasNoneAndABigOutputIsCutSayingSo() throws Exception {
+    StatusStore s = open(20);
+    s.history().attempted(run("a", 0, RunResult.success(null, 1, "x").withOutput("first")));
+    s.history().attempted(run("a", 1, RunResult.failure(RunResult.Outcome.TIMEOUT, "timed out")));
+    assertThat(get(s.output("ns/a"))).isNull();
+    String big = "9".repeat(StatusStore.MAX_OUTPUT + 10);
+    s.history().attempted(run("a", 2, RunResult.success(null, big.length(), "9999").withOutput(big)));
+    String kept = get(s.output("ns/a"));
+    assertThat(kept).startsWith("9".repeat(StatusStore.MAX_OUTPUT))
+        .endsWith("\n[output cut: its first " + StatusStore.MAX_OUTPUT + " of " + big.length() + " bytes are kept]\n");
+    get(s.close());
+  }
+
+  @Test
+  void aTruncatedTasksDbIsSaid() throws Exception {
+    get(open(20).close());
+    Files.write(tmp.resolve("tasks.db"), new byte[0]);
+    Files.deleteIfExists(tmp.resolve("tasks.db-wal"));
+    StatusStore s = open(20);
+    assertThat(s.lastError()).contains("tasks.db was empty (0 bytes)").contains("may run again");
+    get(s.close());
+    // an empty file made just now by a first start is not one: a missing file is not reported
+    Path fresh = Files.createDirectories(tmp.resolve("fresh"));
+    StatusStore f = get(StatusStore.open(vertx, fresh, 20)).getKey();
+    assertThat(f.lastError()).isNull();
+    get(f.close());
+  }
+
+  @Test
+  void storageErrorsAreSaidInWordsWithThePath() {
+    Path db = tmp.resolve("tasks.db");
+    assertThat(StatusStore.describe(new SQLException("[SQLITE_FULL] Insertion failed because database is full "
+        + "(database or disk is full)"), db)).isEqualTo("disk full: " + db);
+    assertThat(StatusStore.describe(new RuntimeException(new java.io.IOException("No space left on device")), db))
+        .isEqualTo("disk full: " + db);
+    assertThat(StatusStore.describe(new SQLException("[SQLITE_READONLY] attempt to write a readonly database"), db))
+        .isEqualTo("permission denied: " + db);
+    assertThat(StatusStore.describe(new SQLException("something else: cannot commit"), db))
+        .isEqualTo("cannot use " + db);
+  }
+
+  @Test
+  void writeNowCommitsTheRowBeforeItCompletes() throws Exception {
+    StatusStore s = open(20);
+    TaskRow row = new TaskRow("ns/a", "file", "/t/a.yaml", null, "h", 1, 1000L, null, 0, 1, "Running", null, false,
+        2000L);
+    s.rows(k -> java.util.Optional.of(row));
+    get(s.writeNow("ns/a"));
+    try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + tmp.resolve("tasks.db"));
+        var st = c.createStatement();
+        var rs = st.executeQuery("SELECT running_due FROM tasks WHERE key = 'ns/a'")) {
+      assertThat(rs.next()).isTrue();
+      assertThat(rs.getLong(1)).isEqualTo(2000L);
+    }
+    get(s.close());
+  }
+}
