@@ -55,11 +55,12 @@ public final class Agent {
     List<VerticleBase> first = new ArrayList<>();
     first.add(new MetricsVerticle(config));
     first.add(sampler);
-    first.add(new TasksVerticle(config));
+    Kube.Mode kube = config.mode() == Config.Mode.KUBERNETES ? Kube.mode(config, vertx) : null;
+    first.add(kube == null ? new TasksVerticle(config) : new TasksVerticle(config, kube.plugins()));
     first.add(new RestSource());
     first.add(new DirectorySource(config));
-    if (config.mode() == Config.Mode.KUBERNETES) {
-      first.add(Kube.verticle(config)); // the only path that loads fabric8 classes
+    if (kube != null) {
+      first.add(kube.verticle()); // kubernetes mode is the only path that loads fabric8 classes
     }
     Future<Void> chain = Future.succeededFuture();
     for (VerticleBase v : first) {

@@ -1,7 +1,9 @@
 package dev.nodepulse.kube;
 
 import dev.nodepulse.config.Config;
+import dev.nodepulse.tasks.Plugins;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.Vertx;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -23,10 +25,40 @@ public final class Kube {
    * outside from {@code KUBECONFIG} or {@code ~/.kube/config}; the Leases live in the pod's namespace (outside:
    * the kubeconfig context's namespace, else {@code default}).
    */
-  public static VerticleBase verticle(Config config) {
+  public static Mode mode(Config config, Vertx vertx) {
     io.fabric8.kubernetes.client.Config client = io.fabric8.kubernetes.client.Config.autoConfigure(null);
     String ns = client.getNamespace() == null ? "default" : client.getNamespace();
-    return new KubeVerticle(client, settings(config, ns), Clock.systemUTC(), List.of());
+    return new Mode(vertx, client, settings(config, ns));
+  }
+
+  /** Kubernetes mode for one agent: the task pipeline's plugins and the verticle that links them to the cluster. */
+  public static final class Mode {
+    private final VerticleBase verticle;
+    private final Plugins plugins;
+    private final KubeLink link;
+
+    Mode(Vertx vertx, io.fabric8.kubernetes.client.Config client, KubeSettings settings) {
+      link = new KubeLink(settings, Clock.systemUTC());
+      KubeClaims claims = new KubeClaims(vertx, link);
+      plugins = Plugins.standalone().withClaims(claims).withSecrets(new KubeSecrets(vertx, link))
+          .withSinks(List.of(new StatusWriter(vertx, link, claims)));
+      verticle = new KubeVerticle(client, settings, Clock.systemUTC(), List.of(), link);
+    }
+
+    /** Claims by Leases, Secrets from the API server, the status subresource and Events as a sink. */
+    public Plugins plugins() {
+      return plugins;
+    }
+
+    /** Deploy after the task pipeline. */
+    public VerticleBase verticle() {
+      return verticle;
+    }
+
+    /** Writes made to DelayedTasks so far (claims and results). */
+    public long taskWrites() {
+      return link.taskWrites.get();
+    }
   }
 
   static KubeSettings settings(Config config, String leaseNamespace) {

@@ -33,6 +33,8 @@ final class KubeVerticle extends VerticleBase {
   private final KubeSettings settings;
   private final Clock clock;
   private final List<Function<KubernetesClient, CompletionStage<?>>> afterConnect;
+  private final KubeLink link;
+  private TaskInformers informers;
   private KubernetesClient client;
   private LeaseHeartbeat heartbeat;
   private LeaseView leaseView;
@@ -47,10 +49,17 @@ final class KubeVerticle extends VerticleBase {
 
   KubeVerticle(Config clientConfig, KubeSettings settings, Clock clock,
       List<Function<KubernetesClient, CompletionStage<?>>> afterConnect) {
+    this(clientConfig, settings, clock, afterConnect, null);
+  }
+
+  /** With {@code link}: fills it once connected and feeds the task pipeline from the cluster's task sources. */
+  KubeVerticle(Config clientConfig, KubeSettings settings, Clock clock,
+      List<Function<KubernetesClient, CompletionStage<?>>> afterConnect, KubeLink link) {
     this.clientConfig = clientConfig;
     this.settings = settings;
     this.clock = clock;
     this.afterConnect = List.copyOf(afterConnect);
+    this.link = link;
   }
 
   @Override
@@ -97,16 +106,37 @@ final class KubeVerticle extends VerticleBase {
     vertx.<Void>executeBlocking(() -> {
       leaseView = new LeaseView(client, settings, settings.resync(), () -> {});
       started.add(leaseView.start());
+      CrdSource crds = null;
+      ConfigMapSource maps = null;
+      if (link != null) {
+        link.client = client;
+        link.leases = leaseView::leases;
+        crds = new CrdSource(vertx, context, link);
+        maps = new ConfigMapSource(vertx, context, link);
+        informers = new TaskInformers(client, settings, crds, maps);
+        link.informers = informers;
+        started.add(informers.start());
+      }
       for (var f : afterConnect) {
         started.add(f.apply(client));
       }
       for (CompletionStage<?> s : started) {
         s.toCompletableFuture().join();
       }
+      if (crds != null) {
+        crds.synced();
+        maps.synced();
+      }
       return null;
     }, false).onSuccess(v -> synced = true).onFailure(err -> {
       failed(err);
-      LOG.warn("watching the cluster failed: {}", lastError);
+      LOG.warn("watching the cluster failed: {}; retrying in {}", lastError, backoff);
+      long delay = backoff.toMillis();
+      backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
+      vertx.executeBlocking(() -> {
+        closeWatches();
+        return null;
+      }, false).onComplete(r -> vertx.setTimer(delay, id -> startWatching()));
     });
   }
 
@@ -132,6 +162,17 @@ final class KubeVerticle extends VerticleBase {
   private void failed(Throwable err) {
     lastError = Problems.describe(err);
     lastFailureAt = clock.instant();
+  }
+
+  private void closeWatches() {
+    if (leaseView != null) {
+      leaseView.close();
+      leaseView = null;
+    }
+    if (informers != null) {
+      informers.close();
+      informers = null;
+    }
   }
 
   /** The other agents' Leases as last seen (empty before the first listing). */
@@ -169,9 +210,7 @@ final class KubeVerticle extends VerticleBase {
     }
     Promise<Void> done = Promise.promise();
     vertx.executeBlocking(() -> {
-      if (leaseView != null) {
-        leaseView.close();
-      }
+      closeWatches();
       client.close();
       return null;
     }, false).onComplete(r -> done.complete());

@@ -30,14 +30,17 @@ final class TaskInformers implements AutoCloseable {
   }
 
   private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
+  private final List<SharedIndexInformer<DelayedTaskResource>> taskInformers = new ArrayList<>();
 
   TaskInformers(KubernetesClient client, KubeSettings settings, Listener<DelayedTaskResource> tasks,
       Listener<ConfigMap> configMaps) {
     long resync = settings.resync().toMillis();
     for (String ns : namespaces(settings)) {
-      informers.add(inform(ns, n -> n == null
+      SharedIndexInformer<DelayedTaskResource> t = inform(ns, n -> n == null
           ? client.resources(DelayedTaskResource.class).inAnyNamespace().runnableInformer(resync)
-          : client.resources(DelayedTaskResource.class).inNamespace(n).runnableInformer(resync), tasks));
+          : client.resources(DelayedTaskResource.class).inNamespace(n).runnableInformer(resync), tasks);
+      taskInformers.add(t);
+      informers.add(t);
       informers.add(inform(ns, n -> n == null
           ? client.configMaps().inAnyNamespace().withLabel(TASKS_LABEL, "true").runnableInformer(resync)
           : client.configMaps().inNamespace(n).withLabel(TASKS_LABEL, "true").runnableInformer(resync), configMaps));
@@ -78,6 +81,17 @@ final class TaskInformers implements AutoCloseable {
   CompletableFuture<Void> start() {
     return CompletableFuture.allOf(informers.stream().map(i -> i.start().toCompletableFuture())
         .toArray(CompletableFuture[]::new));
+  }
+
+  /** The DelayedTask {@code namespace/name} as last seen, or null. */
+  DelayedTaskResource task(String namespace, String name) {
+    for (SharedIndexInformer<DelayedTaskResource> i : taskInformers) {
+      DelayedTaskResource t = i.getStore().getByKey(namespace + "/" + name);
+      if (t != null) {
+        return t;
+      }
+    }
+    return null;
   }
 
   /** True while every informer's watch is running. */

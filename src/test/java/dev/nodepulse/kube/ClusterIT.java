@@ -1,0 +1,172 @@
+package dev.nodepulse.kube;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.nodepulse.Agent;
+import dev.nodepulse.config.Config;
+import dev.nodepulse.kube.crd.DelayedTaskResource;
+import dev.nodepulse.kube.crd.Status;
+import io.fabric8.kubeapitest.junit.EnableKubeAPIServer;
+import io.fabric8.kubeapitest.junit.KubeConfig;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.WebClient;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Three whole agents (three node names, {@code --mode kubernetes}) against one real API server: a {@code nodes: one}
+ * task runs once per due time over many due times with at most 2 writes per run, a {@code nodes: all} task runs on
+ * each node with its own status entry, a ConfigMap's good entry runs while its bad entry gets a Warning Event.
+ */
+@EnableKubeAPIServer(kubeAPIVersion = Kubectl.K8S_VERSION, apiServerFlags = {"--advertise-address", "127.0.0.1"})
+class ClusterIT {
+  static KubernetesClient client;
+  @KubeConfig static String kubeConfigYaml;
+  @TempDir static Path dir;
+  static final List<Agent> agents = new ArrayList<>();
+  static final List<Kube.Mode> modes = new ArrayList<>();
+  static Vertx vertx;
+  static HttpServer target;
+  static final List<Instant> hits = new CopyOnWriteArrayList<>();
+  static final List<String> paths = new CopyOnWriteArrayList<>();
+
+  @BeforeAll
+  static void cluster() throws Exception {
+    TestCluster.installCrd(client);
+    Path kubeconfig = dir.resolve("kubeconfig");
+    Files.writeString(kubeconfig, kubeConfigYaml);
+    System.setProperty("kubeconfig", kubeconfig.toString()); // what KUBECONFIG does for an agent run by hand
+    vertx = Vertx.vertx();
+    target = vertx.createHttpServer().requestHandler(req -> {
+      hits.add(Instant.now());
+      paths.add(req.path() + " " + req.getHeader("X-Node"));
+      req.response().end("ok");
+    }).listen(0, "127.0.0.1").await();
+    for (String node : List.of("node-1", "node-2", "node-3")) {
+      Config config = Config.forTest(Files.createDirectories(dir.resolve(node)), "--mode", "kubernetes",
+          "--node-name", node, "--lease-duration", "3s");
+      Agent agent = Agent.start(config).await(60, TimeUnit.SECONDS);
+      agents.add(agent);
+    }
+    WebClient web = WebClient.create(vertx);
+    for (Agent a : agents) {
+      await().atMost(90, TimeUnit.SECONDS).until(() -> web.get(a.httpPort(), "127.0.0.1", "/readyz").send().await()
+          .bodyAsJsonObject().getJsonObject("components").getJsonObject("kubernetes").getBoolean("ready"));
+    }
+  }
+
+  @AfterAll
+  static void stop() {
+    for (Agent a : agents) {
+      a.stop().await();
+    }
+    vertx.close().await();
+    System.clearProperty("kubeconfig");
+  }
+
+  static DelayedTaskResource get(String name) {
+    return client.resources(DelayedTaskResource.class).inNamespace("default").withName(name).get();
+  }
+
+  @Test
+  void aNodesOneTaskRunsOncePerDueTimeWithAtMostTwoWritesPerRun() throws Exception {
+    long writesBefore = KubeLink.ALL_TASK_WRITES.get();
+    int port = target.actualPort();
+    assertThat(new Kubectl(dir, kubeConfigYaml).apply("""
+        apiVersion: nodepulse.dev/v1alpha1
+        kind: DelayedTask
+        metadata: {name: once, namespace: default}
+        spec:
+          every: 2s
+          nodes: one
+          target: {http: {url: "http://127.0.0.1:%d/once"}}
+        """.formatted(port)).exitCode()).isZero();
+    await().atMost(120, TimeUnit.SECONDS).until(() -> {
+      DelayedTaskResource t = get("once");
+      return t.getStatus() != null && t.getStatus().runs != null && t.getStatus().runs >= 10;
+    });
+    client.resources(DelayedTaskResource.class).inNamespace("default").withName("once").delete();
+    await().atMost(30, TimeUnit.SECONDS).until(() -> agents.stream().allMatch(a -> true));
+    List<Instant> once = new ArrayList<>();
+    for (int i = 0; i < hits.size(); i++) {
+      if (paths.get(i).startsWith("/once")) {
+        once.add(hits.get(i));
+      }
+    }
+    long runs = get("once") == null ? once.size() : get("once").getStatus().runs;
+    assertThat(once.size()).as("one request per due time").isGreaterThanOrEqualTo(10);
+    for (int i = 1; i < once.size(); i++) {
+      assertThat(Duration.between(once.get(i - 1), once.get(i)))
+          .as("no due time ran twice (requests %s)", once).isGreaterThan(Duration.ofMillis(1000));
+    }
+    long writes = KubeLink.ALL_TASK_WRITES.get() - writesBefore;
+    assertThat(writes).as("API writes to the task for %d runs on 3 agents", once.size())
+        .isLessThanOrEqualTo(2L * once.size() + 2);
+  }
+
+  @Test
+  void aNodesAllTaskRunsOnEachNodeWithItsOwnStatusEntry() throws Exception {
+    int port = target.actualPort();
+    assertThat(new Kubectl(dir, kubeConfigYaml).apply("""
+        apiVersion: nodepulse.dev/v1alpha1
+        kind: DelayedTask
+        metadata: {name: everywhere, namespace: default}
+        spec:
+          delay: 1s
+          nodes: all
+          target: {http: {url: "http://127.0.0.1:%d/all"}}
+        """.formatted(port)).exitCode()).isZero();
+    await().atMost(120, TimeUnit.SECONDS).until(() -> {
+      DelayedTaskResource t = get("everywhere");
+      return t.getStatus() != null && t.getStatus().nodes != null && t.getStatus().nodes.size() == 3;
+    });
+    List<Status.NodeStatus> nodes = get("everywhere").getStatus().nodes;
+    assertThat(nodes).extracting(n -> n.node).containsExactlyInAnyOrder("node-1", "node-2", "node-3");
+    assertThat(nodes).allSatisfy(n -> {
+      assertThat(n.phase).isEqualTo(Status.Phase.Succeeded);
+      assertThat(n.lastRun.outcome).isEqualTo("SUCCEEDED");
+      assertThat(n.lastRun.node).isEqualTo(n.node);
+    });
+    assertThat(paths.stream().filter(p -> p.startsWith("/all"))).hasSize(3);
+  }
+
+  @Test
+  void aConfigMapsGoodEntryRunsAndItsBadEntryGetsAWarningNamingKeyAndField() {
+    int port = target.actualPort();
+    client.resource(new ConfigMapBuilder().withNewMetadata().withName("jobs").withNamespace("default")
+        .addToLabels("nodepulse.dev/tasks", "true").endMetadata()
+        .addToData("good", "delay: 1s\ntarget: {http: {url: \"http://127.0.0.1:" + port + "/cm\"}}\n")
+        .addToData("bad", "delay: 1s\ntarget: {compute: {pi: {digits: 0}}}\n").build()).create();
+    await().atMost(60, TimeUnit.SECONDS).until(() -> paths.stream().anyMatch(p -> p.startsWith("/cm")));
+    await().atMost(60, TimeUnit.SECONDS).until(() -> client.v1().events().inNamespace("default").list().getItems()
+        .stream().anyMatch(e -> "InvalidTask".equals(e.getReason())));
+    Event warning = client.v1().events().inNamespace("default").list().getItems().stream()
+        .filter(e -> "InvalidTask".equals(e.getReason())).findFirst().orElseThrow();
+    assertThat(warning.getType()).isEqualTo("Warning");
+    assertThat(warning.getInvolvedObject().getKind()).isEqualTo("ConfigMap");
+    assertThat(warning.getMessage()).contains("key bad").contains("spec.target.compute.pi.digits");
+    WebClient web = WebClient.create(vertx);
+    JsonObject tasks = web.get(agents.get(0).httpPort(), "127.0.0.1", "/api/v1/tasks").send().await().bodyAsJsonObject();
+    assertThat(tasks.getJsonArray("items").stream().map(o -> ((JsonObject) o).getJsonObject("metadata")
+        .getString("name"))).contains("jobs.good", "jobs.bad");
+    await().atMost(30, TimeUnit.SECONDS).until(() -> paths.stream().filter(p -> p.startsWith("/cm")).count() >= 1);
+    assertThat(paths.stream().filter(p -> p.startsWith("/cm"))).as("nodes: one (the default): one agent ran it")
+        .hasSize(1);
+  }
+}
