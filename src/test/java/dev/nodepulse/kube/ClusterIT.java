@@ -56,6 +56,9 @@ class ClusterIT {
     target = vertx.createHttpServer().requestHandler(req -> {
       hits.add(Instant.now());
       paths.add(req.path() + " " + req.getHeader("X-Node"));
+      if (req.path().startsWith("/slow") && paths.stream().filter(p -> p.startsWith(req.path() + " ")).count() == 1) {
+        return; // the first call of a /slow path never answers: its agent is killed during it
+      }
       req.response().end("ok");
     }).listen(0, "127.0.0.1").await();
     for (String node : List.of("node-1", "node-2", "node-3")) {
@@ -78,6 +81,73 @@ class ClusterIT {
     }
     vertx.close().await();
     System.clearProperty("kubeconfig");
+  }
+
+  /** A task name whose run at {@code at} ranks {@code node} first among the agents. */
+  static String nameRanking(String prefix, Instant at, String node) {
+    List<String> nodes = List.of("node-1", "node-2", "node-3", node);
+    for (int i = 0; ; i++) {
+      String name = prefix + "-" + i;
+      if (Rendezvous.rank(Rendezvous.runKey("default/" + name, at), nodes).get(0).equals(node)) {
+        return name;
+      }
+    }
+  }
+
+  @Test
+  void killingTheAgentThatHoldsARunLetsAnotherTakeOverAfterItsLease() throws Exception {
+    Path kubeconfig = dir.resolve("kubeconfig");
+    ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+        System.getProperty("nodepulse.jar", "target/nodepulse.jar"), "--mode", "kubernetes", "--node-name", "node-k",
+        "--lease-duration", "3s", "--http-port", "0", "--data-dir", Files.createDirectories(dir.resolve("node-k")).toString())
+        .redirectErrorStream(true).redirectOutput(dir.resolve("node-k.log").toFile());
+    pb.environment().put("KUBECONFIG", kubeconfig.toString());
+    pb.environment().remove("KUBERNETES_SERVICE_HOST");
+    Process victim = pb.start();
+    try {
+      await().atMost(90, TimeUnit.SECONDS).until(() -> {
+        var l = client.leases().inNamespace("default").withName("node-k").get();
+        return l != null && l.getSpec().getRenewTime().toInstant().isAfter(Instant.now().minusSeconds(3));
+      });
+      Instant at = Instant.now().plusSeconds(15).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+      String lost = nameRanking("lost", at, "node-k");
+      String retried = nameRanking("retried", at, "node-k");
+      int port = target.actualPort();
+      Kubectl kubectl = new Kubectl(dir, kubeConfigYaml);
+      for (String name : List.of(lost, retried)) {
+        assertThat(kubectl.apply("""
+            apiVersion: nodepulse.dev/v1alpha1
+            kind: DelayedTask
+            metadata: {name: %s, namespace: default}
+            spec:
+              at: "%s"
+              target: {http: {url: "http://127.0.0.1:%d/slow-%s", timeout: 1h}}
+              retry: {limit: %d, backoff: 1s}
+            """.formatted(name, at, port, name, name.equals(lost) ? 0 : 1)).exitCode()).isZero();
+      }
+      await().atMost(90, TimeUnit.SECONDS).until(() -> List.of(lost, retried).stream().allMatch(n -> {
+        DelayedTaskResource t = get(n);
+        return t.getStatus() != null && "node-k".equals(t.getStatus().claimedBy)
+            && paths.stream().anyMatch(p -> p.startsWith("/slow-" + n + " "));
+      }));
+      victim.destroyForcibly().waitFor(30, TimeUnit.SECONDS); // killed during both runs
+
+      await().atMost(90, TimeUnit.SECONDS).until(() -> get(lost).getStatus().lastRun != null);
+      Status st = get(lost).getStatus();
+      assertThat(st.lastRun.outcome).isEqualTo("LOST");
+      assertThat(st.lastRun.node).isEqualTo("node-k");
+      assertThat(st.lastRun.error).contains("node-k stopped during the run");
+      assertThat(st.claimedBy).isIn("node-1", "node-2", "node-3");
+      assertThat(paths.stream().filter(p -> p.startsWith("/slow-" + lost + " "))).as("at most once").hasSize(1);
+
+      await().atMost(90, TimeUnit.SECONDS).until(() -> get(retried).getStatus().lastRun != null);
+      Status again = get(retried).getStatus();
+      assertThat(again.lastRun.outcome).as("retry allows a second delivery").isEqualTo("SUCCEEDED");
+      assertThat(again.lastRun.node).isIn("node-1", "node-2", "node-3");
+      assertThat(paths.stream().filter(p -> p.startsWith("/slow-" + retried + " "))).hasSize(2);
+    } finally {
+      victim.destroyForcibly();
+    }
   }
 
   static DelayedTaskResource get(String name) {
