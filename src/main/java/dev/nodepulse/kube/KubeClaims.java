@@ -87,18 +87,25 @@ final class KubeClaims implements Claims {
     ClaimRule.Decision d = ClaimRule.decide(req.node(), req.key(), due, shared(r), runningHere.contains(id(req, due)),
         link.leases.get(), spec.nodeSelector(), spec.startingDeadline(), now);
     switch (d) {
-      case ClaimRule.Claim c -> write(req, due, answer, false);
-      case ClaimRule.Missed m -> write(req, due, answer, false); // the scheduler records it MISSED
+      case ClaimRule.Claim c -> write(req, spec, due, answer, false, giveUpAt);
+      case ClaimRule.Missed m -> write(req, spec, due, answer, false, giveUpAt); // the scheduler records it MISSED
       case ClaimRule.TakeOver t -> {
         if (spec.retry().limit() > 0) {
           LOG.info("task {}: node {} stopped during the run due at {}; running it again (retry allows it)",
               req.key(), t.deadNode(), due);
-          write(req, due, answer, false);
+          write(req, spec, due, answer, false, giveUpAt);
         } else {
-          write(req, due, answer, true);
+          write(req, spec, due, answer, true, giveUpAt);
         }
       }
-      case ClaimRule.Taken t -> answer.complete(new Claim.Taken(shared(r).claimedBy(), t.reason()));
+      case ClaimRule.Taken t -> {
+        if (t.reason().startsWith("no live agent") && now.isBefore(giveUpAt)) {
+          // also what an agent sees while the API server is away (no Lease renewed): look again
+          vertx.setTimer(POLL.toMillis(), id -> decide(req, spec, due, answer, giveUpAt));
+        } else {
+          answer.complete(new Claim.Taken(shared(r).claimedBy(), t.reason()));
+        }
+      }
       case ClaimRule.Wait w -> {
         if (now.isAfter(giveUpAt)) {
           answer.complete(new Claim.Taken(w.candidate(), "waited for " + w.candidate() + " in vain"));
@@ -109,8 +116,15 @@ final class KubeClaims implements Claims {
     }
   }
 
-  /** The conditional claim write; {@code lost}: record the held run as lost instead of running it. */
-  private void write(Request req, Instant due, Promise<Claim> answer, boolean lost) {
+  /** The API server could not be reached: decide again later, within the task's deadline. */
+  private static final Claim UNREACHABLE = new Claim.Taken(null, "the API server cannot be reached");
+
+  /**
+   * The conditional claim write; {@code lost}: record the held run as lost instead of running it. While the API
+   * server cannot be reached the decision is made again (every second) until {@code giveUpAt}, so a run that falls
+   * due during an outage runs once when it is back.
+   */
+  private void write(Request req, TaskSpec spec, Instant due, Promise<Claim> answer, boolean lost, Instant giveUpAt) {
     vertx.executeBlocking(() -> {
       for (int attempt = 0; attempt < 3; attempt++) {
         DelayedTaskResource r = attempt == 0 ? link.task(req.namespace(), req.name())
@@ -144,14 +158,26 @@ final class KubeClaims implements Claims {
           runningHere.add(id(req, due));
           return new Claim.Granted(link.node());
         } catch (KubernetesClientException e) {
-          if (e.getCode() != 409) {
+          if (e.getCode() == 409) {
+            continue;
+          }
+          if (e.getCode() > 0 && e.getCode() < 500 && e.getCode() != 429) {
             return new Claim.Taken(null, Problems.describe(e));
           }
+          return UNREACHABLE;
         }
       }
       return new Claim.Taken(null, "the status kept changing");
-    }, false).onComplete(ar -> answer.complete(ar.succeeded() ? ar.result()
-        : new Claim.Taken(null, Problems.describe(ar.cause()))));
+    }, false).onComplete(ar -> {
+      Claim c = ar.succeeded() ? ar.result() : UNREACHABLE;
+      if (c == UNREACHABLE && link.clock.instant().isBefore(giveUpAt)) {
+        LOG.warn("task {}: cannot claim the run due at {} ({}); trying again", req.key(), due,
+            ar.succeeded() ? c : Problems.describe(ar.cause()));
+        vertx.setTimer(1000, id -> decide(req, spec, due, answer, giveUpAt));
+      } else {
+        answer.complete(c);
+      }
+    });
   }
 
   /**
