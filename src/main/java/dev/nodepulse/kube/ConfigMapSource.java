@@ -80,7 +80,7 @@ final class ConfigMapSource implements TaskInformers.Listener<ConfigMap> {
       } catch (TaskValidationException ex) {
         String message = "ConfigMap " + ns + "/" + cmName + " key " + e.getKey() + ": " + Wire.message(ex);
         d = Declaration.invalid(origin, ns, name, message);
-        if (!message.equals(warned.put(origin.id(), message))) {
+        if (!message.equals(warned.put(origin.id(), message)) && link.speaksFor(origin.id() + "@" + message.hashCode())) {
           vertx.executeBlocking(() -> {
             Events.emit(link, cm, "Warning", "InvalidTask", message);
             return null;

@@ -48,16 +48,19 @@ final class CrdSource implements TaskInformers.Listener<DelayedTaskResource> {
       String message = "DelayedTask " + ns + "/" + name + ": " + Wire.message(e);
       d = Declaration.invalid(origin, ns, name, message);
       Long before = warned.put(ns + "/" + name, origin.generation());
-      if (before == null || before != origin.generation()) {
+      if ((before == null || before != origin.generation())
+          && link.speaksFor(ns + "/" + name + "@invalid-" + origin.generation())) {
         vertx.executeBlocking(() -> {
           Events.emit(link, r, "Warning", "InvalidSpec", message);
+          StatusWriter.invalid(link, r, message);
           return null;
         }, false);
       }
     }
     Declaration declared = d;
     context.runOnContext(v -> pipeline.declare(declared).onFailure(err -> {
-      if (err instanceof Pipeline.Refused refused && refused.status() == 409) {
+      if (err instanceof Pipeline.Refused refused && refused.status() == 409
+          && link.speaksFor(ns + "/" + name + "@taken-" + origin.generation())) {
         vertx.executeBlocking(() -> {
           Events.emit(link, r, "Warning", "NameTaken", refused.getMessage());
           return null;

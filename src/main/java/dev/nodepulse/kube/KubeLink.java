@@ -41,6 +41,15 @@ final class KubeLink {
     ALL_TASK_WRITES.incrementAndGet();
   }
 
+  /**
+   * True when this agent is the one to speak for {@code key} (one Event or status write where every agent sees the
+   * same thing): the first live node in rendezvous order; also true while no live Lease is known yet.
+   */
+  boolean speaksFor(String key) {
+    var live = AgentLease.liveNodes(leases.get(), clock.instant(), java.util.Map.of());
+    return live.isEmpty() || Rendezvous.candidate(key, live).map(settings.node()::equals).orElse(true);
+  }
+
   String node() {
     return settings.node();
   }

@@ -146,6 +146,38 @@ final class StatusWriter implements StatusSink {
         .withPatchType(PatchType.SERVER_SIDE_APPLY).withFieldManager("nodepulse-" + run.node()).withForce(true).build());
   }
 
+  /** An invalid spec, in status: phase Failed, Ready False with the message (one agent writes it). Blocking. */
+  static void invalid(KubeLink link, DelayedTaskResource r, String message) {
+    for (int attempt = 0; attempt < 5; attempt++) {
+      DelayedTaskResource cur = attempt == 0 ? r
+          : link.client.resources(DelayedTaskResource.class).inNamespace(r.getMetadata().getNamespace())
+              .withName(r.getMetadata().getName()).get();
+      if (cur == null) {
+        return;
+      }
+      Status st = copy(cur.getStatus());
+      st.phase = Status.Phase.Failed;
+      st.observedGeneration = cur.getMetadata().getGeneration();
+      st.nextRunAt = null;
+      String now = Instant.now().toString();
+      st.conditions = List.of(new ConditionBuilder().withType("Ready").withStatus("False").withReason("InvalidSpec")
+          .withMessage(clip(message)).withObservedGeneration(cur.getMetadata().getGeneration())
+          .withLastTransitionTime(transition(cur.getStatus() == null ? null : cur.getStatus().conditions, "Ready",
+              "False", now)).build());
+      try {
+        link.wrote();
+        link.client.resource(withStatus(cur, st)).updateStatus();
+        return;
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != 409) {
+          LOG.warn("status of {}/{}: {}", r.getMetadata().getNamespace(), r.getMetadata().getName(),
+              Problems.describe(e));
+          return;
+        }
+      }
+    }
+  }
+
   static List<Condition> conditions(List<Condition> before, Long generation, RunRecord run, boolean recurring) {
     String now = Instant.now().toString();
     List<Condition> out = new ArrayList<>();

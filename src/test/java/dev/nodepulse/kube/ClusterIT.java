@@ -191,6 +191,34 @@ class ClusterIT {
   }
 
   @Test
+  void aSpecTheApiServerAcceptsButTheAgentsRefuseIsFailedInStatusWithOneWarning() throws Exception {
+    assertThat(new Kubectl(dir, kubeConfigYaml).apply("""
+        apiVersion: nodepulse.dev/v1alpha1
+        kind: DelayedTask
+        metadata: {name: framed, namespace: default}
+        spec:
+          delay: 1s
+          target: {http: {url: "http://127.0.0.1:1/", headers: {Content-Length: "3"}}}
+        """).exitCode()).isZero();
+    await().atMost(60, TimeUnit.SECONDS).until(() -> get("framed").getStatus() != null
+        && get("framed").getStatus().conditions != null);
+    Status st = get("framed").getStatus();
+    assertThat(st.phase).isEqualTo(Status.Phase.Failed);
+    assertThat(st.observedGeneration).isEqualTo(1L);
+    assertThat(st.conditions).singleElement().satisfies(c -> {
+      assertThat(c.getType()).isEqualTo("Ready");
+      assertThat(c.getStatus()).isEqualTo("False");
+      assertThat(c.getReason()).isEqualTo("InvalidSpec");
+      assertThat(c.getMessage()).contains("spec.target.http.headers.Content-Length");
+    });
+    await().atMost(30, TimeUnit.SECONDS).until(() -> client.v1().events().inNamespace("default").list().getItems()
+        .stream().anyMatch(e -> "InvalidSpec".equals(e.getReason())));
+    assertThat(client.v1().events().inNamespace("default").list().getItems().stream()
+        .filter(e -> "InvalidSpec".equals(e.getReason()) && "framed".equals(e.getInvolvedObject().getName())))
+        .as("one agent speaks for the three").hasSize(1);
+  }
+
+  @Test
   void aNodesAllTaskRunsOnEachNodeWithItsOwnStatusEntry() throws Exception {
     int port = target.actualPort();
     assertThat(new Kubectl(dir, kubeConfigYaml).apply("""
@@ -226,8 +254,10 @@ class ClusterIT {
     await().atMost(60, TimeUnit.SECONDS).until(() -> paths.stream().anyMatch(p -> p.startsWith("/cm")));
     await().atMost(60, TimeUnit.SECONDS).until(() -> client.v1().events().inNamespace("default").list().getItems()
         .stream().anyMatch(e -> "InvalidTask".equals(e.getReason())));
-    Event warning = client.v1().events().inNamespace("default").list().getItems().stream()
-        .filter(e -> "InvalidTask".equals(e.getReason())).findFirst().orElseThrow();
+    List<Event> warnings = client.v1().events().inNamespace("default").list().getItems().stream()
+        .filter(e -> "InvalidTask".equals(e.getReason())).toList();
+    assertThat(warnings).as("one agent speaks for the three").hasSize(1);
+    Event warning = warnings.get(0);
     assertThat(warning.getType()).isEqualTo("Warning");
     assertThat(warning.getInvolvedObject().getKind()).isEqualTo("ConfigMap");
     assertThat(warning.getMessage()).contains("key bad").contains("spec.target.compute.pi.digits");
