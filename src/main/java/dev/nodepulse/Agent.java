@@ -1,6 +1,7 @@
 package dev.nodepulse;
 
 import dev.nodepulse.config.Config;
+import dev.nodepulse.kube.Kube;
 import dev.nodepulse.metrics.MetricsVerticle;
 import dev.nodepulse.sampler.SamplerVerticle;
 import dev.nodepulse.tasks.TasksVerticle;
@@ -23,6 +24,16 @@ import java.util.List;
 public final class Agent {
   /** Components whose state /healthz and /readyz report; each answers on {@code nodepulse.health.<name>}. */
   public static final List<String> COMPONENTS = List.of("sampler", "metrics", "scheduler", "tasks-dir", "web");
+
+  /** The components of an agent in this mode: Kubernetes mode adds {@code kubernetes}. */
+  public static List<String> components(Config config) {
+    if (config.mode() != Config.Mode.KUBERNETES) {
+      return COMPONENTS;
+    }
+    List<String> all = new ArrayList<>(COMPONENTS);
+    all.add(Kube.COMPONENT);
+    return List.copyOf(all);
+  }
 
   private final Vertx vertx;
   private final Config config;
@@ -48,9 +59,13 @@ public final class Agent {
     List<VerticleBase> first = new ArrayList<>();
     first.add(new MetricsVerticle(config));
     first.add(sampler);
-    first.add(new TasksVerticle(config));
+    Kube.Mode kube = config.mode() == Config.Mode.KUBERNETES ? Kube.mode(config, vertx) : null;
+    first.add(kube == null ? new TasksVerticle(config) : new TasksVerticle(config, kube.plugins()));
     first.add(new RestSource());
     first.add(new DirectorySource(config));
+    if (kube != null) {
+      first.add(kube.verticle()); // kubernetes mode is the only path that loads fabric8 classes
+    }
     Future<Void> chain = Future.succeededFuture();
     for (VerticleBase v : first) {
       chain = chain.compose(ignored -> vertx.deployVerticle(v).mapEmpty());
@@ -58,7 +73,7 @@ public final class Agent {
     if (config.metricsAuth() == Config.MetricsAuth.KUBERNETES) {
       scrapeAuth = ScrapeAuth.create(vertx, kubernetesClient());
     }
-    WebVerticle web = new WebVerticle(config, COMPONENTS, scrapeAuth);
+    WebVerticle web = new WebVerticle(config, components(config), scrapeAuth);
     return chain
         .compose(ignored -> vertx.deployVerticle(web))
         .map(ignored -> {

@@ -36,7 +36,9 @@ public record Config(
     Path apiTokenFile,
     Duration httpIdleTimeout,
     Duration httpHeaderTimeout,
-    int httpMaxConnections) {
+    int httpMaxConnections,
+    // kubernetes mode
+    Duration leaseDuration) {
 
   public enum Mode { STANDALONE, KUBERNETES }
 

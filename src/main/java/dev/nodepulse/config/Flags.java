@@ -41,8 +41,8 @@ public final class Flags {
   }
 
   private static final List<Option> OPTIONS = List.of(
-      new Option("mode", null, "standalone|kubernetes (default: kubernetes when KUBERNETES_SERVICE_HOST is set; "
-          + "the cluster task sources are not in this version yet)"),
+      new Option("mode", null, "standalone|kubernetes (default: kubernetes when KUBERNETES_SERVICE_HOST is set); "
+          + "kubernetes uses the in-cluster config inside a pod, else KUBECONFIG or ~/.kube/config"),
       new Option("http-host", "127.0.0.1", "address of the page and API listener"),
       new Option("http-port", "8080", "port of the page and API listener; 0 picks a free port and logs it"),
       new Option("metrics-host", "0.0.0.0", "address of the separate metrics listener (with --metrics-port)"),
@@ -73,7 +73,9 @@ public final class Flags {
       new Option("http-header-timeout", "10s", "a connection is closed when a request's headers take longer than "
           + "this to arrive, counted from the connection or from the previous reply (1s to 5m)"),
       new Option("http-max-connections", "512", "open connections per listener (16 to 65536; at most a quarter of "
-          + "the process's open-file limit); at the cap the longest-waiting idle one is closed"));
+          + "the process's open-file limit); at the cap the longest-waiting idle one is closed"),
+      new Option("lease-duration", "15s", "kubernetes mode: how long this agent's Lease holds without renewal "
+          + "(2s to 5m); another agent takes over its runs after that"));
 
   private Flags() {}
 
@@ -173,7 +175,8 @@ public final class Flags {
         v.containsKey("api-token-file") ? get(v, "api-token-file", Flags::readableFile) : null,
         get(v, "http-idle-timeout", s -> within(Durations.parse(s), Duration.ofSeconds(1), Duration.ofHours(1))),
         get(v, "http-header-timeout", s -> within(Durations.parse(s), Duration.ofSeconds(1), Duration.ofMinutes(5))),
-        get(v, "http-max-connections", s -> intWithin(s, 16, 65536)));
+        get(v, "http-max-connections", s -> intWithin(s, 16, 65536)),
+        get(v, "lease-duration", s -> within(Durations.parse(s), Duration.ofSeconds(2), Duration.ofMinutes(5))));
   }
 
   private static <T> T get(Map<String, String> v, String name, Function<String, T> parse) {

@@ -1,0 +1,67 @@
+package dev.nodepulse.kube;
+
+import dev.nodepulse.config.Config;
+import dev.nodepulse.tasks.Plugins;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.Vertx;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Kubernetes mode's entry point. The agent touches this class only in {@code --mode kubernetes}, so a standalone
+ * agent never loads a fabric8 class.
+ */
+public final class Kube {
+  /** The health component (answers on {@code nodepulse.health.kubernetes}). */
+  public static final String COMPONENT = "kubernetes";
+  /** How often informers hand every object back. */
+  static final Duration RESYNC = Duration.ofMinutes(5);
+
+  private Kube() {}
+
+  /**
+   * The verticle of Kubernetes mode. The client is configured as kubectl is: inside a pod from its ServiceAccount,
+   * outside from {@code KUBECONFIG} or {@code ~/.kube/config}; the Leases live in the pod's namespace (outside:
+   * the kubeconfig context's namespace, else {@code default}).
+   */
+  public static Mode mode(Config config, Vertx vertx) {
+    io.fabric8.kubernetes.client.Config client = io.fabric8.kubernetes.client.Config.autoConfigure(null);
+    String ns = client.getNamespace() == null ? "default" : client.getNamespace();
+    return new Mode(vertx, client, settings(config, ns));
+  }
+
+  /** Kubernetes mode for one agent: the task pipeline's plugins and the verticle that links them to the cluster. */
+  public static final class Mode {
+    private final VerticleBase verticle;
+    private final Plugins plugins;
+    private final KubeLink link;
+
+    Mode(Vertx vertx, io.fabric8.kubernetes.client.Config client, KubeSettings settings) {
+      link = new KubeLink(settings, Clock.systemUTC());
+      KubeClaims claims = new KubeClaims(vertx, link);
+      plugins = Plugins.standalone().withClaims(claims).withSecrets(new KubeSecrets(vertx, link))
+          .withSinks(List.of(new StatusWriter(vertx, link, claims)));
+      verticle = new KubeVerticle(client, settings, Clock.systemUTC(), List.of(), link);
+    }
+
+    /** Claims by Leases, Secrets from the API server, the status subresource and Events as a sink. */
+    public Plugins plugins() {
+      return plugins;
+    }
+
+    /** Deploy after the task pipeline. */
+    public VerticleBase verticle() {
+      return verticle;
+    }
+
+    /** Writes made to DelayedTasks so far (claims and results). */
+    public long taskWrites() {
+      return link.taskWrites.get();
+    }
+  }
+
+  static KubeSettings settings(Config config, String leaseNamespace) {
+    return new KubeSettings(config.nodeName(), leaseNamespace, config.leaseDuration(), config.namespaces(), RESYNC);
+  }
+}

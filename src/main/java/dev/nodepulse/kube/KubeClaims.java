@@ -1,0 +1,250 @@
+package dev.nodepulse.kube;
+
+import dev.nodepulse.kube.crd.DelayedTaskResource;
+import dev.nodepulse.kube.crd.Status;
+import dev.nodepulse.tasks.model.Origin;
+import dev.nodepulse.tasks.model.Schedule;
+import dev.nodepulse.tasks.model.TaskSpec;
+import dev.nodepulse.tasks.model.TaskValidationException;
+import dev.nodepulse.tasks.run.Claims;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The claim step in a cluster. {@code nodes: all}: granted when this node matches the nodeSelector (no write).
+ * {@code nodes: one} (DelayedTasks): {@link ClaimRule} picks one candidate per (task, due time) from the live
+ * Leases; only the candidate writes, a status update conditional on the resourceVersion it read
+ * ({@code claimedBy}, {@code claimedFor}, phase Running); the others wait until the status shows the claim or the
+ * candidate's Lease expires. Due times are counted from when the spec was written (the same for every agent).
+ * A run whose holder's Lease expired before it finished is recorded LOST by the next candidate, and run again
+ * only when the task's retry allows it (docs/tasks.md: delivery).
+ */
+final class KubeClaims implements Claims {
+  private static final Logger LOG = LoggerFactory.getLogger(KubeClaims.class);
+  private static final Duration POLL = Duration.ofMillis(250);
+
+  private final Vertx vertx;
+  private final KubeLink link;
+  /** Runs granted here and not yet released: {@code key@dueMillis}. */
+  private final Set<String> runningHere = ConcurrentHashMap.newKeySet();
+  /** The canonical due time of each local request, for the status writer. */
+  final Map<String, Instant> canonical = new ConcurrentHashMap<>();
+
+  KubeClaims(Vertx vertx, KubeLink link) {
+    this.vertx = vertx;
+    this.link = link;
+  }
+
+  @Override
+  public Future<Claim> claim(Request req) {
+    if (req.origin().kind() == Origin.Kind.CONFIGMAP) {
+      return Future.succeededFuture(configMapClaim(req));
+    }
+    if (req.origin().kind() != Origin.Kind.CRD) {
+      return Future.succeededFuture(new Claim.Granted(req.node())); // files and REST posts: this agent's own
+    }
+    DelayedTaskResource r = link.task(req.namespace(), req.name());
+    if (r == null || link.client == null) {
+      return Future.succeededFuture(new Claim.Taken(null, "the DelayedTask is not known yet"));
+    }
+    TaskSpec spec;
+    try {
+      spec = Wire.read(r).spec();
+    } catch (TaskValidationException e) {
+      return Future.succeededFuture(new Claim.Taken(null, "invalid spec"));
+    }
+    if (req.nodes() == TaskSpec.Nodes.ALL) {
+      boolean matches = link.leases.get().stream().filter(l -> l.node().equals(req.node())).findFirst()
+          .map(l -> l.matches(spec.nodeSelector())).orElse(spec.nodeSelector().isEmpty());
+      return Future.succeededFuture(matches ? new Claim.Granted(req.node())
+          : new Claim.Taken(null, "this node does not match the nodeSelector"));
+    }
+    Instant due = canonicalDue(spec.timing(), req.dueAt(), Wire.specWrittenAt(r));
+    canonical.put(req.key() + "@" + req.dueAt().toEpochMilli(), due);
+    Promise<Claim> answer = Promise.promise();
+    decide(req, spec, due, answer, link.clock.instant().plus(spec.startingDeadline() == null
+        ? link.settings.leaseDuration().multipliedBy(4) : spec.startingDeadline().plus(link.settings.leaseDuration())));
+    return answer.future();
+  }
+
+  /** Decides from the cached view; waits (polling the cache, no API calls) while another node is the candidate. */
+  private void decide(Request req, TaskSpec spec, Instant due, Promise<Claim> answer, Instant giveUpAt) {
+    DelayedTaskResource r = link.task(req.namespace(), req.name());
+    if (r == null) {
+      answer.complete(new Claim.Taken(null, "the DelayedTask was deleted"));
+      return;
+    }
+    Instant now = link.clock.instant();
+    ClaimRule.Decision d = ClaimRule.decide(req.node(), req.key(), due, shared(r), runningHere.contains(id(req, due)),
+        link.leases.get(), spec.nodeSelector(), spec.startingDeadline(), now);
+    switch (d) {
+      case ClaimRule.Claim c -> write(req, spec, due, answer, false, giveUpAt);
+      case ClaimRule.Missed m -> write(req, spec, due, answer, false, giveUpAt); // the scheduler records it MISSED
+      case ClaimRule.TakeOver t -> {
+        if (spec.retry().limit() > 0) {
+          LOG.info("task {}: node {} stopped during the run due at {}; running it again (retry allows it)",
+              req.key(), t.deadNode(), due);
+          write(req, spec, due, answer, false, giveUpAt);
+        } else {
+          write(req, spec, due, answer, true, giveUpAt);
+        }
+      }
+      case ClaimRule.Taken t -> {
+        if (t.reason().startsWith("no live agent") && now.isBefore(giveUpAt)) {
+          // also what an agent sees while the API server is away (no Lease renewed): look again
+          vertx.setTimer(POLL.toMillis(), id -> decide(req, spec, due, answer, giveUpAt));
+        } else {
+          answer.complete(new Claim.Taken(shared(r).claimedBy(), t.reason()));
+        }
+      }
+      case ClaimRule.Wait w -> {
+        if (now.isAfter(giveUpAt)) {
+          answer.complete(new Claim.Taken(w.candidate(), "waited for " + w.candidate() + " in vain"));
+        } else {
+          vertx.setTimer(POLL.toMillis(), id -> decide(req, spec, due, answer, giveUpAt));
+        }
+      }
+    }
+  }
+
+  /** The API server could not be reached: decide again later, within the task's deadline. */
+  private static final Claim UNREACHABLE = new Claim.Taken(null, "the API server cannot be reached");
+
+  /**
+   * The conditional claim write; {@code lost}: record the held run as lost instead of running it. While the API
+   * server cannot be reached the decision is made again (every second) until {@code giveUpAt}, so a run that falls
+   * due during an outage runs once when it is back.
+   */
+  private void write(Request req, TaskSpec spec, Instant due, Promise<Claim> answer, boolean lost, Instant giveUpAt) {
+    vertx.executeBlocking(() -> {
+      for (int attempt = 0; attempt < 3; attempt++) {
+        DelayedTaskResource r = attempt == 0 ? link.task(req.namespace(), req.name())
+            : link.client.resources(DelayedTaskResource.class).inNamespace(req.namespace()).withName(req.name()).get();
+        if (r == null) {
+          return (Claim) new Claim.Taken(null, "the DelayedTask was deleted");
+        }
+        ClaimRule.Shared s = shared(r);
+        if (s.claimedFor() != null && (s.claimedFor().isAfter(due)
+            || (s.claimedFor().equals(due) && !s.claimedBy().equals(link.node()) && !lost && attempt > 0))) {
+          return new Claim.Taken(s.claimedBy(), "claimed by " + s.claimedBy());
+        }
+        Status st = StatusWriter.copy(r.getStatus());
+        String previous = st.claimedBy;
+        st.claimedBy = link.node();
+        st.claimedFor = due.toString();
+        st.observedGeneration = r.getMetadata().getGeneration();
+        if (lost) {
+          st.lastRun = StatusWriter.lost(due, previous, link.clock.instant());
+          st.runs = (st.runs == null ? 0 : st.runs) + 1;
+        } else {
+          st.phase = Status.Phase.Running;
+        }
+        DelayedTaskResource copy = StatusWriter.withStatus(r, st);
+        try {
+          link.wrote();
+          link.client.resource(copy).updateStatus(); // PUT with the resourceVersion read: conditional
+          if (lost) {
+            return new Claim.Taken(previous, "the run due at " + due + " was lost with node " + previous);
+          }
+          runningHere.add(id(req, due));
+          return new Claim.Granted(link.node());
+        } catch (KubernetesClientException e) {
+          if (e.getCode() == 409) {
+            continue;
+          }
+          if (e.getCode() > 0 && e.getCode() < 500 && e.getCode() != 429) {
+            return new Claim.Taken(null, Problems.describe(e));
+          }
+          return UNREACHABLE;
+        }
+      }
+      return new Claim.Taken(null, "the status kept changing");
+    }, false).onComplete(ar -> {
+      Claim c = ar.succeeded() ? ar.result() : UNREACHABLE;
+      if (c == UNREACHABLE && link.clock.instant().isBefore(giveUpAt)) {
+        LOG.warn("task {}: cannot claim the run due at {} ({}); trying again", req.key(), due,
+            ar.succeeded() ? c : Problems.describe(ar.cause()));
+        vertx.setTimer(1000, id -> decide(req, spec, due, answer, giveUpAt));
+      } else {
+        answer.complete(c);
+      }
+    });
+  }
+
+  /**
+   * ConfigMap tasks have no shared status the agent may write (it only reads ConfigMaps): the run goes to the first
+   * live node in rendezvous order, decided alike by every agent with no write. {@code nodes: all} runs everywhere.
+   */
+  private Claim configMapClaim(Request req) {
+    ConfigMapSource.Entry entry = link.configMapTasks.get(req.key());
+    if (entry == null) {
+      return new Claim.Taken(null, "the ConfigMap entry is not known yet");
+    }
+    AgentLease own = link.leases.get().stream().filter(l -> l.node().equals(req.node())).findFirst().orElse(null);
+    if (req.nodes() == TaskSpec.Nodes.ALL) {
+      boolean matches = own == null ? entry.spec().nodeSelector().isEmpty() : own.matches(entry.spec().nodeSelector());
+      return matches ? new Claim.Granted(req.node()) : new Claim.Taken(null, "this node does not match the nodeSelector");
+    }
+    Instant due = canonicalDue(entry.spec().timing(), req.dueAt(), entry.writtenAt());
+    return ClaimRule.candidate(Rendezvous.runKey(req.key(), due), link.leases.get(), entry.spec().nodeSelector(),
+            link.clock.instant())
+        .map(c -> c.node().equals(req.node()) ? (Claim) new Claim.Granted(req.node())
+            : new Claim.Taken(c.node(), "runs on " + c.node()))
+        .orElse(new Claim.Taken(null, "no live agent matches the nodeSelector"));
+  }
+
+  @Override
+  public void release(Request req) {
+    Instant due = canonical.remove(req.key() + "@" + req.dueAt().toEpochMilli());
+    if (due != null) {
+      runningHere.remove(id(req, due));
+    }
+  }
+
+  /** The canonical due time of a request (null when the request was not a nodes: one claim of a DelayedTask). */
+  Instant canonicalOf(String key, Instant localDue) {
+    return canonical.get(key + "@" + localDue.toEpochMilli());
+  }
+
+  private static String id(Request req, Instant due) {
+    return req.key() + "@" + due.toEpochMilli();
+  }
+
+  static ClaimRule.Shared shared(DelayedTaskResource r) {
+    Status s = r.getStatus();
+    if (s == null) {
+      return ClaimRule.Shared.NONE;
+    }
+    Instant finished = s.lastRun == null ? null : Wire.instant(s.lastRun.dueAt);
+    return new ClaimRule.Shared(Wire.instant(s.claimedFor), s.claimedBy, finished);
+  }
+
+  /**
+   * The due time every agent agrees on: {@code at} and cron are exact; a delay counts from when the spec was
+   * written; an interval's occurrence is the one nearest to this agent's local due time.
+   */
+  static Instant canonicalDue(Schedule timing, Instant localDue, Instant specWrittenAt) {
+    if (specWrittenAt == null) {
+      return localDue;
+    }
+    return switch (timing) {
+      case Schedule.At a -> localDue;
+      case Schedule.Cron c -> localDue;
+      case Schedule.Delay d -> specWrittenAt.plus(d.delay());
+      case Schedule.Every e -> {
+        long period = e.every().toMillis();
+        long k = Math.max(1, Math.round((double) (localDue.toEpochMilli() - specWrittenAt.toEpochMilli()) / period));
+        yield specWrittenAt.plusMillis(k * period);
+      }
+    };
+  }
+}

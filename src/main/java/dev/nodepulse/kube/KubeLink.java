@@ -1,0 +1,56 @@
+package dev.nodepulse.kube;
+
+import dev.nodepulse.kube.crd.DelayedTaskResource;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+
+/**
+ * What the Kubernetes plugins (claims, status, secrets, sources) share: the client once connected, the agents'
+ * Leases, the DelayedTasks as the informer last saw them, this node, and a count of the writes made to tasks
+ * (claims and results; tests and the benchmark read it).
+ */
+final class KubeLink {
+  final KubeSettings settings;
+  final Clock clock;
+  final AtomicLong taskWrites = new AtomicLong();
+  /** Writes to DelayedTasks by every agent in this JVM (tests and the benchmark run several agents in one). */
+  static final AtomicLong ALL_TASK_WRITES = new AtomicLong();
+  volatile KubernetesClient client;
+  volatile Supplier<List<AgentLease>> leases = List::of;
+  volatile TaskInformers informers;
+  /** ConfigMap tasks by {@code namespace/name}, kept by the ConfigMap source. */
+  final java.util.Map<String, ConfigMapSource.Entry> configMapTasks = new java.util.concurrent.ConcurrentHashMap<>();
+
+  KubeLink(KubeSettings settings, Clock clock) {
+    this.settings = settings;
+    this.clock = clock;
+  }
+
+  /** The DelayedTask {@code namespace/name} as last seen, or null. */
+  DelayedTaskResource task(String namespace, String name) {
+    TaskInformers i = informers;
+    return i == null ? null : i.task(namespace, name);
+  }
+
+  /** Counts one write to a DelayedTask (made or attempted). */
+  void wrote() {
+    taskWrites.incrementAndGet();
+    ALL_TASK_WRITES.incrementAndGet();
+  }
+
+  /**
+   * True when this agent is the one to speak for {@code key} (one Event or status write where every agent sees the
+   * same thing): the first live node in rendezvous order; also true while no live Lease is known yet.
+   */
+  boolean speaksFor(String key) {
+    var live = AgentLease.liveNodes(leases.get(), clock.instant(), java.util.Map.of());
+    return live.isEmpty() || Rendezvous.candidate(key, live).map(settings.node()::equals).orElse(true);
+  }
+
+  String node() {
+    return settings.node();
+  }
+}

@@ -1,0 +1,219 @@
+package dev.nodepulse.kube;
+
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.json.JsonObject;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The agent's link to the API server: connects (retrying with backoff while the API server cannot be reached, at
+ * start or later), keeps this agent's Lease renewed, watches the other agents' Leases, then starts what needs the
+ * cluster (the task sources). Its state is the health component {@code kubernetes}; the rest of the agent samples
+ * and serves meanwhile. All fabric8 calls block, so they run on worker threads.
+ */
+final class KubeVerticle extends VerticleBase {
+  static final String HEALTH = "nodepulse.health.kubernetes";
+  private static final Logger LOG = LoggerFactory.getLogger(KubeVerticle.class);
+  static final Duration FIRST_BACKOFF = Duration.ofSeconds(1);
+  static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
+
+  private final Config clientConfig;
+  private final KubeSettings settings;
+  private final Clock clock;
+  private final List<Function<KubernetesClient, CompletionStage<?>>> afterConnect;
+  private final KubeLink link;
+  private TaskInformers informers;
+  private KubernetesClient client;
+  private LeaseHeartbeat heartbeat;
+  private LeaseView leaseView;
+  private Duration backoff = FIRST_BACKOFF;
+  private boolean connected;
+  private boolean synced;
+  private Instant lastRenewAt;
+  private Instant lastFailureAt;
+  private String lastError;
+  private String warning;
+  private long renewTimer = -1;
+
+  KubeVerticle(Config clientConfig, KubeSettings settings, Clock clock,
+      List<Function<KubernetesClient, CompletionStage<?>>> afterConnect) {
+    this(clientConfig, settings, clock, afterConnect, null);
+  }
+
+  /** With {@code link}: fills it once connected and feeds the task pipeline from the cluster's task sources. */
+  KubeVerticle(Config clientConfig, KubeSettings settings, Clock clock,
+      List<Function<KubernetesClient, CompletionStage<?>>> afterConnect, KubeLink link) {
+    this.clientConfig = clientConfig;
+    this.settings = settings;
+    this.clock = clock;
+    this.afterConnect = List.copyOf(afterConnect);
+    this.link = link;
+  }
+
+  @Override
+  public Future<?> start() {
+    clientConfig.setRequestRetryBackoffLimit(0); // this verticle retries, with its own backoff
+    clientConfig.setConnectionTimeout(5_000);
+    clientConfig.setRequestTimeout(10_000);
+    client = new KubernetesClientBuilder().withConfig(clientConfig).build();
+    heartbeat = new LeaseHeartbeat(client, settings, clock);
+    vertx.eventBus().<JsonObject>consumer(HEALTH, m -> m.reply(health()));
+    connect();
+    return Future.succeededFuture();
+  }
+
+  private void connect() {
+    vertx.executeBlocking(() -> {
+      client.getKubernetesVersion(); // GET /version: reachable and authenticated
+      String problem = heartbeat.readNodeLabels();
+      heartbeat.renew();
+      return problem;
+    }, false).onSuccess(problem -> {
+      connected = true;
+      warning = problem;
+      if (problem != null) {
+        LOG.warn(problem);
+      }
+      renewed(clock.instant());
+      LOG.info("connected to the API server; lease {}/{} every {}", settings.leaseNamespace(), settings.node(),
+          settings.leaseDuration());
+      long period = Math.max(200, settings.leaseDuration().toMillis() / 3);
+      renewTimer = vertx.setPeriodic(period, id -> renew());
+      startWatching();
+    }).onFailure(err -> {
+      failed(err);
+      LOG.warn("API server: {}; retrying in {}", lastError, backoff);
+      long delay = backoff.toMillis();
+      backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
+      vertx.setTimer(delay, id -> connect());
+    });
+  }
+
+  private void startWatching() {
+    List<CompletionStage<?>> started = new ArrayList<>();
+    vertx.<Void>executeBlocking(() -> {
+      leaseView = new LeaseView(client, settings, settings.resync(), () -> {});
+      started.add(leaseView.start());
+      CrdSource crds = null;
+      ConfigMapSource maps = null;
+      if (link != null) {
+        link.client = client;
+        link.leases = leaseView::leases;
+        crds = new CrdSource(vertx, context, link);
+        maps = new ConfigMapSource(vertx, context, link);
+        informers = new TaskInformers(client, settings, crds, maps);
+        link.informers = informers;
+        started.add(informers.start());
+      }
+      for (var f : afterConnect) {
+        started.add(f.apply(client));
+      }
+      for (CompletionStage<?> s : started) {
+        s.toCompletableFuture().join();
+      }
+      if (crds != null) {
+        crds.synced();
+        maps.synced();
+      }
+      return null;
+    }, false).onSuccess(v -> synced = true).onFailure(err -> {
+      failed(err);
+      LOG.warn("watching the cluster failed: {}; retrying in {}", lastError, backoff);
+      long delay = backoff.toMillis();
+      backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
+      vertx.executeBlocking(() -> {
+        closeWatches();
+        return null;
+      }, false).onComplete(r -> vertx.setTimer(delay, id -> startWatching()));
+    });
+  }
+
+  private void renew() {
+    vertx.executeBlocking(heartbeat::renew, false).onSuccess(this::renewed).onFailure(err -> {
+      if (lastError == null || !lastError.equals(Problems.describe(err))) {
+        LOG.warn("lease renewal failed: {}", Problems.describe(err));
+      }
+      failed(err);
+    });
+  }
+
+  private void renewed(Instant at) {
+    if (lastError != null && lastFailureAt != null) {
+      LOG.info("API server reachable again");
+    }
+    lastRenewAt = at;
+    lastError = null;
+    lastFailureAt = null;
+    backoff = FIRST_BACKOFF;
+  }
+
+  private void failed(Throwable err) {
+    lastError = Problems.describe(err);
+    lastFailureAt = clock.instant();
+  }
+
+  private void closeWatches() {
+    if (leaseView != null) {
+      leaseView.close();
+      leaseView = null;
+    }
+    if (informers != null) {
+      informers.close();
+      informers = null;
+    }
+  }
+
+  /** The other agents' Leases as last seen (empty before the first listing). */
+  List<AgentLease> leases() {
+    return leaseView == null ? List.of() : leaseView.leases();
+  }
+
+  JsonObject health() {
+    boolean fresh = lastRenewAt != null && clock.instant().isBefore(lastRenewAt.plus(settings.leaseDuration()));
+    String state = !connected ? (lastError == null ? "starting" : "down")
+        : lastError != null && !fresh ? "down" : lastError != null ? "degraded" : synced ? "up" : "starting";
+    JsonObject h = new JsonObject()
+        .put("state", state)
+        .put("ready", connected && synced && fresh)
+        .put("node", settings.node())
+        .put("lease", settings.leaseNamespace() + "/" + settings.node())
+        .put("namespaces", settings.namespaces().isEmpty() ? "all" : String.join(",", settings.namespaces()))
+        .put("synced", synced);
+    if (lastRenewAt != null) {
+      h.put("lastRenewAt", lastRenewAt.toString());
+    }
+    if (lastError != null) {
+      h.put("lastError", lastError);
+    }
+    if (warning != null) {
+      h.put("warning", warning);
+    }
+    return h;
+  }
+
+  @Override
+  public Future<?> stop() {
+    if (renewTimer >= 0) {
+      vertx.cancelTimer(renewTimer);
+    }
+    Promise<Void> done = Promise.promise();
+    vertx.executeBlocking(() -> {
+      closeWatches();
+      client.close();
+      return null;
+    }, false).onComplete(r -> done.complete());
+    return done.future();
+  }
+}

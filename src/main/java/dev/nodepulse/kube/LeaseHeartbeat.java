@@ -1,0 +1,87 @@
+package dev.nodepulse.kube;
+
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.temporal.ChronoUnit;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * This agent's heartbeat: a {@code coordination.k8s.io/v1} Lease named after the node, in the agent's namespace,
+ * labelled {@code nodepulse.dev/agent=true}, holding the node's labels (for {@code nodeSelector}) in an annotation.
+ * {@link #renew()} is blocking: call it off the event loop, every third of the lease duration.
+ */
+final class LeaseHeartbeat {
+  static final String AGENT_LABEL = "nodepulse.dev/agent";
+  static final String NODE_LABELS = "nodepulse.dev/node-labels";
+
+  private final KubernetesClient client;
+  private final KubeSettings settings;
+  private final Clock clock;
+  private volatile Map<String, String> nodeLabels = Map.of();
+
+  LeaseHeartbeat(KubernetesClient client, KubeSettings settings, Clock clock) {
+    this.client = client;
+    this.settings = settings;
+    this.clock = clock;
+  }
+
+  /** Reads the node's labels once (needs {@code nodes get}); without them only {@code kubernetes.io/hostname}. */
+  String readNodeLabels() {
+    Map<String, String> labels = new LinkedHashMap<>();
+    labels.put("kubernetes.io/hostname", settings.node());
+    String problem = null;
+    try {
+      var node = client.nodes().withName(settings.node()).get();
+      if (node == null) {
+        problem = "node " + settings.node() + " not found: nodeSelector sees only kubernetes.io/hostname";
+      } else if (node.getMetadata().getLabels() != null) {
+        labels.putAll(node.getMetadata().getLabels());
+      }
+    } catch (KubernetesClientException e) {
+      problem = "cannot read node " + settings.node() + " (" + Problems.describe(e) + "): nodeSelector sees only "
+          + "kubernetes.io/hostname";
+    }
+    nodeLabels = Map.copyOf(labels);
+    return problem;
+  }
+
+  /** Creates or renews the Lease; returns the renewal time written. Throws what the API server answered. */
+  Instant renew() {
+    Instant now = clock.instant();
+    var leases = client.leases().inNamespace(settings.leaseNamespace());
+    Lease current = leases.withName(settings.node()).get();
+    if (current == null) {
+      Lease fresh = new LeaseBuilder()
+          .withNewMetadata().withName(settings.node()).withNamespace(settings.leaseNamespace())
+          .addToLabels(AGENT_LABEL, "true").addToLabels("app.kubernetes.io/name", "nodepulse")
+          .addToAnnotations(NODE_LABELS, Serialization.asJson(nodeLabels)).endMetadata()
+          .withNewSpec().withHolderIdentity(settings.node())
+          .withLeaseDurationSeconds((int) Math.max(1, settings.leaseDuration().toSeconds()))
+          .withAcquireTime(micro(now)).withRenewTime(micro(now)).withLeaseTransitions(0).endSpec()
+          .build();
+      leases.resource(fresh).create();
+      return now;
+    }
+    current.getSpec().setRenewTime(micro(now));
+    current.getSpec().setHolderIdentity(settings.node());
+    current.getSpec().setLeaseDurationSeconds((int) Math.max(1, settings.leaseDuration().toSeconds()));
+    if (current.getMetadata().getAnnotations() == null) {
+      current.getMetadata().setAnnotations(new LinkedHashMap<>());
+    }
+    current.getMetadata().getAnnotations().put(NODE_LABELS, Serialization.asJson(nodeLabels));
+    leases.resource(current).update(); // conditional on the resourceVersion just read
+    return now;
+  }
+
+  static ZonedDateTime micro(Instant t) {
+    return ZonedDateTime.ofInstant(t.truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC);
+  }
+}

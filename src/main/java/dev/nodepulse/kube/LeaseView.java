@@ -1,0 +1,74 @@
+package dev.nodepulse.kube;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** The agents' Leases as seen through one informer (agent namespace, {@code nodepulse.dev/agent=true}). */
+final class LeaseView implements AutoCloseable {
+  private final SharedIndexInformer<Lease> informer;
+
+  LeaseView(KubernetesClient client, KubeSettings settings, Duration resync, Runnable onChange) {
+    informer = client.leases().inNamespace(settings.leaseNamespace()).withLabel(LeaseHeartbeat.AGENT_LABEL, "true")
+        .runnableInformer(resync.toMillis());
+    informer.addEventHandler(new ResourceEventHandler<>() {
+      @Override
+      public void onAdd(Lease l) {
+        onChange.run();
+      }
+
+      @Override
+      public void onUpdate(Lease before, Lease after) {
+        onChange.run();
+      }
+
+      @Override
+      public void onDelete(Lease l, boolean unknownFinalState) {
+        onChange.run();
+      }
+    });
+  }
+
+  /** Starts the informer; the future completes once the first listing is in. */
+  java.util.concurrent.CompletionStage<Void> start() {
+    return informer.start();
+  }
+
+  /** Every agent Lease known now, live or not. */
+  List<AgentLease> leases() {
+    return informer.getStore().list().stream().map(LeaseView::agentLease).flatMap(Optional::stream).toList();
+  }
+
+  static Optional<AgentLease> agentLease(Lease l) {
+    if (l.getSpec() == null || l.getSpec().getHolderIdentity() == null) {
+      return Optional.empty();
+    }
+    Instant renewed = l.getSpec().getRenewTime() == null ? null : l.getSpec().getRenewTime().toInstant();
+    Duration duration = l.getSpec().getLeaseDurationSeconds() == null ? null
+        : Duration.ofSeconds(l.getSpec().getLeaseDurationSeconds());
+    Map<String, String> labels = Map.of();
+    String json = l.getMetadata().getAnnotations() == null ? null
+        : l.getMetadata().getAnnotations().get(LeaseHeartbeat.NODE_LABELS);
+    if (json != null) {
+      try {
+        labels = Serialization.unmarshal(json, new TypeReference<Map<String, String>>() {});
+      } catch (RuntimeException e) {
+        labels = Map.of();
+      }
+    }
+    return Optional.of(new AgentLease(l.getSpec().getHolderIdentity(), renewed, duration, labels));
+  }
+
+  @Override
+  public void close() {
+    informer.close();
+  }
+}

@@ -1,0 +1,271 @@
+package dev.nodepulse.kube;
+
+import dev.nodepulse.config.Durations;
+import dev.nodepulse.kube.crd.DelayedTaskResource;
+import dev.nodepulse.kube.crd.Status;
+import dev.nodepulse.tasks.model.DelayedTask;
+import dev.nodepulse.tasks.model.Origin;
+import dev.nodepulse.tasks.model.RunResult;
+import dev.nodepulse.tasks.model.Schedule;
+import dev.nodepulse.tasks.model.TaskSpec;
+import dev.nodepulse.tasks.status.RunRecord;
+import dev.nodepulse.tasks.status.StatusSink;
+import dev.nodepulse.tasks.status.TaskChange;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ConditionBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.vertx.core.Vertx;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The status sink of a cluster: after each attempt on this node, the DelayedTask's status subresource gets the
+ * result (one write; a conflict is read again and retried) and the task gets an Event (Normal for a success,
+ * Warning otherwise). {@code nodes: all} tasks: this node's own {@code status.nodes} entry, by server-side apply
+ * with a field manager per node, so agents never conflict. ConfigMap tasks get the Event on their ConfigMap.
+ * Status stays small: the excerpt, counters, the last run; the whole output stays on this agent.
+ */
+final class StatusWriter implements StatusSink {
+  private static final Logger LOG = LoggerFactory.getLogger(StatusWriter.class);
+  private static final KubernetesSerialization JSON = new KubernetesSerialization();
+  private static final int EXCERPT = 256;
+
+  private final Vertx vertx;
+  private final KubeLink link;
+  private final KubeClaims claims;
+  private final Map<String, DelayedTask> latest = new ConcurrentHashMap<>();
+
+  StatusWriter(Vertx vertx, KubeLink link, KubeClaims claims) {
+    this.vertx = vertx;
+    this.link = link;
+    this.claims = claims;
+  }
+
+  @Override
+  public void changed(TaskChange change) {
+    if (change.deleted()) {
+      latest.remove(change.task().key());
+    } else if (!change.progressOnly()) {
+      latest.put(change.task().key(), change.task());
+    }
+  }
+
+  @Override
+  public void attempted(RunRecord run) {
+    DelayedTask local = latest.get(run.key());
+    if (local == null || local.spec() == null) {
+      return;
+    }
+    Origin.Kind kind = run.origin().kind();
+    if (kind == Origin.Kind.CONFIGMAP) {
+      vertx.executeBlocking(() -> {
+        ConfigMapSource.Entry e = link.configMapTasks.get(run.key());
+        if (e != null) {
+          Events.emit(link, e.configMap(), ok(run) ? "Normal" : "Warning", ok(run) ? "RunSucceeded" : "RunFailed",
+              "task " + run.name() + " on " + run.node() + ": " + words(run));
+        }
+        return null;
+      }, false);
+      return;
+    }
+    if (kind != Origin.Kind.CRD) {
+      return;
+    }
+    Instant due = claims.canonicalOf(run.key(), run.dueAt());
+    Status.LastRun last = lastRun(run, due == null ? run.dueAt() : due);
+    TaskSpec spec = local.spec();
+    vertx.executeBlocking(() -> {
+      if (spec.nodes() == TaskSpec.Nodes.ALL) {
+        applyNodeEntry(run, last, spec);
+      } else {
+        writeResult(run, last, spec, local);
+      }
+      DelayedTaskResource r = link.task(run.namespace(), run.name());
+      if (r != null) {
+        Events.emit(link, r, ok(run) ? "Normal" : "Warning", ok(run) ? "RunSucceeded" : "RunFailed",
+            "run due at " + last.dueAt + " on " + run.node() + ": " + words(run));
+      }
+      return null;
+    }, false).onFailure(err -> LOG.warn("status of {}: {}", run.key(), Problems.describe(err)));
+  }
+
+  private void writeResult(RunRecord run, Status.LastRun last, TaskSpec spec, DelayedTask local) {
+    for (int attempt = 0; attempt < 5; attempt++) {
+      DelayedTaskResource r = attempt == 0 ? link.task(run.namespace(), run.name())
+          : link.client.resources(DelayedTaskResource.class).inNamespace(run.namespace()).withName(run.name()).get();
+      if (r == null) {
+        return;
+      }
+      Status st = copy(r.getStatus());
+      st.lastRun = last;
+      st.runs = (st.runs == null ? 0 : st.runs) + 1;
+      st.attempts = (st.attempts == null ? 0 : st.attempts) + 1;
+      st.claimedBy = run.node();
+      st.claimedFor = last.dueAt;
+      st.progress = null;
+      boolean oneShot = spec.timing().oneShot();
+      st.phase = oneShot ? (ok(run) ? Status.Phase.Succeeded : Status.Phase.Failed) : Status.Phase.Scheduled;
+      st.nextRunAt = oneShot || local.status().nextRunAt() == null ? null : local.status().nextRunAt().toString();
+      st.schedule = describe(spec.timing());
+      st.observedGeneration = r.getMetadata().getGeneration();
+      st.conditions = conditions(st.conditions, r.getMetadata().getGeneration(), run, !oneShot);
+      try {
+        link.wrote();
+        link.client.resource(withStatus(r, st)).updateStatus();
+        return;
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != 409) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  private void applyNodeEntry(RunRecord run, Status.LastRun last, TaskSpec spec) {
+    Status.NodeStatus entry = new Status.NodeStatus();
+    entry.node = run.node();
+    entry.lastRun = last;
+    entry.phase = spec.timing().oneShot() ? (ok(run) ? Status.Phase.Succeeded : Status.Phase.Failed)
+        : Status.Phase.Scheduled;
+    Status st = new Status();
+    st.nodes = List.of(entry);
+    DelayedTaskResource patch = new DelayedTaskResource();
+    patch.getMetadata().setName(run.name());
+    patch.getMetadata().setNamespace(run.namespace());
+    patch.setStatus(st);
+    link.wrote();
+    link.client.resource(patch).subresource("status").patch(new PatchContext.Builder()
+        .withPatchType(PatchType.SERVER_SIDE_APPLY).withFieldManager("nodepulse-" + run.node()).withForce(true).build());
+  }
+
+  /** An invalid spec, in status: phase Failed, Ready False with the message (one agent writes it). Blocking. */
+  static void invalid(KubeLink link, DelayedTaskResource r, String message) {
+    for (int attempt = 0; attempt < 5; attempt++) {
+      DelayedTaskResource cur = attempt == 0 ? r
+          : link.client.resources(DelayedTaskResource.class).inNamespace(r.getMetadata().getNamespace())
+              .withName(r.getMetadata().getName()).get();
+      if (cur == null) {
+        return;
+      }
+      Status st = copy(cur.getStatus());
+      st.phase = Status.Phase.Failed;
+      st.observedGeneration = cur.getMetadata().getGeneration();
+      st.nextRunAt = null;
+      String now = Instant.now().toString();
+      st.conditions = List.of(new ConditionBuilder().withType("Ready").withStatus("False").withReason("InvalidSpec")
+          .withMessage(clip(message)).withObservedGeneration(cur.getMetadata().getGeneration())
+          .withLastTransitionTime(transition(cur.getStatus() == null ? null : cur.getStatus().conditions, "Ready",
+              "False", now)).build());
+      try {
+        link.wrote();
+        link.client.resource(withStatus(cur, st)).updateStatus();
+        return;
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != 409) {
+          LOG.warn("status of {}/{}: {}", r.getMetadata().getNamespace(), r.getMetadata().getName(),
+              Problems.describe(e));
+          return;
+        }
+      }
+    }
+  }
+
+  static List<Condition> conditions(List<Condition> before, Long generation, RunRecord run, boolean recurring) {
+    String now = Instant.now().toString();
+    List<Condition> out = new ArrayList<>();
+    out.add(new ConditionBuilder().withType("Ready").withStatus("True").withReason("Accepted")
+        .withMessage("the spec is valid").withObservedGeneration(generation).withLastTransitionTime(
+            transition(before, "Ready", "True", now)).build());
+    out.add(new ConditionBuilder().withType("Scheduled").withStatus(recurring ? "True" : "False")
+        .withReason(recurring ? "NextRunPlanned" : "Finished")
+        .withMessage(recurring ? "a next run is planned" : "a one-shot task does not run again")
+        .withObservedGeneration(generation).withLastTransitionTime(
+            transition(before, "Scheduled", recurring ? "True" : "False", now)).build());
+    boolean failed = !ok(run);
+    out.add(new ConditionBuilder().withType("Failed").withStatus(failed ? "True" : "False")
+        .withReason(run.result().outcome().name().charAt(0) + run.result().outcome().name().substring(1).toLowerCase())
+        .withMessage(failed ? clip(run.result().error()) : "the last run succeeded")
+        .withObservedGeneration(generation).withLastTransitionTime(
+            transition(before, "Failed", failed ? "True" : "False", now)).build());
+    return out;
+  }
+
+  private static String transition(List<Condition> before, String type, String status, String now) {
+    if (before != null) {
+      for (Condition c : before) {
+        if (type.equals(c.getType()) && status.equals(c.getStatus()) && c.getLastTransitionTime() != null) {
+          return c.getLastTransitionTime();
+        }
+      }
+    }
+    return now;
+  }
+
+  static Status.LastRun lastRun(RunRecord run, Instant due) {
+    Status.LastRun l = new Status.LastRun();
+    l.dueAt = due.toString();
+    l.startedAt = run.startedAt() == null ? null : run.startedAt().toString();
+    l.finishedAt = run.finishedAt() == null ? null : run.finishedAt().toString();
+    l.durationMs = run.durationMs();
+    l.node = run.node();
+    l.outcome = run.result().outcome().name();
+    l.httpStatus = run.result().httpStatus();
+    l.bytes = run.result().bytes();
+    l.result = run.result().result() == null ? null : clip(run.result().result());
+    l.error = run.result().error() == null ? null : clip(run.result().error());
+    return l;
+  }
+
+  /** The record of a run whose agent stopped during it. */
+  static Status.LastRun lost(Instant due, String node, Instant now) {
+    Status.LastRun l = new Status.LastRun();
+    l.dueAt = due.toString();
+    l.finishedAt = now.toString();
+    l.durationMs = 0L;
+    l.node = node;
+    l.outcome = "LOST";
+    l.error = "the agent on " + node + " stopped during the run (its Lease expired); its outcome is unknown and it "
+        + "is not repeated (at most once; set retry to run it again)";
+    return l;
+  }
+
+  static String describe(Schedule timing) {
+    return switch (timing) {
+      case Schedule.Delay d -> "delay " + Durations.format(d.delay());
+      case Schedule.At a -> "at " + a.at();
+      case Schedule.Every e -> "every " + Durations.format(e.every());
+      case Schedule.Cron c -> c.expression() + (c.zone().getId().equals("Z") ? "" : " (" + c.zone().getId() + ")");
+    };
+  }
+
+  private static boolean ok(RunRecord run) {
+    return run.result().outcome() == RunResult.Outcome.SUCCEEDED;
+  }
+
+  private static String words(RunRecord run) {
+    return run.result().outcome().name().toLowerCase() + (run.result().error() == null ? ""
+        : ": " + clip(run.result().error()));
+  }
+
+  private static String clip(String s) {
+    return s == null || s.length() <= EXCERPT ? s : s.substring(0, EXCERPT) + "…";
+  }
+
+  static Status copy(Status s) {
+    return s == null ? new Status() : JSON.clone(s);
+  }
+
+  static DelayedTaskResource withStatus(DelayedTaskResource r, Status st) {
+    DelayedTaskResource copy = JSON.clone(r);
+    copy.setStatus(st);
+    return copy;
+  }
+}

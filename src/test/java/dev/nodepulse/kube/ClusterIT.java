@@ -1,0 +1,278 @@
+package dev.nodepulse.kube;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.nodepulse.Agent;
+import dev.nodepulse.config.Config;
+import dev.nodepulse.kube.crd.DelayedTaskResource;
+import dev.nodepulse.kube.crd.Status;
+import io.fabric8.kubeapitest.junit.EnableKubeAPIServer;
+import io.fabric8.kubeapitest.junit.KubeConfig;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.Watch;
+import io.fabric8.kubernetes.client.Watcher;
+import io.fabric8.kubernetes.client.WatcherException;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.WebClient;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Three whole agents (three node names, {@code --mode kubernetes}) against one real API server: a {@code nodes: one}
+ * task runs once per due time over many due times with at most 2 writes per run, a {@code nodes: all} task runs on
+ * each node with its own status entry, a ConfigMap's good entry runs while its bad entry gets a Warning Event.
+ */
+@EnableKubeAPIServer(kubeAPIVersion = Kubectl.K8S_VERSION, apiServerFlags = {"--advertise-address", "127.0.0.1"})
+class ClusterIT {
+  static KubernetesClient client;
+  @KubeConfig static String kubeConfigYaml;
+  @TempDir static Path dir;
+  static final List<Agent> agents = new ArrayList<>();
+  static final List<Kube.Mode> modes = new ArrayList<>();
+  static Vertx vertx;
+  static HttpServer target;
+  static final List<String> paths = new CopyOnWriteArrayList<>();
+
+  @BeforeAll
+  static void cluster() throws Exception {
+    TestCluster.installCrd(client);
+    Path kubeconfig = dir.resolve("kubeconfig");
+    Files.writeString(kubeconfig, kubeConfigYaml);
+    System.setProperty("kubeconfig", kubeconfig.toString()); // what KUBECONFIG does for an agent run by hand
+    vertx = Vertx.vertx();
+    target = vertx.createHttpServer().requestHandler(req -> {
+      paths.add(req.path() + " " + req.getHeader("X-Node"));
+      if (req.path().startsWith("/slow") && paths.stream().filter(p -> p.startsWith(req.path() + " ")).count() == 1) {
+        return; // the first call of a /slow path never answers: its agent is killed during it
+      }
+      req.response().end("ok");
+    }).listen(0, "127.0.0.1").await();
+    for (String node : List.of("node-1", "node-2", "node-3")) {
+      Config config = Config.forTest(Files.createDirectories(dir.resolve(node)), "--mode", "kubernetes",
+          "--node-name", node, "--lease-duration", "3s");
+      Agent agent = Agent.start(config).await(60, TimeUnit.SECONDS);
+      agents.add(agent);
+    }
+    WebClient web = WebClient.create(vertx);
+    for (Agent a : agents) {
+      await().atMost(90, TimeUnit.SECONDS).until(() -> web.get(a.httpPort(), "127.0.0.1", "/readyz").send().await()
+          .bodyAsJsonObject().getJsonObject("components").getJsonObject("kubernetes").getBoolean("ready"));
+    }
+  }
+
+  @AfterAll
+  static void stop() {
+    for (Agent a : agents) {
+      a.stop().await();
+    }
+    vertx.close().await();
+    System.clearProperty("kubeconfig");
+  }
+
+  /** A task name whose run at {@code at} ranks {@code node} first among the agents. */
+  static String nameRanking(String prefix, Instant at, String node) {
+    List<String> nodes = List.of("node-1", "node-2", "node-3", node);
+    for (int i = 0; ; i++) {
+      String name = prefix + "-" + i;
+      if (Rendezvous.rank(Rendezvous.runKey("default/" + name, at), nodes).get(0).equals(node)) {
+        return name;
+      }
+    }
+  }
+
+  @Test
+  void killingTheAgentThatHoldsARunLetsAnotherTakeOverAfterItsLease() throws Exception {
+    Path kubeconfig = dir.resolve("kubeconfig");
+    ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+        System.getProperty("nodepulse.jar", "target/nodepulse.jar"), "--mode", "kubernetes", "--node-name", "node-k",
+        "--lease-duration", "3s", "--http-port", "0", "--data-dir", Files.createDirectories(dir.resolve("node-k")).toString())
+        .redirectErrorStream(true).redirectOutput(dir.resolve("node-k.log").toFile());
+    pb.environment().put("KUBECONFIG", kubeconfig.toString());
+    pb.environment().remove("KUBERNETES_SERVICE_HOST");
+    Process victim = pb.start();
+    try {
+      await().atMost(90, TimeUnit.SECONDS).until(() -> {
+        var l = client.leases().inNamespace("default").withName("node-k").get();
+        return l != null && l.getSpec().getRenewTime().toInstant().isAfter(Instant.now().minusSeconds(3));
+      });
+      Instant at = Instant.now().plusSeconds(15).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+      String lost = nameRanking("lost", at, "node-k");
+      String retried = nameRanking("retried", at, "node-k");
+      int port = target.actualPort();
+      Kubectl kubectl = new Kubectl(dir, kubeConfigYaml);
+      for (String name : List.of(lost, retried)) {
+        assertThat(kubectl.apply("""
+            apiVersion: nodepulse.dev/v1alpha1
+            kind: DelayedTask
+            metadata: {name: %s, namespace: default}
+            spec:
+              at: "%s"
+              target: {http: {url: "http://127.0.0.1:%d/slow-%s", timeout: 1h}}
+              retry: {limit: %d, backoff: 1s}
+            """.formatted(name, at, port, name, name.equals(lost) ? 0 : 1)).exitCode()).isZero();
+      }
+      await().atMost(90, TimeUnit.SECONDS).until(() -> List.of(lost, retried).stream().allMatch(n -> {
+        DelayedTaskResource t = get(n);
+        return t.getStatus() != null && "node-k".equals(t.getStatus().claimedBy)
+            && paths.stream().anyMatch(p -> p.startsWith("/slow-" + n + " "));
+      }));
+      victim.destroyForcibly().waitFor(30, TimeUnit.SECONDS); // killed during both runs
+
+      await().atMost(90, TimeUnit.SECONDS).until(() -> get(lost).getStatus().lastRun != null);
+      Status st = get(lost).getStatus();
+      assertThat(st.lastRun.outcome).isEqualTo("LOST");
+      assertThat(st.lastRun.node).isEqualTo("node-k");
+      assertThat(st.lastRun.error).contains("node-k stopped during the run");
+      assertThat(st.claimedBy).isIn("node-1", "node-2", "node-3");
+      assertThat(paths.stream().filter(p -> p.startsWith("/slow-" + lost + " "))).as("at most once").hasSize(1);
+
+      await().atMost(90, TimeUnit.SECONDS).until(() -> get(retried).getStatus().lastRun != null);
+      Status again = get(retried).getStatus();
+      assertThat(again.lastRun.outcome).as("retry allows a second delivery").isEqualTo("SUCCEEDED");
+      assertThat(again.lastRun.node).isIn("node-1", "node-2", "node-3");
+      assertThat(paths.stream().filter(p -> p.startsWith("/slow-" + retried + " "))).hasSize(2);
+    } finally {
+      victim.destroyForcibly();
+    }
+  }
+
+  static DelayedTaskResource get(String name) {
+    return client.resources(DelayedTaskResource.class).inNamespace("default").withName(name).get();
+  }
+
+  @Test
+  void aNodesOneTaskRunsOncePerDueTimeWithAtMostTwoWritesPerRun() throws Exception {
+    long writesBefore = KubeLink.ALL_TASK_WRITES.get();
+    List<String> results = new CopyOnWriteArrayList<>();
+    Watch watch = client.resources(DelayedTaskResource.class).inNamespace("default").withName("once")
+        .watch(new Watcher<>() {
+          @Override
+          public void eventReceived(Action action, DelayedTaskResource t) {
+            if (t.getStatus() != null && t.getStatus().lastRun != null) {
+              String result = t.getStatus().lastRun.dueAt + "|" + t.getStatus().lastRun.finishedAt;
+              if (results.isEmpty() || !results.get(results.size() - 1).equals(result)) {
+                results.add(result); // a result write (a claim write repeats the last result)
+              }
+            }
+          }
+
+          @Override
+          public void onClose(WatcherException cause) {}
+        });
+    int port = target.actualPort();
+    assertThat(new Kubectl(dir, kubeConfigYaml).apply("""
+        apiVersion: nodepulse.dev/v1alpha1
+        kind: DelayedTask
+        metadata: {name: once, namespace: default}
+        spec:
+          every: 2s
+          nodes: one
+          target: {http: {url: "http://127.0.0.1:%d/once"}}
+        """.formatted(port)).exitCode()).isZero();
+    await().atMost(120, TimeUnit.SECONDS).until(() -> results.size() >= 10);
+    client.resources(DelayedTaskResource.class).inNamespace("default").withName("once").delete();
+    long requests = paths.stream().filter(p -> p.startsWith("/once")).count();
+    await().atMost(30, TimeUnit.SECONDS).until(() -> results.size() >= requests);
+    watch.close();
+    List<String> dueTimes = results.stream().map(r -> r.substring(0, r.indexOf('|'))).toList();
+    assertThat(dueTimes).as("each due time ran once").doesNotHaveDuplicates();
+    assertThat(requests).as("one request per recorded due time: %s", dueTimes).isEqualTo(dueTimes.size());
+    long writes = KubeLink.ALL_TASK_WRITES.get() - writesBefore;
+    assertThat(writes).as("API writes to the task for %d runs on 3 agents", requests)
+        .isLessThanOrEqualTo(2L * requests + 2);
+  }
+
+  @Test
+  void aSpecTheApiServerAcceptsButTheAgentsRefuseIsFailedInStatusWithOneWarning() throws Exception {
+    assertThat(new Kubectl(dir, kubeConfigYaml).apply("""
+        apiVersion: nodepulse.dev/v1alpha1
+        kind: DelayedTask
+        metadata: {name: framed, namespace: default}
+        spec:
+          delay: 1s
+          target: {http: {url: "http://127.0.0.1:1/", headers: {Content-Length: "3"}}}
+        """).exitCode()).isZero();
+    await().atMost(60, TimeUnit.SECONDS).until(() -> get("framed").getStatus() != null
+        && get("framed").getStatus().conditions != null);
+    Status st = get("framed").getStatus();
+    assertThat(st.phase).isEqualTo(Status.Phase.Failed);
+    assertThat(st.observedGeneration).isEqualTo(1L);
+    assertThat(st.conditions).singleElement().satisfies(c -> {
+      assertThat(c.getType()).isEqualTo("Ready");
+      assertThat(c.getStatus()).isEqualTo("False");
+      assertThat(c.getReason()).isEqualTo("InvalidSpec");
+      assertThat(c.getMessage()).contains("spec.target.http.headers.Content-Length");
+    });
+    await().atMost(30, TimeUnit.SECONDS).until(() -> client.v1().events().inNamespace("default").list().getItems()
+        .stream().anyMatch(e -> "InvalidSpec".equals(e.getReason())));
+    assertThat(client.v1().events().inNamespace("default").list().getItems().stream()
+        .filter(e -> "InvalidSpec".equals(e.getReason()) && "framed".equals(e.getInvolvedObject().getName())))
+        .as("one agent speaks for the three").hasSize(1);
+  }
+
+  @Test
+  void aNodesAllTaskRunsOnEachNodeWithItsOwnStatusEntry() throws Exception {
+    int port = target.actualPort();
+    assertThat(new Kubectl(dir, kubeConfigYaml).apply("""
+        apiVersion: nodepulse.dev/v1alpha1
+        kind: DelayedTask
+        metadata: {name: everywhere, namespace: default}
+        spec:
+          delay: 1s
+          nodes: all
+          target: {http: {url: "http://127.0.0.1:%d/all"}}
+        """.formatted(port)).exitCode()).isZero();
+    await().atMost(120, TimeUnit.SECONDS).until(() -> {
+      DelayedTaskResource t = get("everywhere");
+      return t.getStatus() != null && t.getStatus().nodes != null && t.getStatus().nodes.size() == 3;
+    });
+    List<Status.NodeStatus> nodes = get("everywhere").getStatus().nodes;
+    assertThat(nodes).extracting(n -> n.node).containsExactlyInAnyOrder("node-1", "node-2", "node-3");
+    assertThat(nodes).allSatisfy(n -> {
+      assertThat(n.phase).isEqualTo(Status.Phase.Succeeded);
+      assertThat(n.lastRun.outcome).isEqualTo("SUCCEEDED");
+      assertThat(n.lastRun.node).isEqualTo(n.node);
+    });
+    assertThat(paths.stream().filter(p -> p.startsWith("/all"))).hasSize(3);
+  }
+
+  @Test
+  void aConfigMapsGoodEntryRunsAndItsBadEntryGetsAWarningNamingKeyAndField() {
+    int port = target.actualPort();
+    client.resource(new ConfigMapBuilder().withNewMetadata().withName("jobs").withNamespace("default")
+        .addToLabels("nodepulse.dev/tasks", "true").endMetadata()
+        .addToData("good", "delay: 1s\ntarget: {http: {url: \"http://127.0.0.1:" + port + "/cm\"}}\n")
+        .addToData("bad", "delay: 1s\ntarget: {compute: {pi: {digits: 0}}}\n").build()).create();
+    await().atMost(60, TimeUnit.SECONDS).until(() -> paths.stream().anyMatch(p -> p.startsWith("/cm")));
+    await().atMost(60, TimeUnit.SECONDS).until(() -> client.v1().events().inNamespace("default").list().getItems()
+        .stream().anyMatch(e -> "InvalidTask".equals(e.getReason())));
+    List<Event> warnings = client.v1().events().inNamespace("default").list().getItems().stream()
+        .filter(e -> "InvalidTask".equals(e.getReason())).toList();
+    assertThat(warnings).as("one agent speaks for the three").hasSize(1);
+    Event warning = warnings.get(0);
+    assertThat(warning.getType()).isEqualTo("Warning");
+    assertThat(warning.getInvolvedObject().getKind()).isEqualTo("ConfigMap");
+    assertThat(warning.getMessage()).contains("key bad").contains("spec.target.compute.pi.digits");
+    WebClient web = WebClient.create(vertx);
+    JsonObject tasks = web.get(agents.get(0).httpPort(), "127.0.0.1", "/api/v1/tasks").send().await().bodyAsJsonObject();
+    assertThat(tasks.getJsonArray("items").stream().map(o -> ((JsonObject) o).getJsonObject("metadata")
+        .getString("name"))).contains("jobs.good", "jobs.bad");
+    await().atMost(30, TimeUnit.SECONDS).until(() -> paths.stream().filter(p -> p.startsWith("/cm")).count() >= 1);
+    assertThat(paths.stream().filter(p -> p.startsWith("/cm"))).as("nodes: one (the default): one agent ran it")
+        .hasSize(1);
+  }
+}

@@ -1,0 +1,139 @@
+package dev.nodepulse.kube;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.nodepulse.Agent;
+import dev.nodepulse.config.Config;
+import dev.nodepulse.kube.crd.DelayedTaskResource;
+import io.fabric8.kubeapitest.junit.EnableKubeAPIServer;
+import io.fabric8.kubeapitest.junit.KubeConfig;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.Watch;
+import io.fabric8.kubernetes.client.Watcher;
+import io.fabric8.kubernetes.client.WatcherException;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Two agents reach the API server through a proxy that the test cuts and restores (to the agents, what an API
+ * server restart looks like: requests refused, watches broken). A run due during the outage runs once when the
+ * API server is back; a task every 2 s records each due time once, one per request it sent.
+ */
+@EnableKubeAPIServer(kubeAPIVersion = Kubectl.K8S_VERSION, apiServerFlags = {"--advertise-address", "127.0.0.1"})
+class OutageIT {
+  static KubernetesClient client;
+  @KubeConfig static String kubeConfigYaml;
+  @TempDir Path dir;
+
+  @Test
+  void aRunDueDuringAnOutageRunsOnceWhenTheApiServerIsBack() throws Exception {
+    TestCluster.installCrd(client);
+    int apiPort = Integer.parseInt(kubeConfigYaml.replaceAll("(?s).*server: *\"?https://127\\.0\\.0\\.1:(\\d+).*", "$1"));
+    int proxyPort;
+    try (ServerSocket s = new ServerSocket(0)) {
+      proxyPort = s.getLocalPort();
+    }
+    Path kubeconfig = dir.resolve("kubeconfig");
+    Files.writeString(kubeconfig, kubeConfigYaml.replace("127.0.0.1:" + apiPort, "127.0.0.1:" + proxyPort));
+    Vertx vertx = Vertx.vertx();
+    List<String> hits = new CopyOnWriteArrayList<>();
+    List<Instant> every = new CopyOnWriteArrayList<>();
+    HttpServer target = vertx.createHttpServer().requestHandler(req -> {
+      hits.add(req.path());
+      if (req.path().equals("/every")) {
+        every.add(Instant.now());
+      }
+      req.response().end("ok");
+    }).listen(0, "127.0.0.1").await();
+    KubeIT.Proxy proxy = new KubeIT.Proxy(vertx, proxyPort, apiPort);
+    System.setProperty("kubeconfig", kubeconfig.toString());
+    List<Agent> agents = new ArrayList<>();
+    try {
+      for (String node : List.of("node-x", "node-y")) {
+        agents.add(Agent.start(Config.forTest(Files.createDirectories(dir.resolve(node)), "--mode", "kubernetes",
+            "--node-name", node, "--lease-duration", "3s")).await(60, TimeUnit.SECONDS));
+      }
+      await().atMost(90, TimeUnit.SECONDS).until(() -> client.leases().inNamespace("default").list().getItems()
+          .size() == 2);
+      Instant at = Instant.now().plusSeconds(20).truncatedTo(ChronoUnit.SECONDS);
+      Kubectl kubectl = new Kubectl(dir, kubeConfigYaml);
+      assertThat(kubectl.apply("""
+          apiVersion: nodepulse.dev/v1alpha1
+          kind: DelayedTask
+          metadata: {name: during, namespace: default}
+          spec:
+            at: "%s"
+            startingDeadline: 1m
+            target: {http: {url: "http://127.0.0.1:%d/during"}}
+          ---
+          apiVersion: nodepulse.dev/v1alpha1
+          kind: DelayedTask
+          metadata: {name: every, namespace: default}
+          spec:
+            every: 2s
+            target: {http: {url: "http://127.0.0.1:%d/every"}}
+          """.formatted(at, target.actualPort(), target.actualPort())).exitCode()).isZero();
+      await().atMost(60, TimeUnit.SECONDS).until(() -> every.size() >= 2);
+      // every result written for the recurring task, by due time: a due time run twice would appear twice
+      List<String> recorded = new CopyOnWriteArrayList<>();
+      Watch watch = client.resources(DelayedTaskResource.class).inNamespace("default").withName("every")
+          .watch(new Watcher<>() {
+            @Override
+            public void eventReceived(Action action, DelayedTaskResource t) {
+              if (t.getStatus() != null && t.getStatus().lastRun != null) {
+                String result = t.getStatus().lastRun.dueAt + "|" + t.getStatus().lastRun.finishedAt;
+                if (recorded.isEmpty() || !recorded.get(recorded.size() - 1).equals(result)) {
+                  recorded.add(result); // a result write (a claim write repeats the last result)
+                }
+              }
+            }
+
+            @Override
+            public void onClose(WatcherException cause) {}
+          });
+      int everyBefore = every.size();
+
+      await().atMost(30, TimeUnit.SECONDS).until(() -> Instant.now().isAfter(at.minusSeconds(4)));
+      proxy.close(); // the API server is away across the due time
+      await().atMost(30, TimeUnit.SECONDS).until(() -> Instant.now().isAfter(at.plusSeconds(3)));
+      assertThat(hits).as("nobody can claim it while the API server is away").doesNotContain("/during");
+      proxy = new KubeIT.Proxy(vertx, proxyPort, apiPort);
+
+      await().atMost(60, TimeUnit.SECONDS).until(() -> hits.contains("/during"));
+      await().atMost(60, TimeUnit.SECONDS).until(() -> {
+        DelayedTaskResource t = client.resources(DelayedTaskResource.class).inNamespace("default")
+            .withName("during").get();
+        return t.getStatus() != null && t.getStatus().lastRun != null;
+      });
+      int everyAfter = every.size();
+      await().atMost(60, TimeUnit.SECONDS).until(() -> every.size() >= everyAfter + 3);
+      client.resources(DelayedTaskResource.class).inNamespace("default").withName("every").delete();
+      int requests = every.size() - everyBefore;
+      await().atMost(30, TimeUnit.SECONDS).until(() -> recorded.size() >= requests);
+      watch.close();
+      assertThat(hits.stream().filter("/during"::equals)).as("once").hasSize(1);
+      List<String> dueTimes = recorded.stream().map(r -> r.substring(0, r.indexOf('|'))).toList();
+      assertThat(dueTimes).as("each due time recorded once").doesNotHaveDuplicates()
+          .as("one result per request (and the one the watch started with)").hasSizeBetween(requests, requests + 1);
+    } finally {
+      for (Agent a : agents) {
+        a.stop().await();
+      }
+      proxy.close();
+      vertx.close().await();
+      System.clearProperty("kubeconfig");
+    }
+  }
+}
