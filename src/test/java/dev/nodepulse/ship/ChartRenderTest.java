@@ -145,6 +145,7 @@ class ChartRenderTest {
         "nodepulse.dev/delayedtasks/status:[\"get\",\"update\",\"patch\"]",
         "/configmaps:[\"get\",\"list\",\"watch\"]",
         "/secrets:[\"get\"]",
+        "/nodes:[\"get\"]",
         "/events:[\"create\",\"patch\"]",
         "coordination.k8s.io/leases:[\"get\",\"list\",\"watch\",\"create\",\"update\"]",
         "authentication.k8s.io/tokenreviews:[\"create\"]",
