@@ -10,6 +10,7 @@ import dev.nodepulse.web.WebVerticle;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.VertxOptions;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -31,19 +32,26 @@ public final class Agent {
     this.config = config;
   }
 
+  /**
+   * Vert.x sized for a node agent: its work is a sample a second, a few scrapes and task runs, so one
+   * event loop and a few workers do (the defaults, two loops per core and 20 workers, only add threads
+   * that each keep a stack; see docs/benchmarks.md).
+   */
+  static VertxOptions vertxOptions() {
+    return new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(4).setInternalBlockingPoolSize(2);
+  }
+
   /** Starts an agent on a fresh Vert.x instance; fails (and closes it) if any verticle fails. */
   public static Future<Agent> start(Config config) {
-    Vertx vertx = Vertx.vertx();
+    Vertx vertx = Vertx.vertx(vertxOptions());
     Agent agent = new Agent(vertx, config);
     return agent.deploy().recover(err -> vertx.close().transform(ignored -> Future.failedFuture(err)));
   }
 
   private Future<Agent> deploy() {
-    // built first: its constructor points OSHI at --procfs/--sysfs before anything else loads OSHI
-    SamplerVerticle sampler = new SamplerVerticle(config);
     List<VerticleBase> first = new ArrayList<>();
     first.add(new MetricsVerticle(config));
-    first.add(sampler);
+    first.add(new SamplerVerticle(config));
     first.add(new SchedulerVerticle(config));
     first.add(new RestSource());
     first.add(new DirectorySource(config));

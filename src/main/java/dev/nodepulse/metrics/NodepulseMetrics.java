@@ -176,7 +176,7 @@ public final class NodepulseMetrics {
 
   /** Renders the registry: OpenMetrics when {@code accept} asks for it, else Prometheus text 0.0.4. */
   public Exposition scrape(String accept) {
-    ExpositionFormatWriter writer = accept != null && accept.toLowerCase(Locale.ROOT).contains("application/openmetrics-text")
+    ExpositionFormatWriter writer = wantsOpenMetrics(accept)
         ? OpenMetricsTextFormatWriter.create()
         : PrometheusTextFormatWriter.create();
     ByteArrayOutputStream out = new ByteArrayOutputStream(16 * 1024);
@@ -186,6 +186,11 @@ public final class NodepulseMetrics {
       throw new java.io.UncheckedIOException(e);
     }
     return new Exposition(writer.getContentType(), out.toString(StandardCharsets.UTF_8));
+  }
+
+  /** Whether an Accept header asks for OpenMetrics rather than Prometheus text. */
+  public static boolean wantsOpenMetrics(String accept) {
+    return accept != null && accept.toLowerCase(Locale.ROOT).contains("application/openmetrics-text");
   }
 
   private JsonObject sample() {

@@ -96,8 +96,6 @@ public final class SamplerVerticle extends VerticleBase {
     this.intervalMs = config.sampleInterval().toMillis();
     this.historyMs = config.history().toMillis();
     this.gapThresholdMs = intervalMs * 5 / 2;
-    // before anything else in the agent can load OSHI, which reads these paths once per JVM
-    HostFacts.configureOshi(config.procfs(), config.sysfs());
   }
 
   @Override
@@ -113,7 +111,8 @@ public final class SamplerVerticle extends VerticleBase {
 
     Future<Void> proc = vertx.executeBlocking(() -> {
       ProcStat baseline = ProcStat.read(config.procfs());
-      HostFacts facts = HostFacts.read(config.procfs(), config.sysfs(), config.nodeName(), baseline.bootTimeSeconds());
+      HostFacts facts = HostFacts.read(config.procfs(), config.rootfs(), config.nodeName(), baseline.perCpu().size(),
+          baseline.bootTimeSeconds());
       return new Object[] {baseline, facts};
     }).map(r -> {
       prevStat = (ProcStat) r[0];
