@@ -91,6 +91,22 @@ def cpu_seconds(pid):
     return total / HZ
 
 
+def thread_cpu(pid):
+    """CPU seconds per thread name (digits folded) of one process, from /proc/<pid>/task/*/stat."""
+    out = {}
+    for t in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{t}/stat") as f:
+                raw = f.read()
+            comm = raw[raw.index("(") + 1:raw.rindex(")")]
+            fields = raw.rsplit(")", 1)[1].split()
+            comm = re.sub(r"\d+", "N", comm)
+            out[comm] = out.get(comm, 0) + (int(fields[11]) + int(fields[12])) / HZ
+        except (OSError, ValueError):
+            pass
+    return out
+
+
 def rss_mib(pid):
     """Resident memory of a process tree, MiB."""
     kib = 0
@@ -422,32 +438,41 @@ def phase_growth(agents, sizes, window, wrk_seconds, work, results):
                 r.stop()
 
 
-def phase_profile(np_agent_cmd, java_bin, seconds, work, results):
-    """nodepulse read at 1 Hz under JFR (execution samples every 10 ms): the top frames."""
+def phase_profile(agent, java_bin, warmup, seconds, work, results):
+    """nodepulse read at 1 Hz; after `warmup` s, JFR (execution samples every 10-20 ms) for `seconds`:
+    the top frames, by leaf method, by leaf package, by nodepulse method (inclusive) and by thread."""
     jfr_file = os.path.join(work, "np.jfr")
-    port = free_port()
-    cmd = np_agent_cmd(port, tempfile.mkdtemp(dir=work), None)
-    cmd.insert(1, f"-XX:StartFlightRecording=filename={jfr_file},settings=profile,dumponexit=true")
-    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    PROCS.append(p)
-    r = Running(Agent("profile", "", None, "/readyz", "/metrics", None), p, port, work)
+    r = agent.start(work)
     r.wait_ready()
     stop_evt = threading.Event()
     threading.Thread(target=reader, args=(r, 1.0, stop_evt), daemon=True).start()
+    time.sleep(warmup)
+    bindir = os.path.dirname(java_bin)
+    jcmd = lambda *a: subprocess.run([os.path.join(bindir, "jcmd"), str(r.proc.pid), *a], capture_output=True,
+                                     text=True, timeout=60)
+    jcmd("JFR.start", "name=bench", "settings=profile")
+    c0, t0 = cpu_seconds(r.proc.pid), thread_cpu(r.proc.pid)
     time.sleep(seconds)
+    cpu, t1 = cpu_seconds(r.proc.pid) - c0, thread_cpu(r.proc.pid)
+    by_thread = sorted(((k, v - t0.get(k, 0)) for k, v in t1.items()), key=lambda kv: -kv[1])
+    by_thread = [[k, v, 100.0 * v / cpu if cpu else 0] for k, v in by_thread[:12] if v > 0]
+    jcmd("JFR.dump", "name=bench", f"filename={jfr_file}")
+    jcmd("JFR.stop", "name=bench")
     stop_evt.set()
     r.stop()
-    jfr = os.path.join(os.path.dirname(java_bin), "jfr")
-    out = subprocess.run([jfr, "print", "--json", "--events", "jdk.ExecutionSample", jfr_file],
+    out = subprocess.run([os.path.join(bindir, "jfr"), "print", "--json", "--events", "jdk.ExecutionSample", jfr_file],
                          capture_output=True, text=True, timeout=300).stdout
     events = json.loads(out)["recording"]["events"]
-    leaf, ours, threads = {}, {}, {}
+    leaf, pkg, ours, threads = {}, {}, {}, {}
+    name = lambda f: f["method"]["type"]["name"].replace("/", ".") + "." + f["method"]["name"]
     for e in events:
-        frames = e["values"]["stackTrace"]["frames"] if e["values"].get("stackTrace") else []
+        frames = (e["values"].get("stackTrace") or {}).get("frames") or []
         if not frames:
             continue
-        name = lambda f: f["method"]["type"]["name"] + "." + f["method"]["name"]
-        leaf[name(frames[0])] = leaf.get(name(frames[0]), 0) + 1
+        top = name(frames[0])
+        leaf[top] = leaf.get(top, 0) + 1
+        package = ".".join(top.split(".")[:3])
+        pkg[package] = pkg.get(package, 0) + 1
         seen = set()
         for f in frames:
             n = name(f)
@@ -455,13 +480,14 @@ def phase_profile(np_agent_cmd, java_bin, seconds, work, results):
                 seen.add(n)
                 ours[n] = ours.get(n, 0) + 1
         t = (e["values"].get("sampledThread") or {}).get("javaName") or "?"
-        t = re.sub(r"-\d+$", "-N", t)
+        t = re.sub(r"-\d+(-\d+)?$", "-N", t)
         threads[t] = threads.get(t, 0) + 1
-    total = sum(leaf.values())
+    total = sum(leaf.values()) or 1
     top = lambda d: [[k, v, 100.0 * v / total] for k, v in sorted(d.items(), key=lambda kv: -kv[1])[:12]]
-    results["profile"] = {"samples": total, "seconds": seconds, "leaf": top(leaf), "nodepulse": top(ours),
-                          "threads": top(threads)}
-    log(f"profile: {total} execution samples in {seconds} s")
+    results["profile"] = {"samples": total, "seconds": seconds, "cpu_s": cpu, "leaf": top(leaf), "packages": top(pkg),
+                          "nodepulse": top(ours), "threads": top(threads),
+                          "os_threads": by_thread}
+    log(f"profile: {total} execution samples, {cpu:.2f} CPU-s in {seconds} s")
 
 
 def main():
@@ -553,8 +579,7 @@ def main():
             growth = [x for x in agents if x.name in ("node_exporter", "nodepulse")]
             phase_growth(growth, [2, 64, 256], 10 if quick else 30, 3 if quick else 5, work, per)
         if "profile" in phases:
-            java = a.nodepulse.split()[0]
-            phase_profile(agents[1].command, java, 30 if quick else 120, work, results)
+            phase_profile(agents[1], a.nodepulse.split()[0], 10 if quick else 60, 30 if quick else 120, work, results)
     finally:
         sampler_stop.set()
         kill_all()
