@@ -448,14 +448,17 @@ def phase_profile(agent, java_bin, warmup, seconds, work, results):
     threading.Thread(target=reader, args=(r, 1.0, stop_evt), daemon=True).start()
     time.sleep(warmup)
     bindir = os.path.dirname(java_bin)
-    jcmd = lambda *a: subprocess.run([os.path.join(bindir, "jcmd"), str(r.proc.pid), *a], capture_output=True,
-                                     text=True, timeout=60)
-    jcmd("JFR.start", "name=bench", "settings=profile")
+    # per-thread CPU first, without JFR (its own sampler thread would be a large share of so little)
     c0, t0 = cpu_seconds(r.proc.pid), thread_cpu(r.proc.pid)
     time.sleep(seconds)
     cpu, t1 = cpu_seconds(r.proc.pid) - c0, thread_cpu(r.proc.pid)
     by_thread = sorted(((k, v - t0.get(k, 0)) for k, v in t1.items()), key=lambda kv: -kv[1])
     by_thread = [[k, v, 100.0 * v / cpu if cpu else 0] for k, v in by_thread[:12] if v > 0]
+    # then JFR's execution samples of Java code for as long again
+    jcmd = lambda *a: subprocess.run([os.path.join(bindir, "jcmd"), str(r.proc.pid), *a], capture_output=True,
+                                     text=True, timeout=60)
+    jcmd("JFR.start", "name=bench", "settings=profile")
+    time.sleep(seconds)
     jcmd("JFR.dump", "name=bench", f"filename={jfr_file}")
     jcmd("JFR.stop", "name=bench")
     stop_evt.set()
@@ -504,7 +507,7 @@ def main():
     a = ap.parse_args()
     quick, long_mode = a.mode == "quick", a.mode == "long"
     window = 20 if quick else 60
-    startup_rounds = a.rounds or (1 if quick else 5)
+    startup_rounds = a.rounds or (1 if quick else 3)
     rounds = a.rounds or (1 if quick else 2)
     phases = set(a.phases.split(","))
 
@@ -579,7 +582,7 @@ def main():
             growth = [x for x in agents if x.name in ("node_exporter", "nodepulse")]
             phase_growth(growth, [2, 64, 256], 10 if quick else 30, 3 if quick else 5, work, per)
         if "profile" in phases:
-            phase_profile(agents[1], a.nodepulse.split()[0], 10 if quick else 60, 30 if quick else 120, work, results)
+            phase_profile(agents[1], a.nodepulse.split()[0], 10 if quick else 60, 30 if quick else 60, work, results)
     finally:
         sampler_stop.set()
         kill_all()

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Writes docs/benchmarks.md from bench/footprint.py's JSON, the scheduler and live-page benchmarks'
 output of the same run, and the machine's facts. Called by bench/run.sh;
-usage: report.py RESULTS.json OUT.md TASKS.txt LIVE.txt KUBE.md"""
+usage: report.py RESULTS.json OUT.md TASKS.txt LIVE.txt KUBE.md [STEADY.json]
+STEADY.json: the cost phase of a `long` run made separately (bench/run.sh --steady-from), whose
+minute-10-11 figures are added where the main run has none, and said so."""
 import json
 import os
 import platform
@@ -13,6 +15,13 @@ import sys
 res_file, out_file, tasks_txt, live_txt, kube_md = sys.argv[1:6]
 R = json.load(open(res_file))
 A = R["agents"]
+STEADY = None
+if len(sys.argv) > 6 and os.path.exists(sys.argv[6]):
+    STEADY = json.load(open(sys.argv[6]))
+    for n, v in STEADY["agents"].items():
+        for k, x in v.items():
+            if "steady" in k and n in A and k not in A[n]:
+                A[n][k] = x
 NAMES = list(A)
 NP, NE = "nodepulse", "node_exporter"
 
@@ -42,7 +51,7 @@ def acc_err(name):
 
 
 def fmt_ratio(r):
-    return "–" if r is None else f"{r:.2f}×"
+    return "–" if r is None else f"{r:.2f}×" if r >= 0.1 else f"{r:.3f}×"
 
 
 cpu_key = "cpu_per_min_steady_1hz" if med(NP, "cpu_per_min_steady_1hz") is not None else "cpu_per_min_first_1hz"
@@ -198,14 +207,17 @@ if P:
     w("### Where nodepulse's CPU time goes (profile)")
     w("")
     w(f"nodepulse alone, read at 1 Hz, after a minute of warm-up: {P['cpu_s']:.2f} CPU-s in {P['seconds']} s "
-      f"({P['cpu_s'] * 60 / P['seconds']:.2f} CPU-s a minute). By thread, from `/proc/<pid>/task/*/stat`:")
+      f"({P['cpu_s'] * 60 / P['seconds']:.2f} CPU-s a minute). By thread, from `/proc/<pid>/task/*/stat` (thread "
+      "names as the kernel keeps them, 15 characters, digits as N):")
     w("")
     w("| thread | CPU-s | share |")
     w("| --- | ---: | ---: |")
     for k, v, pct in P.get("os_threads", []):
         w(f"| `{k}` | {v:.2f} | {pct:.0f} % |")
     w("")
-    w(f"JFR execution samples of Java code ({P['samples']} samples, `settings=profile`), top frames:")
+    w(f"Then JFR for as long again: execution samples of Java code ({P['samples']} samples, `settings=profile`), "
+      "top frames. Time in the JVM itself (JIT compiler, GC, the VM thread) and in the kernel is in the thread "
+      "table above, not here:")
     w("")
     w("| leaf method | share | | leaf package | share | | nodepulse method (inclusive) | share |")
     w("| --- | ---: | - | --- | ---: | - | --- | ---: |")

@@ -1,19 +1,21 @@
 #!/usr/bin/env bash
 # One command for every figure in docs/benchmarks.md (see bench/README.md):
-#   bench/run.sh [quick|standard|long] [--no-install] [--no-tasks-live]
+#   bench/run.sh [quick|standard|long] [--no-install] [--no-tasks-live] [--steady-from FILE]
 # Installs the peers and tools from Debian (root or sudo), builds the jar and the AOT cache through the
 # ./nodepulse launcher, measures nodepulse beside node_exporter, Glances and Netdata
 # (bench/footprint.py), regenerates the scheduler and live-page figures (bench/tasks, bench/live), and
 # writes docs/benchmarks.md (bench/report.py). Every process it starts is bounded in time and killed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mode=standard install=1 tasks_live=1
-for a in "$@"; do
+mode=standard install=1 tasks_live=1 steady=""
+while [ $# -gt 0 ]; do
+  a=$1; shift
   case "$a" in
+    --steady-from) steady=$1; shift ;;
     quick|standard|long) mode=$a ;;
     --no-install) install=0 ;;
     --no-tasks-live) tasks_live=0 ;;
-    *) echo "usage: bench/run.sh [quick|standard|long] [--no-install] [--no-tasks-live]" >&2; exit 2 ;;
+    *) echo "usage: bench/run.sh [quick|standard|long] [--no-install] [--no-tasks-live] [--steady-from FILE]" >&2; exit 2 ;;
   esac
 done
 
@@ -41,6 +43,8 @@ JAVA_HOME=$(NODEPULSE_LAUNCHER=print NODEPULSE_AOT=off ./nodepulse --version | a
   ./mvnw -B -q -DskipTests package >&2
 np_cmd=$(NODEPULSE_LAUNCHER=print ./nodepulse)
 java=${np_cmd%% *}
+# the scheduler and live benchmarks run on the same JDK
+JAVA_HOME=$(dirname "$(dirname "$java")"); export JAVA_HOME PATH="$JAVA_HOME/bin:$PATH"
 # the same jar with the JVM's defaults, for what the options and the cache buy
 default_cmd="$java -jar $PWD/target/nodepulse.jar"
 out=$(mktemp -d)
@@ -57,11 +61,12 @@ json.dump(r, open(sys.argv[1], "w"))
 EOF
 
 if [ "$tasks_live" = 1 ]; then
-  case "$mode" in quick) pending=20000 clients=200 secs=20 ;; *) pending=100000 clients=1000 secs=60 ;; esac
+  case "$mode" in quick) pending=20000 clients=200 secs=20 ;; *) pending=50000 clients=1000 secs=30 ;; esac
   timeout 20m bench/tasks/run.sh memory "$pending" > "$out/tasks.txt" 2>&1 || echo "[bench] tasks bench failed; see output" >&2
   timeout 20m bench/tasks/run.sh lateness 10000 1024 noop >> "$out/tasks.txt" 2>&1 || true
   timeout 20m bench/live/run.sh "$clients" "$secs" 15 > "$out/live.txt" 2>&1 || echo "[bench] live bench failed" >&2
 fi
-python3 bench/report.py "$out/footprint.json" docs/benchmarks.md "$out/tasks.txt" "$out/live.txt" bench/kube/RESULTS.md
+python3 bench/report.py "$out/footprint.json" docs/benchmarks.md "$out/tasks.txt" "$out/live.txt" bench/kube/RESULTS.md \
+  ${steady:+"$steady"}
 cp "$out/footprint.json" bench/footprint-results.json
 echo "[bench] wrote docs/benchmarks.md and bench/footprint-results.json" >&2
