@@ -575,7 +575,7 @@ def main():
             phase_cost(agents, rounds, 1.0, window, long_mode, work, per, "1hz")
             phase_cost(agents, rounds, 15.0, window, long_mode, work, per, "15s")
         if "wrk" in phases:
-            phase_wrk(agents, rounds, 5 if quick else 10, work, per)
+            phase_wrk(agents, rounds, 5 if quick else 8, work, per)
         if "accuracy" in phases:
             phase_accuracy(agents, [0, 25, 50, 90], 5 if quick else 15, work, per)
         if "growth" in phases:

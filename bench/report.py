@@ -126,6 +126,11 @@ w(f"- **Load:** load average {R['load_before'][0]:.1f} before the run, median {l
   f"(range {ld.get('min', 0):.1f}–{ld.get('max', 0):.1f}) during it. The machine was shared with other builds "
   "and tests while this ran: CPU figures of all agents rise under contention, so read ratios taken in the same "
   "run, not absolute values, and treat single figures as ±30 %.")
+if STEADY:
+    sl = STEADY.get("load_during") or {}
+    w(f"- **Steady state** (the minute 10–11 rows): from a separate `long` run of the cost phase, {STEADY['started']} to "
+      f"{STEADY['finished']}, {STEADY['rounds']} round, load average median {sl.get('median', 0):.1f} "
+      f"(range {sl.get('min', 0):.1f}–{sl.get('max', 0):.1f}), the same build and options.")
 w("- **Versions:** " + ", ".join(f"{n} {A[n]['version']}" for n in NAMES) + ".")
 w(f"- **nodepulse command** (the launcher's `./nodepulse`, the same options as the image): `{R.get('nodepulse_cmd', '')}`")
 for n, c in R.get("variants", {}).items():
@@ -202,6 +207,39 @@ w("")
 for fig, reason in reasons:
     w(f"- **{fig}:** {reason}")
 w("")
+
+LEVERS = """### What the footprint work changed, and what it did not keep
+
+Measured with this harness while building it (short runs, machine shared, so only differences well
+outside the noise were kept):
+
+- **Kept:** the JDK 25 AOT cache (made by a training run, `dev.nodepulse.AotTraining`; about halves the
+  time to the first answer and lowers the first minute's CPU, for about 7 MiB more RSS); serial GC,
+  `-Xms8m -Xmx64m` and a heap that gives memory back (`MinHeapFreeRatio=10`, `MaxHeapFreeRatio=30`: −4 MiB),
+  C1 only, small stacks and code cache, no perf-data file, compact object headers; one Vert.x event loop and
+  4 workers instead of 4 loops and 20 workers (26 threads in all); host facts read from procfs, sysfs and
+  os-release instead of OSHI and JNA (both dropped from the jar); logging set up in code instead of
+  logback's XML configurator (~700 fewer classes loaded: 5,650 → 4,930); `/metrics` rendered once per sample
+  and shared by every scrape until the next (the request counters lag by at most one sample interval); no
+  exemplars (there is no tracer, and their sampler kept a thread); the first sample 250 ms after start
+  instead of one interval.
+- **Tried, not kept:** `MALLOC_ARENA_MAX=2` and `-XX:ArchiveRelocationMode=0` (no change in RSS beyond the noise).
+- **Known next steps:** fewer classes (the JVM instrumentation of Prometheus' client and Vert.x Web's
+  router are the largest groups left), a training run limited to the standalone paths, `--limit-modules`.
+"""
+before = [n for n in NAMES if n.startswith("before")]
+if before:
+    b = before[0]
+    w(f"### Before and after in this run: `{b}` against `nodepulse`")
+    w("")
+    w(f"| figure | {b} | nodepulse | after ÷ before |")
+    w("| --- | ---: | ---: | ---: |")
+    for fig, key, fmt, target, check, reason in ROWS:
+        x, y = med(b, key), med(NP, key)
+        if x is not None and y is not None:
+            w(f"| {fig} | {fmt.format(x)} | {fmt.format(y)} | {fmt_ratio(y / x if x else None)} |")
+    w("")
+L.extend(LEVERS.split("\n"))
 
 if any(A[n].get("accuracy") for n in NAMES):
     w("### CPU % reported under stress-ng load (one core loaded to the given share)")

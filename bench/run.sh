@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
 # One command for every figure in docs/benchmarks.md (see bench/README.md):
 #   bench/run.sh [quick|standard|long] [--no-install] [--no-tasks-live] [--steady-from FILE]
+#                [--compare "NAME=JAVA COMMAND"]...   (another build or option set, measured beside it)
 # Installs the peers and tools from Debian (root or sudo), builds the jar and the AOT cache through the
 # ./nodepulse launcher, measures nodepulse beside node_exporter, Glances and Netdata
 # (bench/footprint.py), regenerates the scheduler and live-page figures (bench/tasks, bench/live), and
 # writes docs/benchmarks.md (bench/report.py). Every process it starts is bounded in time and killed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mode=standard install=1 tasks_live=1 steady=""
+mode=standard install=1 tasks_live=1 steady="" compare=()
 while [ $# -gt 0 ]; do
   a=$1; shift
   case "$a" in
     --steady-from) steady=$1; shift ;;
+    --compare) compare+=("$1"); shift ;;
     quick|standard|long) mode=$a ;;
     --no-install) install=0 ;;
     --no-tasks-live) tasks_live=0 ;;
@@ -51,12 +53,13 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
 echo "[bench] mode $mode; nodepulse: $np_cmd" >&2
-timeout 3h python3 bench/footprint.py --mode "$mode" --nodepulse "$np_cmd" \
-  --variant "nodepulse, JVM defaults=$default_cmd" --out "$out/footprint.json"
-python3 - "$out/footprint.json" "$np_cmd" "$default_cmd" <<'EOF'
+variants=(--variant "nodepulse, JVM defaults=$default_cmd")
+for c in ${compare[@]+"${compare[@]}"}; do variants+=(--variant "$c"); done
+timeout 3h python3 bench/footprint.py --mode "$mode" --nodepulse "$np_cmd" "${variants[@]}" --out "$out/footprint.json"
+python3 - "$out/footprint.json" "$np_cmd" "nodepulse, JVM defaults=$default_cmd" ${compare[@]+"${compare[@]}"} <<'EOF'
 import json, sys
 r = json.load(open(sys.argv[1])); r["nodepulse_cmd"] = sys.argv[2]
-r["variants"] = {"nodepulse, JVM defaults": sys.argv[3]}
+r["variants"] = dict(v.split("=", 1) for v in sys.argv[3:])
 json.dump(r, open(sys.argv[1], "w"))
 EOF
 
