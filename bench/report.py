@@ -217,11 +217,11 @@ outside the noise were kept):
   time to the first answer and lowers the first minute's CPU, for about 7 MiB more RSS); serial GC,
   `-Xms8m -Xmx64m` and a heap that gives memory back (`MinHeapFreeRatio=10`, `MaxHeapFreeRatio=30`: −4 MiB),
   C1 only, small stacks and code cache, no perf-data file, compact object headers; one Vert.x event loop and
-  4 workers instead of 4 loops and 20 workers (26 threads in all); host facts read from procfs, sysfs and
+  4 workers instead of 4 loops and 20 workers (25 threads in all, 26 with the AOT cache's replay thread); host facts read from procfs, sysfs and
   os-release instead of OSHI and JNA (both dropped from the jar); logging set up in code instead of
   logback's XML configurator (~700 fewer classes loaded: 5,650 → 4,930); `/metrics` rendered once per sample
   and shared by every scrape until the next (the request counters lag by at most one sample interval); no
-  exemplars (there is no tracer, and their sampler kept a thread); the first sample 250 ms after start
+  exemplars (there is no tracer to take them from); the first sample 250 ms after start
   instead of one interval.
 - **Tried, not kept:** `MALLOC_ARENA_MAX=2` and `-XX:ArchiveRelocationMode=0` (no change in RSS beyond the noise).
 - **Known next steps:** fewer classes (the JVM instrumentation of Prometheus' client and Vert.x Web's

@@ -24,7 +24,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * The front door of nodepulse's metrics: registers every series named in DESIGN.md onto a given
  * registry and takes the events they are built from. Node gauges read the latest sample by callback;
  * task and HTTP series are counted from the events. Safe to feed from one thread and scrape from another.
- * No exemplars: there is no tracer to take them from, and each sampler costs a scheduler thread.
+ * No exemplars: there is no tracer to take them from.
  */
 public final class NodepulseMetrics {
   /** The task phases always exported by {@code nodepulse_tasks}, so a dashboard sees zeros too. */
