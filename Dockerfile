@@ -1,8 +1,16 @@
 # nodepulse node agent. Build: docker build -t nodepulse .
-# The image runs as a non-root user with a read-only root filesystem: mount writable volumes at
-# /var/lib/nodepulse (history and task state) and /tmp (native libraries unpacked at start), and the
-# host's /proc, /sys and / read-only at /host/proc, /host/sys, /host/root (see the Helm chart).
-FROM eclipse-temurin:21-jdk AS build
+#
+# Run it by itself (README "Run the image by itself"): the page and the task API listen on the
+# container's loopback unless told otherwise, so publish them with NODEPULSE_HTTP_HOST=0.0.0.0 and
+# bind the published port to the host's loopback:
+#   docker run --rm --read-only --tmpfs /tmp -v nodepulse-data:/var/lib/nodepulse \
+#     -e NODEPULSE_HTTP_HOST=0.0.0.0 -p 127.0.0.1:8080:8080 nodepulse
+# The image runs as a non-root user (65532) with a read-only root filesystem: only /var/lib/nodepulse
+# (history and task state; a volume) and /tmp (native libraries unpacked at start; a tmpfs) are
+# written. In a cluster the host's /proc, /sys and / are mounted read-only at /host/proc, /host/sys
+# and /host/root, and the chart passes --procfs/--sysfs/--rootfs (see helm/).
+
+FROM eclipse-temurin:25-jdk AS build
 WORKDIR /src
 COPY .mvn .mvn
 COPY mvnw pom.xml ./
@@ -10,11 +18,29 @@ RUN ./mvnw -B -q dependency:go-offline
 COPY src src
 RUN ./mvnw -B -q -DskipTests package
 
-FROM eclipse-temurin:21-jre
+FROM eclipse-temurin:25-jre
+ARG VERSION=0.1.0-SNAPSHOT
+LABEL org.opencontainers.image.title="nodepulse" \
+      org.opencontainers.image.description="Node agent: live CPU page, REST API, Prometheus metrics and delayed tasks, on every node" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.base.name="docker.io/library/eclipse-temurin:25-jre"
 COPY --from=build /src/target/nodepulse.jar /opt/nodepulse/nodepulse.jar
+# The AOT cache: a training run of the agent at build time, with the ENTRYPOINT's JVM options (a cache
+# made with other options is refused at start). It halves the time to the first answer
+# (docs/benchmarks.md). The data dir belongs to the agent's user, so a fresh volume mounted there does too.
+RUN java -XX:+UseSerialGC -Xms8m -Xmx64m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30 -Xss512k -XX:ReservedCodeCacheSize=16m -XX:MaxMetaspaceSize=64m \
+      -XX:TieredStopAtLevel=1 -XX:-UsePerfData --enable-native-access=ALL-UNNAMED -XX:+UseCompactObjectHeaders \
+      -XX:AOTCacheOutput=/opt/nodepulse/nodepulse.aot -cp /opt/nodepulse/nodepulse.jar dev.nodepulse.AotTraining \
+ && chmod 0644 /opt/nodepulse/nodepulse.aot \
+ && mkdir -p /var/lib/nodepulse \
+ && chown 65532:65532 /var/lib/nodepulse
 ENV NODEPULSE_DATA_DIR=/var/lib/nodepulse \
     NODEPULSE_PIPE_DIR=/var/lib/nodepulse/pipes
 USER 65532:65532
 EXPOSE 8080 9101
-# DockerfileIT runs this exact command line as uid 65532 on a read-only root.
-ENTRYPOINT ["java", "-XX:+UseSerialGC", "-Xmx48m", "-Xss512k", "-XX:ReservedCodeCacheSize=32m", "-XX:MaxMetaspaceSize=64m", "-XX:TieredStopAtLevel=1", "-Djava.io.tmpdir=/tmp", "-jar", "/opt/nodepulse/nodepulse.jar"]
+VOLUME ["/var/lib/nodepulse"]
+# The agent stops cleanly on SIGTERM (history flushed, exit code 0).
+STOPSIGNAL SIGTERM
+# The launcher's lean options (./nodepulse; DockerfileIT checks that they agree) and the AOT cache made
+# above. To give it more heap (many pending tasks): -e _JAVA_OPTIONS=-Xmx256m (read after these).
+ENTRYPOINT ["java", "-XX:+UseSerialGC", "-Xms8m", "-Xmx64m", "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=30", "-Xss512k", "-XX:ReservedCodeCacheSize=16m", "-XX:MaxMetaspaceSize=64m", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData", "--enable-native-access=ALL-UNNAMED", "-XX:+UseCompactObjectHeaders", "-XX:AOTCache=/opt/nodepulse/nodepulse.aot", "-Djava.io.tmpdir=/tmp", "-jar", "/opt/nodepulse/nodepulse.jar"]

@@ -14,6 +14,7 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.VertxOptions;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -46,19 +47,26 @@ public final class Agent {
     this.config = config;
   }
 
+  /**
+   * Vert.x sized for a node agent: its work is a sample a second, a few scrapes and task runs, so one
+   * event loop and a few workers do (the defaults, two loops per core and 20 workers, only add threads
+   * that each keep a stack; see docs/benchmarks.md).
+   */
+  static VertxOptions vertxOptions() {
+    return new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(4).setInternalBlockingPoolSize(2);
+  }
+
   /** Starts an agent on a fresh Vert.x instance; fails (and closes it) if any verticle fails. */
   public static Future<Agent> start(Config config) {
-    Vertx vertx = Vertx.vertx();
+    Vertx vertx = Vertx.vertx(vertxOptions());
     Agent agent = new Agent(vertx, config);
     return agent.deploy().recover(err -> agent.stop().transform(ignored -> Future.failedFuture(err)));
   }
 
   private Future<Agent> deploy() {
-    // built first: its constructor points OSHI at --procfs/--sysfs before anything else loads OSHI
-    SamplerVerticle sampler = new SamplerVerticle(config);
     List<VerticleBase> first = new ArrayList<>();
     first.add(new MetricsVerticle(config));
-    first.add(sampler);
+    first.add(new SamplerVerticle(config));
     Kube.Mode kube = config.mode() == Config.Mode.KUBERNETES ? Kube.mode(config, vertx) : null;
     first.add(kube == null ? new TasksVerticle(config) : new TasksVerticle(config, kube.plugins()));
     first.add(new RestSource());

@@ -6,8 +6,10 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,20 +19,31 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
- * No container engine runs here, so the image is checked by what can run: the Dockerfile's own
- * ENTRYPOINT, ENV and USER, as that user, in a private mount namespace whose root is read-only and
- * where only the data dir and /tmp are writable (as the chart mounts them).
+ * No container engine runs here, so the image is checked by what can run: the Dockerfile's own build
+ * step that makes the AOT cache (run as root, as {@code docker build} runs it, on the image's paths),
+ * then its ENTRYPOINT, ENV and USER, as that user, in a private mount namespace where the root, /opt
+ * and /var/lib are read-only and only the data volume and /tmp are writable (as the chart and the
+ * README's {@code docker run} mount them).
  */
 class DockerfileIT {
+  private static final String JAR = "/opt/nodepulse/nodepulse.jar";
+  private static final String AOT = "/opt/nodepulse/nodepulse.aot";
+
   @Test
-  void theImagesCommandLineRunsAsNonRootOnAReadOnlyRoot() throws Exception {
+  void theImagesBuildStepAndCommandLineRunAsNonRootOnAReadOnlyRootWithTheAotCache(@TempDir Path tmp) throws Exception {
     String docker = Files.readString(Path.of("Dockerfile")).replaceAll("\\\\\\n\\s*", " ");
     String finalStage = docker.substring(docker.lastIndexOf("\nFROM "));
+    assertThat(docker).containsPattern("(?m)^FROM eclipse-temurin:25-jdk AS build$");
+    assertThat(finalStage).startsWith("\nFROM eclipse-temurin:25-jre\n")
+        .containsPattern("(?m)^STOPSIGNAL SIGTERM$")
+        .contains("org.opencontainers.image.title=", "org.opencontainers.image.version=");
     List<String> entrypoint = jsonArray(last(finalStage, "(?m)^ENTRYPOINT\\s+(\\[.*])$"));
     String[] user = last(finalStage, "(?m)^USER\\s+(\\S+)$").split(":");
-    assertThat(Integer.parseInt(user[0])).as("USER is not root").isPositive();
+    assertThat(Integer.parseInt(user[0])).as("USER is a numeric non-root uid").isPositive();
+    assertThat(Integer.parseInt(user[1])).as("USER has a numeric gid").isPositive();
     List<String> env = new ArrayList<>();
     Matcher m = Pattern.compile("(?m)^ENV\\s+(.+)$").matcher(finalStage);
     while (m.find()) {
@@ -38,24 +51,50 @@ class DockerfileIT {
     }
     assertThat(env).contains("NODEPULSE_DATA_DIR=/var/lib/nodepulse");
 
-    // the image's own paths: its jar copied to /opt/nodepulse, fresh writable /var/lib/nodepulse and /tmp
-    // (emptyDirs in the chart), all on tmpfs in a private mount namespace, then the root made read-only.
-    // Only java is this machine's (java.home must be readable by the image's user, as /usr/lib/jvm is).
-    List<String> cmd = new ArrayList<>(entrypoint);
-    assertThat(cmd.get(0)).isEqualTo("java");
-    assertThat(cmd).contains("/opt/nodepulse/nodepulse.jar", "-Djava.io.tmpdir=/tmp");
-    cmd.set(0, Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    env.addAll(List.of("NODEPULSE_HTTP_PORT=0", "HOME=/nonexistent", "PATH=/usr/bin:/bin"));
-    Path jar = Path.of(System.getProperty("nodepulse.jar", "target/nodepulse.jar")).toAbsolutePath();
-    String owner = user[0] + ":" + user[1];
+    // the image's JVM options are the launcher's (what the README's command and the benchmark use)
+    assertThat(entrypoint.get(0)).isEqualTo("java");
+    assertThat(entrypoint).containsSubsequence("-XX:AOTCache=" + AOT, "-Djava.io.tmpdir=/tmp", "-jar", JAR);
+    List<String> jvmOptions = entrypoint.subList(1, entrypoint.indexOf("-XX:AOTCache=" + AOT));
+    assertThat(jvmOptions).isEqualTo(launcherOptions());
 
-    String script = "set -e"
-        + "; mount -t tmpfs -o mode=0755 tmpfs /opt"
-        + "; mkdir /opt/nodepulse; cp '" + jar + "' /opt/nodepulse/nodepulse.jar; chmod 0644 /opt/nodepulse/nodepulse.jar"
-        + "; mount -t tmpfs -o mode=0755 tmpfs /var/lib"
-        + "; mkdir /var/lib/nodepulse; chown " + owner + " /var/lib/nodepulse"
+    // the build step that makes the AOT cache uses those same options (else the JVM refuses the cache)
+    String aotStep = last(finalStage, "(?m)^RUN\\s+(java .*-XX:AOTCacheOutput=.*)$").replaceAll("\\s+", " ");
+    assertThat(aotStep).contains(String.join(" ", jvmOptions) + " -XX:AOTCacheOutput=" + AOT + " -cp " + JAR + " ");
+
+    // the image's paths, kept in @TempDir and bind-mounted over /opt and /var/lib in private namespaces
+    Path opt = Files.createDirectories(tmp.resolve("opt/nodepulse"));
+    Path varLib = Files.createDirectories(tmp.resolve("varlib"));
+    Path volume = Files.createDirectories(tmp.resolve("volume"));
+    for (Path p : List.of(tmp.resolve("opt"), opt, varLib)) {
+      Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+    Path jar = Path.of(System.getProperty("nodepulse.jar", "target/nodepulse.jar")).toAbsolutePath();
+    Files.copy(jar, opt.resolve("nodepulse.jar"));
+    Files.setPosixFilePermissions(opt.resolve("nodepulse.jar"), PosixFilePermissions.fromString("rw-r--r--"));
+    String javaBin = Path.of(System.getProperty("java.home"), "bin").toString();
+    String mounts = "mount --bind '" + tmp.resolve("opt") + "' /opt; mount --bind '" + varLib + "' /var/lib";
+
+    // 1. docker build's RUN step, as root (only `java` is this machine's: this JDK's bin first on PATH)
+    Process build = new ProcessBuilder("unshare", "--mount", "sh", "-c",
+        "set -e; " + mounts + "; export PATH='" + javaBin + "':/usr/bin:/bin; " + aotStep)
+        .redirectErrorStream(true).start();
+    String buildOut = new String(build.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(build.waitFor(5, TimeUnit.MINUTES)).isTrue();
+    assertThat(build.exitValue()).as("the AOT training step; output:\n" + buildOut).isZero();
+    assertThat(opt.resolve("nodepulse.aot")).isRegularFile();
+    assertThat(Files.getAttribute(varLib.resolve("nodepulse"), "unix:uid")).as("the data dir's owner")
+        .isEqualTo(Integer.parseInt(user[0]));
+
+    // 2. docker run: read-only root, /opt and /var/lib from the image (read-only), a volume on the data
+    //    dir owned by the image's user, a tmpfs on /tmp; then the ENTRYPOINT as USER, with only ENV set
+    List<String> cmd = new ArrayList<>(entrypoint);
+    env.addAll(List.of("NODEPULSE_HTTP_PORT=0", "HOME=/nonexistent", "PATH=" + javaBin + ":/usr/bin:/bin"));
+    String owner = user[0] + ":" + user[1];
+    Files.setPosixFilePermissions(volume, PosixFilePermissions.fromString("rwxr-xr-x"));
+    String script = "set -e; " + mounts
+        + "; mount --bind '" + volume + "' /var/lib/nodepulse; chown " + owner + " /var/lib/nodepulse"
         + "; mount -t tmpfs -o mode=1777 tmpfs /tmp"
-        + "; mount -o remount,bind,ro /"
+        + "; mount -o remount,bind,ro /opt; mount -o remount,bind,ro /var/lib; mount -o remount,bind,ro /"
         + "; exec setpriv --reuid " + user[0] + " --regid " + user[1] + " --clear-groups --inh-caps=-all"
         + " env -i " + String.join(" ", env) + " " + String.join(" ", cmd);
     Process p = new ProcessBuilder("unshare", "--mount", "sh", "-c", script).redirectErrorStream(true).start();
@@ -72,15 +111,36 @@ class DockerfileIT {
       });
       // the sampler's history store opened in the data dir: nothing else needed a writable disk
       assertThat(ready.get()).contains("\"sampler\":{\"state\":\"up\"");
+      try (var written = Files.list(volume)) {
+        assertThat(written).as("the history store is on the volume").isNotEmpty();
+      }
+      // the agent runs as the image's user, and the JVM mapped the cache the build step made
+      String status = Files.readString(Path.of("/proc", Long.toString(p.pid()), "status"));
+      assertThat(status).containsPattern("(?m)^Uid:\\s+" + user[0] + "\\s");
+      assertThat(Files.readString(Path.of("/proc", Long.toString(p.pid()), "maps"))).contains(AOT);
+
+      // STOPSIGNAL: SIGTERM ends in a clean stop
       assertThat(new ProcessBuilder("kill", "-TERM", Long.toString(p.pid())).start().waitFor()).isZero();
       assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
       assertThat(p.exitValue()).as("exit code; output:\n" + out).isZero();
       synchronized (out) {
-        assertThat(out.toString()).doesNotContain("Read-only file system").doesNotContain("ERROR");
+        assertThat(out.toString()).doesNotContain("Read-only file system").doesNotContain("ERROR")
+            .doesNotContainIgnoringCase("[warning][aot]").doesNotContainIgnoringCase("[error][aot]");
       }
     } finally {
       p.destroyForcibly();
     }
+  }
+
+  /** The launcher's LEAN_OPTS and JDK25_OPTS arrays, in order (the image runs JDK 25). */
+  private static List<String> launcherOptions() throws Exception {
+    String launcher = Files.readString(Path.of("nodepulse"));
+    List<String> options = new ArrayList<>();
+    for (String array : List.of("LEAN_OPTS", "JDK25_OPTS")) {
+      String body = last(launcher, "(?ms)^" + array + "=\\((.*?)\\)");
+      options.addAll(List.of(body.trim().split("\\s+")));
+    }
+    return options;
   }
 
   private static String last(String text, String regex) {
@@ -89,7 +149,7 @@ class DockerfileIT {
     while (m.find()) {
       found = m.group(1);
     }
-    assertThat(found).as("Dockerfile has " + regex).isNotNull();
+    assertThat(found).as("has " + regex).isNotNull();
     return found;
   }
 

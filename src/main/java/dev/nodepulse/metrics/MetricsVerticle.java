@@ -7,10 +7,16 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * The metrics concern: a private Prometheus registry fed from the event bus (samples, task runs and
  * changes, HTTP requests, live clients) and rendered on {@link #SCRAPE}. Web serves it as /metrics.
+ *
+ * <p>The body is rendered once per sample, not once per scrape: a rendering is reused until a new
+ * sample, task run, task change or live-client count arrives, or until it is one sample interval old
+ * (so request counters lag by at most that). Scrapes that come while a rendering is under way share it.
  */
 public final class MetricsVerticle extends VerticleBase {
   /** Request/reply: {@code {"accept": "<Accept header>"}} → {@code {"contentType", "body"}}. */
@@ -24,27 +30,46 @@ public final class MetricsVerticle extends VerticleBase {
   static final String WEB_CLIENTS = dev.nodepulse.web.WebVerticle.CLIENTS;
 
   private final Config config;
+  private final long maxAgeNanos;
   private NodepulseMetrics metrics;
   private volatile String lastError;
+  /** Renderings by format (true: OpenMetrics), reused until {@link #invalidate()} or too old. */
+  private final Map<Boolean, Rendering> renderings = new HashMap<>();
+
+  private record Rendering(Future<JsonObject> body, long atNanos) {}
 
   public MetricsVerticle(Config config) {
     this.config = config;
+    this.maxAgeNanos = config.sampleInterval().toNanos();
   }
 
   @Override
   public Future<?> start() {
     metrics = NodepulseMetrics.register(new PrometheusRegistry(), true);
     EventBus bus = vertx.eventBus();
-    bus.<JsonObject>consumer(SAMPLE, m -> metrics.sample(m.body()));
-    bus.<JsonObject>consumer(TASK_RUN, m -> guarded(() -> metrics.taskRun(m.body())));
-    bus.<JsonObject>consumer(TASK_CHANGED, m -> guarded(() -> metrics.taskChanged(m.body())));
+    bus.<JsonObject>consumer(SAMPLE, m -> {
+      metrics.sample(m.body());
+      invalidate();
+    });
+    bus.<JsonObject>consumer(TASK_RUN, m -> guarded(() -> {
+      metrics.taskRun(m.body());
+      invalidate();
+    }));
+    bus.<JsonObject>consumer(TASK_CHANGED, m -> guarded(() -> {
+      metrics.taskChanged(m.body());
+      invalidate();
+    }));
     bus.<JsonObject>consumer(WEB_REQUEST, m -> guarded(() -> metrics.httpRequest(
         m.body().getString("method", "OTHER"), m.body().getString("route", "other"), m.body().getInteger("status", 0))));
-    bus.<JsonObject>consumer(WEB_CLIENTS, m -> guarded(() -> metrics.liveClients(m.body().getInteger("count", 0))));
+    // request counters alone do not invalidate: under a scrape storm each scrape would render anew
+    bus.<JsonObject>consumer(WEB_CLIENTS, m -> guarded(() -> {
+      metrics.liveClients(m.body().getInteger("count", 0));
+      invalidate();
+    }));
     bus.<JsonObject>consumer(SCRAPE, m -> {
       String accept = m.body() == null ? null : m.body().getString("accept");
-      vertx.executeBlocking(() -> metrics.scrape(accept), false)
-          .onSuccess(e -> m.reply(new JsonObject().put("contentType", e.contentType()).put("body", e.body())))
+      rendering(NodepulseMetrics.wantsOpenMetrics(accept))
+          .onSuccess(m::reply)
           .onFailure(err -> {
             lastError = "scrape failed: " + err;
             m.fail(500, new JsonObject().put("error", "cannot render metrics").put("details", err.toString()).encode());
@@ -61,6 +86,25 @@ public final class MetricsVerticle extends VerticleBase {
       m.reply(health);
     });
     return Future.succeededFuture();
+  }
+
+  /** The current rendering in the given format, made now (on a worker) when there is none fresh enough. */
+  private Future<JsonObject> rendering(boolean openMetrics) {
+    long now = System.nanoTime();
+    Rendering r = renderings.get(openMetrics);
+    if (r != null && (!r.body().isComplete() || r.body().succeeded() && now - r.atNanos() < maxAgeNanos)) {
+      return r.body();
+    }
+    String accept = openMetrics ? "application/openmetrics-text" : null;
+    Future<JsonObject> body = vertx.executeBlocking(() -> metrics.scrape(accept), false)
+        .map(e -> new JsonObject().put("contentType", e.contentType()).put("body", e.body()));
+    renderings.put(openMetrics, new Rendering(body, now));
+    return body;
+  }
+
+  /** Something the body shows changed: the next scrape renders anew. */
+  private void invalidate() {
+    renderings.clear();
   }
 
   private void guarded(Runnable r) {

@@ -24,6 +24,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * The front door of nodepulse's metrics: registers every series named in DESIGN.md onto a given
  * registry and takes the events they are built from. Node gauges read the latest sample by callback;
  * task and HTTP series are counted from the events. Safe to feed from one thread and scrape from another.
+ * No exemplars: there is no tracer to take them from.
  */
 public final class NodepulseMetrics {
   /** The task phases always exported by {@code nodepulse_tasks}, so a dashboard sees zeros too. */
@@ -89,12 +90,12 @@ public final class NodepulseMetrics {
     filesystemGauge("nodepulse_filesystem_size_bytes", "Size of the filesystem in bytes", "totalBytes");
     filesystemGauge("nodepulse_filesystem_free_bytes", "Free space of the filesystem in bytes, including space reserved for root", "freeBytes");
     filesystemGauge("nodepulse_filesystem_avail_bytes", "Space of the filesystem available to unprivileged users, in bytes", "availBytes");
-    taskRuns = Counter.builder().name("nodepulse_task_runs_total").help("Task runs finished, by target type and outcome")
+    taskRuns = Counter.builder().withoutExemplars().name("nodepulse_task_runs_total").help("Task runs finished, by target type and outcome")
         .labelNames("target", "outcome").register(registry);
-    taskDuration = Histogram.builder().name("nodepulse_task_duration_seconds").help("How long task runs took, by target type")
+    taskDuration = Histogram.builder().withoutExemplars().name("nodepulse_task_duration_seconds").help("How long task runs took, by target type")
         .labelNames("target").classicOnly()
         .classicUpperBounds(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300).register(registry);
-    taskLateness = Histogram.builder().name("nodepulse_task_lateness_seconds")
+    taskLateness = Histogram.builder().withoutExemplars().name("nodepulse_task_lateness_seconds")
         .help("How late task runs started: actual start minus the time they were due").classicOnly()
         .classicUpperBounds(0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 60).register(registry);
     GaugeWithCallback.builder().name("nodepulse_tasks").help("Tasks this agent knows, by phase").labelNames("phase")
@@ -104,10 +105,10 @@ public final class NodepulseMetrics {
           phaseByTask.values().forEach(p -> counts.merge(p, 1, Integer::sum));
           counts.forEach((phase, n) -> cb.call(n, phase));
         }).register(registry);
-    httpRequests = Counter.builder().name("nodepulse_http_requests_total")
+    httpRequests = Counter.builder().withoutExemplars().name("nodepulse_http_requests_total")
         .help("HTTP requests answered, by method, route template and status").labelNames("method", "route", "status")
         .register(registry);
-    liveClients = Gauge.builder().name("nodepulse_live_clients").help("Live page clients connected over SockJS")
+    liveClients = Gauge.builder().withoutExemplars().name("nodepulse_live_clients").help("Live page clients connected over SockJS")
         .register(registry);
   }
 
@@ -176,7 +177,7 @@ public final class NodepulseMetrics {
 
   /** Renders the registry: OpenMetrics when {@code accept} asks for it, else Prometheus text 0.0.4. */
   public Exposition scrape(String accept) {
-    ExpositionFormatWriter writer = accept != null && accept.toLowerCase(Locale.ROOT).contains("application/openmetrics-text")
+    ExpositionFormatWriter writer = wantsOpenMetrics(accept)
         ? OpenMetricsTextFormatWriter.create()
         : PrometheusTextFormatWriter.create();
     ByteArrayOutputStream out = new ByteArrayOutputStream(16 * 1024);
@@ -186,6 +187,11 @@ public final class NodepulseMetrics {
       throw new java.io.UncheckedIOException(e);
     }
     return new Exposition(writer.getContentType(), out.toString(StandardCharsets.UTF_8));
+  }
+
+  /** Whether an Accept header asks for OpenMetrics rather than Prometheus text. */
+  public static boolean wantsOpenMetrics(String accept) {
+    return accept != null && accept.toLowerCase(Locale.ROOT).contains("application/openmetrics-text");
   }
 
   private JsonObject sample() {

@@ -38,6 +38,7 @@ public final class SamplerVerticle extends VerticleBase {
   private static final long FLUSH_EVERY_MS = 5_000;
   /** While the disk stays full, the failure is logged again this often (the first time at once). */
   private static final long DISK_FULL_LOG_EVERY_MS = 10 * 60_000;
+  private static final long FIRST_SAMPLE_MS = 250;
   private static final int MAX_MEMORY_POINTS = 200_000;
   private static final int MAX_TOP = 100;
 
@@ -100,8 +101,6 @@ public final class SamplerVerticle extends VerticleBase {
     this.intervalMs = config.sampleInterval().toMillis();
     this.historyMs = config.history().toMillis();
     this.gapThresholdMs = intervalMs * 5 / 2;
-    // before anything else in the agent can load OSHI, which reads these paths once per JVM
-    HostFacts.configureOshi(config.procfs(), config.sysfs());
   }
 
   @Override
@@ -117,7 +116,8 @@ public final class SamplerVerticle extends VerticleBase {
 
     Future<Void> proc = vertx.executeBlocking(() -> {
       ProcStat baseline = ProcStat.read(config.procfs());
-      HostFacts facts = HostFacts.read(config.procfs(), config.sysfs(), config.nodeName(), baseline.bootTimeSeconds());
+      HostFacts facts = HostFacts.read(config.procfs(), config.rootfs(), config.nodeName(), baseline.perCpu().size(),
+          baseline.bootTimeSeconds());
       return new Object[] {baseline, facts};
     }).map(r -> {
       prevStat = (ProcStat) r[0];
@@ -169,7 +169,9 @@ public final class SamplerVerticle extends VerticleBase {
       }
     }).onSuccess(ignored -> {
       refreshPartitions();
-      tickTimer = vertx.setPeriodic(intervalMs, id -> tick());
+      // the first sample soon after start (CPU % over the time since the baseline read), so /readyz
+      // and the figures answer within a fraction of a second rather than after a whole interval
+      tickTimer = vertx.setPeriodic(Math.min(FIRST_SAMPLE_MS, intervalMs), intervalMs, id -> tick());
       flushTimer = vertx.setPeriodic(FLUSH_EVERY_MS, id -> flush());
     });
   }

@@ -80,8 +80,8 @@ class HistoryTest {
     try (HistoryStore store = HistoryStore.open(dir)) {
       lastT = store.lastT();
     }
-    // restart 2 s after the last point: not yet a gap, but the first sample comes a second later
-    clock.shift(Duration.ofMillis(Math.max(0, 2_000 - (clock.millis() - lastT))));
+    // restart 2.4 s after the last point: not yet a gap, but the first sample comes at least 250 ms later
+    clock.shift(Duration.ofMillis(Math.max(0, 2_400 - (clock.millis() - lastT))));
     await(vertx.deployVerticle(new SamplerVerticle(config, clock)));
     awaitSamples(vertx, 1);
     List<JsonObject> points = points(history(vertx, 3_600_000));

@@ -31,8 +31,6 @@ class ProcessesScanTest {
    * {@code procs}, so the answer is the same on any host, however many processes it runs.
    */
   static Path fixtureProcfs(Path dir) throws java.io.IOException {
-    // OSHI reads its paths once per JVM: keep it on the host's, not on a directory deleted after this test
-    HostFacts.configureOshi(Path.of("/proc"), Path.of("/sys"));
     Path procfs = Files.createDirectories(dir.resolve("proc"));
     for (String f : new String[] {"stat", "loadavg", "meminfo"}) {
       Files.copy(Fixtures.proc("known/t1").resolve(f), procfs.resolve(f));
@@ -106,7 +104,6 @@ class ProcessesScanTest {
 
   @Test
   void a_failed_scan_answers_the_waiting_request_at_once(Vertx vertx, @TempDir Path dir) throws Exception {
-    HostFacts.configureOshi(Path.of("/proc"), Path.of("/sys"));
     Path procfs = Files.createDirectories(dir.resolve("proc"));
     try (var files = Files.list(Fixtures.proc("known/t1"))) {
       for (Path f : files.toList()) {

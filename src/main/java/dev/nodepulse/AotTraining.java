@@ -1,0 +1,59 @@
+package dev.nodepulse;
+
+import dev.nodepulse.config.Config;
+import dev.nodepulse.config.Flags;
+import io.vertx.core.Future;
+import io.vertx.ext.web.client.WebClient;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * The training run for the JDK's AOT cache ({@code java -XX:AOTCacheOutput=nodepulse.aot -cp nodepulse.jar
+ * dev.nodepulse.AotTraining}): starts a whole standalone agent on a free loopback port with a scratch
+ * data dir, lets it sample a few times, asks what a page, a scraper and a probe ask, then stops it.
+ * The classes loaded and linked on the way go into the cache, so a later start with
+ * {@code -XX:AOTCache=nodepulse.aot} skips that work. Used by the {@code nodepulse} launcher and the
+ * Dockerfile; the agent's own entry point stays {@link Main}.
+ */
+public final class AotTraining {
+  private static final List<String> PATHS = List.of("/readyz", "/healthz", "/metrics", "/api/v1/host", "/api/v1/cpu",
+      "/api/v1/cpu/times", "/api/v1/memory", "/api/v1/partitions", "/api/v1/history", "/api/v1/tasks", "/");
+
+  private AotTraining() {}
+
+  public static void main(String[] args) throws Exception {
+    Path scratch = Files.createTempDirectory("nodepulse-aot-");
+    try {
+      Config config = Flags.parse(new String[] {"--http-host", "127.0.0.1", "--http-port", "0",
+          "--data-dir", scratch.toString(), "--sample-interval", "200ms", "--log-level", "warn"}, Map.of());
+      Agent agent = Agent.start(config).await(2, TimeUnit.MINUTES);
+      WebClient client = WebClient.create(agent.vertx());
+      try {
+        for (int round = 0; round < 5; round++) {
+          for (String path : PATHS) {
+            client.get(agent.httpPort(), "127.0.0.1", path).send().await(30, TimeUnit.SECONDS);
+          }
+          // a few samples between rounds, so the per-sample path (read, publish, render) is trained too
+          Future<Long> later = Future.future(p -> agent.vertx().setTimer(300, p::complete));
+          later.await(30, TimeUnit.SECONDS);
+        }
+      } finally {
+        client.close();
+        agent.stop().await(30, TimeUnit.SECONDS);
+      }
+    } finally {
+      try (Stream<Path> files = Files.walk(scratch)) {
+        files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      } catch (IOException e) {
+        System.err.println("nodepulse: could not remove " + scratch + ": " + e.getMessage());
+      }
+    }
+    System.exit(0);
+  }
+}

@@ -1,0 +1,59 @@
+package dev.nodepulse;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What a standalone agent loads: the packaged jar, started as a user starts it, serving its page,
+ * API and /metrics, with the JVM logging every class it loads. Code for other modes (the Kubernetes
+ * client) and what the footprint work removed (OSHI, JNA, logback's XML configurator) must not be
+ * loaded: each costs class metadata and start-up time on every node (docs/benchmarks.md).
+ */
+class StandaloneClassesIT {
+  @Test
+  void aStandaloneAgentLoadsNoKubernetesClientNoNativeBridgeAndNoXmlConfigurator(@TempDir Path tmp) throws Exception {
+    Path classLog = tmp.resolve("classes.log");
+    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Xlog:class+load=info:file=" + classLog, "-jar", System.getProperty("nodepulse.jar", "target/nodepulse.jar"),
+        "--http-port", "0", "--data-dir", tmp.resolve("data").toString(), "--mode", "standalone"));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    StringBuilder out = new StringBuilder();
+    try {
+      int port = MainIT.awaitPort(p, out);
+      HttpClient http = HttpClient.newHttpClient();
+      Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> get(http, port, "/readyz") == 200);
+      for (String path : List.of("/metrics", "/api/v1/host", "/api/v1/cpu", "/api/v1/tasks", "/")) {
+        assertThat(get(http, port, path)).as(path).isEqualTo(200);
+      }
+      assertThat(new ProcessBuilder("kill", "-TERM", Long.toString(p.pid())).start().waitFor()).isZero();
+      assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    } finally {
+      p.destroyForcibly();
+    }
+    List<String> loaded = Files.readAllLines(classLog).stream().filter(l -> l.contains("[class,load]"))
+        .map(l -> l.replaceFirst("^.*\\[class,load] (\\S+).*$", "$1")).toList();
+    assertThat(loaded).as("the agent's own classes were logged").contains("dev.nodepulse.Main");
+    assertThat(loaded).filteredOn(c -> c.startsWith("io.fabric8.")).as("Kubernetes client classes").isEmpty();
+    assertThat(loaded).filteredOn(c -> c.startsWith("oshi.") || c.startsWith("com.sun.jna.")).as("OSHI/JNA").isEmpty();
+    assertThat(loaded).filteredOn(c -> c.startsWith("ch.qos.logback.classic.joran.") || c.startsWith("ch.qos.logback.core.joran.action.")
+        || c.startsWith("com.sun.org.apache.xerces.")).as("logback's XML configurator and an XML parser").isEmpty();
+  }
+
+  private static int get(HttpClient http, int port, String path) throws Exception {
+    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+        HttpResponse.BodyHandlers.discarding()).statusCode();
+  }
+}
