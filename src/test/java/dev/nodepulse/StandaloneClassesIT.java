@@ -46,7 +46,8 @@ class StandaloneClassesIT {
     List<String> loaded = Files.readAllLines(classLog).stream().filter(l -> l.contains("[class,load]"))
         .map(l -> l.replaceFirst("^.*\\[class,load] (\\S+).*$", "$1")).toList();
     assertThat(loaded).as("the agent's own classes were logged").contains("dev.nodepulse.Main");
-    assertThat(loaded).filteredOn(c -> c.startsWith("io.fabric8.")).as("Kubernetes client classes").isEmpty();
+    assertThat(loaded).filteredOn(c -> c.startsWith("io.fabric8.") || c.startsWith("dev.nodepulse.kube."))
+        .as("Kubernetes client and Kubernetes-mode classes").isEmpty();
     assertThat(loaded).filteredOn(c -> c.startsWith("oshi.") || c.startsWith("com.sun.jna.")).as("OSHI/JNA").isEmpty();
     assertThat(loaded).filteredOn(c -> c.startsWith("ch.qos.logback.classic.joran.") || c.startsWith("ch.qos.logback.core.joran.action.")
         || c.startsWith("com.sun.org.apache.xerces.")).as("logback's XML configurator and an XML parser").isEmpty();
