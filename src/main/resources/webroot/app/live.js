@@ -445,7 +445,24 @@ async function loadRuns(key, runs) {
   histories.set(key, { status: r.status, items: r.body?.items, runs });
   renderTasks();
 }
-function historyBody(key, h) {
+// who ran it: the agent that claimed the last run, and with nodes: all each node's own state
+function claimsOf(st) {
+  const parts = [];
+  if (st.claimedBy) parts.push(el('span', { class: 'claim', text: `claimed by ${st.claimedBy}` }));
+  const nodes = Array.isArray(st.nodes) ? st.nodes : [];
+  for (const n of nodes) {
+    const word = n.lastRun ? outcomeWord(n.lastRun.outcome) : (n.phase ?? 'Pending');
+    const ok = n.lastRun ? succeeded(n.lastRun.outcome) : n.phase !== 'Failed';
+    parts.push(el('span', { class: `pill node ${ok ? (n.lastRun ? 'Succeeded' : (n.phase ?? 'Pending')) : 'Failed'}`,
+      title: n.lastRun?.error ?? n.lastRun?.finishedAt ?? '', text: `${n.node}: ${word}` }));
+  }
+  return parts.length ? [el('div', { class: 'who' }, ...parts)] : [];
+}
+function historyBody(key, h, st) {
+  const who = claimsOf(st ?? {});
+  return [...who, ...historyRuns(key, h)];
+}
+function historyRuns(key, h) {
   const out = el('a', { href: `${runsUrl(key)}/latest/output`, target: '_blank', rel: 'noopener', class: 'output', text: 'latest output' });
   if (!h || h.status === 'loading') return [el('p', { class: 'wait inline', text: 'loading the run history…' })];
   if (h.status !== 200 || !Array.isArray(h.items)) {
@@ -508,7 +525,8 @@ function renderTasks() {
       const runs = `${st.runs ?? 0}|${st.lastRun?.finishedAt ?? ''}`;
       if (!h || (h.status !== 'loading' && h.runs !== runs)) loadRuns(key, runs);
       const shown = histories.get(key);
-      setCell(r.history.firstChild, `${shown?.status}|${JSON.stringify(shown?.items ?? null)}`, () => historyBody(key, shown));
+      const whoSig = JSON.stringify([st.claimedBy ?? null, st.nodes ?? null]);
+      setCell(r.history.firstChild, `${shown?.status}|${JSON.stringify(shown?.items ?? null)}|${whoSig}`, () => historyBody(key, shown, st));
       ordered.push(r.history);
     }
   }

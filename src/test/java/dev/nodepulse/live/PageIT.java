@@ -217,6 +217,7 @@ class PageIT {
       page.click("tr.task[data-key='default/sum-check']");
       waitFor(page, "() => document.querySelectorAll('tr.history tr.run').length >= 1", Duration.ofSeconds(20));
       assertThat(page.innerText("tr.history")).contains("succeeded", "newest first");
+      assertThat(page.innerText("tr.history .who")).as("who claimed the run").isEqualTo("claimed by " + agent.config().nodeName());
       @SuppressWarnings("unchecked")
       List<String> started = (List<String>) js(page,
           "() => [...document.querySelectorAll('tr.history tr.run td:first-child')].map(td => td.title.match(/started (\\S+)/)[1])");
