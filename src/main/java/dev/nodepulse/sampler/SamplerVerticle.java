@@ -45,6 +45,7 @@ public final class SamplerVerticle extends VerticleBase {
   private final Config config;
   private final Clock clock;
   private final long intervalMs;
+  private final long firstSampleMs;
   private final long historyMs;
   /** A step between samples longer than this is a gap (sampling stalled, or the agent was down). */
   private final long gapThresholdMs;
@@ -92,12 +93,22 @@ public final class SamplerVerticle extends VerticleBase {
   private record Waiter(Message<JsonObject> msg, int top) {}
 
   public SamplerVerticle(Config config) {
-    this(config, Clock.systemUTC());
+    this(config, Clock.systemUTC(), FIRST_SAMPLE_MS);
   }
 
   SamplerVerticle(Config config, Clock clock) {
+    this(config, clock, FIRST_SAMPLE_MS);
+  }
+
+  /** For tests of what comes before the first sample: it is taken this long after start (default 250 ms). */
+  public static SamplerVerticle withFirstSampleAfter(Config config, long firstSampleMs) {
+    return new SamplerVerticle(config, Clock.systemUTC(), firstSampleMs);
+  }
+
+  private SamplerVerticle(Config config, Clock clock, long firstSampleMs) {
     this.config = config;
     this.clock = clock;
+    this.firstSampleMs = firstSampleMs;
     this.intervalMs = config.sampleInterval().toMillis();
     this.historyMs = config.history().toMillis();
     this.gapThresholdMs = intervalMs * 5 / 2;
@@ -171,7 +182,7 @@ public final class SamplerVerticle extends VerticleBase {
       refreshPartitions();
       // the first sample soon after start (CPU % over the time since the baseline read), so /readyz
       // and the figures answer within a fraction of a second rather than after a whole interval
-      tickTimer = vertx.setPeriodic(Math.min(FIRST_SAMPLE_MS, intervalMs), intervalMs, id -> tick());
+      tickTimer = vertx.setPeriodic(Math.min(firstSampleMs, intervalMs), intervalMs, id -> tick());
       flushTimer = vertx.setPeriodic(FLUSH_EVERY_MS, id -> flush());
     });
   }

@@ -245,13 +245,15 @@ class PageIT {
 
   @Test
   void beforeTheFirstSampleThePageSaysItIsWaitingForData() throws Exception {
-    // the agent's web and metrics concerns with no sampler yet (as in the first moments of a start, which
-    // here last a quarter of a second): no sample, no history, the sampler's health unresponsive
-    Config config = Config.forTest(dataDir);
+    // the agent's concerns as Agent deploys them, with the sampler's first sample an hour away and a
+    // one-minute interval: no sample and no history while the page is looked at
+    Config config = Config.forTest(dataDir, "--sample-interval", "1m");
     io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
     dev.nodepulse.web.WebVerticle web = new dev.nodepulse.web.WebVerticle(config, Agent.COMPONENTS);
     try (Chromium chromium = Chromium.launch()) {
       vertx.deployVerticle(new dev.nodepulse.metrics.MetricsVerticle(config)).await(60, TimeUnit.SECONDS);
+      vertx.deployVerticle(SamplerVerticle.withFirstSampleAfter(config, 3_600_000)).await(60, TimeUnit.SECONDS);
+      vertx.deployVerticle(new dev.nodepulse.tasks.TasksVerticle(config)).await(60, TimeUnit.SECONDS);
       vertx.deployVerticle(web).await(60, TimeUnit.SECONDS);
       Chromium.Watched w = chromium.open(1280, 800);
       Page page = w.page();
