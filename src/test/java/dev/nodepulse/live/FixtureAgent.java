@@ -16,8 +16,8 @@ import java.util.regex.Pattern;
 /**
  * The real agent (the packaged jar, in its own JVM) on a fixture procfs: as many CPUs as a test
  * needs, and optionally an hour of history already in its store. Everything the page gets is what
- * the agent sends; only the kernel files and the stored past are made up. Its own JVM because OSHI
- * reads its procfs path once per JVM.
+ * the agent sends; only the kernel files and the stored past are made up. Its own JVM, as a user
+ * runs it: the packaged jar with its --procfs.
  */
 final class FixtureAgent implements AutoCloseable {
   private static final Pattern SERVING = Pattern.compile("serving http://127\\.0\\.0\\.1:(\\d+)/");
