@@ -100,7 +100,7 @@ class DockerfileIT {
     Process p = new ProcessBuilder("unshare", "--mount", "sh", "-c", script).redirectErrorStream(true).start();
     StringBuilder out = new StringBuilder();
     try {
-      int port = MainIT.awaitPort(p, out);
+      int port = AgentOutput.awaitPort(p, out, 60);
       HttpClient http = HttpClient.newHttpClient();
       AtomicReference<String> ready = new AtomicReference<>();
       Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> {

@@ -3,9 +3,7 @@ package dev.nodepulse;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.ConnectException;
 import java.net.Socket;
 import java.net.URI;
@@ -16,16 +14,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The packaged jar as a user runs it: flags, start-up line, SIGTERM. */
 class MainIT {
-  private static final Pattern SERVING = Pattern.compile("serving http://127\\.0\\.0\\.1:(\\d+)/");
 
   @TempDir Path tmp;
 
@@ -36,35 +30,12 @@ class MainIT {
     return new ProcessBuilder(cmd).redirectErrorStream(true).start();
   }
 
-  /** Reads the agent's output until it logs its port; keeps draining it in the background. */
-  static int awaitPort(Process p, StringBuilder out) throws Exception {
-    BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-    CompletableFuture<Integer> port = new CompletableFuture<>();
-    Thread.ofPlatform().daemon().start(() -> {
-      try {
-        for (String line; (line = r.readLine()) != null; ) {
-          synchronized (out) {
-            out.append(line).append('\n');
-          }
-          Matcher m = SERVING.matcher(line);
-          if (m.find()) {
-            port.complete(Integer.parseInt(m.group(1)));
-          }
-        }
-        port.completeExceptionally(new AssertionError("agent exited before serving:\n" + out));
-      } catch (IOException e) {
-        port.completeExceptionally(e);
-      }
-    });
-    return port.get(60, TimeUnit.SECONDS);
-  }
-
   @Test
   void sigtermStopsCleanlyWithExitCodeZeroAndClosesThePort() throws Exception {
     Process p = startJar("--http-port", "0", "--data-dir", tmp.resolve("data").toString());
     StringBuilder out = new StringBuilder();
     try {
-      int port = awaitPort(p, out);
+      int port = AgentOutput.awaitPort(p, out, 60);
       HttpClient http = HttpClient.newHttpClient();
       HttpRequest readyz = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/readyz")).build();
       // ready means the sampler has its first sample; the history batch (every 5 s) has not been written yet

@@ -32,7 +32,7 @@ class StandaloneClassesIT {
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     StringBuilder out = new StringBuilder();
     try {
-      int port = MainIT.awaitPort(p, out);
+      int port = AgentOutput.awaitPort(p, out, 60);
       HttpClient http = HttpClient.newHttpClient();
       Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> get(http, port, "/readyz") == 200);
       for (String path : List.of("/metrics", "/api/v1/host", "/api/v1/cpu", "/api/v1/tasks", "/")) {

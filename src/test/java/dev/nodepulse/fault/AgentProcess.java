@@ -1,20 +1,13 @@
 package dev.nodepulse.fault;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
+import dev.nodepulse.AgentOutput;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /** The packaged agent ({@code target/nodepulse.jar}) in a child process, optionally under an open-file limit. */
 final class AgentProcess implements AutoCloseable {
-  private static final Pattern SERVING = Pattern.compile("serving http://127\\.0\\.0\\.1:(\\d+)/");
 
   final Process process;
   final int port;
@@ -22,7 +15,7 @@ final class AgentProcess implements AutoCloseable {
 
   private AgentProcess(Process process) throws Exception {
     this.process = process;
-    this.port = awaitPort();
+    this.port = AgentOutput.awaitPort(process, out, 90);
   }
 
   /** Starts the jar with {@code args}; {@code maxOpenFiles} > 0 sets the child's open-file limit first. */
@@ -36,28 +29,6 @@ final class AgentProcess implements AutoCloseable {
     cmd.addAll(List.of(java, "--enable-native-access=ALL-UNNAMED", "-jar", jar));
     cmd.addAll(List.of(args));
     return new AgentProcess(new ProcessBuilder(cmd).redirectErrorStream(true).start());
-  }
-
-  private int awaitPort() throws Exception {
-    BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-    CompletableFuture<Integer> found = new CompletableFuture<>();
-    Thread.ofPlatform().daemon().start(() -> {
-      try {
-        for (String line; (line = r.readLine()) != null; ) {
-          synchronized (out) {
-            out.append(line).append('\n');
-          }
-          Matcher m = SERVING.matcher(line);
-          if (m.find()) {
-            found.complete(Integer.parseInt(m.group(1)));
-          }
-        }
-        found.completeExceptionally(new AssertionError("agent exited before serving:\n" + output()));
-      } catch (IOException e) {
-        found.completeExceptionally(e);
-      }
-    });
-    return found.get(90, TimeUnit.SECONDS);
   }
 
   String output() {

@@ -1,17 +1,11 @@
 package dev.nodepulse.live;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
+import dev.nodepulse.AgentOutput;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The real agent (the packaged jar, in its own JVM) on a fixture procfs: as many CPUs as a test
@@ -20,7 +14,6 @@ import java.util.regex.Pattern;
  * runs it: the packaged jar with its --procfs.
  */
 final class FixtureAgent implements AutoCloseable {
-  private static final Pattern SERVING = Pattern.compile("serving http://127\\.0\\.0\\.1:(\\d+)/");
 
   private final Process process;
   private final StringBuilder out = new StringBuilder();
@@ -56,7 +49,7 @@ final class FixtureAgent implements AutoCloseable {
         "--http-port", "0", "--data-dir", data.toString(), "--procfs", procfs.toString(), "--sample-interval", sampleInterval));
     process = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     try {
-      port = awaitPort();
+      port = AgentOutput.awaitPort(process, out, 90);
     } catch (Exception e) {
       process.destroyForcibly();
       throw e;
@@ -87,28 +80,6 @@ final class FixtureAgent implements AutoCloseable {
       }
       db.commit();
     }
-  }
-
-  private int awaitPort() throws Exception {
-    BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-    CompletableFuture<Integer> found = new CompletableFuture<>();
-    Thread.ofPlatform().daemon().start(() -> {
-      try {
-        for (String line; (line = r.readLine()) != null; ) {
-          synchronized (out) {
-            out.append(line).append('\n');
-          }
-          Matcher m = SERVING.matcher(line);
-          if (m.find()) {
-            found.complete(Integer.parseInt(m.group(1)));
-          }
-        }
-        found.completeExceptionally(new AssertionError("agent exited before serving:\n" + output()));
-      } catch (IOException e) {
-        found.completeExceptionally(e);
-      }
-    });
-    return found.get(90, TimeUnit.SECONDS);
   }
 
   int port() {

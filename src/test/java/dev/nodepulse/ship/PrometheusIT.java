@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import com.sun.net.httpserver.HttpServer;
+import dev.nodepulse.AgentOutput;
 import dev.nodepulse.testing.Tools;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -26,7 +27,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -43,8 +43,7 @@ import org.junit.jupiter.api.io.TempDir;
  * evaluated by Prometheus without error, and every series an alert selects exists.
  */
 class PrometheusIT {
-  private static final Pattern SERVING = Pattern.compile("serving http://127\\.0\\.0\\.1:(\\d+)/");
-  private static final Pattern SELECTOR = Pattern.compile("\\b([a-z_:][a-z0-9_:]*)\\{([^}]*)\\}");
+    private static final Pattern SELECTOR = Pattern.compile("\\b([a-z_:][a-z0-9_:]*)\\{([^}]*)\\}");
   private static final String NODE = "node-a";
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final HttpClient HTTP = HttpClient.newHttpClient();
@@ -84,7 +83,7 @@ class PrometheusIT {
         "-jar", System.getProperty("nodepulse.jar", "target/nodepulse.jar"),
         "--http-port", "0", "--data-dir", tmp.resolve("data").toString(), "--tasks-dir", tasks.toString(),
         "--node-name", NODE).redirectErrorStream(true).start();
-    int agentPort = awaitPort(agent, agentOut);
+    int agentPort = AgentOutput.awaitPort(agent, agentOut, 60);
 
     promPort = freePort();
     String config = """
@@ -251,27 +250,5 @@ class PrometheusIT {
         // the process ended
       }
     });
-  }
-
-  private static int awaitPort(Process p, StringBuilder out) throws Exception {
-    BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-    CompletableFuture<Integer> port = new CompletableFuture<>();
-    Thread.ofPlatform().daemon().start(() -> {
-      try {
-        for (String line; (line = r.readLine()) != null; ) {
-          synchronized (out) {
-            out.append(line).append('\n');
-          }
-          Matcher m = SERVING.matcher(line);
-          if (m.find()) {
-            port.complete(Integer.parseInt(m.group(1)));
-          }
-        }
-        port.completeExceptionally(new AssertionError("agent exited before serving:\n" + out));
-      } catch (IOException e) {
-        port.completeExceptionally(e);
-      }
-    });
-    return port.get(60, TimeUnit.SECONDS);
   }
 }
