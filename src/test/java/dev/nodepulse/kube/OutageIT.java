@@ -21,7 +21,11 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -49,13 +53,11 @@ class OutageIT {
     Files.writeString(kubeconfig, kubeConfigYaml.replace("127.0.0.1:" + apiPort, "127.0.0.1:" + proxyPort));
     Vertx vertx = Vertx.vertx();
     List<String> hits = new CopyOnWriteArrayList<>();
-    List<Instant> every = new CopyOnWriteArrayList<>();
+    AtomicInteger every = new AtomicInteger();
     HttpServer target = vertx.createHttpServer().requestHandler(req -> {
       hits.add(req.path());
-      if (req.path().equals("/every")) {
-        every.add(Instant.now());
-      }
-      req.response().end("ok");
+      // each request to /every answers with its own number, which its run's result then carries
+      req.response().end(req.path().equals("/every") ? "request-" + every.incrementAndGet() : "ok");
     }).listen(0, "127.0.0.1").await();
     KubeIT.Proxy proxy = new KubeIT.Proxy(vertx, proxyPort, apiPort);
     System.setProperty("kubeconfig", kubeconfig.toString());
@@ -85,25 +87,26 @@ class OutageIT {
             every: 2s
             target: {http: {url: "http://127.0.0.1:%d/every"}}
           """.formatted(at, target.actualPort(), target.actualPort())).exitCode()).isZero();
-      await().atMost(60, TimeUnit.SECONDS).until(() -> every.size() >= 2);
-      // every result written for the recurring task, by due time: a due time run twice would appear twice
-      List<String> recorded = new CopyOnWriteArrayList<>();
+      await().atMost(60, TimeUnit.SECONDS).until(() -> every.get() >= 2);
+      // every result written for the recurring task: request number -> due time. A due time run twice would
+      // appear under two request numbers; a request whose result was never written would be missing.
+      Map<Integer, String> recorded = new ConcurrentHashMap<>();
       Watch watch = client.resources(DelayedTaskResource.class).inNamespace("default").withName("every")
           .watch(new Watcher<>() {
             @Override
             public void eventReceived(Action action, DelayedTaskResource t) {
-              if (t.getStatus() != null && t.getStatus().lastRun != null) {
-                String result = t.getStatus().lastRun.dueAt + "|" + t.getStatus().lastRun.finishedAt;
-                if (recorded.isEmpty() || !recorded.get(recorded.size() - 1).equals(result)) {
-                  recorded.add(result); // a result write (a claim write repeats the last result)
-                }
+              if (t.getStatus() != null && t.getStatus().lastRun != null && t.getStatus().lastRun.result != null
+                  && t.getStatus().lastRun.result.startsWith("request-")) {
+                recorded.put(Integer.parseInt(t.getStatus().lastRun.result.substring("request-".length())),
+                    t.getStatus().lastRun.dueAt); // a claim write repeats the last result: same key, same value
               }
             }
 
             @Override
             public void onClose(WatcherException cause) {}
           });
-      int everyBefore = every.size();
+      await().atMost(60, TimeUnit.SECONDS).until(() -> !recorded.isEmpty());
+      int first = recorded.keySet().stream().mapToInt(Integer::intValue).min().orElseThrow();
 
       await().atMost(30, TimeUnit.SECONDS).until(() -> Instant.now().isAfter(at.minusSeconds(4)));
       proxy.close(); // the API server is away across the due time
@@ -117,16 +120,15 @@ class OutageIT {
             .withName("during").get();
         return t.getStatus() != null && t.getStatus().lastRun != null;
       });
-      int everyAfter = every.size();
-      await().atMost(60, TimeUnit.SECONDS).until(() -> every.size() >= everyAfter + 3);
+      int last = every.get() + 3;
+      await().atMost(60, TimeUnit.SECONDS).until(() -> recorded.containsKey(last));
       client.resources(DelayedTaskResource.class).inNamespace("default").withName("every").delete();
-      int requests = every.size() - everyBefore;
-      await().atMost(30, TimeUnit.SECONDS).until(() -> recorded.size() >= requests);
       watch.close();
       assertThat(hits.stream().filter("/during"::equals)).as("once").hasSize(1);
-      List<String> dueTimes = recorded.stream().map(r -> r.substring(0, r.indexOf('|'))).toList();
-      assertThat(dueTimes).as("each due time recorded once").doesNotHaveDuplicates()
-          .as("one result per request (and the one the watch started with)").hasSizeBetween(requests, requests + 1);
+      List<Integer> span = IntStream.rangeClosed(first, last).boxed().toList();
+      assertThat(recorded).as("every request from the first result watched to the last, across the outage, has "
+          + "its result written").containsKeys(span.toArray(Integer[]::new));
+      assertThat(span.stream().map(recorded::get).toList()).as("each due time run once").doesNotHaveDuplicates();
     } finally {
       for (Agent a : agents) {
         a.stop().await();
