@@ -4,45 +4,56 @@ import com.cronutils.model.CronType;
 import com.cronutils.model.definition.CronDefinitionBuilder;
 import com.cronutils.model.time.ExecutionTime;
 import com.cronutils.parser.CronParser;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.exc.InputCoercionException;
+import com.fasterxml.jackson.core.exc.StreamReadException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.MappingIterator;
+import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
+import com.fasterxml.jackson.databind.cfg.MapperBuilder;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.databind.type.LogicalType;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.nodepulse.config.Durations;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.HexFormat;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * The one reader and validator of DelayedTask objects: YAML or JSON text (bytes, strictly UTF-8) into the records,
- * validating every field once, where the task enters (files, REST, and the cluster sources). Errors name the
- * field path and say what is accepted; they never quote the document beyond the field's own value, and a
- * document that does not parse is reported by position only (no parser internals, no file content).
+ * where the task enters (files, REST, and the cluster sources). Three steps: the text is parsed (an error there is
+ * reported by position only: no parser internals, no file content); Jackson binds it to {@link TaskDocument}
+ * (unknown fields and wrong types are refused, naming the field path); one pass checks every value and builds the
+ * records, reporting every wrong value by its field path with what is accepted.
  *
  * <p>Bounds: name a DNS-1123 subdomain (≤ 253), namespace a DNS-1123 label (≤ 63, default {@code default});
  * url ≤ 2048 characters, http/https; body, payload and data ≤ 64 KiB; ≤ 32 headers (value ≤ 8 KiB);
@@ -59,6 +70,8 @@ public final class TaskReader {
   public static final Duration MAX_SPAN = Duration.ofDays(365);
   public static final Set<String> METHODS = Set.of("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS");
 
+  private static final Duration MIN_TIMEOUT = Duration.ofMillis(10);
+  private static final Duration MAX_TIMEOUT = Duration.ofHours(1);
   private static final Pattern SUBDOMAIN =
       Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
   private static final Pattern LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
@@ -66,18 +79,27 @@ public final class TaskReader {
   /** Set by the HTTP client from the body; a given one could disagree with it and desync a pooled connection. */
   private static final Set<String> FRAMING_HEADERS = Set.of("content-length", "transfer-encoding");
   private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,255}");
-  /** A DNS name or an IPv4 address (the tcp target's host). */
-  private static final Pattern HOST = Pattern.compile("[A-Za-z0-9_]([A-Za-z0-9_.-]{0,252})");
+  /** A tcp address: {@code [ipv6]:port}, or {@code host:port} with a DNS name or an IPv4 address. */
+  private static final Pattern BRACKETED = Pattern.compile("\\[([0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*)]:(\\d{1,5})");
+  private static final Pattern HOST_PORT = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,252}:(\\d{1,5})");
   private static final Pattern PIPE_NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._-]{0,254}");
 
   private static final CronParser UNIX = new CronParser(CronDefinitionBuilder.instanceDefinitionFor(CronType.UNIX));
   private static final CronParser SECONDS =
       new CronParser(CronDefinitionBuilder.instanceDefinitionFor(CronType.SPRING53));
 
-  private static final ObjectMapper JSON = JsonMapper.builder()
-      .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION).build();
-  private static final ObjectMapper YAML = YAMLMapper.builder(YAMLFactory.builder().build())
-      .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+  /** Strict binding: a string is a string (no number or boolean read as text), a number a whole number. */
+  private static <M extends ObjectMapper, B extends MapperBuilder<M, B>> M strict(B builder) {
+    return builder.enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+        .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS).disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+        .withCoercionConfig(LogicalType.Textual, c -> c.setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
+            .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
+            .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail))
+        .build();
+  }
+
+  private static final ObjectMapper JSON = strict(JsonMapper.builder());
+  private static final ObjectMapper YAML = strict(YAMLMapper.builder());
 
   /** The text's format. */
   public enum Format { JSON, YAML }
@@ -94,19 +116,43 @@ public final class TaskReader {
 
   /** Reads one DelayedTask from text; its status, if given, is ignored (the result's status is Pending). */
   public static DelayedTask read(String text, Format format) throws TaskValidationException {
-    JsonNode root;
-    try {
-      root = readOne(text, format);
-    } catch (StreamReadException e) {
-      throw new TaskValidationException(List.of(new FieldError("(document)", notValid(e, format))));
-    } catch (IOException e) {
-      // our own "one per document" message: it quotes nothing from the document
-      throw new TaskValidationException(List.of(new FieldError("(document)", e.getMessage())));
-    } catch (RuntimeException e) { // a parser limit (nesting depth, token size): say where, quote nothing
-      throw new TaskValidationException(List.of(new FieldError("(document)", "not valid " + format
-          + ": too deeply nested or too large")));
+    JsonNode root = parse(text, format);
+    if (root == null || !root.isObject()) {
+      throw invalid("(document)", "must be a DelayedTask object with apiVersion, kind, metadata and spec");
     }
-    return new Reader().task(root);
+    TaskDocument doc;
+    try {
+      doc = JSON.treeToValue(root, TaskDocument.class);
+    } catch (JsonMappingException e) {
+      throw invalid(path(e), problem(e, root));
+    } catch (IOException e) {
+      throw invalid("(document)", "not a DelayedTask object");
+    }
+    return new Check().task(doc);
+  }
+
+  private static TaskValidationException invalid(String field, String message) {
+    return new TaskValidationException(List.of(new FieldError(field, message)));
+  }
+
+  // ---------------------------------------------------------------- parsing: errors by position only
+
+  private static JsonNode parse(String text, Format format) throws TaskValidationException {
+    try {
+      if (format == Format.JSON) {
+        return JSON.readTree(text);
+      }
+      List<JsonNode> docs = YAML.readerFor(JsonNode.class).<JsonNode>readValues(text).readAll().stream()
+          .filter(n -> n != null && !n.isNull() && !n.isMissingNode()).toList();
+      if (docs.size() > 1) {
+        throw invalid("(document)", "one DelayedTask per document: found " + docs.size() + " YAML documents");
+      }
+      return docs.isEmpty() ? null : docs.get(0);
+    } catch (StreamReadException e) {
+      throw invalid("(document)", notValid(e, format));
+    } catch (IOException | RuntimeException e) { // a parser limit (nesting depth, token size): quote nothing
+      throw invalid("(document)", "not valid " + format + ": too deeply nested or too large");
+    }
   }
 
   /**
@@ -119,7 +165,7 @@ public final class TaskReader {
     String where = loc == null || loc.getLineNr() < 0 ? "" : " at line " + loc.getLineNr() + ", column "
         + loc.getColumnNr();
     String m = e.getOriginalMessage() == null ? "" : e.getOriginalMessage();
-    var dup = java.util.regex.Pattern.compile("^Duplicate field '([^'\\n]{0,80})'").matcher(m);
+    Matcher dup = Pattern.compile("^Duplicate field '([^'\\n]{0,80})'").matcher(m);
     if (dup.find()) {
       return "Duplicate field '" + dup.group(1) + "'" + where;
     }
@@ -131,13 +177,11 @@ public final class TaskReader {
 
   /** Strict UTF-8: a byte sequence that is not UTF-8 is an error naming its position, never replaced. */
   static String utf8(byte[] bytes) throws TaskValidationException {
-    var decoder = StandardCharsets.UTF_8.newDecoder()
-        .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
-        .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT);
-    var in = java.nio.ByteBuffer.wrap(bytes);
-    var out = java.nio.CharBuffer.allocate(bytes.length);
-    var result = decoder.decode(in, out, true);
-    if (result.isError()) {
+    var decoder = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+        .onUnmappableCharacter(CodingErrorAction.REPORT);
+    var in = ByteBuffer.wrap(bytes);
+    var out = CharBuffer.allocate(bytes.length);
+    if (decoder.decode(in, out, true).isError()) {
       int at = in.position();
       int line = 1;
       int column = 1;
@@ -149,600 +193,395 @@ public final class TaskReader {
           column++;
         }
       }
-      throw new TaskValidationException(List.of(new FieldError("(document)", "not UTF-8 text: invalid byte at "
-          + "offset " + at + " (line " + line + ", column " + column + ")")));
+      throw invalid("(document)", "not UTF-8 text: invalid byte at offset " + at + " (line " + line + ", column "
+          + column + ")");
     }
     decoder.flush(out);
     return out.flip().toString();
   }
 
-  private static JsonNode readOne(String text, Format format) throws IOException {
-    ObjectMapper m = format == Format.JSON ? JSON : YAML;
-    if (format == Format.JSON) {
-      JsonNode n = m.readTree(text);
-      return n;
-    }
-    List<JsonNode> docs = new ArrayList<>();
-    try (MappingIterator<JsonNode> it = m.readerFor(JsonNode.class).readValues(text)) {
-      while (it.hasNextValue()) {
-        docs.add(it.nextValue());
-      }
-    }
-    docs.removeIf(n -> n == null || n.isNull() || n.isMissingNode());
-    if (docs.size() > 1) {
-      throw new IOException("one DelayedTask per document: found " + docs.size() + " YAML documents");
-    }
-    return docs.isEmpty() ? null : docs.get(0);
+  // ---------------------------------------------------------------- binding: unknown fields and wrong types
+
+  /** The field path of a binding error, such as {@code spec.target.http.methd}. */
+  private static String path(JsonMappingException e) {
+    return e.getPath().stream().map(r -> r.getFieldName() != null ? clip(r.getFieldName()) : "[" + r.getIndex() + "]")
+        .collect(Collectors.joining("."));
   }
 
-  // ---------------------------------------------------------------- reading
+  private static String problem(JsonMappingException e, JsonNode root) {
+    if (e instanceof UnrecognizedPropertyException u) { // the known fields in the order docs/tasks.md gives them
+      Class<?> c = u.getReferringClass();
+      return "unknown field; known: " + Arrays.stream(c.getRecordComponents()).map(rc -> rc.getName())
+          .filter(u.getKnownPropertyIds()::contains).collect(Collectors.joining(", "));
+    }
+    if (e.getCause() instanceof InputCoercionException) {
+      return "is out of range";
+    }
+    JsonNode given = root;
+    for (JsonMappingException.Reference r : e.getPath()) {
+      given = r.getFieldName() != null ? given.path(r.getFieldName()) : given.path(r.getIndex());
+    }
+    Class<?> type = e instanceof MismatchedInputException m ? m.getTargetType() : null;
+    String expected = type == String.class ? "a string"
+        : type == Boolean.class ? "true or false"
+        : type == Long.class ? "a whole number"
+        : type == TaskDocument.Header.class ? "a string or {valueFrom: {secretKeyRef: {name, key}}} or {valueFrom: "
+            + "{env: NAME}}"
+        : "an object (a map of fields)";
+    return "must be " + expected + ", not " + kindOf(given);
+  }
 
-  private static final class Reader {
+  private static String kindOf(JsonNode v) {
+    return v.isTextual() ? "a string" : v.isNumber() ? "a number" : v.isBoolean() ? "a boolean"
+        : v.isArray() ? "a list" : v.isObject() ? "an object" : "null";
+  }
+
+  private static String clip(String s) {
+    return s.length() > 80 ? s.substring(0, 77) + "..." : s;
+  }
+
+  // ---------------------------------------------------------------- checking: every value, named by its field
+
+  /** One pass over the bound document: every wrong value is reported; the records are built when none is. */
+  private static final class Check {
     final List<FieldError> errors = new ArrayList<>();
 
-    void err(String field, String message) {
+    /** Records an error; null, so that a check can {@code return fail(...)}. */
+    <T> T fail(String field, String message) {
       errors.add(new FieldError(field, message));
+      return null;
     }
 
-    DelayedTask task(JsonNode root) throws TaskValidationException {
-      if (root == null || !root.isObject()) {
-        throw new TaskValidationException(List.of(new FieldError("(document)",
-            "must be a DelayedTask object with apiVersion, kind, metadata and spec")));
+    DelayedTask task(TaskDocument d) throws TaskValidationException {
+      if (d.apiVersion() != null && !d.apiVersion().equals(DelayedTask.API_VERSION)) {
+        fail("apiVersion", "'" + clip(d.apiVersion()) + "' is not supported; expected " + DelayedTask.API_VERSION);
       }
-      known(root, "", "apiVersion", "kind", "metadata", "spec", "status");
-      String api = text(root, "apiVersion", "apiVersion", 64);
-      if (api != null && !api.equals(DelayedTask.API_VERSION)) {
-        err("apiVersion", "'" + api + "' is not supported; expected " + DelayedTask.API_VERSION);
+      if (d.kind() != null && !d.kind().equals(DelayedTask.KIND)) {
+        fail("kind", "'" + clip(d.kind()) + "' is not supported; expected " + DelayedTask.KIND);
       }
-      String kind = text(root, "kind", "kind", 64);
-      if (kind != null && !kind.equals(DelayedTask.KIND)) {
-        err("kind", "'" + kind + "' is not supported; expected " + DelayedTask.KIND);
-      }
-      TaskMetadata md = metadata(root.get("metadata"));
-      TaskSpec spec = spec(root.get("spec"));
+      TaskMetadata md = d.metadata() == null ? fail("metadata", "required") : metadata(d.metadata());
+      TaskSpec spec = d.spec() == null ? fail("spec", "required") : spec(d.spec());
       if (!errors.isEmpty()) {
         throw new TaskValidationException(errors);
       }
       return new DelayedTask(md, spec, TaskStatus.pending());
     }
 
-    TaskMetadata metadata(JsonNode n) {
-      if (!object(n, "metadata", true)) {
-        return null;
-      }
-      known(n, "metadata", "name", "namespace", "generation", "uid", "resourceVersion", "labels", "annotations",
-          "creationTimestamp");
-      String name = text(n, "name", "metadata.name", 253);
-      if (name == null && absent(n, "name")) {
-        err("metadata.name", "required: a DNS-1123 name such as warm-cache");
-      } else if (name != null && !SUBDOMAIN.matcher(name).matches()) {
-        err("metadata.name", "'" + clip(name) + "' is not a DNS-1123 name: lower-case letters, digits, '-' and '.', "
+    TaskMetadata metadata(TaskDocument.Metadata m) {
+      String name = m.name();
+      if (name == null) {
+        fail("metadata.name", "required: a DNS-1123 name such as warm-cache");
+      } else if (name.length() > 253 || !SUBDOMAIN.matcher(name).matches()) {
+        fail("metadata.name", "'" + clip(name) + "' is not a DNS-1123 name: lower-case letters, digits, '-' and '.', "
             + "starting and ending with a letter or digit, at most 253 characters");
       }
-      String ns = text(n, "namespace", "metadata.namespace", 63);
-      if (ns == null) {
-        ns = "default";
-      } else if (!LABEL.matcher(ns).matches()) {
-        err("metadata.namespace", "'" + clip(ns) + "' is not a DNS-1123 label: lower-case letters, digits and '-', "
+      String ns = m.namespace() == null ? "default" : m.namespace();
+      if (ns.length() > 63 || !LABEL.matcher(ns).matches()) {
+        fail("metadata.namespace", "'" + clip(ns) + "' is not a DNS-1123 label: lower-case letters, digits and '-', "
             + "starting and ending with a letter or digit, at most 63 characters");
       }
-      long gen = 1;
-      if (n.has("generation")) {
-        gen = integer(n.get("generation"), "metadata.generation", 0, Integer.MAX_VALUE, 1);
-      }
-      String uid = text(n, "uid", "metadata.uid", 128);
-      String rv = text(n, "resourceVersion", "metadata.resourceVersion", 128);
-      text(n, "creationTimestamp", "metadata.creationTimestamp", 64);
-      stringMap(n.get("annotations"), "metadata.annotations", 64, 4096);
-      Map<String, String> labels = stringMap(n.get("labels"), "metadata.labels", 64, 63);
-      return new TaskMetadata(name, ns, gen, uid, rv, labels);
+      long generation = number(m.generation(), "metadata.generation", 0, Integer.MAX_VALUE, 1);
+      String uid = text(m.uid(), "metadata.uid", 128);
+      String rv = text(m.resourceVersion(), "metadata.resourceVersion", 128);
+      text(m.creationTimestamp(), "metadata.creationTimestamp", 64);
+      map(m.annotations(), "metadata.annotations", 64, 4096);
+      return new TaskMetadata(name, ns, generation, uid, rv, map(m.labels(), "metadata.labels", 64, 63));
     }
 
-    TaskSpec spec(JsonNode n) {
-      if (!object(n, "spec", true)) {
-        return null;
-      }
-      known(n, "spec", "title", "delay", "at", "every", "schedule", "timeZone", "target", "nodes", "nodeSelector",
-          "retry", "startingDeadline");
-      String title = text(n, "title", "spec.title", 256);
-      Schedule timing = timing(n);
-      Target target = target(n.get("target"));
-      TaskSpec.Nodes nodes = TaskSpec.Nodes.ONE;
-      String nodesText = text(n, "nodes", "spec.nodes", 16);
-      if (nodesText != null) {
-        switch (nodesText) {
-          case "one" -> nodes = TaskSpec.Nodes.ONE;
-          case "all" -> nodes = TaskSpec.Nodes.ALL;
-          default -> err("spec.nodes", "'" + clip(nodesText) + "' is not accepted; expected one or all");
-        }
-      }
-      Map<String, String> selector = stringMap(n.get("nodeSelector"), "spec.nodeSelector", 64, 63);
+    TaskSpec spec(TaskDocument.Spec s) {
+      String title = text(s.title(), "spec.title", 256);
+      Schedule timing = timing(s);
+      Target target = s.target() == null ? fail("spec.target", "required: exactly one of http, tcp, pipe, compute")
+          : target(s.target());
+      TaskSpec.Nodes nodes = switch (s.nodes() == null ? "one" : s.nodes()) {
+        case "one" -> TaskSpec.Nodes.ONE;
+        case "all" -> TaskSpec.Nodes.ALL;
+        default -> fail("spec.nodes", "'" + clip(s.nodes()) + "' is not accepted; expected one or all");
+      };
+      Map<String, String> selector = map(s.nodeSelector(), "spec.nodeSelector", 64, 63);
       TaskSpec.Retry retry = TaskSpec.Retry.NONE;
-      JsonNode r = n.get("retry");
-      if (r != null && !r.isNull() && object(r, "spec.retry", false)) {
-        known(r, "spec.retry", "limit", "backoff");
-        int limit = r.has("limit") ? integer(r.get("limit"), "spec.retry.limit", 0, 10, 0) : 0;
-        Duration backoff = duration(r, "backoff", "spec.retry.backoff", Duration.ofMillis(10), Duration.ofHours(1));
+      if (s.retry() != null) {
+        int limit = (int) number(s.retry().limit(), "spec.retry.limit", 0, 10, 0);
+        Duration backoff = duration(s.retry().backoff(), "spec.retry.backoff", MIN_TIMEOUT, MAX_TIMEOUT);
         retry = new TaskSpec.Retry(limit, backoff == null ? TaskSpec.Retry.NONE.backoff() : backoff);
       }
-      Duration deadline = duration(n, "startingDeadline", "spec.startingDeadline", Duration.ofSeconds(1), MAX_SPAN);
-      if (!errors.isEmpty()) {
-        return null;
-      }
-      return new TaskSpec(title, timing, target, nodes, selector, retry, deadline);
+      Duration deadline = duration(s.startingDeadline(), "spec.startingDeadline", Duration.ofSeconds(1), MAX_SPAN);
+      return errors.isEmpty() ? new TaskSpec(title, timing, target, nodes, selector, retry, deadline) : null;
     }
 
-    Schedule timing(JsonNode n) {
-      List<String> found = new ArrayList<>();
-      for (String f : List.of("delay", "at", "every", "schedule")) {
-        if (n.has(f) && !n.get(f).isNull()) {
-          found.add(f);
-        }
+    Schedule timing(TaskDocument.Spec s) {
+      if (s.timeZone() != null && s.schedule() == null) {
+        fail("spec.timeZone", "only allowed with schedule (a cron expression)");
       }
-      if (n.has("timeZone") && !found.contains("schedule")) {
-        err("spec.timeZone", "only allowed with schedule (a cron expression)");
-      }
-      if (found.size() != 1) {
-        err("spec", "exactly one of delay, at, every, schedule is required (found "
-            + (found.isEmpty() ? "none" : String.join(" and ", found)) + ")");
+      String one = one("spec", "delay, at, every, schedule", s.delay(), s.at(), s.every(), s.schedule());
+      if (one == null) {
         return null;
       }
-      return switch (found.get(0)) {
+      return switch (one) {
         case "delay" -> {
-          Duration d = duration(n, "delay", "spec.delay", Duration.ZERO, MAX_SPAN);
+          Duration d = duration(s.delay(), "spec.delay", Duration.ZERO, MAX_SPAN);
           yield d == null ? null : new Schedule.Delay(d);
         }
         case "every" -> {
-          Duration d = duration(n, "every", "spec.every", Duration.ofSeconds(1), MAX_SPAN);
+          Duration d = duration(s.every(), "spec.every", Duration.ofSeconds(1), MAX_SPAN);
           yield d == null ? null : new Schedule.Every(d);
         }
-        case "at" -> {
-          String t = text(n, "at", "spec.at", 64);
-          if (t == null) {
-            yield null;
-          }
-          try {
-            OffsetDateTime at = OffsetDateTime.parse(t, DateTimeFormatter.ISO_OFFSET_DATE_TIME);
-            if (at.getYear() < 0 || at.getYear() > 9999) { // RFC 3339 years have four digits
-              throw new DateTimeParseException("year out of range", t, 0);
-            }
-            yield new Schedule.At(at.toInstant());
-          } catch (DateTimeParseException e) {
-            err("spec.at", "'" + clip(t) + "' is not an RFC 3339 time such as 2026-11-23T18:30:00Z or "
-                + "2026-11-23T19:30:00+01:00");
-            yield null;
-          }
-        }
-        default -> cron(n);
+        case "at" -> at(s.at());
+        default -> cron(s.schedule(), s.timeZone());
       };
     }
 
-    Schedule cron(JsonNode n) {
-      String expr = text(n, "schedule", "spec.schedule", 256);
-      ZoneId zone = ZoneOffset.UTC;
-      String tz = text(n, "timeZone", "spec.timeZone", 64);
-      if (tz != null) {
-        try {
-          zone = ZoneId.of(tz);
-        } catch (DateTimeException e) {
-          err("spec.timeZone", "'" + clip(tz) + "' is not a time zone; expected an IANA name such as UTC or "
-              + "Europe/Paris");
-          return null;
+    /** The one of {@code names} that is given (values in the same order), or null with an error naming those found. */
+    String one(String field, String names, Object... values) {
+      String[] n = names.split(", ");
+      List<String> found = new ArrayList<>();
+      for (int i = 0; i < n.length; i++) {
+        if (values[i] != null) {
+          found.add(n[i]);
         }
       }
-      if (expr == null) {
+      return found.size() == 1 ? found.get(0) : fail(field, "exactly one of " + names + " is required (found "
+          + (found.isEmpty() ? "none" : String.join(" and ", found)) + ")");
+    }
+
+    Schedule at(String text) {
+      try {
+        OffsetDateTime at = OffsetDateTime.parse(text);
+        if (at.getYear() >= 0 && at.getYear() <= 9999) { // RFC 3339 years have four digits
+          return new Schedule.At(at.toInstant());
+        }
+      } catch (DateTimeException e) {
+        // reported below
+      }
+      return fail("spec.at", "'" + clip(text) + "' is not an RFC 3339 time such as 2026-11-23T18:30:00Z or "
+          + "2026-11-23T19:30:00+01:00");
+    }
+
+    Schedule cron(String expr, String timeZone) {
+      ZoneId zone = ZoneOffset.UTC;
+      if (timeZone != null) {
+        try {
+          zone = ZoneId.of(timeZone);
+        } catch (DateTimeException e) {
+          return fail("spec.timeZone", "'" + clip(timeZone) + "' is not a time zone; expected an IANA name such as "
+              + "UTC or Europe/Paris");
+        }
+      }
+      if (text(expr, "spec.schedule", 256) == null) {
         return null;
       }
       String e = expr.trim().replaceAll("\\s+", " ");
       if (e.startsWith("CRON_TZ=") || e.startsWith("TZ=")) {
-        err("spec.schedule", "time zone prefixes are not accepted; put the zone in spec.timeZone");
-        return null;
+        return fail("spec.schedule", "time zone prefixes are not accepted; put the zone in spec.timeZone");
       }
       int fields = e.isEmpty() ? 0 : e.split(" ").length;
-      CronParser parser = switch (fields) {
-        case 5 -> UNIX;
-        case 6 -> SECONDS;
-        default -> null;
-      };
-      if (parser == null) {
-        err("spec.schedule", "'" + clip(expr) + "' has " + fields + " fields; expected a cron expression with 5 "
-            + "fields (minute hour day-of-month month day-of-week) or 6 (seconds first)");
-        return null;
+      if (fields < 5 || fields > 6) {
+        return fail("spec.schedule", "'" + clip(expr) + "' has " + fields + " fields; expected a cron expression "
+            + "with 5 fields (minute hour day-of-month month day-of-week) or 6 (seconds first)");
       }
       try {
-        var cron = parser.parse(e).validate();
-        ExecutionTime et = ExecutionTime.forCron(cron);
-        Schedule.Cron c = new Schedule.Cron(e, zone, et);
-        if (c.next(Instant.now()).isEmpty()) {
-          err("spec.schedule", "'" + clip(expr) + "' never fires");
-          return null;
-        }
-        return c;
-      } catch (RuntimeException ex) {
-        err("spec.schedule", "'" + clip(expr) + "' is not a valid " + fields + "-field cron expression: "
+        var c = new Schedule.Cron(e, zone, ExecutionTime.forCron((fields == 5 ? UNIX : SECONDS).parse(e).validate()));
+        return c.next(Instant.now()).isPresent() ? c : fail("spec.schedule", "'" + clip(expr) + "' never fires");
+      } catch (RuntimeException ex) { // cron-utils' message names the wrong part of the expression
+        return fail("spec.schedule", "'" + clip(expr) + "' is not a valid " + fields + "-field cron expression: "
             + ex.getMessage());
-        return null;
       }
     }
 
-    Target target(JsonNode n) {
-      if (!object(n, "spec.target", true)) {
+    Target target(TaskDocument.Targets t) {
+      String one = one("spec.target", "http, tcp, pipe, compute", t.http(), t.tcp(), t.pipe(), t.compute());
+      if (one == null) {
         return null;
       }
-      known(n, "spec.target", "http", "tcp", "pipe", "compute");
-      List<String> found = new ArrayList<>();
-      n.fieldNames().forEachRemaining(f -> {
-        if (Set.of("http", "tcp", "pipe", "compute").contains(f)) {
-          found.add(f);
-        }
-      });
-      if (found.size() != 1) {
-        err("spec.target", "exactly one of http, tcp, pipe, compute is required (found "
-            + (found.isEmpty() ? "none" : String.join(" and ", found)) + ")");
-        return null;
-      }
-      String kind = found.get(0);
-      String p = "spec.target." + kind;
-      JsonNode t = n.get(kind);
-      if (!object(t, p, true)) {
-        return null;
-      }
-      Duration limit = Duration.ofHours(1);
-      Duration min = Duration.ofMillis(10);
-      return switch (kind) {
-        case "http" -> {
-          known(t, p, "url", "method", "headers", "body", "timeout", "insecureSkipTlsVerify", "maxRedirects");
-          String url = text(t, "url", p + ".url", MAX_URL);
-          if (url == null) {
-            if (absent(t, "url")) {
-              err(p + ".url", "required: an http or https URL");
-            }
-          } else {
-            checkUrl(url, p + ".url");
-          }
-          String method = "GET";
-          String m = text(t, "method", p + ".method", 16);
-          if (m != null) {
-            method = m.toUpperCase(Locale.ROOT);
-            if (!METHODS.contains(method)) {
-              err(p + ".method", "'" + clip(m) + "' is not accepted; expected one of GET, POST, PUT, PATCH, DELETE, "
-                  + "HEAD, OPTIONS");
-            }
-          }
-          Map<String, Target.HeaderValue> headers = headers(t.get("headers"), p + ".headers");
-          String body = data(t, "body", p + ".body");
-          Duration timeout = duration(t, "timeout", p + ".timeout", min, limit);
-          boolean insecure = bool(t, "insecureSkipTlsVerify", p + ".insecureSkipTlsVerify", false);
-          int redirects = t.has("maxRedirects") ? integer(t.get("maxRedirects"), p + ".maxRedirects", 0, 10, 0) : 0;
-          yield new Target.Http(url, method, headers, body, timeout == null ? Target.Http.DEFAULT_TIMEOUT : timeout,
-              insecure, redirects);
-        }
+      String p = "spec.target." + one;
+      return switch (one) {
+        case "http" -> http(t.http(), p);
         case "tcp" -> {
-          known(t, p, "address", "payload", "readReply", "timeout");
-          String address = text(t, "address", p + ".address", 300);
-          if (address == null) {
-            if (absent(t, "address")) {
-              err(p + ".address", "required: host:port such as 10.0.0.5:5000");
-            }
-          } else {
-            checkAddress(address, p + ".address");
-          }
-          String payload = data(t, "payload", p + ".payload");
-          boolean readReply = bool(t, "readReply", p + ".readReply", false);
-          Duration timeout = duration(t, "timeout", p + ".timeout", min, limit);
-          yield new Target.Tcp(address, payload == null ? "" : payload, readReply,
-              timeout == null ? Target.Tcp.DEFAULT_TIMEOUT : timeout);
+          String address = t.tcp().address() == null ? fail(p + ".address", "required: host:port such as 10.0.0.5:5000")
+              : address(t.tcp().address(), p + ".address");
+          Duration timeout = duration(t.tcp().timeout(), p + ".timeout", MIN_TIMEOUT, MAX_TIMEOUT);
+          yield new Target.Tcp(address, data(t.tcp().payload(), p + ".payload"),
+              Boolean.TRUE.equals(t.tcp().readReply()), timeout == null ? Target.Tcp.DEFAULT_TIMEOUT : timeout);
         }
         case "pipe" -> {
-          known(t, p, "name", "data", "timeout");
-          String name = text(t, "name", p + ".name", 255);
+          String name = t.pipe().name();
           if (name == null) {
-            if (absent(t, "name")) {
-              err(p + ".name", "required: a file name under the agent's pipe directory");
-            }
+            fail(p + ".name", "required: a file name under the agent's pipe directory");
           } else if (!PIPE_NAME.matcher(name).matches() || name.contains("..")) {
-            err(p + ".name", "'" + clip(name) + "' is not a plain file name (letters, digits, '.', '_', '-'; no "
-                + "'/' or '..'): pipes live in the agent's pipe directory");
+            fail(p + ".name", "'" + clip(name) + "' is not a plain file name (letters, digits, '.', '_', '-'; no '/' "
+                + "or '..'): pipes live in the agent's pipe directory");
           }
-          String data = data(t, "data", p + ".data");
-          Duration timeout = duration(t, "timeout", p + ".timeout", min, limit);
-          yield new Target.Pipe(name, data == null ? "" : data, timeout == null ? Target.Pipe.DEFAULT_TIMEOUT : timeout);
+          Duration timeout = duration(t.pipe().timeout(), p + ".timeout", MIN_TIMEOUT, MAX_TIMEOUT);
+          yield new Target.Pipe(name, data(t.pipe().data(), p + ".data"),
+              timeout == null ? Target.Pipe.DEFAULT_TIMEOUT : timeout);
         }
         default -> {
-          known(t, p, "pi");
-          JsonNode pi = t.get("pi");
-          int digits = 0;
-          if (object(pi, p + ".pi", true)) {
-            known(pi, p + ".pi", "digits");
-            if (absent(pi, "digits")) {
-              err(p + ".pi.digits", "required: the number of decimal digits, 1 to " + MAX_DIGITS);
-            } else {
-              digits = integer(pi.get("digits"), p + ".pi.digits", 1, MAX_DIGITS, 0);
-            }
+          TaskDocument.Pi pi = t.compute().pi();
+          if (pi == null || pi.digits() == null) {
+            yield fail(p + (pi == null ? ".pi" : ".pi.digits"), "required: the number of decimal digits, 1 to "
+                + MAX_DIGITS);
           }
-          yield new Target.Compute(digits);
+          yield new Target.Compute((int) number(pi.digits(), p + ".pi.digits", 1, MAX_DIGITS, 0));
         }
       };
     }
 
-    Map<String, Target.HeaderValue> headers(JsonNode n, String path) {
-      Map<String, Target.HeaderValue> out = new LinkedHashMap<>();
-      if (n == null || n.isNull()) {
-        return out;
+    Target http(TaskDocument.Http h, String p) {
+      String url = h.url() == null ? fail(p + ".url", "required: an http or https URL") : url(h.url(), p + ".url");
+      String method = h.method() == null ? "GET" : h.method().toUpperCase(Locale.ROOT);
+      if (!METHODS.contains(method)) {
+        fail(p + ".method", "'" + clip(h.method()) + "' is not accepted; expected one of GET, POST, PUT, PATCH, "
+            + "DELETE, HEAD, OPTIONS");
       }
-      if (!object(n, path, false)) {
-        return out;
-      }
-      if (n.size() > MAX_HEADERS) {
-        err(path, n.size() + " headers; at most " + MAX_HEADERS + " are accepted");
-        return out;
-      }
-      for (Map.Entry<String, JsonNode> e : n.properties()) {
-        String hp = path + "." + e.getKey();
-        if (!TOKEN.matcher(e.getKey()).matches()) {
-          err(hp, "is not a valid header name (letters, digits and !#$%&'*+.^_`|~-)");
-          continue;
-        }
-        if (FRAMING_HEADERS.contains(e.getKey().toLowerCase(Locale.ROOT))) {
-          err(hp, "is not accepted: the agent frames the request from the body");
-          continue;
-        }
-        JsonNode v = e.getValue();
-        if (v.isValueNode() && !v.isNull()) {
-          String s = v.asText();
-          if (s.length() > 8192 || s.chars().anyMatch(c -> c != '\t' && Character.isISOControl(c))) {
-            err(hp, "header values must be one line of at most 8192 characters, without control characters");
-          } else {
-            out.put(e.getKey(), new Target.Plain(s));
+      Map<String, Target.HeaderValue> headers = new LinkedHashMap<>();
+      if (h.headers() != null && h.headers().size() > MAX_HEADERS) {
+        fail(p + ".headers", h.headers().size() + " headers; at most " + MAX_HEADERS + " are accepted");
+      } else if (h.headers() != null) {
+        h.headers().forEach((name, v) -> {
+          Target.HeaderValue value = header(name, v, p + ".headers." + clip(name));
+          if (value != null) {
+            headers.put(name, value);
           }
-          continue;
-        }
-        if (!v.isObject()) {
-          err(hp, "must be a string or {valueFrom: {secretKeyRef: {name, key}}} or {valueFrom: {env: NAME}}");
-          continue;
-        }
-        known(v, hp, "valueFrom");
-        JsonNode vf = v.get("valueFrom");
-        if (!object(vf, hp + ".valueFrom", true)) {
-          continue;
-        }
-        known(vf, hp + ".valueFrom", "secretKeyRef", "env");
-        boolean hasSecret = vf.has("secretKeyRef");
-        boolean hasEnv = vf.has("env");
-        if (hasSecret == hasEnv) {
-          err(hp + ".valueFrom", "exactly one of secretKeyRef, env is required");
-          continue;
-        }
-        if (hasEnv) {
-          String env = text(vf, "env", hp + ".valueFrom.env", 256);
-          if (env != null && !ENV_NAME.matcher(env).matches()) {
-            err(hp + ".valueFrom.env", "'" + clip(env) + "' is not an environment variable name");
-          } else if (env != null) {
-            out.put(e.getKey(), new Target.EnvRef(env));
-          }
-        } else {
-          JsonNode ref = vf.get("secretKeyRef");
-          String rp = hp + ".valueFrom.secretKeyRef";
-          if (object(ref, rp, true)) {
-            known(ref, rp, "name", "key");
-            String name = text(ref, "name", rp + ".name", 253);
-            String key = text(ref, "key", rp + ".key", 253);
-            if (name == null || key == null) {
-              err(rp, "name and key are required");
-            } else {
-              out.put(e.getKey(), new Target.SecretKeyRef(name, key));
-            }
-          }
-        }
+        });
       }
-      return out;
+      Duration timeout = duration(h.timeout(), p + ".timeout", MIN_TIMEOUT, MAX_TIMEOUT);
+      return new Target.Http(url, method, headers, h.body() == null ? null : data(h.body(), p + ".body"),
+          timeout == null ? Target.Http.DEFAULT_TIMEOUT : timeout, Boolean.TRUE.equals(h.insecureSkipTlsVerify()),
+          (int) number(h.maxRedirects(), p + ".maxRedirects", 0, 10, 0));
     }
 
-    void checkUrl(String url, String path) {
+    Target.HeaderValue header(String name, TaskDocument.Header v, String hp) {
+      if (!TOKEN.matcher(name).matches()) {
+        return fail(hp, "is not a valid header name (letters, digits and !#$%&'*+.^_`|~-)");
+      }
+      if (FRAMING_HEADERS.contains(name.toLowerCase(Locale.ROOT))) {
+        return fail(hp, "is not accepted: the agent frames the request from the body");
+      }
+      if (v == null || v.value() == null && v.valueFrom() == null) {
+        return fail(hp, "must be a string or {valueFrom: {secretKeyRef: {name, key}}} or {valueFrom: {env: NAME}}");
+      }
+      if (v.value() != null) {
+        boolean oneLine = v.value().chars().noneMatch(c -> c != '\t' && Character.isISOControl(c));
+        return v.value().length() <= 8192 && oneLine ? new Target.Plain(v.value()) : fail(hp, "header values must be "
+            + "one line of at most 8192 characters, without control characters");
+      }
+      var from = v.valueFrom();
+      if ((from.secretKeyRef() == null) == (from.env() == null)) {
+        return fail(hp + ".valueFrom", "exactly one of secretKeyRef, env is required");
+      }
+      if (from.env() != null) {
+        return ENV_NAME.matcher(from.env()).matches() ? new Target.EnvRef(from.env())
+            : fail(hp + ".valueFrom.env", "'" + clip(from.env()) + "' is not an environment variable name");
+      }
+      var ref = from.secretKeyRef();
+      if (ref.name() == null || ref.key() == null || ref.name().length() > 253 || ref.key().length() > 253) {
+        return fail(hp + ".valueFrom.secretKeyRef", "name and key are required (at most 253 characters each)");
+      }
+      return new Target.SecretKeyRef(ref.name(), ref.key());
+    }
+
+    String url(String url, String field) {
+      if (url.length() > MAX_URL) {
+        return fail(field, "too long: at most " + MAX_URL + " characters");
+      }
       try {
         URI u = new URI(url);
         String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(Locale.ROOT);
-        if (!(scheme.equals("http") || scheme.equals("https")) || u.getHost() == null) {
-          err(path, "must be an http or https URL with a host, such as http://api.shop:8080/warm (got '"
-              + clip(url) + "')");
-        }
+        return (scheme.equals("http") || scheme.equals("https")) && u.getHost() != null ? url
+            : fail(field, "must be an http or https URL with a host, such as http://api.shop:8080/warm (got '"
+                + clip(url) + "')");
       } catch (URISyntaxException e) {
-        err(path, "must be an http or https URL (got '" + clip(url) + "': " + e.getReason() + ")");
+        return fail(field, "must be an http or https URL (got '" + clip(url) + "': " + e.getReason() + ")");
       }
     }
 
-    void checkAddress(String address, String path) {
+    /** {@code host:port} or {@code [ipv6]:port}; an unbracketed IPv6 address is ambiguous and refused. */
+    String address(String address, String field) {
       if (address.startsWith("[")) {
-        int close = address.indexOf(']');
-        String literal = close < 0 ? "" : address.substring(1, close);
-        boolean ok = close > 1 && address.startsWith(":", close + 1) && port(address.substring(close + 2))
-            && literal.matches("[0-9A-Fa-f:.]+") && literal.contains(":") && ipv6(literal);
-        if (!ok) {
-          err(path, "'" + clip(address) + "' is not [ipv6]:port such as [fd00::5]:5000 (port 1 to 65535)");
-        }
-        return;
+        Matcher m = BRACKETED.matcher(address);
+        return m.matches() && port(m.group(2)) && ipv6(m.group(1)) ? address
+            : fail(field, "'" + clip(address) + "' is not [ipv6]:port such as [fd00::5]:5000 (port 1 to 65535)");
       }
-      int colon = address.lastIndexOf(':');
-      if (colon > 0 && address.indexOf(':') != colon) {
-        err(path, "'" + clip(address) + "' is ambiguous: write an IPv6 address in brackets, as [::1]:5000");
-        return;
+      if (address.indexOf(':') != address.lastIndexOf(':')) {
+        return fail(field, "'" + clip(address) + "' is ambiguous: write an IPv6 address in brackets, as [::1]:5000");
       }
-      String host = colon > 0 ? address.substring(0, colon) : "";
-      boolean ok = HOST.matcher(host).matches() && port(address.substring(colon + 1));
-      if (!ok) {
-        err(path, "'" + clip(address) + "' is not host:port such as 10.0.0.5:5000 or [fd00::5]:5000 (port 1 to "
-            + "65535)");
-      }
+      Matcher m = HOST_PORT.matcher(address);
+      return m.matches() && port(m.group(1)) ? address : fail(field, "'" + clip(address) + "' is not host:port such "
+          + "as 10.0.0.5:5000 or [fd00::5]:5000 (port 1 to 65535)");
     }
 
     private static boolean port(String p) {
-      return p.matches("\\d{1,5}") && Integer.parseInt(p) >= 1 && Integer.parseInt(p) <= 65535;
+      int n = Integer.parseInt(p);
+      return n >= 1 && n <= 65535;
     }
 
     /** A well-formed IPv6 literal, IPv4-mapped forms included (only hex digits, ':' and '.': no name is looked up). */
     private static boolean ipv6(String literal) {
       try {
-        return java.net.InetAddress.getByName("[" + literal + "]") != null;
-      } catch (java.net.UnknownHostException e) {
+        return InetAddress.getByName("[" + literal + "]") != null;
+      } catch (UnknownHostException e) {
         return false;
       }
     }
 
-    String data(JsonNode n, String field, String path) {
-      String s = text(n, field, path, Integer.MAX_VALUE);
-      if (s != null && s.getBytes(StandardCharsets.UTF_8).length > MAX_DATA_BYTES) {
-        err(path, "too large: at most " + MAX_DATA_BYTES + " bytes (64 KiB)");
-        return null;
+    /** A body, payload or data: at most 64 KiB; absent is empty. */
+    String data(String s, String field) {
+      if (s == null) {
+        return "";
       }
-      return s;
+      return s.getBytes(StandardCharsets.UTF_8).length <= MAX_DATA_BYTES ? s
+          : fail(field, "too large: at most " + MAX_DATA_BYTES + " bytes (64 KiB)");
     }
 
-    /** A field that is missing or null: a required one is then reported as required. */
-    static boolean absent(JsonNode parent, String field) {
-      JsonNode v = parent.get(field);
-      return v == null || v.isNull();
+    String text(String s, String field, int maxLength) {
+      return s == null || s.length() <= maxLength ? s : fail(field, "too long: at most " + maxLength + " characters");
     }
 
-    /** A string field; null when absent (no error) or wrong (error). */
-    String text(JsonNode parent, String field, String path, int maxLen) {
-      JsonNode v = parent.get(field);
-      if (v == null || v.isNull()) {
-        return null;
+    long number(Long n, String field, long min, long max, long absent) {
+      if (n == null) {
+        return absent;
       }
-      if (!v.isTextual()) {
-        err(path, "must be a string, not " + kindOf(v));
-        return null;
+      if (n < min || n > max) {
+        fail(field, n + " is out of range; expected a whole number from " + min + " to " + max);
+        return absent;
       }
-      String s = v.asText();
-      if (s.length() > maxLen) {
-        err(path, "too long: at most " + maxLen + " characters");
-        return null;
-      }
-      return s;
+      return n;
     }
 
-    boolean bool(JsonNode parent, String field, String path, boolean dflt) {
-      JsonNode v = parent.get(field);
-      if (v == null || v.isNull()) {
-        return dflt;
-      }
-      if (!v.isBoolean()) {
-        err(path, "must be true or false, not " + kindOf(v));
-        return dflt;
-      }
-      return v.asBoolean();
-    }
-
-    int integer(JsonNode v, String path, int min, int max, int dflt) {
-      if (v == null || v.isNull()) {
-        return dflt;
-      }
-      if (!v.isIntegralNumber()) {
-        err(path, "must be a whole number from " + min + " to " + max + ", not " + kindOf(v));
-        return dflt;
-      }
-      if (!v.canConvertToLong() || v.asLong() < min || v.asLong() > max) {
-        err(path, clip(v.asText()) + " is out of range; expected a whole number from " + min + " to " + max);
-        return dflt;
-      }
-      return v.asInt();
-    }
-
-    Duration duration(JsonNode parent, String field, String path, Duration min, Duration max) {
-      JsonNode v = parent.get(field);
-      if (v == null || v.isNull()) {
-        return null;
-      }
-      if (!v.isTextual()) {
-        err(path, "must be " + Durations.ACCEPTS + " (a string), not " + kindOf(v));
+    Duration duration(String text, String field, Duration min, Duration max) {
+      if (text == null) {
         return null;
       }
       Duration d;
       try {
-        d = Durations.parse(v.asText());
+        d = Durations.parse(text);
       } catch (IllegalArgumentException | ArithmeticException e) {
-        err(path, "'" + clip(v.asText()) + "' is not " + Durations.ACCEPTS);
-        return null;
+        return fail(field, "'" + clip(text) + "' is not " + Durations.ACCEPTS);
       }
-      if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
-        err(path, "'" + clip(v.asText()) + "' is out of range; expected " + Durations.format(min) + " to "
-            + (max.equals(MAX_SPAN) ? "365d" : Durations.format(max)));
-        return null;
-      }
-      return d;
+      return d.compareTo(min) >= 0 && d.compareTo(max) <= 0 ? d : fail(field, "'" + clip(text) + "' is out of range; "
+          + "expected " + Durations.format(min) + " to " + (max.equals(MAX_SPAN) ? "365d" : Durations.format(max)));
     }
 
-    Map<String, String> stringMap(JsonNode n, String path, int maxEntries, int maxValue) {
+    Map<String, String> map(Map<String, String> m, String field, int maxEntries, int maxValue) {
+      if (m == null) {
+        return Map.of();
+      }
+      if (m.size() > maxEntries) {
+        fail(field, m.size() + " entries; at most " + maxEntries + " are accepted");
+        return Map.of();
+      }
       Map<String, String> out = new TreeMap<>();
-      if (n == null || n.isNull()) {
-        return out;
-      }
-      if (!object(n, path, false)) {
-        return out;
-      }
-      if (n.size() > maxEntries) {
-        err(path, n.size() + " entries; at most " + maxEntries + " are accepted");
-        return out;
-      }
-      for (Map.Entry<String, JsonNode> e : n.properties()) {
-        JsonNode v = e.getValue();
-        if (e.getKey().length() > 317) {
-          err(path, "key too long: at most 317 characters");
-        } else if (!v.isValueNode() || v.isNull()) {
-          err(path + "." + e.getKey(), "must be a string, not " + kindOf(v));
-        } else if (v.asText().length() > maxValue) {
-          err(path + "." + e.getKey(), "too long: at most " + maxValue + " characters");
+      m.forEach((k, v) -> {
+        if (k.length() > 317) {
+          fail(field, "key too long: at most 317 characters");
+        } else if (v == null || v.length() > maxValue) {
+          fail(field + "." + k, v == null ? "must be a string, not null" : "too long: at most " + maxValue
+              + " characters");
         } else {
-          out.put(e.getKey(), v.asText());
-        }
-      }
-      return out;
-    }
-
-    boolean object(JsonNode n, String path, boolean required) {
-      if (n == null || n.isNull()) {
-        if (required) {
-          err(path, "required" + (path.equals("spec.target") ? ": exactly one of http, tcp, pipe, compute" : ""));
-        }
-        return false;
-      }
-      if (!n.isObject()) {
-        err(path, "must be an object (a map of fields), not " + kindOf(n));
-        return false;
-      }
-      return true;
-    }
-
-    void known(JsonNode n, String path, String... fields) {
-      Set<String> ok = Set.of(fields);
-      n.fieldNames().forEachRemaining(f -> {
-        if (!ok.contains(f)) {
-          err((path.isEmpty() ? "" : path + ".") + clip(f), "unknown field; known: " + String.join(", ", fields));
+          out.put(k, v);
         }
       });
+      return out;
     }
-  }
-
-  private static String kindOf(JsonNode v) {
-    if (v.isTextual()) {
-      return "a string";
-    }
-    if (v.isNumber()) {
-      return "a number";
-    }
-    if (v.isBoolean()) {
-      return "a boolean";
-    }
-    if (v.isArray()) {
-      return "a list";
-    }
-    if (v.isObject()) {
-      return "an object";
-    }
-    return "null";
-  }
-
-  private static String clip(String s) {
-    return s.length() > 80 ? s.substring(0, 77) + "..." : s;
   }
 }

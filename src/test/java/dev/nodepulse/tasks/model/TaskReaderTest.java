@@ -105,7 +105,7 @@ class TaskReaderTest {
         Arguments.of("two-timings.yaml", "spec", "exactly one of delay, at, every, schedule is required (found delay and every)"),
         Arguments.of("no-timing.yaml", "spec", "(found none)"),
         Arguments.of("no-target.yaml", "spec.target", "required"),
-        Arguments.of("two-targets.yaml", "spec.target", "found compute and pipe"),
+        Arguments.of("two-targets.yaml", "spec.target", "found pipe and compute"),
         Arguments.of("unknown-field.yaml", "spec.target.http.methd", "unknown field; known: url, method"),
         Arguments.of("huge-digits.yaml", "spec.target.compute.pi.digits", "out of range"),
         Arguments.of("huge-retry.yaml", "spec.retry.limit", "0 to 10"),

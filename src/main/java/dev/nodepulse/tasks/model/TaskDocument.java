@@ -1,0 +1,53 @@
+package dev.nodepulse.tasks.model;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.Map;
+
+/**
+ * A DelayedTask document exactly as written (docs/tasks.md), for Jackson to bind: field names and JSON types only,
+ * every value as given (durations and times still text). An unknown field or a value of the wrong type fails the
+ * binding; {@link TaskReader} then checks the values and builds the records. {@code status} is accepted and ignored.
+ */
+record TaskDocument(String apiVersion, String kind, Metadata metadata, Spec spec, JsonNode status) {
+
+  record Metadata(String name, String namespace, Long generation, String uid, String resourceVersion,
+      Map<String, String> labels, Map<String, String> annotations, String creationTimestamp) {}
+
+  record Spec(String title, String delay, String at, String every, String schedule, String timeZone,
+      Targets target, String nodes, Map<String, String> nodeSelector, Retry retry, String startingDeadline) {}
+
+  record Retry(Long limit, String backoff) {}
+
+  /** {@code spec.target}: exactly one of the four is expected. */
+  record Targets(Http http, Tcp tcp, Pipe pipe, Compute compute) {}
+
+  record Http(String url, String method, Map<String, Header> headers, String body, String timeout,
+      Boolean insecureSkipTlsVerify, Long maxRedirects) {}
+
+  record Tcp(String address, String payload, Boolean readReply, String timeout) {}
+
+  record Pipe(String name, String data, String timeout) {}
+
+  record Compute(Pi pi) {}
+
+  record Pi(Long digits) {}
+
+  /** A header value: a string, or {@code {valueFrom: {secretKeyRef: {name, key}}}} or {@code {valueFrom: {env}}}. */
+  record Header(String value, ValueFrom valueFrom) {
+    @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
+    static Header plain(String value) {
+      return new Header(value, null);
+    }
+
+    @JsonCreator(mode = JsonCreator.Mode.PROPERTIES)
+    static Header from(@JsonProperty("valueFrom") ValueFrom valueFrom) {
+      return new Header(null, valueFrom);
+    }
+  }
+
+  record ValueFrom(SecretKeyRef secretKeyRef, String env) {}
+
+  record SecretKeyRef(String name, String key) {}
+}
