@@ -147,6 +147,50 @@ class TaskReaderTest {
     }
   }
 
+  static Stream<Arguments> wrongShapes() {
+    String http = "  delay: 1s\n  target: {http: {url: \"http://127.0.0.1/\", %s}}\n";
+    String pi = "  delay: 1s\n  target: {compute: {pi: {digits: %s}}}\n";
+    return Stream.of(
+        Arguments.of("  title: 5\n" + pi.formatted("1"), "spec.title", "must be a string, not a number"),
+        Arguments.of(http.formatted("headers: {X-Run: 1}"), "spec.target.http.headers.X-Run",
+            "must be a string or {valueFrom: {secretKeyRef: {name, key}}} or {valueFrom: {env: NAME}}, not a number"),
+        Arguments.of("  nodeSelector: {gpu: true}\n" + pi.formatted("1"), "spec.nodeSelector.gpu",
+            "must be a string, not a boolean"),
+        Arguments.of("  retry: {limit: \"2\"}\n" + pi.formatted("1"), "spec.retry.limit",
+            "must be a whole number, not a string"),
+        Arguments.of("  retry: 2\n" + pi.formatted("1"), "spec.retry", "must be an object (a map of fields), not a number"),
+        Arguments.of(pi.formatted("1.5"), "spec.target.compute.pi.digits", "must be a whole number, not a number"),
+        Arguments.of(pi.formatted("99999999999999999999999"), "spec.target.compute.pi.digits", "is out of range"),
+        Arguments.of(http.formatted("insecureSkipTlsVerify: \"true\""), "spec.target.http.insecureSkipTlsVerify",
+            "must be true or false, not a string"),
+        Arguments.of(http.formatted("headers: {A: {valueFrom: {secretKeyRef: {name: a, key: b, namespace: c}}}}"),
+            "spec.target.http.headers.A.valueFrom.secretKeyRef.namespace", "unknown field; known: name, key"),
+        Arguments.of(pi.formatted("1") + "  nodeselector: {a: b}\n", "spec.nodeselector",
+            "unknown field; known: title, delay, at, every, schedule, timeZone, target, nodes, nodeSelector, retry, "
+                + "startingDeadline"));
+  }
+
+  /** Jackson binds the document strictly: a wrong type or an unknown field is refused where it is, by its path. */
+  @ParameterizedTest(name = "{1}")
+  @MethodSource("wrongShapes")
+  void aWrongTypeOrAnUnknownFieldIsNamedByItsPath(String spec, String field, String says) {
+    assertThatThrownBy(() -> TaskReader.read("metadata: {name: s}\nspec:\n" + spec, TaskReader.Format.YAML))
+        .isInstanceOfSatisfying(TaskValidationException.class, e -> assertThat(e.errors()).singleElement()
+            .isEqualTo(new FieldError(field, says)));
+    assertThatThrownBy(() -> TaskReader.read("{\"metadata\": {\"name\": \"s\"}, \"specs\": {}}", TaskReader.Format.JSON))
+        .hasMessage("specs: unknown field; known: apiVersion, kind, metadata, spec, status");
+  }
+
+  @Test
+  void everyWrongValueIsReportedAtOnce() {
+    String y = "metadata: {name: Bad_Name}\nspec:\n  every: 500ms\n  nodes: some\n"
+        + "  target: {tcp: {address: \"::1:5000\", timeout: 2h}}\n";
+    assertThatThrownBy(() -> TaskReader.read(y, TaskReader.Format.YAML))
+        .isInstanceOfSatisfying(TaskValidationException.class, e -> assertThat(e.errors()).extracting(FieldError::field)
+            .containsExactly("metadata.name", "spec.every", "spec.target.tcp.address", "spec.target.tcp.timeout",
+                "spec.nodes"));
+  }
+
   @Test
   void bodyOverSixtyFourKibIsRejected() {
     String body = "x".repeat(65 * 1024);

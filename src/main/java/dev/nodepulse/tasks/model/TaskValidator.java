@@ -1,0 +1,415 @@
+package dev.nodepulse.tasks.model;
+
+import com.cronutils.model.CronType;
+import com.cronutils.model.definition.CronDefinitionBuilder;
+import com.cronutils.model.time.ExecutionTime;
+import com.cronutils.parser.CronParser;
+import dev.nodepulse.config.Durations;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.time.DateTimeException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The one validation of a DelayedTask: one pass over the document as {@link TaskReader} bound it, which reports
+ * every wrong value by its field path with what is accepted, and builds the records when there is none.
+ *
+ * <p>Bounds: name a DNS-1123 subdomain (≤ 253), namespace a DNS-1123 label (≤ 63, default {@code default});
+ * url ≤ 2048 characters, http/https; body, payload and data ≤ 64 KiB; ≤ 32 headers (value ≤ 8 KiB);
+ * digits 1..1,000,000; delay 0s..365d; every 1s..365d; timeouts 10ms..1h; retry limit 0..10, backoff
+ * 10ms..1h; startingDeadline 1s..365d; ≤ 64 labels and nodeSelector entries. Cron: {@code schedule} with 5
+ * fields (Unix, minute first) or 6 fields (seconds first, Spring-style), in the time zone named by
+ * {@code spec.timeZone} (IANA name, default UTC), as a Kubernetes CronJob's {@code timeZone}. A tcp address is
+ * {@code host:port} or {@code [ipv6]:port}: an IPv6 address without brackets ({@code ::1:5000}) is ambiguous.
+ */
+final class TaskValidator {
+  private static final long MAX_DATA_BYTES = 64 * 1024;
+  private static final int MAX_URL = 2048;
+  private static final int MAX_HEADERS = 32;
+  private static final int MAX_DIGITS = 1_000_000;
+  private static final Duration MAX_SPAN = Duration.ofDays(365);
+  private static final Duration MIN_TIMEOUT = Duration.ofMillis(10);
+  private static final Duration MAX_TIMEOUT = Duration.ofHours(1);
+  private static final Set<String> METHODS = Set.of("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS");
+  private static final Pattern SUBDOMAIN =
+      Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
+  private static final Pattern LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
+  private static final Pattern TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}");
+  /** Set by the HTTP client from the body; a given one could disagree with it and desync a pooled connection. */
+  private static final Set<String> FRAMING_HEADERS = Set.of("content-length", "transfer-encoding");
+  private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,255}");
+  private static final Pattern BRACKETED = Pattern.compile("\\[([0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*)]:(\\d{1,5})");
+  private static final Pattern HOST_PORT = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,252}:(\\d{1,5})");
+  private static final Pattern PIPE_NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._-]{0,254}");
+  private static final CronParser UNIX = new CronParser(CronDefinitionBuilder.instanceDefinitionFor(CronType.UNIX));
+  private static final CronParser SECONDS =
+      new CronParser(CronDefinitionBuilder.instanceDefinitionFor(CronType.SPRING53));
+
+  private TaskValidator() {}
+
+  /** The records of a bound document; every wrong value in one exception. */
+  static DelayedTask validate(TaskDocument d) throws TaskValidationException {
+    return new TaskValidator().task(d);
+  }
+
+  /** A value shortened for an error message. */
+  static String clip(String s) {
+    return s.length() > 80 ? s.substring(0, 77) + "..." : s;
+  }
+
+  private final List<FieldError> errors = new ArrayList<>();
+
+  /** Records an error; null, so that a check can {@code return fail(...)}. */
+  private <T> T fail(String field, String message) {
+    errors.add(new FieldError(field, message));
+    return null;
+  }
+
+  private DelayedTask task(TaskDocument d) throws TaskValidationException {
+    if (d.apiVersion() != null && !d.apiVersion().equals(DelayedTask.API_VERSION)) {
+      fail("apiVersion", "'" + clip(d.apiVersion()) + "' is not supported; expected " + DelayedTask.API_VERSION);
+    }
+    if (d.kind() != null && !d.kind().equals(DelayedTask.KIND)) {
+      fail("kind", "'" + clip(d.kind()) + "' is not supported; expected " + DelayedTask.KIND);
+    }
+    TaskMetadata md = d.metadata() == null ? fail("metadata", "required") : metadata(d.metadata());
+    TaskSpec spec = d.spec() == null ? fail("spec", "required") : spec(d.spec());
+    if (!errors.isEmpty()) {
+      throw new TaskValidationException(errors);
+    }
+    return new DelayedTask(md, spec, TaskStatus.pending());
+  }
+
+  private TaskMetadata metadata(TaskDocument.Metadata m) {
+    String name = m.name();
+    if (name == null) {
+      fail("metadata.name", "required: a DNS-1123 name such as warm-cache");
+    } else if (name.length() > 253 || !SUBDOMAIN.matcher(name).matches()) {
+      fail("metadata.name", "'" + clip(name) + "' is not a DNS-1123 name: lower-case letters, digits, '-' and '.', "
+          + "starting and ending with a letter or digit, at most 253 characters");
+    }
+    String ns = m.namespace() == null ? "default" : m.namespace();
+    if (ns.length() > 63 || !LABEL.matcher(ns).matches()) {
+      fail("metadata.namespace", "'" + clip(ns) + "' is not a DNS-1123 label: lower-case letters, digits and '-', "
+          + "starting and ending with a letter or digit, at most 63 characters");
+    }
+    long generation = number(m.generation(), "metadata.generation", 0, Integer.MAX_VALUE, 1);
+    String uid = text(m.uid(), "metadata.uid", 128);
+    String rv = text(m.resourceVersion(), "metadata.resourceVersion", 128);
+    text(m.creationTimestamp(), "metadata.creationTimestamp", 64);
+    map(m.annotations(), "metadata.annotations", 64, 4096);
+    return new TaskMetadata(name, ns, generation, uid, rv, map(m.labels(), "metadata.labels", 64, 63));
+  }
+
+  private TaskSpec spec(TaskDocument.Spec s) {
+    String title = text(s.title(), "spec.title", 256);
+    Schedule timing = timing(s);
+    Target target = s.target() == null ? fail("spec.target", "required: exactly one of http, tcp, pipe, compute")
+        : target(s.target());
+    TaskSpec.Nodes nodes = switch (s.nodes() == null ? "one" : s.nodes()) {
+      case "one" -> TaskSpec.Nodes.ONE;
+      case "all" -> TaskSpec.Nodes.ALL;
+      default -> fail("spec.nodes", "'" + clip(s.nodes()) + "' is not accepted; expected one or all");
+    };
+    Map<String, String> selector = map(s.nodeSelector(), "spec.nodeSelector", 64, 63);
+    TaskSpec.Retry retry = TaskSpec.Retry.NONE;
+    if (s.retry() != null) {
+      int limit = (int) number(s.retry().limit(), "spec.retry.limit", 0, 10, 0);
+      Duration backoff = duration(s.retry().backoff(), "spec.retry.backoff", MIN_TIMEOUT, MAX_TIMEOUT);
+      retry = new TaskSpec.Retry(limit, backoff == null ? TaskSpec.Retry.NONE.backoff() : backoff);
+    }
+    Duration deadline = duration(s.startingDeadline(), "spec.startingDeadline", Duration.ofSeconds(1), MAX_SPAN);
+    return errors.isEmpty() ? new TaskSpec(title, timing, target, nodes, selector, retry, deadline) : null;
+  }
+
+  private Schedule timing(TaskDocument.Spec s) {
+    if (s.timeZone() != null && s.schedule() == null) {
+      fail("spec.timeZone", "only allowed with schedule (a cron expression)");
+    }
+    String one = one("spec", "delay, at, every, schedule", s.delay(), s.at(), s.every(), s.schedule());
+    if (one == null) {
+      return null;
+    }
+    return switch (one) {
+      case "delay" -> {
+        Duration d = duration(s.delay(), "spec.delay", Duration.ZERO, MAX_SPAN);
+        yield d == null ? null : new Schedule.Delay(d);
+      }
+      case "every" -> {
+        Duration d = duration(s.every(), "spec.every", Duration.ofSeconds(1), MAX_SPAN);
+        yield d == null ? null : new Schedule.Every(d);
+      }
+      case "at" -> at(s.at());
+      default -> cron(s.schedule(), s.timeZone());
+    };
+  }
+
+  /** The one of {@code names} that is given (values in the same order), or null with an error naming those found. */
+  private String one(String field, String names, Object... values) {
+    String[] n = names.split(", ");
+    List<String> found = new ArrayList<>();
+    for (int i = 0; i < n.length; i++) {
+      if (values[i] != null) {
+        found.add(n[i]);
+      }
+    }
+    return found.size() == 1 ? found.get(0) : fail(field, "exactly one of " + names + " is required (found "
+        + (found.isEmpty() ? "none" : String.join(" and ", found)) + ")");
+  }
+
+  private Schedule at(String text) {
+    try {
+      OffsetDateTime at = OffsetDateTime.parse(text);
+      if (at.getYear() >= 0 && at.getYear() <= 9999) { // RFC 3339 years have four digits
+        return new Schedule.At(at.toInstant());
+      }
+    } catch (DateTimeException e) {
+      // reported below
+    }
+    return fail("spec.at", "'" + clip(text) + "' is not an RFC 3339 time such as 2026-11-23T18:30:00Z or "
+        + "2026-11-23T19:30:00+01:00");
+  }
+
+  private Schedule cron(String expr, String timeZone) {
+    ZoneId zone = ZoneOffset.UTC;
+    if (timeZone != null) {
+      try {
+        zone = ZoneId.of(timeZone);
+      } catch (DateTimeException e) {
+        return fail("spec.timeZone", "'" + clip(timeZone) + "' is not a time zone; expected an IANA name such as "
+            + "UTC or Europe/Paris");
+      }
+    }
+    if (text(expr, "spec.schedule", 256) == null) {
+      return null;
+    }
+    String e = expr.trim().replaceAll("\\s+", " ");
+    if (e.startsWith("CRON_TZ=") || e.startsWith("TZ=")) {
+      return fail("spec.schedule", "time zone prefixes are not accepted; put the zone in spec.timeZone");
+    }
+    int fields = e.isEmpty() ? 0 : e.split(" ").length;
+    if (fields < 5 || fields > 6) {
+      return fail("spec.schedule", "'" + clip(expr) + "' has " + fields + " fields; expected a cron expression "
+          + "with 5 fields (minute hour day-of-month month day-of-week) or 6 (seconds first)");
+    }
+    try {
+      var c = new Schedule.Cron(e, zone, ExecutionTime.forCron((fields == 5 ? UNIX : SECONDS).parse(e).validate()));
+      return c.next(Instant.now()).isPresent() ? c : fail("spec.schedule", "'" + clip(expr) + "' never fires");
+    } catch (RuntimeException ex) { // cron-utils' message names the wrong part of the expression
+      return fail("spec.schedule", "'" + clip(expr) + "' is not a valid " + fields + "-field cron expression: "
+          + ex.getMessage());
+    }
+  }
+
+  private Target target(TaskDocument.Targets t) {
+    String one = one("spec.target", "http, tcp, pipe, compute", t.http(), t.tcp(), t.pipe(), t.compute());
+    if (one == null) {
+      return null;
+    }
+    String p = "spec.target." + one;
+    return switch (one) {
+      case "http" -> http(t.http(), p);
+      case "tcp" -> {
+        String address = t.tcp().address() == null ? fail(p + ".address", "required: host:port such as 10.0.0.5:5000")
+            : address(t.tcp().address(), p + ".address");
+        Duration timeout = duration(t.tcp().timeout(), p + ".timeout", MIN_TIMEOUT, MAX_TIMEOUT);
+        yield new Target.Tcp(address, data(t.tcp().payload(), p + ".payload"),
+            Boolean.TRUE.equals(t.tcp().readReply()), timeout == null ? Target.Tcp.DEFAULT_TIMEOUT : timeout);
+      }
+      case "pipe" -> {
+        String name = t.pipe().name();
+        if (name == null) {
+          fail(p + ".name", "required: a file name under the agent's pipe directory");
+        } else if (!PIPE_NAME.matcher(name).matches() || name.contains("..")) {
+          fail(p + ".name", "'" + clip(name) + "' is not a plain file name (letters, digits, '.', '_', '-'; no '/' "
+              + "or '..'): pipes live in the agent's pipe directory");
+        }
+        Duration timeout = duration(t.pipe().timeout(), p + ".timeout", MIN_TIMEOUT, MAX_TIMEOUT);
+        yield new Target.Pipe(name, data(t.pipe().data(), p + ".data"),
+            timeout == null ? Target.Pipe.DEFAULT_TIMEOUT : timeout);
+      }
+      default -> {
+        TaskDocument.Pi pi = t.compute().pi();
+        if (pi == null || pi.digits() == null) {
+          yield fail(p + (pi == null ? ".pi" : ".pi.digits"), "required: the number of decimal digits, 1 to "
+              + MAX_DIGITS);
+        }
+        yield new Target.Compute((int) number(pi.digits(), p + ".pi.digits", 1, MAX_DIGITS, 0));
+      }
+    };
+  }
+
+  private Target http(TaskDocument.Http h, String p) {
+    String url = h.url() == null ? fail(p + ".url", "required: an http or https URL") : url(h.url(), p + ".url");
+    String method = h.method() == null ? "GET" : h.method().toUpperCase(Locale.ROOT);
+    if (!METHODS.contains(method)) {
+      fail(p + ".method", "'" + clip(h.method()) + "' is not accepted; expected one of GET, POST, PUT, PATCH, "
+          + "DELETE, HEAD, OPTIONS");
+    }
+    Map<String, Target.HeaderValue> headers = new LinkedHashMap<>();
+    if (h.headers() != null && h.headers().size() > MAX_HEADERS) {
+      fail(p + ".headers", h.headers().size() + " headers; at most " + MAX_HEADERS + " are accepted");
+    } else if (h.headers() != null) {
+      h.headers().forEach((name, v) -> {
+        Target.HeaderValue value = header(name, v, p + ".headers." + clip(name));
+        if (value != null) {
+          headers.put(name, value);
+        }
+      });
+    }
+    Duration timeout = duration(h.timeout(), p + ".timeout", MIN_TIMEOUT, MAX_TIMEOUT);
+    return new Target.Http(url, method, headers, h.body() == null ? null : data(h.body(), p + ".body"),
+        timeout == null ? Target.Http.DEFAULT_TIMEOUT : timeout, Boolean.TRUE.equals(h.insecureSkipTlsVerify()),
+        (int) number(h.maxRedirects(), p + ".maxRedirects", 0, 10, 0));
+  }
+
+  private Target.HeaderValue header(String name, TaskDocument.Header v, String hp) {
+    if (!TOKEN.matcher(name).matches()) {
+      return fail(hp, "is not a valid header name (letters, digits and !#$%&'*+.^_`|~-)");
+    }
+    if (FRAMING_HEADERS.contains(name.toLowerCase(Locale.ROOT))) {
+      return fail(hp, "is not accepted: the agent frames the request from the body");
+    }
+    if (v == null || v.value() == null && v.valueFrom() == null) {
+      return fail(hp, "must be a string or {valueFrom: {secretKeyRef: {name, key}}} or {valueFrom: {env: NAME}}");
+    }
+    if (v.value() != null) {
+      boolean oneLine = v.value().chars().noneMatch(c -> c != '\t' && Character.isISOControl(c));
+      return v.value().length() <= 8192 && oneLine ? new Target.Plain(v.value()) : fail(hp, "header values must be "
+          + "one line of at most 8192 characters, without control characters");
+    }
+    var from = v.valueFrom();
+    if ((from.secretKeyRef() == null) == (from.env() == null)) {
+      return fail(hp + ".valueFrom", "exactly one of secretKeyRef, env is required");
+    }
+    if (from.env() != null) {
+      return ENV_NAME.matcher(from.env()).matches() ? new Target.EnvRef(from.env())
+          : fail(hp + ".valueFrom.env", "'" + clip(from.env()) + "' is not an environment variable name");
+    }
+    var ref = from.secretKeyRef();
+    if (ref.name() == null || ref.key() == null || ref.name().length() > 253 || ref.key().length() > 253) {
+      return fail(hp + ".valueFrom.secretKeyRef", "name and key are required (at most 253 characters each)");
+    }
+    return new Target.SecretKeyRef(ref.name(), ref.key());
+  }
+
+  private String url(String url, String field) {
+    if (url.length() > MAX_URL) {
+      return fail(field, "too long: at most " + MAX_URL + " characters");
+    }
+    try {
+      URI u = new URI(url);
+      String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(Locale.ROOT);
+      return (scheme.equals("http") || scheme.equals("https")) && u.getHost() != null ? url
+          : fail(field, "must be an http or https URL with a host, such as http://api.shop:8080/warm (got '"
+              + clip(url) + "')");
+    } catch (URISyntaxException e) {
+      return fail(field, "must be an http or https URL (got '" + clip(url) + "': " + e.getReason() + ")");
+    }
+  }
+
+  /** {@code host:port} or {@code [ipv6]:port}; an unbracketed IPv6 address is ambiguous and refused. */
+  private String address(String address, String field) {
+    if (address.startsWith("[")) {
+      Matcher m = BRACKETED.matcher(address);
+      return m.matches() && port(m.group(2)) && ipv6(m.group(1)) ? address
+          : fail(field, "'" + clip(address) + "' is not [ipv6]:port such as [fd00::5]:5000 (port 1 to 65535)");
+    }
+    if (address.indexOf(':') != address.lastIndexOf(':')) {
+      return fail(field, "'" + clip(address) + "' is ambiguous: write an IPv6 address in brackets, as [::1]:5000");
+    }
+    Matcher m = HOST_PORT.matcher(address);
+    return m.matches() && port(m.group(1)) ? address : fail(field, "'" + clip(address) + "' is not host:port such "
+        + "as 10.0.0.5:5000 or [fd00::5]:5000 (port 1 to 65535)");
+  }
+
+  private static boolean port(String p) {
+    int n = Integer.parseInt(p);
+    return n >= 1 && n <= 65535;
+  }
+
+  /** A well-formed IPv6 literal, IPv4-mapped forms included (only hex digits, ':' and '.': no name is looked up). */
+  private static boolean ipv6(String literal) {
+    try {
+      return InetAddress.getByName("[" + literal + "]") != null;
+    } catch (UnknownHostException e) {
+      return false;
+    }
+  }
+
+  /** A body, payload or data: at most 64 KiB; absent is empty. */
+  private String data(String s, String field) {
+    if (s == null) {
+      return "";
+    }
+    return s.getBytes(StandardCharsets.UTF_8).length <= MAX_DATA_BYTES ? s
+        : fail(field, "too large: at most " + MAX_DATA_BYTES + " bytes (64 KiB)");
+  }
+
+  private String text(String s, String field, int maxLength) {
+    return s == null || s.length() <= maxLength ? s : fail(field, "too long: at most " + maxLength + " characters");
+  }
+
+  private long number(Long n, String field, long min, long max, long absent) {
+    if (n == null) {
+      return absent;
+    }
+    if (n < min || n > max) {
+      fail(field, n + " is out of range; expected a whole number from " + min + " to " + max);
+      return absent;
+    }
+    return n;
+  }
+
+  private Duration duration(String text, String field, Duration min, Duration max) {
+    if (text == null) {
+      return null;
+    }
+    Duration d;
+    try {
+      d = Durations.parse(text);
+    } catch (IllegalArgumentException | ArithmeticException e) {
+      return fail(field, "'" + clip(text) + "' is not " + Durations.ACCEPTS);
+    }
+    return d.compareTo(min) >= 0 && d.compareTo(max) <= 0 ? d : fail(field, "'" + clip(text) + "' is out of range; "
+        + "expected " + Durations.format(min) + " to " + (max.equals(MAX_SPAN) ? "365d" : Durations.format(max)));
+  }
+
+  private Map<String, String> map(Map<String, String> m, String field, int maxEntries, int maxValue) {
+    if (m == null) {
+      return Map.of();
+    }
+    if (m.size() > maxEntries) {
+      fail(field, m.size() + " entries; at most " + maxEntries + " are accepted");
+      return Map.of();
+    }
+    Map<String, String> out = new TreeMap<>();
+    m.forEach((k, v) -> {
+      if (k.length() > 317) {
+        fail(field, "key too long: at most 317 characters");
+      } else if (v == null || v.length() > maxValue) {
+        fail(field + "." + k, v == null ? "must be a string, not null" : "too long: at most " + maxValue
+            + " characters");
+      } else {
+        out.put(k, v);
+      }
+    });
+    return out;
+  }
+}
