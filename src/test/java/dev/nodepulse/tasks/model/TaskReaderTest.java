@@ -14,6 +14,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 class TaskReaderTest {
@@ -179,6 +180,39 @@ class TaskReaderTest {
             .isEqualTo(new FieldError(field, says)));
     assertThatThrownBy(() -> TaskReader.read("{\"metadata\": {\"name\": \"s\"}, \"specs\": {}}", TaskReader.Format.JSON))
         .hasMessage("specs: unknown field; known: apiVersion, kind, metadata, spec, status");
+  }
+
+  /** The specs CrdIT applies and the API server refuses by the CRD's schema: the reader refuses each at the same field. */
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', textBlock = """
+      two timings        | delay: 5s\\nevery: 1m\\ntarget: {compute: {pi: {digits: 5}}}        | spec
+      no timing          | target: {compute: {pi: {digits: 5}}}                                | spec
+      two targets        | delay: 5s\\ntarget: {compute: {pi: {digits: 5}}, pipe: {name: p}}  | spec.target
+      empty target       | delay: 5s\\ntarget: {}                                              | spec.target
+      no target          | delay: 5s                                                           | spec.target
+      digits too small   | delay: 5s\\ntarget: {compute: {pi: {digits: 0}}}                   | spec.target.compute.pi.digits
+      digits too large   | delay: 5s\\ntarget: {compute: {pi: {digits: 1000001}}}             | spec.target.compute.pi.digits
+      delay beyond 365d  | delay: 366d\\ntarget: {compute: {pi: {digits: 5}}}                 | spec.delay
+      every below 1s     | every: 500ms\\ntarget: {compute: {pi: {digits: 5}}}                | spec.every
+      duration words     | delay: 5 minutes\\ntarget: {compute: {pi: {digits: 5}}}            | spec.delay
+      timeout too short  | delay: 5s\\ntarget: {tcp: {address: 'a:1', timeout: 5ms}}          | spec.target.tcp.timeout
+      port out of range  | delay: 5s\\ntarget: {tcp: {address: 'a:70000'}}                    | spec.target.tcp.address
+      pipe leaves dir    | delay: 5s\\ntarget: {pipe: {name: ..x}}                            | spec.target.pipe.name
+      bad method         | delay: 5s\\ntarget: {http: {url: 'http://a/', method: BREW}}       | spec.target.http.method
+      not a url          | delay: 5s\\ntarget: {http: {url: 'ftp://a/'}}                      | spec.target.http.url
+      zone without cron  | every: 5s\\ntimeZone: UTC\\ntarget: {compute: {pi: {digits: 5}}}  | spec.timeZone
+      cron prefix        | schedule: CRON_TZ=UTC 0 * * * *\\ntarget: {compute: {pi: {digits: 5}}} | spec.schedule
+      cron fields        | schedule: '* * *'\\ntarget: {compute: {pi: {digits: 5}}}           | spec.schedule
+      at without offset  | at: '2026-11-23T18:30:00'\\ntarget: {compute: {pi: {digits: 5}}}  | spec.at
+      nodes word         | delay: 5s\\nnodes: some\\ntarget: {compute: {pi: {digits: 5}}}     | spec.nodes
+      retry limit        | delay: 5s\\nretry: {limit: 11}\\ntarget: {compute: {pi: {digits: 5}}} | spec.retry.limit
+      unknown field      | delay: 5s\\nfoo: 1\\ntarget: {compute: {pi: {digits: 5}}}          | spec.foo
+      """)
+  void whatTheCrdRefusesTheReaderRefusesAtTheSameField(String name, String spec, String field) {
+    String doc = "metadata: {name: t}\nspec:\n  " + spec.replace("\\n", "\n  ") + "\n";
+    assertThatThrownBy(() -> TaskReader.read(doc, TaskReader.Format.YAML))
+        .isInstanceOfSatisfying(TaskValidationException.class,
+            e -> assertThat(e.errors()).extracting(FieldError::field).contains(field));
   }
 
   @Test
