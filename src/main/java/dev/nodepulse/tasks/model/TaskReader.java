@@ -133,18 +133,11 @@ public final class TaskReader {
     var out = CharBuffer.allocate(bytes.length);
     if (decoder.decode(in, out, true).isError()) {
       int at = in.position();
-      int line = 1;
-      int column = 1;
-      for (int i = 0; i < at; i++) {
-        if (bytes[i] == '\n') {
-          line++;
-          column = 1;
-        } else if ((bytes[i] & 0xC0) != 0x80) {
-          column++;
-        }
-      }
-      throw invalid("(document)", "not UTF-8 text: invalid byte at offset " + at + " (line " + line + ", column "
-          + column + ")");
+      String before = new String(bytes, 0, at, StandardCharsets.UTF_8);
+      int lineStart = before.lastIndexOf('\n') + 1;
+      throw invalid("(document)", "not UTF-8 text: invalid byte at offset " + at + " (line "
+          + (before.chars().filter(c -> c == '\n').count() + 1) + ", column "
+          + (before.codePointCount(lineStart, before.length()) + 1) + ")");
     }
     decoder.flush(out);
     return out.flip().toString();

@@ -131,10 +131,10 @@ final class TaskValidator {
     TaskSpec.Retry retry = TaskSpec.Retry.NONE;
     if (s.retry() != null) {
       int limit = (int) number(s.retry().limit(), "spec.retry.limit", 0, 10, 0);
-      Duration backoff = duration(s.retry().backoff(), "spec.retry.backoff", MIN_TIMEOUT, MAX_TIMEOUT);
-      retry = new TaskSpec.Retry(limit, backoff == null ? TaskSpec.Retry.NONE.backoff() : backoff);
+      retry = new TaskSpec.Retry(limit, duration(s.retry().backoff(), "spec.retry.backoff", MIN_TIMEOUT, MAX_TIMEOUT,
+          TaskSpec.Retry.NONE.backoff()));
     }
-    Duration deadline = duration(s.startingDeadline(), "spec.startingDeadline", Duration.ofSeconds(1), MAX_SPAN);
+    Duration deadline = duration(s.startingDeadline(), "spec.startingDeadline", Duration.ofSeconds(1), MAX_SPAN, null);
     return errors.isEmpty() ? new TaskSpec(title, timing, target, nodes, selector, retry, deadline) : null;
   }
 
@@ -147,14 +147,8 @@ final class TaskValidator {
       return null;
     }
     return switch (one) {
-      case "delay" -> {
-        Duration d = duration(s.delay(), "spec.delay", Duration.ZERO, MAX_SPAN);
-        yield d == null ? null : new Schedule.Delay(d);
-      }
-      case "every" -> {
-        Duration d = duration(s.every(), "spec.every", Duration.ofSeconds(1), MAX_SPAN);
-        yield d == null ? null : new Schedule.Every(d);
-      }
+      case "delay" -> new Schedule.Delay(duration(s.delay(), "spec.delay", Duration.ZERO, MAX_SPAN, null));
+      case "every" -> new Schedule.Every(duration(s.every(), "spec.every", Duration.ofSeconds(1), MAX_SPAN, null));
       case "at" -> at(s.at());
       default -> cron(s.schedule(), s.timeZone());
     };
@@ -228,9 +222,8 @@ final class TaskValidator {
       case "tcp" -> {
         String address = t.tcp().address() == null ? fail(p + ".address", "required: host:port such as 10.0.0.5:5000")
             : address(t.tcp().address(), p + ".address");
-        Duration timeout = duration(t.tcp().timeout(), p + ".timeout", MIN_TIMEOUT, MAX_TIMEOUT);
-        yield new Target.Tcp(address, data(t.tcp().payload(), p + ".payload"),
-            Boolean.TRUE.equals(t.tcp().readReply()), timeout == null ? Target.Tcp.DEFAULT_TIMEOUT : timeout);
+        yield new Target.Tcp(address, data(t.tcp().payload(), p + ".payload"), Boolean.TRUE.equals(t.tcp().readReply()),
+            duration(t.tcp().timeout(), p + ".timeout", MIN_TIMEOUT, MAX_TIMEOUT, Target.Tcp.DEFAULT_TIMEOUT));
       }
       case "pipe" -> {
         String name = t.pipe().name();
@@ -240,9 +233,8 @@ final class TaskValidator {
           fail(p + ".name", "'" + clip(name) + "' is not a plain file name (letters, digits, '.', '_', '-'; no '/' "
               + "or '..'): pipes live in the agent's pipe directory");
         }
-        Duration timeout = duration(t.pipe().timeout(), p + ".timeout", MIN_TIMEOUT, MAX_TIMEOUT);
         yield new Target.Pipe(name, data(t.pipe().data(), p + ".data"),
-            timeout == null ? Target.Pipe.DEFAULT_TIMEOUT : timeout);
+            duration(t.pipe().timeout(), p + ".timeout", MIN_TIMEOUT, MAX_TIMEOUT, Target.Pipe.DEFAULT_TIMEOUT));
       }
       default -> {
         TaskDocument.Pi pi = t.compute().pi();
@@ -273,10 +265,9 @@ final class TaskValidator {
         }
       });
     }
-    Duration timeout = duration(h.timeout(), p + ".timeout", MIN_TIMEOUT, MAX_TIMEOUT);
     return new Target.Http(url, method, headers, h.body() == null ? null : data(h.body(), p + ".body"),
-        timeout == null ? Target.Http.DEFAULT_TIMEOUT : timeout, Boolean.TRUE.equals(h.insecureSkipTlsVerify()),
-        (int) number(h.maxRedirects(), p + ".maxRedirects", 0, 10, 0));
+        duration(h.timeout(), p + ".timeout", MIN_TIMEOUT, MAX_TIMEOUT, Target.Http.DEFAULT_TIMEOUT),
+        Boolean.TRUE.equals(h.insecureSkipTlsVerify()), (int) number(h.maxRedirects(), p + ".maxRedirects", 0, 10, 0));
   }
 
   private Target.HeaderValue header(String name, TaskDocument.Header v, String hp) {
@@ -377,9 +368,10 @@ final class TaskValidator {
     return n;
   }
 
-  private Duration duration(String text, String field, Duration min, Duration max) {
+  /** A duration from {@code min} to {@code max}; {@code absent} when not given. */
+  private Duration duration(String text, String field, Duration min, Duration max, Duration absent) {
     if (text == null) {
-      return null;
+      return absent;
     }
     Duration d;
     try {
@@ -404,7 +396,7 @@ final class TaskValidator {
       if (k.length() > 317) {
         fail(field, "key too long: at most 317 characters");
       } else if (v == null || v.length() > maxValue) {
-        fail(field + "." + k, v == null ? "must be a string, not null" : "too long: at most " + maxValue
+        fail(field + "." + clip(k), v == null ? "must be a string, not null" : "too long: at most " + maxValue
             + " characters");
       } else {
         out.put(k, v);
