@@ -147,8 +147,8 @@ public final class TaskReader {
 
   /** The field path of a binding error, such as {@code spec.target.http.methd}. */
   private static String path(JsonMappingException e) {
-    return e.getPath().stream().map(r -> r.getFieldName() != null ? TaskValidator.clip(r.getFieldName()) : "[" + r.getIndex() + "]")
-        .collect(Collectors.joining("."));
+    return e.getPath().stream().map(r -> r.getFieldName() != null ? TaskValidator.clip(r.getFieldName())
+        : "[" + r.getIndex() + "]").collect(Collectors.joining("."));
   }
 
   private static String problem(JsonMappingException e, JsonNode root) {
