@@ -8,7 +8,8 @@ import java.util.Map;
 /**
  * A DelayedTask document exactly as written (docs/tasks.md), for Jackson to bind: field names and JSON types only,
  * every value as given (durations and times still text). An unknown field or a value of the wrong type fails the
- * binding; {@link TaskReader} then checks the values and builds the records. {@code status} is accepted and ignored.
+ * binding; {@link TaskValidator} then checks the values and builds the records. {@code status} is accepted and
+ * ignored.
  */
 record TaskDocument(String apiVersion, String kind, Metadata metadata, Spec spec, JsonNode status) {
 

@@ -126,7 +126,7 @@ public final class TaskReader {
   }
 
   /** Strict UTF-8: a byte sequence that is not UTF-8 is an error naming its position, never replaced. */
-  static String utf8(byte[] bytes) throws TaskValidationException {
+  private static String utf8(byte[] bytes) throws TaskValidationException {
     var decoder = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
         .onUnmappableCharacter(CodingErrorAction.REPORT);
     var in = ByteBuffer.wrap(bytes);
