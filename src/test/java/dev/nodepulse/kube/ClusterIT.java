@@ -24,8 +24,12 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -46,6 +50,7 @@ class ClusterIT {
   static Vertx vertx;
   static HttpServer target;
   static final List<String> paths = new CopyOnWriteArrayList<>();
+  static final AtomicInteger onceRequests = new AtomicInteger();
 
   @BeforeAll
   static void cluster() throws Exception {
@@ -59,7 +64,8 @@ class ClusterIT {
       if (req.path().startsWith("/slow") && paths.stream().filter(p -> p.startsWith(req.path() + " ")).count() == 1) {
         return; // the first call of a /slow path never answers: its agent is killed during it
       }
-      req.response().end("ok");
+      // each request to /once answers with its own number, which its run's result then carries
+      req.response().end(req.path().equals("/once") ? "request-" + onceRequests.incrementAndGet() : "ok");
     }).listen(0, "127.0.0.1").await();
     for (String node : List.of("node-1", "node-2", "node-3")) {
       Config config = Config.forTest(Files.createDirectories(dir.resolve(node)), "--mode", "kubernetes",
@@ -157,16 +163,17 @@ class ClusterIT {
   @Test
   void aNodesOneTaskRunsOncePerDueTimeWithAtMostTwoWritesPerRun() throws Exception {
     long writesBefore = KubeLink.ALL_TASK_WRITES.get();
-    List<String> results = new CopyOnWriteArrayList<>();
+    // every result written: request number -> due time. A due time run twice would appear under two request
+    // numbers; a request whose result was never written would be missing.
+    Map<Integer, String> recorded = new ConcurrentHashMap<>();
     Watch watch = client.resources(DelayedTaskResource.class).inNamespace("default").withName("once")
         .watch(new Watcher<>() {
           @Override
           public void eventReceived(Action action, DelayedTaskResource t) {
-            if (t.getStatus() != null && t.getStatus().lastRun != null) {
-              String result = t.getStatus().lastRun.dueAt + "|" + t.getStatus().lastRun.finishedAt;
-              if (results.isEmpty() || !results.get(results.size() - 1).equals(result)) {
-                results.add(result); // a result write (a claim write repeats the last result)
-              }
+            if (t.getStatus() != null && t.getStatus().lastRun != null && t.getStatus().lastRun.result != null
+                && t.getStatus().lastRun.result.startsWith("request-")) {
+              recorded.put(Integer.parseInt(t.getStatus().lastRun.result.substring("request-".length())),
+                  t.getStatus().lastRun.dueAt); // a claim write repeats the last result: same key, same value
             }
           }
 
@@ -183,15 +190,15 @@ class ClusterIT {
           nodes: one
           target: {http: {url: "http://127.0.0.1:%d/once"}}
         """.formatted(port)).exitCode()).isZero();
-    await().atMost(120, TimeUnit.SECONDS).until(() -> results.size() >= 10);
-    client.resources(DelayedTaskResource.class).inNamespace("default").withName("once").delete();
-    long requests = paths.stream().filter(p -> p.startsWith("/once")).count();
-    await().atMost(30, TimeUnit.SECONDS).until(() -> results.size() >= requests);
-    watch.close();
-    List<String> dueTimes = results.stream().map(r -> r.substring(0, r.indexOf('|'))).toList();
-    assertThat(dueTimes).as("each due time ran once").doesNotHaveDuplicates();
-    assertThat(requests).as("one request per recorded due time: %s", dueTimes).isEqualTo(dueTimes.size());
+    int last = 10;
+    await().atMost(120, TimeUnit.SECONDS).until(() -> recorded.containsKey(last));
     long writes = KubeLink.ALL_TASK_WRITES.get() - writesBefore;
+    int requests = onceRequests.get(); // read after the writes: each run's claim comes before its request
+    client.resources(DelayedTaskResource.class).inNamespace("default").withName("once").delete();
+    watch.close();
+    List<Integer> span = IntStream.rangeClosed(1, last).boxed().toList();
+    assertThat(recorded).as("every request has its result written").containsKeys(span.toArray(Integer[]::new));
+    assertThat(span.stream().map(recorded::get).toList()).as("each due time ran once").doesNotHaveDuplicates();
     assertThat(writes).as("API writes to the task for %d runs on 3 agents", requests)
         .isLessThanOrEqualTo(2L * requests + 2);
   }

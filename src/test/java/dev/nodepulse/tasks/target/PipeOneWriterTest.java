@@ -1,5 +1,7 @@
 package dev.nodepulse.tasks.target;
 
+import static dev.nodepulse.tasks.target.Fifos.mkfifo;
+import static dev.nodepulse.tasks.target.Fifos.reader;
 import static dev.nodepulse.tasks.target.Run.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -10,13 +12,10 @@ import dev.nodepulse.tasks.model.Target;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -42,27 +41,10 @@ class PipeOneWriterTest {
     targets.close();
   }
 
-  private Path mkfifo(String name) throws Exception {
-    Path fifo = pipes.resolve(name);
-    Process p = new ProcessBuilder("mkfifo", fifo.toString()).redirectErrorStream(true).start();
-    assertThat(p.waitFor(10, TimeUnit.SECONDS)).isTrue();
-    assertThat(p.exitValue()).isZero();
-    return fifo;
-  }
-
-  private static CompletableFuture<String> reader(Path fifo) {
-    return CompletableFuture.supplyAsync(() -> {
-      try (InputStream in = Files.newInputStream(fifo)) {
-        return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-      } catch (IOException e) {
-        throw new RuntimeException(e);
-      }
-    }, r -> Thread.ofPlatform().daemon().start(r));
-  }
 
   @Test
   void whenOneWriterTimesOutTheOthersStillWaitForARealReaderAndDeliverOnce() throws Exception {
-    Path fifo = mkfifo("shared");
+    Path fifo = mkfifo(pipes, "shared");
     Execution shortOne = targets.start(new Target.Pipe("shared", "first\n", Duration.ofSeconds(1)), Map.of(), p -> {});
     Execution second = targets.start(new Target.Pipe("shared", "second\n", Duration.ofSeconds(60)), Map.of(), p -> {});
     Execution third = targets.start(new Target.Pipe("shared", "third\n", Duration.ofSeconds(60)), Map.of(), p -> {});

@@ -1,5 +1,7 @@
 package dev.nodepulse.tasks.target;
 
+import static dev.nodepulse.tasks.target.Fifos.mkfifo;
+import static dev.nodepulse.tasks.target.Fifos.reader;
 import static dev.nodepulse.tasks.target.Run.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -12,8 +14,6 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -45,24 +45,6 @@ class PipeTargetTest {
     targets.close();
   }
 
-  private Path mkfifo(String name) throws Exception {
-    Path fifo = pipes.resolve(name);
-    Process p = new ProcessBuilder("mkfifo", fifo.toString()).redirectErrorStream(true).start();
-    assertThat(p.waitFor(10, TimeUnit.SECONDS)).isTrue();
-    assertThat(p.exitValue()).as("mkfifo " + fifo).isZero();
-    return fifo;
-  }
-
-  /** Reads the FIFO to its end on another thread. */
-  private static CompletableFuture<String> reader(Path fifo) {
-    return CompletableFuture.supplyAsync(() -> {
-      try (InputStream in = Files.newInputStream(fifo)) {
-        return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-      } catch (IOException e) {
-        throw new RuntimeException(e);
-      }
-    }, r -> Thread.ofPlatform().daemon().start(r));
-  }
 
   private RunResult run(String name, String data) {
     // a timeout far from the outcome: the runs here succeed, even on a busy machine
@@ -71,7 +53,7 @@ class PipeTargetTest {
 
   @Test
   void writesToAFifoWithAReader() throws Exception {
-    Path fifo = mkfifo("reload-nginx");
+    Path fifo = mkfifo(pipes, "reload-nginx");
     CompletableFuture<String> read = reader(fifo);
 
     RunResult r = run("reload-nginx", "reload\n");
@@ -83,7 +65,7 @@ class PipeTargetTest {
 
   @Test
   void aFifoWithoutReaderTimesOutWithoutBlockingTheEventLoop() throws Exception {
-    Path fifo = mkfifo("nobody");
+    Path fifo = mkfifo(pipes, "nobody");
     Context context = vertx.getOrCreateContext();
     Promise<Execution> started = Promise.promise();
     Promise<Long> eventLoopAnswered = Promise.promise();
@@ -108,7 +90,7 @@ class PipeTargetTest {
 
   @Test
   void cancelStopsAWriterWaitingForAReader() throws Exception {
-    mkfifo("waiting");
+    mkfifo(pipes, "waiting");
     Execution e = targets.start(new Target.Pipe("waiting", "x", Duration.ofSeconds(30)), Map.of(), p -> {});
     e.cancel();
 
