@@ -75,7 +75,7 @@ public final class TaskReader {
       doc = JSON.treeToValue(root, TaskDocument.class);
     } catch (JsonMappingException e) {
       throw invalid(path(e), problem(e, root));
-    } catch (IOException e) {
+    } catch (IOException | RuntimeException e) { // not expected: say so without Jackson's words
       throw invalid("(document)", "not a DelayedTask object");
     }
     return TaskValidator.validate(doc);
