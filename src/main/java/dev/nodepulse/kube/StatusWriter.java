@@ -28,9 +28,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The status sink of a cluster: after each attempt on this node, the DelayedTask's status subresource gets the
- * result (one write; a conflict is read again and retried) and the task gets an Event (Normal for a success,
+ * result (one write; a conflict is read again and retried; {@code runs} counts due times, {@code attempts} attempts) and the task gets an Event (Normal for a success,
  * Warning otherwise). {@code nodes: all} tasks: this node's own {@code status.nodes} entry, by server-side apply
- * with a field manager per node, so agents never conflict. ConfigMap tasks get the Event on their ConfigMap.
+ * with a field manager per node, so agents never conflict. ConfigMap tasks get the Event on their ConfigMap and,
+ * with {@code nodes: one}, the finished due time and outcome on their claim Lease ({@link ClaimLeases}).
  * Status stays small: the excerpt, counters, the last run; the whole output stays on this agent.
  */
 final class StatusWriter implements StatusSink {
@@ -66,14 +67,20 @@ final class StatusWriter implements StatusSink {
     }
     Origin.Kind kind = run.origin().kind();
     if (kind == Origin.Kind.CONFIGMAP) {
+      Instant due = claims.canonicalOf(run.key(), run.dueAt());
       vertx.executeBlocking(() -> {
+        ClaimLeases leases = link.claimLeases;
+        if (due != null && leases != null && local.spec().nodes() == TaskSpec.Nodes.ONE) {
+          link.wrote();
+          leases.finished(run.key(), due, run.result().outcome().name(), link.clock.instant()); // the result write
+        }
         ConfigMapSource.Entry e = link.configMapTasks.get(run.key());
         if (e != null) {
           Events.emit(link, e.configMap(), ok(run) ? "Normal" : "Warning", ok(run) ? "RunSucceeded" : "RunFailed",
               "task " + run.name() + " on " + run.node() + ": " + words(run));
         }
         return null;
-      }, false);
+      }, false).onFailure(err -> LOG.warn("claim record of {}: {}", run.key(), Problems.describe(err)));
       return;
     }
     if (kind != Origin.Kind.CRD) {
@@ -105,8 +112,10 @@ final class StatusWriter implements StatusSink {
         return;
       }
       Status st = copy(r.getStatus());
+      // a run is one due time: its first recorded attempt counts it, a retry (same due time) is one more attempt
+      boolean newRun = st.lastRun == null || !last.dueAt.equals(st.lastRun.dueAt);
       st.lastRun = last;
-      st.runs = (st.runs == null ? 0 : st.runs) + 1;
+      st.runs = (st.runs == null ? 0 : st.runs) + (newRun ? 1 : 0);
       st.attempts = (st.attempts == null ? 0 : st.attempts) + 1;
       st.claimedBy = run.node();
       st.claimedFor = last.dueAt;
