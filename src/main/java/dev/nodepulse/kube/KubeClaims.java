@@ -15,7 +15,6 @@ import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,10 +34,12 @@ final class KubeClaims implements Claims {
 
   private final Vertx vertx;
   private final KubeLink link;
-  /** Runs granted here and not yet released: {@code key@dueMillis}. */
-  private final Set<String> runningHere = ConcurrentHashMap.newKeySet();
-  /** The canonical due time of each local request, for the status writer. */
-  final Map<String, Instant> canonical = new ConcurrentHashMap<>();
+  /** The due time of the latest run granted here, per task (runs of one task never overlap on an agent). */
+  private final Map<String, Instant> runningHere = new ConcurrentHashMap<>();
+  /** The latest claim asked per task: its local and canonical due times, for the status writer. */
+  private final Map<String, Occurrence> asked = new ConcurrentHashMap<>();
+
+  private record Occurrence(Instant localDue, Instant due) {}
 
   KubeClaims(Vertx vertx, KubeLink link) {
     this.vertx = vertx;
@@ -86,7 +87,7 @@ final class KubeClaims implements Claims {
           : new Claim.Taken(null, "this node does not match the nodeSelector"));
     }
     Instant due = canonicalDue(spec.timing(), req.dueAt(), known.writtenAt());
-    canonical.put(req.key() + "@" + req.dueAt().toEpochMilli(), due);
+    asked.put(req.key(), new Occurrence(req.dueAt(), due));
     Promise<Claim> answer = Promise.promise();
     decide(req, spec, due, answer, link.clock.instant().plus(spec.startingDeadline() == null
         ? link.settings.leaseDuration().multipliedBy(4) : spec.startingDeadline().plus(link.settings.leaseDuration())));
@@ -106,7 +107,7 @@ final class KubeClaims implements Claims {
     }
     Instant now = link.clock.instant();
     ClaimRule.Shared shared = record.seen();
-    ClaimRule.Decision d = ClaimRule.decide(req.node(), req.key(), due, shared, runningHere.contains(id(req, due)),
+    ClaimRule.Decision d = ClaimRule.decide(req.node(), req.key(), due, shared, due.equals(runningHere.get(req.key())),
         link.leases.get(), spec.nodeSelector(), spec.startingDeadline(), now);
     switch (d) {
       case ClaimRule.Claim c -> write(req, spec, due, answer, false, giveUpAt);
@@ -165,7 +166,7 @@ final class KubeClaims implements Claims {
           if (lost) {
             return new Claim.Taken(previous, "the run due at " + due + " was lost with node " + previous);
           }
-          runningHere.add(id(req, due));
+          runningHere.put(req.key(), due);
           return new Claim.Granted(link.node());
         } catch (KubernetesClientException e) {
           if (e.getCode() == 409) {
@@ -308,21 +309,13 @@ final class KubeClaims implements Claims {
     }
   }
 
-  @Override
-  public void release(Request req) {
-    Instant due = canonical.remove(req.key() + "@" + req.dueAt().toEpochMilli());
-    if (due != null) {
-      runningHere.remove(id(req, due));
-    }
-  }
-
-  /** The canonical due time of a request (null when the request was not a nodes: one claim of a DelayedTask). */
+  /**
+   * The canonical due time of an attempt recorded with {@code localDue}: the latest claim asked for the task, when the
+   * attempt belongs to it (its first attempt has its due time, a retry a later one); null otherwise.
+   */
   Instant canonicalOf(String key, Instant localDue) {
-    return canonical.get(key + "@" + localDue.toEpochMilli());
-  }
-
-  private static String id(Request req, Instant due) {
-    return req.key() + "@" + due.toEpochMilli();
+    Occurrence o = asked.get(key);
+    return o == null || localDue.isBefore(o.localDue()) ? null : o.due();
   }
 
   static ClaimRule.Shared shared(DelayedTaskResource r) {

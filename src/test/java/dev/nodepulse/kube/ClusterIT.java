@@ -236,30 +236,11 @@ class ClusterIT {
         .addToData("tick", "every: 2s\ntarget: {http: {url: \"http://127.0.0.1:" + target.actualPort() + "/tick\"}}\n")
         .build()).create();
     Instant writtenAt = Wire.instant(cm.getMetadata().getManagedFields().get(0).getTime());
-    // each request's number -> the due time its run belongs to (as every agent counts it) and the node that ran it,
-    // from the run histories of the three agents (read while the task runs: each keeps its last 20 runs)
-    Map<Integer, String> ran = new ConcurrentHashMap<>();
-    List<String> dueTimes = new CopyOnWriteArrayList<>();
-    WebClient web = WebClient.create(vertx);
-    Runnable readHistories = () -> {
-      for (Agent a : agents) {
-        var reply = web.get(a.httpPort(), "127.0.0.1", "/api/v1/tasks/" + taskKey + "/runs").send().await();
-        if (reply.statusCode() != 200) {
-          continue;
-        }
-        for (Object o : reply.bodyAsJsonObject().getJsonArray("items")) {
-          JsonObject run = (JsonObject) o;
-          String result = run.getString("result");
-          if (result != null && result.startsWith("request-")) {
-            String due = KubeClaims.canonicalDue(new Schedule.Every(Duration.ofSeconds(2)),
-                Instant.parse(run.getString("dueAt")), writtenAt).toString();
-            if (ran.putIfAbsent(Integer.parseInt(result.substring("request-".length())), due) == null) {
-              dueTimes.add(due);
-            }
-          }
-        }
-      }
-    };
+    RunHistories histories = new RunHistories(WebClient.create(vertx), agents, taskKey,
+        due -> KubeClaims.canonicalDue(new Schedule.Every(Duration.ofSeconds(2)), due, writtenAt));
+    Map<Integer, String> ran = histories.ran;
+    List<String> dueTimes = histories.dueTimes;
+    Runnable readHistories = histories::read;
     int first = ticks.get() + 1;
     await().atMost(120, TimeUnit.SECONDS).pollInterval(Duration.ofSeconds(1)).until(() -> {
       readHistories.run();
