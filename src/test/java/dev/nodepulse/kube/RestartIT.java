@@ -54,27 +54,31 @@ class RestartIT {
 
   /** kube-apiserver and etcd as kube-api-test starts them, with the kube-apiserver alone restartable. */
   static final class ApiServer implements AutoCloseable {
-    private final KubeAPIServerProcess apiServer;
+    private final KubeAPIServerConfig config;
+    private final BinaryManager binaries;
+    private final CertManager certs;
     private final EtcdProcess etcd;
     private final KubeConfig kubeConfig;
     private final int etcdPort;
+    private KubeAPIServerProcess apiServer;
 
     ApiServer() {
-      KubeAPIServerConfig config = KubeAPIServerConfigBuilder.anAPIServerConfig()
+      config = KubeAPIServerConfigBuilder.anAPIServerConfig()
           .withApiServerVersion(Kubectl.K8S_VERSION).withOfflineMode(true)
           .withApiServerFlag("--advertise-address", "127.0.0.1").withStartupTimeout(120_000).build();
-      BinaryManager binaries = new BinaryManager(config);
+      binaries = new BinaryManager(config);
       binaries.initAndDownloadIfRequired();
-      CertManager certs = new CertManager(config.getKubeAPITestDir());
+      certs = new CertManager(config.getKubeAPITestDir());
       certs.createCertificatesIfNeeded();
       kubeConfig = new KubeConfig(certs, binaries);
       etcd = new EtcdProcess(binaries, p -> {}, true, 120_000);
-      apiServer = new KubeAPIServerProcess(certs, binaries, p -> {}, config);
       etcdPort = etcd.startEtcd();
       start();
     }
 
+    /** Starts a kube-apiserver process on the running etcd (a process object per start: one stops only once). */
     void start() {
+      apiServer = new KubeAPIServerProcess(certs, binaries, p -> {}, config);
       apiServer.startApiServer(etcdPort);
       apiServer.waitUntilReady();
     }
