@@ -7,6 +7,7 @@ import dev.nodepulse.sampler.SamplerVerticle;
 import dev.nodepulse.tasks.TasksVerticle;
 import dev.nodepulse.tasks.source.DirectorySource;
 import dev.nodepulse.tasks.source.RestSource;
+import dev.nodepulse.tasks.target.Targets;
 import dev.nodepulse.web.ScrapeAuth;
 import dev.nodepulse.web.WebVerticle;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -56,8 +57,16 @@ public final class Agent {
     return new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(4).setInternalBlockingPoolSize(2);
   }
 
-  /** Starts an agent on a fresh Vert.x instance; fails (and closes it) if any verticle fails. */
+  /**
+   * Starts an agent on a fresh Vert.x instance; fails (and closes it) if any verticle fails. Options that only a
+   * concern can judge are checked first, so a refused start opens nothing (no store in the data dir).
+   */
   public static Future<Agent> start(Config config) {
+    try {
+      Targets.check(config);
+    } catch (IllegalArgumentException refused) {
+      return Future.failedFuture(refused.getMessage());
+    }
     Vertx vertx = Vertx.vertx(vertxOptions());
     Agent agent = new Agent(vertx, config);
     return agent.deploy().recover(err -> agent.stop().transform(ignored -> Future.failedFuture(err)));

@@ -50,8 +50,9 @@ public final class Main {
 
   /**
    * Parses the options and starts the agent. A refused start prints one line to {@code err} and
-   * leaves the data dir as it found it: a listener address in use is found before anything is
-   * created, and whatever a start that failed later created in the data dir is removed again.
+   * creates nothing in the data dir: bad options, a listener address in use and options a concern
+   * refuses ({@link Agent#start}) are found before anything is opened. Only a start that fails later
+   * (a port taken between the check and the listen) has its data dir entries removed again.
    */
   static Started start(String[] args, Map<String, String> env, PrintStream out, PrintStream err) {
     Config config;

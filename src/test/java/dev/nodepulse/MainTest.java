@@ -1,6 +1,7 @@
 package dev.nodepulse;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -12,6 +13,11 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchKey;
+import java.nio.file.WatchService;
+import java.util.ArrayList;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -57,20 +63,47 @@ class MainTest {
   }
 
   @Test
-  void anOptionTheAgentRefusesAtStartLeavesTheDataDirAsItWas() throws Exception {
-    // a deny list that is not CIDRs: refused while the agent starts, after the stores could have opened
+  void anOptionTheAgentRefusesAtStartCreatesNothingInTheDataDir() throws Exception {
+    // a deny list that is not CIDRs: only the task targets can judge it, and they are asked before any store opens.
+    // Watched with inotify: a store created and removed again would show as an event before the marker written after.
     Path data = Files.createDirectories(tmp.resolve("data"));
     Files.writeString(data.resolve("notes.txt"), "mine");
-    Run existing = start("--http-port", "0", "--destination-deny", "not-a-cidr", "--data-dir", data.toString());
-    assertThat(existing.started().exit()).isNotZero();
-    assertThat(existing.err()).contains("--destination-deny", "not-a-cidr");
-    assertThat(list(data)).containsExactly(Path.of("notes.txt"));
-    assertThat(Files.readString(data.resolve("notes.txt"))).isEqualTo("mine");
-
     Path fresh = tmp.resolve("fresh/data");
-    Run created = start("--http-port", "0", "--destination-deny", "not-a-cidr", "--data-dir", fresh.toString());
-    assertThat(created.started().exit()).isNotZero();
+    try (WatchService watch = tmp.getFileSystem().newWatchService()) {
+      data.register(watch, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_DELETE);
+      tmp.register(watch, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_DELETE);
+      Run existing = start("--http-port", "0", "--destination-deny", "not-a-cidr", "--data-dir", data.toString());
+      assertThat(existing.started().exit()).isNotZero();
+      assertThat(existing.err()).contains("--destination-deny", "not-a-cidr");
+      Run created = start("--http-port", "0", "--destination-deny", "not-a-cidr", "--data-dir", fresh.toString());
+      assertThat(created.started().exit()).isNotZero();
+
+      Files.writeString(data.resolve("marker"), "after both starts");
+      List<String> events = new ArrayList<>();
+      await().atMost(60, TimeUnit.SECONDS).until(() -> {
+        WatchKey key = watch.poll();
+        if (key != null) {
+          key.pollEvents().forEach(e -> events.add(e.kind().name() + " " + e.context()));
+          key.reset();
+        }
+        return events.stream().anyMatch(e -> e.endsWith(" marker"));
+      });
+      assertThat(events).as("nothing created (and removed) in the data dir or above it").containsExactly(
+          "ENTRY_CREATE marker");
+    }
+    assertThat(list(data)).containsExactlyInAnyOrder(Path.of("notes.txt"), Path.of("marker"));
+    assertThat(Files.readString(data.resolve("notes.txt"))).isEqualTo("mine");
     assertThat(tmp.resolve("fresh")).as("nothing created").doesNotExist();
+  }
+
+  @Test
+  void anEmptyTokenFileIsRefusedBeforeAnything() throws Exception {
+    Path token = Files.writeString(tmp.resolve("token"), " \n");
+    Path data = tmp.resolve("data");
+    Run bad = start("--http-port", "0", "--api-token-file", token.toString(), "--data-dir", data.toString());
+    assertThat(bad.started().exit()).isEqualTo(2);
+    assertThat(bad.err()).contains("--api-token-file", "is empty");
+    assertThat(data).doesNotExist();
   }
 
   @Test

@@ -172,7 +172,7 @@ public final class Flags {
         get(v, "max-compute-time", s -> within(Durations.parse(s), Duration.ofSeconds(1), Duration.ofHours(1))),
         get(v, "log-level", s -> oneOf(s, "error", "warn", "info", "debug", "trace")),
         get(v, "allowed-hosts", s -> list(s).stream().map(Flags::host).toList()),
-        v.containsKey("api-token-file") ? get(v, "api-token-file", Flags::readableFile) : null,
+        v.containsKey("api-token-file") ? get(v, "api-token-file", Flags::tokenFile) : null,
         get(v, "http-idle-timeout", s -> within(Durations.parse(s), Duration.ofSeconds(1), Duration.ofHours(1))),
         get(v, "http-header-timeout", s -> within(Durations.parse(s), Duration.ofSeconds(1), Duration.ofMinutes(5))),
         get(v, "http-max-connections", s -> intWithin(s, 16, 65536)),
@@ -242,6 +242,19 @@ public final class Flags {
     Path p = absolute(s);
     if (!Files.isDirectory(p)) {
       throw new IllegalArgumentException("'" + s + "' is not an existing directory");
+    }
+    return p;
+  }
+
+  /** A readable file that holds something besides white space (its content is never shown). */
+  private static Path tokenFile(String s) {
+    Path p = readableFile(s);
+    try {
+      if (Files.readString(p, java.nio.charset.StandardCharsets.UTF_8).isBlank()) {
+        throw new IllegalArgumentException("'" + s + "' is empty");
+      }
+    } catch (java.io.IOException | java.io.UncheckedIOException e) {
+      throw new IllegalArgumentException("'" + s + "' cannot be read as UTF-8 text");
     }
     return p;
   }

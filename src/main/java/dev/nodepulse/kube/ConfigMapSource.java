@@ -20,7 +20,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * ConfigMaps labelled {@code nodepulse.dev/tasks: "true"} into the pipeline: each data key is one task's spec in
  * YAML, named {@code <configmap>.<key>}, origin {@code CONFIGMAP <ns>/<configmap>:<key>}. A bad entry fails alone
  * (a Failed task, and a Warning Event on the ConfigMap naming the key and the field); the others run. A key that
- * disappears, or the whole ConfigMap, is withdrawn.
+ * disappears, or the whole ConfigMap, is withdrawn (and its claim Lease deleted, by one agent).
  */
 final class ConfigMapSource implements TaskInformers.Listener<ConfigMap> {
   /** A ConfigMap task as the claims need it: its spec, when the ConfigMap was last written, the ConfigMap. */
@@ -103,6 +103,13 @@ final class ConfigMapSource implements TaskInformers.Listener<ConfigMap> {
   private void withdraw(String ns, String cmName, String key) {
     String name = cmName + "." + key;
     link.configMapTasks.remove(ns + "/" + name);
+    ClaimLeases leases = link.claimLeases;
+    if (leases != null && link.speaksFor(ns + "/" + name + "@withdrawn")) { // one agent deletes its claim Lease
+      vertx.executeBlocking(() -> {
+        leases.delete(ns + "/" + name);
+        return null;
+      }, false);
+    }
     warned.remove(origin(ns, cmName, key).id());
     context.runOnContext(v -> pipeline.withdraw(origin(ns, cmName, key), ns + "/" + name));
   }

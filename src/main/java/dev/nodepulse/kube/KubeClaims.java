@@ -7,6 +7,7 @@ import dev.nodepulse.tasks.model.Schedule;
 import dev.nodepulse.tasks.model.TaskSpec;
 import dev.nodepulse.tasks.model.TaskValidationException;
 import dev.nodepulse.tasks.run.Claims;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -14,19 +15,18 @@ import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The claim step in a cluster. {@code nodes: all}: granted when this node matches the nodeSelector (no write).
- * {@code nodes: one} (DelayedTasks): {@link ClaimRule} picks one candidate per (task, due time) from the live
- * Leases; only the candidate writes, a status update conditional on the resourceVersion it read
- * ({@code claimedBy}, {@code claimedFor}, phase Running); the others wait until the status shows the claim or the
- * candidate's Lease expires. Due times are counted from when the spec was written (the same for every agent).
- * A run whose holder's Lease expired before it finished is recorded LOST by the next candidate, and run again
- * only when the task's retry allows it (docs/tasks.md: delivery).
+ * {@code nodes: one}: {@link ClaimRule} picks one candidate per (task, due time) from the live Leases; only the
+ * candidate writes the claim record, conditional on the resourceVersion it read: for a DelayedTask its status
+ * ({@code claimedBy}, {@code claimedFor}, phase Running), for a ConfigMap task its claim Lease ({@link ClaimLeases});
+ * the others wait until the record shows the claim or the candidate's Lease expires. Due times are counted from when
+ * the spec was written (the same for every agent). A run whose holder's Lease expired before it finished is recorded
+ * LOST by the next candidate, and run again only when the task's retry allows it (docs/tasks.md: delivery).
  */
 final class KubeClaims implements Claims {
   private static final Logger LOG = LoggerFactory.getLogger(KubeClaims.class);
@@ -34,57 +34,80 @@ final class KubeClaims implements Claims {
 
   private final Vertx vertx;
   private final KubeLink link;
-  /** Runs granted here and not yet released: {@code key@dueMillis}. */
-  private final Set<String> runningHere = ConcurrentHashMap.newKeySet();
-  /** The canonical due time of each local request, for the status writer. */
-  final Map<String, Instant> canonical = new ConcurrentHashMap<>();
+  /** The due time of the latest run granted here, per task (runs of one task never overlap on an agent). */
+  private final Map<String, Instant> runningHere = new ConcurrentHashMap<>();
+  /** The latest claim asked per task: its local and canonical due times, for the status writer. */
+  private final Map<String, Occurrence> asked = new ConcurrentHashMap<>();
+
+  private record Occurrence(Instant localDue, Instant due) {}
 
   KubeClaims(Vertx vertx, KubeLink link) {
     this.vertx = vertx;
     this.link = link;
   }
 
+  /** Where one task's claims are kept, read and written; {@link #read} before {@link #claim}. */
+  private interface ClaimRecord {
+    /** The task's spec and when it was written, from the informers' caches; null when the task is gone. */
+    Known known();
+
+    /** The shared facts as last seen (the informers' caches). */
+    ClaimRule.Shared seen();
+
+    /** Reads the record (the cache, or the API server when {@code fresh}); false when the task is gone. Blocking. */
+    boolean read(boolean fresh);
+
+    /** The shared facts of what {@link #read} read. */
+    ClaimRule.Shared shared();
+
+    /** Writes the claim on what was read, conditionally; {@code lost}: records the held run LOST. Blocking. */
+    void claim(Instant due, boolean lost);
+
+    /** What the task is called in messages. */
+    String kind();
+  }
+
+  private record Known(TaskSpec spec, Instant writtenAt) {}
+
   @Override
   public Future<Claim> claim(Request req) {
-    if (req.origin().kind() == Origin.Kind.CONFIGMAP) {
-      return Future.succeededFuture(configMapClaim(req));
-    }
-    if (req.origin().kind() != Origin.Kind.CRD) {
+    if (req.origin().kind() != Origin.Kind.CRD && req.origin().kind() != Origin.Kind.CONFIGMAP) {
       return Future.succeededFuture(new Claim.Granted(req.node())); // files and REST posts: this agent's own
     }
-    DelayedTaskResource r = link.task(req.namespace(), req.name());
-    if (r == null || link.client == null) {
-      return Future.succeededFuture(new Claim.Taken(null, "the DelayedTask is not known yet"));
+    ClaimRecord record = record(req);
+    Known known = record.known();
+    if (known == null || link.client == null) {
+      return Future.succeededFuture(new Claim.Taken(null, "the " + record.kind() + " is not known yet"));
     }
-    TaskSpec spec;
-    try {
-      spec = Wire.read(r).spec();
-    } catch (TaskValidationException e) {
-      return Future.succeededFuture(new Claim.Taken(null, "invalid spec"));
-    }
+    TaskSpec spec = known.spec();
     if (req.nodes() == TaskSpec.Nodes.ALL) {
       boolean matches = link.leases.get().stream().filter(l -> l.node().equals(req.node())).findFirst()
           .map(l -> l.matches(spec.nodeSelector())).orElse(spec.nodeSelector().isEmpty());
       return Future.succeededFuture(matches ? new Claim.Granted(req.node())
           : new Claim.Taken(null, "this node does not match the nodeSelector"));
     }
-    Instant due = canonicalDue(spec.timing(), req.dueAt(), Wire.specWrittenAt(r));
-    canonical.put(req.key() + "@" + req.dueAt().toEpochMilli(), due);
+    Instant due = canonicalDue(spec.timing(), req.dueAt(), known.writtenAt());
+    asked.put(req.key(), new Occurrence(req.dueAt(), due));
     Promise<Claim> answer = Promise.promise();
     decide(req, spec, due, answer, link.clock.instant().plus(spec.startingDeadline() == null
         ? link.settings.leaseDuration().multipliedBy(4) : spec.startingDeadline().plus(link.settings.leaseDuration())));
     return answer.future();
   }
 
+  private ClaimRecord record(Request req) {
+    return req.origin().kind() == Origin.Kind.CONFIGMAP ? new LeaseRecord(req) : new StatusRecord(req);
+  }
+
   /** Decides from the cached view; waits (polling the cache, no API calls) while another node is the candidate. */
   private void decide(Request req, TaskSpec spec, Instant due, Promise<Claim> answer, Instant giveUpAt) {
-    DelayedTaskResource r = link.task(req.namespace(), req.name());
-    if (r == null) {
-      answer.complete(new Claim.Taken(null, "the DelayedTask was deleted"));
+    ClaimRecord record = record(req);
+    if (record.known() == null) {
+      answer.complete(new Claim.Taken(null, "the " + record.kind() + " was withdrawn"));
       return;
     }
     Instant now = link.clock.instant();
-    ClaimRule.Decision d = ClaimRule.decide(req.node(), req.key(), due, shared(r), runningHere.contains(id(req, due)),
+    ClaimRule.Shared shared = record.seen();
+    ClaimRule.Decision d = ClaimRule.decide(req.node(), req.key(), due, shared, due.equals(runningHere.get(req.key())),
         link.leases.get(), spec.nodeSelector(), spec.startingDeadline(), now);
     switch (d) {
       case ClaimRule.Claim c -> write(req, spec, due, answer, false, giveUpAt);
@@ -103,7 +126,7 @@ final class KubeClaims implements Claims {
           // also what an agent sees while the API server is away (no Lease renewed): look again
           vertx.setTimer(POLL.toMillis(), id -> decide(req, spec, due, answer, giveUpAt));
         } else {
-          answer.complete(new Claim.Taken(shared(r).claimedBy(), t.reason()));
+          answer.complete(new Claim.Taken(shared.claimedBy(), t.reason()));
         }
       }
       case ClaimRule.Wait w -> {
@@ -125,37 +148,25 @@ final class KubeClaims implements Claims {
    * due during an outage runs once when it is back.
    */
   private void write(Request req, TaskSpec spec, Instant due, Promise<Claim> answer, boolean lost, Instant giveUpAt) {
+    ClaimRecord record = record(req);
     vertx.executeBlocking(() -> {
       for (int attempt = 0; attempt < 3; attempt++) {
-        DelayedTaskResource r = attempt == 0 ? link.task(req.namespace(), req.name())
-            : link.client.resources(DelayedTaskResource.class).inNamespace(req.namespace()).withName(req.name()).get();
-        if (r == null) {
-          return (Claim) new Claim.Taken(null, "the DelayedTask was deleted");
+        if (!record.read(attempt > 0)) {
+          return (Claim) new Claim.Taken(null, "the " + record.kind() + " was withdrawn");
         }
-        ClaimRule.Shared s = shared(r);
+        ClaimRule.Shared s = record.shared();
         if (s.claimedFor() != null && (s.claimedFor().isAfter(due)
-            || (s.claimedFor().equals(due) && !s.claimedBy().equals(link.node()) && !lost && attempt > 0))) {
+            || (s.claimedFor().equals(due) && !link.node().equals(s.claimedBy()) && !lost && attempt > 0))) {
           return new Claim.Taken(s.claimedBy(), "claimed by " + s.claimedBy());
         }
-        Status st = StatusWriter.copy(r.getStatus());
-        String previous = st.claimedBy;
-        st.claimedBy = link.node();
-        st.claimedFor = due.toString();
-        st.observedGeneration = r.getMetadata().getGeneration();
-        if (lost) {
-          st.lastRun = StatusWriter.lost(due, previous, link.clock.instant());
-          st.runs = (st.runs == null ? 0 : st.runs) + 1;
-        } else {
-          st.phase = Status.Phase.Running;
-        }
-        DelayedTaskResource copy = StatusWriter.withStatus(r, st);
+        String previous = s.claimedBy();
         try {
           link.wrote();
-          link.client.resource(copy).updateStatus(); // PUT with the resourceVersion read: conditional
+          record.claim(due, lost);
           if (lost) {
             return new Claim.Taken(previous, "the run due at " + due + " was lost with node " + previous);
           }
-          runningHere.add(id(req, due));
+          runningHere.put(req.key(), due);
           return new Claim.Granted(link.node());
         } catch (KubernetesClientException e) {
           if (e.getCode() == 409) {
@@ -167,7 +178,7 @@ final class KubeClaims implements Claims {
           return UNREACHABLE;
         }
       }
-      return new Claim.Taken(null, "the status kept changing");
+      return new Claim.Taken(null, "the claim record kept changing");
     }, false).onComplete(ar -> {
       Claim c = ar.succeeded() ? ar.result() : UNREACHABLE;
       if (c == UNREACHABLE && link.clock.instant().isBefore(giveUpAt)) {
@@ -180,43 +191,131 @@ final class KubeClaims implements Claims {
     });
   }
 
+  /** A DelayedTask's claims: its status, through the status subresource. */
+  private final class StatusRecord implements ClaimRecord {
+    private final Request req;
+    private DelayedTaskResource read;
+
+    StatusRecord(Request req) {
+      this.req = req;
+    }
+
+    @Override
+    public Known known() {
+      DelayedTaskResource r = link.task(req.namespace(), req.name());
+      if (r == null) {
+        return null;
+      }
+      try {
+        return new Known(Wire.read(r).spec(), Wire.specWrittenAt(r));
+      } catch (TaskValidationException e) {
+        return null;
+      }
+    }
+
+    @Override
+    public ClaimRule.Shared seen() {
+      DelayedTaskResource r = link.task(req.namespace(), req.name());
+      return r == null ? ClaimRule.Shared.NONE : KubeClaims.shared(r);
+    }
+
+    @Override
+    public boolean read(boolean fresh) {
+      read = fresh ? link.client.resources(DelayedTaskResource.class).inNamespace(req.namespace())
+          .withName(req.name()).get() : link.task(req.namespace(), req.name());
+      return read != null;
+    }
+
+    @Override
+    public ClaimRule.Shared shared() {
+      return KubeClaims.shared(read);
+    }
+
+    @Override
+    public void claim(Instant due, boolean lost) {
+      Status st = StatusWriter.copy(read.getStatus());
+      String previous = st.claimedBy;
+      st.claimedBy = link.node();
+      st.claimedFor = due.toString();
+      st.observedGeneration = read.getMetadata().getGeneration();
+      if (lost) {
+        st.lastRun = StatusWriter.lost(due, previous, link.clock.instant());
+        st.runs = (st.runs == null ? 0 : st.runs) + 1;
+      } else {
+        st.phase = Status.Phase.Running;
+      }
+      link.client.resource(StatusWriter.withStatus(read, st)).updateStatus(); // PUT with the resourceVersion read
+    }
+
+    @Override
+    public String kind() {
+      return "DelayedTask";
+    }
+  }
+
+  /** A ConfigMap task's claims: its claim Lease in the agents' namespace. */
+  private final class LeaseRecord implements ClaimRecord {
+    private final Request req;
+    private Lease read;
+
+    LeaseRecord(Request req) {
+      this.req = req;
+    }
+
+    @Override
+    public Known known() {
+      ConfigMapSource.Entry e = link.configMapTasks.get(req.key());
+      return e == null ? null : new Known(e.spec(), e.writtenAt());
+    }
+
+    @Override
+    public ClaimRule.Shared seen() {
+      ClaimLeases c = link.claimLeases;
+      return c == null ? ClaimRule.Shared.NONE : ClaimLeases.shared(c.cached(req.key()));
+    }
+
+    @Override
+    public boolean read(boolean fresh) {
+      ClaimLeases c = link.claimLeases;
+      if (c == null || known() == null) {
+        return false;
+      }
+      read = fresh ? c.read(req.key()) : c.cached(req.key());
+      return true; // a task with no claim Lease yet: the claim creates it
+    }
+
+    @Override
+    public ClaimRule.Shared shared() {
+      return ClaimLeases.shared(read);
+    }
+
+    @Override
+    public void claim(Instant due, boolean lost) {
+      String previous = read == null || read.getSpec() == null ? null : read.getSpec().getHolderIdentity();
+      link.claimLeases.claim(req.key(), read, due, link.clock.instant(), lost ? "LOST" : null);
+      if (lost) {
+        ConfigMapSource.Entry e = link.configMapTasks.get(req.key());
+        if (e != null) {
+          Events.emit(link, e.configMap(), "Warning", "RunLost", "task " + req.name() + ": the agent on " + previous
+              + " stopped during the run due at " + due + "; its outcome is unknown and it is not repeated (at most "
+              + "once; set retry to run it again)");
+        }
+      }
+    }
+
+    @Override
+    public String kind() {
+      return "ConfigMap entry";
+    }
+  }
+
   /**
-   * ConfigMap tasks have no shared status the agent may write (it only reads ConfigMaps): the run goes to the first
-   * live node in rendezvous order, decided alike by every agent with no write. {@code nodes: all} runs everywhere.
+   * The canonical due time of an attempt recorded with {@code localDue}: the latest claim asked for the task, when the
+   * attempt belongs to it (its first attempt has its due time, a retry a later one); null otherwise.
    */
-  private Claim configMapClaim(Request req) {
-    ConfigMapSource.Entry entry = link.configMapTasks.get(req.key());
-    if (entry == null) {
-      return new Claim.Taken(null, "the ConfigMap entry is not known yet");
-    }
-    AgentLease own = link.leases.get().stream().filter(l -> l.node().equals(req.node())).findFirst().orElse(null);
-    if (req.nodes() == TaskSpec.Nodes.ALL) {
-      boolean matches = own == null ? entry.spec().nodeSelector().isEmpty() : own.matches(entry.spec().nodeSelector());
-      return matches ? new Claim.Granted(req.node()) : new Claim.Taken(null, "this node does not match the nodeSelector");
-    }
-    Instant due = canonicalDue(entry.spec().timing(), req.dueAt(), entry.writtenAt());
-    return ClaimRule.candidate(Rendezvous.runKey(req.key(), due), link.leases.get(), entry.spec().nodeSelector(),
-            link.clock.instant())
-        .map(c -> c.node().equals(req.node()) ? (Claim) new Claim.Granted(req.node())
-            : new Claim.Taken(c.node(), "runs on " + c.node()))
-        .orElse(new Claim.Taken(null, "no live agent matches the nodeSelector"));
-  }
-
-  @Override
-  public void release(Request req) {
-    Instant due = canonical.remove(req.key() + "@" + req.dueAt().toEpochMilli());
-    if (due != null) {
-      runningHere.remove(id(req, due));
-    }
-  }
-
-  /** The canonical due time of a request (null when the request was not a nodes: one claim of a DelayedTask). */
   Instant canonicalOf(String key, Instant localDue) {
-    return canonical.get(key + "@" + localDue.toEpochMilli());
-  }
-
-  private static String id(Request req, Instant due) {
-    return req.key() + "@" + due.toEpochMilli();
+    Occurrence o = asked.get(key);
+    return o == null || localDue.isBefore(o.localDue()) ? null : o.due();
   }
 
   static ClaimRule.Shared shared(DelayedTaskResource r) {

@@ -21,6 +21,8 @@ final class KubeLink {
   volatile KubernetesClient client;
   volatile Supplier<List<AgentLease>> leases = List::of;
   volatile TaskInformers informers;
+  /** The claim records of ConfigMap tasks, once watched. */
+  volatile ClaimLeases claimLeases;
   /** ConfigMap tasks by {@code namespace/name}, kept by the ConfigMap source. */
   final java.util.Map<String, ConfigMapSource.Entry> configMapTasks = new java.util.concurrent.ConcurrentHashMap<>();
 

@@ -38,6 +38,7 @@ final class KubeVerticle extends VerticleBase {
   private KubernetesClient client;
   private LeaseHeartbeat heartbeat;
   private LeaseView leaseView;
+  private ClaimLeases claimLeases;
   private Duration backoff = FIRST_BACKOFF;
   private boolean connected;
   private boolean synced;
@@ -46,6 +47,7 @@ final class KubeVerticle extends VerticleBase {
   private String lastError;
   private String warning;
   private long renewTimer = -1;
+  private long sweepTimer = -1;
 
   KubeVerticle(Config clientConfig, KubeSettings settings, Clock clock,
       List<Function<KubernetesClient, CompletionStage<?>>> afterConnect) {
@@ -111,6 +113,9 @@ final class KubeVerticle extends VerticleBase {
       if (link != null) {
         link.client = client;
         link.leases = leaseView::leases;
+        claimLeases = new ClaimLeases(client, settings);
+        link.claimLeases = claimLeases;
+        started.add(claimLeases.start());
         crds = new CrdSource(vertx, context, link);
         maps = new ConfigMapSource(vertx, context, link);
         informers = new TaskInformers(client, settings, crds, maps);
@@ -128,7 +133,12 @@ final class KubeVerticle extends VerticleBase {
         maps.synced();
       }
       return null;
-    }, false).onSuccess(v -> synced = true).onFailure(err -> {
+    }, false).onSuccess(v -> {
+      synced = true;
+      if (link != null && sweepTimer < 0) { // not at once: the sources may still be handing their objects over
+        sweepTimer = vertx.setPeriodic(settings.resync().toMillis(), id -> sweep());
+      }
+    }).onFailure(err -> {
       failed(err);
       LOG.warn("watching the cluster failed: {}; retrying in {}", lastError, backoff);
       long delay = backoff.toMillis();
@@ -138,6 +148,23 @@ final class KubeVerticle extends VerticleBase {
         return null;
       }, false).onComplete(r -> vertx.setTimer(delay, id -> startWatching()));
     });
+  }
+
+  /**
+   * Deletes ConfigMap tasks' claim Leases left behind (their task withdrawn while no agent deleted them): those not
+   * written for a resync period, whose task no agent declares, each by the agent that speaks for it.
+   */
+  private void sweep() {
+    ClaimLeases c = claimLeases;
+    if (c == null || !synced) {
+      return;
+    }
+    vertx.executeBlocking(() -> c.sweep(link.configMapTasks::containsKey, link::speaksFor, settings.resync(),
+        clock.instant()), false).onSuccess(n -> {
+          if (n > 0) {
+            LOG.info("deleted {} claim Lease(s) of ConfigMap tasks that are gone", n);
+          }
+        }).onFailure(err -> LOG.warn("sweeping claim Leases: {}", Problems.describe(err)));
   }
 
   private void renew() {
@@ -165,6 +192,13 @@ final class KubeVerticle extends VerticleBase {
   }
 
   private void closeWatches() {
+    if (claimLeases != null) {
+      if (link != null) {
+        link.claimLeases = null;
+      }
+      claimLeases.close();
+      claimLeases = null;
+    }
     if (leaseView != null) {
       leaseView.close();
       leaseView = null;
@@ -207,6 +241,9 @@ final class KubeVerticle extends VerticleBase {
   public Future<?> stop() {
     if (renewTimer >= 0) {
       vertx.cancelTimer(renewTimer);
+    }
+    if (sweepTimer >= 0) {
+      vertx.cancelTimer(sweepTimer);
     }
     Promise<Void> done = Promise.promise();
     vertx.executeBlocking(() -> {

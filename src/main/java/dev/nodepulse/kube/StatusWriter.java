@@ -18,6 +18,7 @@ import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.vertx.core.Vertx;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,9 +29,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The status sink of a cluster: after each attempt on this node, the DelayedTask's status subresource gets the
- * result (one write; a conflict is read again and retried) and the task gets an Event (Normal for a success,
+ * result (one write; a conflict is read again and retried; {@code runs} counts due times, {@code attempts} attempts) and the task gets an Event (Normal for a success,
  * Warning otherwise). {@code nodes: all} tasks: this node's own {@code status.nodes} entry, by server-side apply
- * with a field manager per node, so agents never conflict. ConfigMap tasks get the Event on their ConfigMap.
+ * with a field manager per node, so agents never conflict. ConfigMap tasks get the Event on their ConfigMap and,
+ * with {@code nodes: one}, the finished due time and outcome on their claim Lease ({@link ClaimLeases}).
  * Status stays small: the excerpt, counters, the last run; the whole output stays on this agent.
  */
 final class StatusWriter implements StatusSink {
@@ -66,6 +68,16 @@ final class StatusWriter implements StatusSink {
     }
     Origin.Kind kind = run.origin().kind();
     if (kind == Origin.Kind.CONFIGMAP) {
+      Instant due = claims.canonicalOf(run.key(), run.dueAt());
+      if (due != null && local.spec().nodes() == TaskSpec.Nodes.ONE) {
+        retrying(run.key(), link.clock.instant().plus(KEEP_TRYING), () -> {
+          ClaimLeases leases = link.claimLeases;
+          if (leases != null) {
+            link.wrote();
+            leases.finished(run.key(), due, run.result().outcome().name(), link.clock.instant()); // the result write
+          }
+        });
+      }
       vertx.executeBlocking(() -> {
         ConfigMapSource.Entry e = link.configMapTasks.get(run.key());
         if (e != null) {
@@ -82,19 +94,53 @@ final class StatusWriter implements StatusSink {
     Instant due = claims.canonicalOf(run.key(), run.dueAt());
     Status.LastRun last = lastRun(run, due == null ? run.dueAt() : due);
     TaskSpec spec = local.spec();
-    vertx.executeBlocking(() -> {
+    retrying(run.key(), link.clock.instant().plus(KEEP_TRYING), () -> {
       if (spec.nodes() == TaskSpec.Nodes.ALL) {
         applyNodeEntry(run, last, spec);
       } else {
         writeResult(run, last, spec, local);
       }
+    }).onSuccess(v -> vertx.executeBlocking(() -> {
       DelayedTaskResource r = link.task(run.namespace(), run.name());
       if (r != null) {
         Events.emit(link, r, ok(run) ? "Normal" : "Warning", ok(run) ? "RunSucceeded" : "RunFailed",
             "run due at " + last.dueAt + " on " + run.node() + ": " + words(run));
       }
       return null;
-    }, false).onFailure(err -> LOG.warn("status of {}: {}", run.key(), Problems.describe(err)));
+    }, false));
+  }
+
+  /** How long a result write is tried again while the API server cannot be reached. */
+  static final Duration KEEP_TRYING = Duration.ofMinutes(5);
+
+  /**
+   * Runs a blocking result write off the event loop; while the API server cannot be reached (no answer, 5xx, 429)
+   * it is tried again (1 s doubling to 8 s) until {@code until}, so a run that ended during an outage still has its
+   * result recorded when the API server is back. Other failures are logged once.
+   */
+  private io.vertx.core.Future<Void> retrying(String key, Instant until, Runnable write) {
+    io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
+    attempt(key, until, write, Duration.ofSeconds(1), done);
+    return done.future();
+  }
+
+  private void attempt(String key, Instant until, Runnable write, Duration backoff, io.vertx.core.Promise<Void> done) {
+    vertx.<Void>executeBlocking(() -> {
+      write.run();
+      return null;
+    }, false).onSuccess(done::complete).onFailure(err -> {
+      int code = err instanceof KubernetesClientException k ? k.getCode() : 0;
+      boolean unreachable = code == 0 || code >= 500 || code == 429;
+      if (unreachable && link.clock.instant().plus(backoff).isBefore(until)) {
+        LOG.info("status of {}: {}; trying again in {}", key, Problems.describe(err), Durations.format(backoff));
+        Duration next = backoff.multipliedBy(2).compareTo(Duration.ofSeconds(8)) > 0 ? Duration.ofSeconds(8)
+            : backoff.multipliedBy(2);
+        vertx.setTimer(backoff.toMillis(), id -> attempt(key, until, write, next, done));
+      } else {
+        LOG.warn("status of {}: {}", key, Problems.describe(err));
+        done.fail(err);
+      }
+    });
   }
 
   private void writeResult(RunRecord run, Status.LastRun last, TaskSpec spec, DelayedTask local) {
@@ -105,15 +151,27 @@ final class StatusWriter implements StatusSink {
         return;
       }
       Status st = copy(r.getStatus());
+      Instant recorded = st.lastRun == null ? null : Wire.instant(st.lastRun.dueAt);
+      if (recorded != null && recorded.isAfter(Instant.parse(last.dueAt))) {
+        return; // a later run's result is there already (this one was written late, after an outage)
+      }
+      // a run is one due time: its first recorded attempt counts it, a retry (same due time) is one more attempt
+      boolean newRun = st.lastRun == null || !last.dueAt.equals(st.lastRun.dueAt);
       st.lastRun = last;
-      st.runs = (st.runs == null ? 0 : st.runs) + 1;
+      st.runs = (st.runs == null ? 0 : st.runs) + (newRun ? 1 : 0);
       st.attempts = (st.attempts == null ? 0 : st.attempts) + 1;
-      st.claimedBy = run.node();
-      st.claimedFor = last.dueAt;
+      Instant claimed = Wire.instant(st.claimedFor);
+      boolean laterClaimed = claimed != null && claimed.isAfter(Instant.parse(last.dueAt));
+      if (!laterClaimed) { // never take back a later run's claim (it may be running on another node)
+        st.claimedBy = run.node();
+        st.claimedFor = last.dueAt;
+      }
       st.progress = null;
       boolean oneShot = spec.timing().oneShot();
-      st.phase = oneShot ? (ok(run) ? Status.Phase.Succeeded : Status.Phase.Failed) : Status.Phase.Scheduled;
-      st.nextRunAt = oneShot || local.status().nextRunAt() == null ? null : local.status().nextRunAt().toString();
+      if (!laterClaimed) {
+        st.phase = oneShot ? (ok(run) ? Status.Phase.Succeeded : Status.Phase.Failed) : Status.Phase.Scheduled;
+        st.nextRunAt = oneShot || local.status().nextRunAt() == null ? null : local.status().nextRunAt().toString();
+      }
       st.schedule = describe(spec.timing());
       st.observedGeneration = r.getMetadata().getGeneration();
       st.conditions = conditions(st.conditions, r.getMetadata().getGeneration(), run, !oneShot);

@@ -24,12 +24,17 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.time.Duration;
+import dev.nodepulse.tasks.model.Schedule;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -50,6 +55,7 @@ class ClusterIT {
   static Vertx vertx;
   static HttpServer target;
   static final List<String> paths = new CopyOnWriteArrayList<>();
+  static final AtomicInteger ticks = new AtomicInteger();
   static final AtomicInteger onceRequests = new AtomicInteger();
 
   @BeforeAll
@@ -61,11 +67,22 @@ class ClusterIT {
     vertx = Vertx.vertx();
     target = vertx.createHttpServer().requestHandler(req -> {
       paths.add(req.path() + " " + req.getHeader("X-Node"));
+      if (req.path().equals("/once")) { // the same, for the DelayedTask's runs
+        req.response().end("request-" + onceRequests.incrementAndGet());
+        return;
+      }
+      if (req.path().equals("/tick")) { // each request answers with its own number, which its run's result carries
+        req.response().end("request-" + ticks.incrementAndGet());
+        return;
+      }
       if (req.path().startsWith("/slow") && paths.stream().filter(p -> p.startsWith(req.path() + " ")).count() == 1) {
         return; // the first call of a /slow path never answers: its agent is killed during it
       }
-      // each request to /once answers with its own number, which its run's result then carries
-      req.response().end(req.path().equals("/once") ? "request-" + onceRequests.incrementAndGet() : "ok");
+      if (req.path().startsWith("/flaky") && paths.stream().filter(p -> p.startsWith(req.path() + " ")).count() <= 2) {
+        req.response().setStatusCode(500).end("not yet"); // the first two calls of a /flaky path fail
+        return;
+      }
+      req.response().end("ok");
     }).listen(0, "127.0.0.1").await();
     for (String node : List.of("node-1", "node-2", "node-3")) {
       Config config = Config.forTest(Files.createDirectories(dir.resolve(node)), "--mode", "kubernetes",
@@ -201,6 +218,89 @@ class ClusterIT {
     assertThat(span.stream().map(recorded::get).toList()).as("each due time ran once").doesNotHaveDuplicates();
     assertThat(writes).as("API writes to the task for %d runs on 3 agents", requests)
         .isLessThanOrEqualTo(2L * requests + 2);
+  }
+
+  @Test
+  void aConfigMapTaskRunsOncePerDueTimeUnderItsClaimLeaseWhichGoesWithIt() throws Exception {
+    long writesBefore = KubeLink.ALL_TASK_WRITES.get();
+    String taskKey = "default/ticker.tick";
+    Set<String> claimed = ConcurrentHashMap.newKeySet(); // every due time claimed in the task's claim Lease
+    Watch watch = client.leases().inNamespace("default").withLabel(ClaimLeases.CLAIM_LABEL, "true")
+        .watch(new Watcher<>() {
+          @Override
+          public void eventReceived(Action action, Lease l) {
+            var notes = l.getMetadata().getAnnotations();
+            if (notes != null && taskKey.equals(notes.get(ClaimLeases.TASK)) && notes.get(ClaimLeases.CLAIMED_FOR) != null) {
+              claimed.add(notes.get(ClaimLeases.CLAIMED_FOR));
+            }
+          }
+
+          @Override
+          public void onClose(WatcherException cause) {}
+        });
+    ConfigMap cm = client.resource(new ConfigMapBuilder().withNewMetadata().withName("ticker").withNamespace("default")
+        .addToLabels("nodepulse.dev/tasks", "true").endMetadata()
+        .addToData("tick", "every: 2s\ntarget: {http: {url: \"http://127.0.0.1:" + target.actualPort() + "/tick\"}}\n")
+        .build()).create();
+    Instant writtenAt = Wire.instant(cm.getMetadata().getManagedFields().get(0).getTime());
+    RunHistories histories = new RunHistories(WebClient.create(vertx), agents, taskKey,
+        due -> KubeClaims.canonicalDue(new Schedule.Every(Duration.ofSeconds(2)), due, writtenAt));
+    Map<Integer, String> ran = histories.ran;
+    List<String> dueTimes = histories.dueTimes;
+    Runnable readHistories = histories::read;
+    int first = ticks.get() + 1;
+    await().atMost(120, TimeUnit.SECONDS).pollInterval(Duration.ofSeconds(1)).until(() -> {
+      readHistories.run();
+      return ticks.get() >= first + 11;
+    });
+    int last = ticks.get();
+    await().atMost(60, TimeUnit.SECONDS).pollInterval(Duration.ofSeconds(1)).until(() -> {
+      readHistories.run();
+      return java.util.stream.IntStream.rangeClosed(first, last).allMatch(ran::containsKey);
+    });
+    Lease claim = client.leases().inNamespace("default").withName(ClaimLeases.leaseName(taskKey)).get();
+    assertThat(claim.getMetadata().getLabels()).containsEntry(ClaimLeases.CLAIM_LABEL, "true");
+    assertThat(claim.getSpec().getHolderIdentity()).isIn("node-1", "node-2", "node-3");
+
+    client.resource(cm).delete();
+    await().atMost(60, TimeUnit.SECONDS).until(() ->
+        client.leases().inNamespace("default").withName(ClaimLeases.leaseName(taskKey)).get() == null);
+    watch.close();
+    List<String> span = java.util.stream.IntStream.rangeClosed(first, last).mapToObj(ran::get).toList();
+    assertThat(span).as("each request of %d..%d has its run on one agent", first, last).doesNotContainNull();
+    assertThat(dueTimes).as("each due time ran once (request -> due time: %s)", ran).doesNotHaveDuplicates();
+    assertThat(claimed).as("each run was claimed in the task's claim Lease").containsAll(span);
+    assertThat(KubeLink.ALL_TASK_WRITES.get() - writesBefore).as("claim writes and result writes for %d runs",
+        dueTimes.size()).isLessThanOrEqualTo(2L * dueTimes.size() + 4);
+  }
+
+  @Test
+  void runsCountsDueTimesAndAttemptsCountsRetries() throws Exception {
+    int port = target.actualPort();
+    assertThat(new Kubectl(dir, kubeConfigYaml).apply("""
+        apiVersion: nodepulse.dev/v1alpha1
+        kind: DelayedTask
+        metadata: {name: flaky, namespace: default}
+        spec:
+          delay: 1s
+          target: {http: {url: "http://127.0.0.1:%d/flaky"}}
+          retry: {limit: 2, backoff: 1s}
+        """.formatted(port)).exitCode()).isZero();
+    await().atMost(120, TimeUnit.SECONDS).until(() -> {
+      Status st = get("flaky").getStatus();
+      return st != null && st.phase == Status.Phase.Succeeded;
+    });
+    Status st = get("flaky").getStatus();
+    assertThat(paths.stream().filter(p -> p.startsWith("/flaky "))).as("two failures, then a success").hasSize(3);
+    assertThat(st.runs).as("one due time is one run").isEqualTo(1L);
+    assertThat(st.attempts).as("its three attempts").isEqualTo(3L);
+    assertThat(st.lastRun.outcome).isEqualTo("SUCCEEDED");
+    // the agent that ran it says the same through its REST API (and so its page)
+    Agent ran = agents.get(List.of("node-1", "node-2", "node-3").indexOf(st.lastRun.node));
+    JsonObject local = WebClient.create(vertx).get(ran.httpPort(), "127.0.0.1", "/api/v1/tasks/default/flaky").send()
+        .await().bodyAsJsonObject().getJsonObject("status");
+    assertThat(local.getLong("runs")).isEqualTo(1L);
+    assertThat(local.getLong("attempts")).isEqualTo(3L);
   }
 
   @Test

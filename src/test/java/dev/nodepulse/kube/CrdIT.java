@@ -114,6 +114,8 @@ class CrdIT {
     status.phase = dev.nodepulse.kube.crd.Status.Phase.Scheduled;
     status.schedule = "every 5m";
     status.nextRunAt = "2026-11-30T04:05:00Z";
+    status.runs = 7L;
+    status.claimedBy = "node-a";
     status.lastRun = new dev.nodepulse.kube.crd.Status.LastRun();
     status.lastRun.outcome = "SUCCEEDED";
     status.lastRun.node = "node-b";
@@ -123,11 +125,15 @@ class CrdIT {
     Kubectl.Result r = kubectl.run(null, "get", "dtask", "-n", "default", "columns");
     assertThat(r.exitCode()).as(r.err()).isZero();
     String[] lines = r.out().strip().split("\n");
-    // the generator orders the columns by their JSON path
-    assertThat(lines[0].split("\\s{2,}")).containsExactly("NAME", "AGE", "LAST NODE", "LAST OUTCOME", "NEXT RUN",
-        "PHASE", "SCHEDULE");
-    assertThat(lines[1].split("\\s{2,}")).containsSequence("node-b", "SUCCEEDED", "2026-11-30T04:05:00Z", "Scheduled",
-        "every 5m");
+    // in the order DelayedTaskResource declares them (the generator alone would sort them by JSON path)
+    assertThat(lines[0].split("\\s{2,}")).containsExactly("NAME", "PHASE", "SCHEDULE", "NEXT RUN", "RUNS",
+        "LAST OUTCOME", "CLAIMED BY", "AGE");
+    assertThat(lines[1].split("\\s{2,}")).containsSequence("columns", "Scheduled", "every 5m", "2026-11-30T04:05:00Z",
+        "7", "SUCCEEDED", "node-a");
+    Kubectl.Result wide = kubectl.run(null, "get", "dtask", "-n", "default", "columns", "-o", "wide");
+    assertThat(wide.out().strip().split("\n")[0].split("\\s{2,}")).as("the node of the last attempt: -o wide")
+        .containsExactly("NAME", "PHASE", "SCHEDULE", "NEXT RUN", "RUNS", "LAST OUTCOME", "CLAIMED BY", "LAST NODE",
+            "AGE");
     Kubectl.Result all = kubectl.run(null, "get", "all", "-n", "default");
     assertThat(all.out()).as("category all is left out").doesNotContain("delayedtask");
   }

@@ -1,6 +1,7 @@
 package dev.nodepulse.kube;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.nodepulse.kube.crd.DelayedTaskResource;
@@ -12,6 +13,7 @@ import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetServer;
@@ -177,6 +179,88 @@ class KubeIT {
       all.start().join();
       assertThat(seen).containsExactlyInAnyOrder("task ns-b/early", "task ns-a/later", "task ns-b/later",
           "configmap ns-a/labelled", "configmap ns-b/labelled");
+    }
+  }
+
+  @Test
+  void aConfigMapTasksClaimLeaseIsWrittenConditionallyAndStraysAreSwept() {
+    KubeSettings settingsA = settings("node-a", List.of());
+    try (ClaimLeases a = new ClaimLeases(client, settingsA);
+         ClaimLeases b = new ClaimLeases(client, settings("node-b", List.of()))) {
+      a.start().toCompletableFuture().join();
+      b.start().toCompletableFuture().join();
+      String task = "default/jobs.Nightly_Backup"; // a ConfigMap key may hold capitals and '_': the name is a hash
+      Instant due = Instant.parse("2026-11-30T07:00:00Z");
+      Instant now = Instant.now();
+      a.claim(task, null, due, now, null);
+      assertThatThrownBy(() -> b.claim(task, null, due, now, null)).as("the Lease exists: create fails")
+          .isInstanceOfSatisfying(io.fabric8.kubernetes.client.KubernetesClientException.class,
+              e -> assertThat(e.getCode()).isEqualTo(409));
+      Lease seen = b.read(task);
+      assertThat(ClaimLeases.shared(seen)).isEqualTo(new ClaimRule.Shared(due, "node-a", null));
+      assertThat(seen.getMetadata().getName()).matches("nodepulse-task-[0-9a-f]{20}");
+      a.finished(task, due, "SUCCEEDED", now);
+      assertThatThrownBy(() -> b.claim(task, seen, due.plusSeconds(60), now, null))
+          .as("a write on a version that is no longer current").isInstanceOfSatisfying(
+              io.fabric8.kubernetes.client.KubernetesClientException.class, e -> assertThat(e.getCode()).isEqualTo(409));
+      b.claim(task, b.read(task), due.plusSeconds(60), now, null);
+      assertThat(ClaimLeases.shared(a.read(task))).as("the next due time, claimed by node-b")
+          .isEqualTo(new ClaimRule.Shared(due.plusSeconds(60), "node-b", null));
+      await().atMost(30, TimeUnit.SECONDS).until(() -> a.cached(task) != null && "node-b".equals(
+          a.cached(task).getSpec().getHolderIdentity()));
+
+      // a stray: its task is known to no agent. Kept while recently written, swept once quiet, by one agent only.
+      assertThat(a.sweep(t -> false, l -> true, Duration.ofMinutes(5), Instant.now())).isZero();
+      assertThat(a.sweep(t -> true, l -> true, Duration.ZERO, Instant.now().plusSeconds(1))).as("a known task")
+          .isZero();
+      assertThat(a.sweep(t -> false, l -> false, Duration.ZERO, Instant.now().plusSeconds(1))).as("not mine").isZero();
+      try (ClaimLeases other = new ClaimLeases(client, settings("node-c", List.of("ns-a")))) {
+        other.start().toCompletableFuture().join();
+        assertThat(other.sweep(t -> false, l -> true, Duration.ZERO, Instant.now().plusSeconds(1)))
+            .as("a task in a namespace this agent does not watch").isZero();
+      }
+      assertThat(a.sweep(t -> false, l -> true, Duration.ZERO, Instant.now().plusSeconds(1))).isEqualTo(1);
+      assertThat(client.leases().inNamespace("default").withName(ClaimLeases.leaseName(task)).get()).isNull();
+    }
+  }
+
+  @Test
+  void twoAgentsThatEachSeeOnlyTheirOwnLeaseStillRunAConfigMapTasksDueTimeOnce() throws Exception {
+    // the heartbeat views disagree (as when Leases lapse under load or watches lag): each agent takes itself for
+    // the only live one, so each is the candidate; the claim Lease's conditional write lets exactly one run it
+    String ns = "default";
+    Instant writtenAt = Instant.parse("2026-11-30T06:00:00Z");
+    dev.nodepulse.tasks.model.TaskSpec spec = Wire.read(ns, "lapse.tick", 1,
+        "every: 1h\ntarget: {compute: {pi: {digits: 5}}}\n").spec();
+    ConfigMap cm = configMap(ns, "lapse", true);
+    List<Future<dev.nodepulse.tasks.run.Claims.Claim>> answers = new java.util.ArrayList<>();
+    List<ClaimLeases> views = new java.util.ArrayList<>();
+    try {
+      for (String node : List.of("node-a", "node-b")) {
+        KubeSettings s = settings(node, List.of());
+        KubeLink link = new KubeLink(s, Clock.systemUTC());
+        link.client = client;
+        link.leases = () -> List.of(new AgentLease(node, Instant.now(), LEASE, Map.of()));
+        ClaimLeases view = new ClaimLeases(client, s);
+        view.start().toCompletableFuture().join();
+        views.add(view);
+        link.claimLeases = view;
+        link.configMapTasks.put(ns + "/lapse.tick", new ConfigMapSource.Entry(spec, writtenAt, cm));
+        answers.add(new KubeClaims(vertx, link).claim(new dev.nodepulse.tasks.run.Claims.Request(ns, "lapse.tick",
+            ConfigMapSource.origin(ns, "lapse", "tick"), 1, dev.nodepulse.tasks.model.TaskSpec.Nodes.ONE,
+            writtenAt.plus(Duration.ofHours(1)), node)));
+      }
+      Future.all(answers).await(60, TimeUnit.SECONDS);
+      List<String> granted = answers.stream().map(Future::result)
+          .filter(c -> c instanceof dev.nodepulse.tasks.run.Claims.Claim.Granted).map(c ->
+              ((dev.nodepulse.tasks.run.Claims.Claim.Granted) c).holder()).toList();
+      assertThat(granted).as("exactly one agent runs the due time: %s", answers.stream().map(Future::result).toList())
+          .hasSize(1);
+      assertThat(ClaimLeases.shared(views.get(0).read(ns + "/lapse.tick")))
+          .isEqualTo(new ClaimRule.Shared(writtenAt.plus(Duration.ofHours(1)), granted.get(0), null));
+    } finally {
+      views.forEach(ClaimLeases::close);
+      client.leases().inNamespace(ns).withName(ClaimLeases.leaseName(ns + "/lapse.tick")).delete();
     }
   }
 

@@ -50,7 +50,7 @@ class RbacIT {
       rule("", "secrets", "get"),
       rule("", "nodes", "get"),
       rule("", "events", "create", "patch"),
-      rule("coordination.k8s.io", "leases", "get", "list", "watch", "create", "update"),
+      rule("coordination.k8s.io", "leases", "get", "list", "watch", "create", "update", "delete"),
       rule("authentication.k8s.io", "tokenreviews", "create"),
       rule("authorization.k8s.io", "subjectaccessreviews", "create"));
 
@@ -148,6 +148,13 @@ class RbacIT {
           .stream().map(e -> e.getReason()).toList().containsAll(List.of("InvalidTask", "RunSucceeded")));
       assertThat(client.v1().events().inNamespace("default").list().getItems())
           .allSatisfy(e -> assertThat(e.getSource().getHost()).isEqualTo("node-r"));
+      // the ConfigMap task's claim Lease: written as the ServiceAccount, and deleted by it when the task goes away
+      String claim = ClaimLeases.leaseName("default/jobs.good");
+      await().atMost(60, TimeUnit.SECONDS).until(() -> client.leases().inNamespace("default").withName(claim).get()
+          != null);
+      client.configMaps().inNamespace("default").withName("jobs").delete();
+      await().atMost(60, TimeUnit.SECONDS).until(() -> client.leases().inNamespace("default").withName(claim).get()
+          == null);
       assertThat(web.get(a.httpPort(), "127.0.0.1", "/readyz").send().await().bodyAsJsonObject()
           .getJsonObject("components").getJsonObject("kubernetes").containsKey("lastError")).isFalse();
     } finally {

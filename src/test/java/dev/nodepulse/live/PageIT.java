@@ -243,6 +243,74 @@ class PageIT {
     }
   }
 
+  /** A task every node runs ({@code nodes: all}): its history shows each node's own state. */
+  static String everyNode(String name, String target) {
+    return """
+        {"apiVersion": "nodepulse.dev/v1alpha1", "kind": "DelayedTask",
+         "metadata": {"name": "%s", "namespace": "default"},
+         "spec": {"delay": "1s", "nodes": "all", "target": {"http": {"url": "%s", "timeout": "2s"}}}}""".formatted(name, target);
+  }
+
+  private static JsonObject taskStatus(int port, String name) throws Exception {
+    return new JsonObject(HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+        + "/api/v1/tasks/default/" + name)).timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString())
+        .body()).getJsonObject("status");
+  }
+
+  @Test
+  void aNodesAllTaskShowsEachNodesStateInItsRunHistory() throws Exception {
+    Agent agent = start(Config.forTest(dataDir, "--destination-allow", "127.0.0.1"));
+    int port = agent.httpPort();
+    String node = agent.config().nodeName();
+    try (Chromium chromium = Chromium.launch()) {
+      assertThat(postTask(port, everyNode("everywhere", "http://127.0.0.1:" + port + "/api/v1/sum?a=1&b=2"))).isEqualTo(201);
+      assertThat(postTask(port, everyNode("everywhere-denied", "http://169.254.169.254/latest/meta-data/"))).isEqualTo(201);
+      for (String name : List.of("everywhere", "everywhere-denied")) { // both ran on this node
+        await().atMost(START).pollInterval(Duration.ofMillis(500)).until(() -> {
+          JsonObject st = taskStatus(port, name);
+          return st.getJsonArray("nodes") != null && !st.getJsonArray("nodes").isEmpty()
+              && st.getJsonArray("nodes").getJsonObject(0).getJsonObject("lastRun") != null;
+        });
+      }
+      Chromium.Watched w = chromium.open(1280, 900);
+      Page page = w.page();
+      page.navigate("http://127.0.0.1:" + port + "/");
+      waitFor(page, "() => window.nodepulse && nodepulse.state === 'connected' && document.querySelectorAll("
+          + "\"tr.task[data-key^='default/everywhere']\").length === 2", Duration.ofSeconds(60));
+      for (String name : List.of("everywhere", "everywhere-denied")) {
+        page.click("tr.task[data-key='default/" + name + "'] button.toggle");
+        // one history open at a time (a failed task's row is followed by its reason, then its history)
+        waitFor(page, "() => document.querySelector('tr.history .who .pill.node') !== null", Duration.ofSeconds(20));
+        // what the agent says about each node, and what the page shows for it
+        JsonObject status = taskStatus(port, name);
+        List<String> expected = status.getJsonArray("nodes").stream().map(o -> (JsonObject) o)
+            .map(n -> n.getString("node") + ": " + n.getJsonObject("lastRun").getString("outcome").toLowerCase()).toList();
+        assertThat(expected).as("this agent's own entry").hasSize(1);
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> pills = (List<Map<String, Object>>) js(page, "() => [...document.querySelectorAll("
+            + "'tr.history .who .pill.node')].map(p => ({text: p.textContent, "
+            + "ok: p.classList.contains('Succeeded') ? 1 : 0, failed: p.classList.contains('Failed') ? 1 : 0, title: p.title}))");
+        assertThat(pills).extracting(p -> p.get("text")).as("one pill per node, with its state").isEqualTo(expected);
+        Map<String, Object> pill = pills.get(0);
+        if (name.equals("everywhere")) {
+          assertThat(pill.get("text")).isEqualTo(node + ": succeeded");
+          assertThat(((Number) pill.get("ok")).intValue()).as("shown as succeeded").isEqualTo(1);
+        } else {
+          assertThat(pill.get("text")).isEqualTo(node + ": denied");
+          assertThat(((Number) pill.get("failed")).intValue()).as("shown as failed").isEqualTo(1);
+          assertThat((String) pill.get("title")).as("the node's error on hover").contains("169.254.169.254");
+        }
+        page.locator("section:has(#tasks)").screenshot(new com.microsoft.playwright.Locator.ScreenshotOptions()
+            .setPath(Path.of("target/page-nodes-" + name + ".png")));
+        page.click("tr.task[data-key='default/" + name + "'] button.toggle"); // closes again
+        waitFor(page, "() => document.querySelectorAll('tr.history').length === 0", Duration.ofSeconds(10));
+      }
+      assertThat(w.errors()).as("console and page errors").isEmpty();
+    } finally {
+      agent.stop().await(30, TimeUnit.SECONDS);
+    }
+  }
+
   @Test
   void beforeTheFirstSampleThePageSaysItIsWaitingForData() throws Exception {
     // the agent's concerns as Agent deploys them, with the sampler's first sample an hour away and a

@@ -147,7 +147,7 @@ class ChartRenderTest {
         "/secrets:[\"get\"]",
         "/nodes:[\"get\"]",
         "/events:[\"create\",\"patch\"]",
-        "coordination.k8s.io/leases:[\"get\",\"list\",\"watch\",\"create\",\"update\"]",
+        "coordination.k8s.io/leases:[\"get\",\"list\",\"watch\",\"create\",\"update\",\"delete\"]",
         "authentication.k8s.io/tokenreviews:[\"create\"]",
         "authorization.k8s.io/subjectaccessreviews:[\"create\"]");
     JsonNode reader = template().named("ClusterRole", "nodepulse-metrics-reader");

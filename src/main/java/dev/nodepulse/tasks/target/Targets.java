@@ -45,6 +45,16 @@ public final class Targets {
   private final ComputeTarget compute;
   private final MessageConsumer<JsonObject> listening;
 
+  /**
+   * Refuses options the targets cannot use, before anything is opened.
+   *
+   * @throws IllegalArgumentException naming the flag when a CIDR of {@code --destination-allow} or
+   *     {@code --destination-deny} is bad
+   */
+  public static void check(Config config) {
+    new DestinationPolicy(config.destinationAllow(), config.destinationDeny());
+  }
+
   /** @throws IllegalArgumentException when a CIDR of {@code --destination-allow} or {@code --destination-deny} is bad */
   public Targets(Vertx vertx, Config config) {
     DestinationPolicy policy = new DestinationPolicy(config.destinationAllow(), config.destinationDeny());

@@ -1,0 +1,212 @@
+package dev.nodepulse.kube;
+
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Predicate;
+
+/**
+ * The cluster-wide claim records of ConfigMap tasks with {@code nodes: one} (the agent may only read ConfigMaps, so
+ * a task's claims cannot live on its object as DelayedTasks' do in their status). One {@code coordination.k8s.io/v1}
+ * Lease per task, in the agents' namespace, named {@code nodepulse-task-<hash of namespace/name>}, labelled
+ * {@code nodepulse.dev/claim=true}: holder = the node that claimed the latest run; annotations name the task, the
+ * due time claimed ({@code claimed-for}), the due time finished ({@code finished-for}) and its outcome. Every write
+ * is conditional on the resourceVersion read (a create fails when the Lease exists), so two agents claiming the same
+ * due time cannot both succeed. Deleted when the task is withdrawn; one left behind is deleted by {@link #sweep}.
+ * Reads come from one informer; writes block: call them off the event loop.
+ */
+final class ClaimLeases implements AutoCloseable {
+  static final String CLAIM_LABEL = "nodepulse.dev/claim";
+  static final String TASK = "nodepulse.dev/task";
+  static final String CLAIMED_FOR = "nodepulse.dev/claimed-for";
+  static final String FINISHED_FOR = "nodepulse.dev/finished-for";
+  static final String OUTCOME = "nodepulse.dev/outcome";
+
+  private final KubernetesClient client;
+  private final KubeSettings settings;
+  private final SharedIndexInformer<Lease> informer;
+
+  ClaimLeases(KubernetesClient client, KubeSettings settings) {
+    this.client = client;
+    this.settings = settings;
+    this.informer = client.leases().inNamespace(settings.leaseNamespace()).withLabel(CLAIM_LABEL, "true")
+        .runnableInformer(settings.resync().toMillis());
+  }
+
+  /** Starts the informer; completes once the first listing is in. */
+  CompletionStage<Void> start() {
+    return informer.start();
+  }
+
+  /** The Lease's name for a task: a DNS label whatever the ConfigMap key (keys may hold '_' and capitals). */
+  static String leaseName(String taskKey) {
+    try {
+      byte[] h = MessageDigest.getInstance("SHA-256").digest(taskKey.getBytes(StandardCharsets.UTF_8));
+      return "nodepulse-task-" + HexFormat.of().formatHex(h, 0, 10);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is part of every JDK", e);
+    }
+  }
+
+  /** The task's claim Lease as last seen (null when none). */
+  Lease cached(String taskKey) {
+    Lease l = informer.getStore().getByKey(settings.leaseNamespace() + "/" + leaseName(taskKey));
+    return l != null && taskKey.equals(annotation(l, TASK)) ? l : null;
+  }
+
+  /** The task's claim Lease as the API server has it now (null when none). Blocking. */
+  Lease read(String taskKey) {
+    Lease l = client.leases().inNamespace(settings.leaseNamespace()).withName(leaseName(taskKey)).get();
+    return l != null && taskKey.equals(annotation(l, TASK)) ? l : null;
+  }
+
+  /** The shared facts of a claim Lease, as {@link ClaimRule} reads them. */
+  static ClaimRule.Shared shared(Lease l) {
+    if (l == null) {
+      return ClaimRule.Shared.NONE;
+    }
+    return new ClaimRule.Shared(Wire.instant(annotation(l, CLAIMED_FOR)),
+        l.getSpec() == null ? null : l.getSpec().getHolderIdentity(), Wire.instant(annotation(l, FINISHED_FOR)));
+  }
+
+  /**
+   * Claims the run due at {@code due} for this node: creates the Lease, or updates {@code current} conditionally on
+   * its resourceVersion. {@code lostOutcome}: the run was held by a node that stopped; record it finished with that
+   * outcome instead. Throws the API server's answer (409: another agent wrote first).
+   */
+  void claim(String taskKey, Lease current, Instant due, Instant now, String lostOutcome) {
+    Map<String, String> notes = new LinkedHashMap<>();
+    notes.put(TASK, taskKey);
+    notes.put(CLAIMED_FOR, due.toString());
+    if (lostOutcome != null) {
+      notes.put(FINISHED_FOR, due.toString());
+      notes.put(OUTCOME, lostOutcome);
+    }
+    write(taskKey, current, notes, now);
+  }
+
+  /** Records the run due at {@code due} as finished with {@code outcome} (conditional; a conflict is read again). */
+  void finished(String taskKey, Instant due, String outcome, Instant now) {
+    Lease current = cached(taskKey);
+    if (!holds(current, due)) {
+      current = read(taskKey); // the cache may not have this node's claim yet
+    }
+    for (int attempt = 0; attempt < 5 && holds(current, due); attempt++) {
+      try {
+        write(taskKey, current, Map.of(FINISHED_FOR, due.toString(), OUTCOME, outcome), now);
+        return;
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != 409) {
+          throw e;
+        }
+        current = read(taskKey);
+      }
+    }
+  }
+
+  /** True when {@code l} holds this node's claim of the run due at {@code due}. */
+  private boolean holds(Lease l, Instant due) {
+    return l != null && due.equals(shared(l).claimedFor()) && settings.node().equals(l.getSpec().getHolderIdentity());
+  }
+
+  private void write(String taskKey, Lease current, Map<String, String> notes, Instant now) {
+    var leases = client.leases().inNamespace(settings.leaseNamespace());
+    int seconds = (int) Math.max(1, settings.leaseDuration().toSeconds());
+    if (current == null) {
+      leases.resource(new LeaseBuilder().withNewMetadata().withName(leaseName(taskKey))
+          .withNamespace(settings.leaseNamespace()).addToLabels(CLAIM_LABEL, "true")
+          .addToLabels("app.kubernetes.io/name", "nodepulse").addToAnnotations(notes).endMetadata()
+          .withNewSpec().withHolderIdentity(settings.node()).withLeaseDurationSeconds(seconds)
+          .withAcquireTime(LeaseHeartbeat.micro(now)).withRenewTime(LeaseHeartbeat.micro(now)).withLeaseTransitions(0)
+          .endSpec().build()).create(); // 409 when another agent created it first
+      return;
+    }
+    Lease next = new LeaseBuilder(current).build();
+    Map<String, String> annotations = new LinkedHashMap<>(next.getMetadata().getAnnotations() == null ? Map.of()
+        : next.getMetadata().getAnnotations());
+    if (notes.containsKey(CLAIMED_FOR)) {
+      annotations.remove(FINISHED_FOR); // a new claim: nothing of it finished yet
+      annotations.remove(OUTCOME);
+    }
+    annotations.putAll(notes);
+    next.getMetadata().setAnnotations(annotations);
+    String holder = next.getSpec().getHolderIdentity();
+    if (!settings.node().equals(holder)) {
+      next.getSpec().setHolderIdentity(settings.node());
+      next.getSpec().setAcquireTime(LeaseHeartbeat.micro(now));
+      next.getSpec().setLeaseTransitions((next.getSpec().getLeaseTransitions() == null ? 0
+          : next.getSpec().getLeaseTransitions()) + 1);
+    }
+    next.getSpec().setRenewTime(LeaseHeartbeat.micro(now));
+    next.getSpec().setLeaseDurationSeconds(seconds);
+    leases.resource(next).update(); // PUT with the resourceVersion read: conditional
+  }
+
+  /** Deletes the task's claim Lease, conditional on the version last seen (a newer claim is left alone). */
+  void delete(String taskKey) {
+    Lease l = cached(taskKey);
+    if (l != null) {
+      deleteSeen(l);
+    }
+  }
+
+  /**
+   * Deletes the claim Leases left behind (their task withdrawn while no agent was there to delete them, or its
+   * deletion failed): those whose task is not {@code known}, in a namespace this agent watches, and not written
+   * for {@code quiet} (so a task that another agent has just seen and this one not yet keeps its claim).
+   * {@code mine} picks the Leases this agent speaks for, so one agent deletes each. Returns how many it deleted.
+   */
+  int sweep(Predicate<String> known, Predicate<String> mine, Duration quiet, Instant now) {
+    int deleted = 0;
+    for (Lease l : informer.getStore().list()) {
+      String task = annotation(l, TASK);
+      Instant written = l.getSpec() == null || l.getSpec().getRenewTime() == null ? null
+          : l.getSpec().getRenewTime().toInstant();
+      if (task == null || known.test(task) || !watched(task) || (written != null && written.plus(quiet).isAfter(now))
+          || !mine.test(l.getMetadata().getName())) {
+        continue;
+      }
+      if (deleteSeen(l)) {
+        deleted++;
+      }
+    }
+    return deleted;
+  }
+
+  private boolean watched(String taskKey) {
+    int slash = taskKey.indexOf('/');
+    return settings.namespaces().isEmpty() || (slash > 0 && settings.namespaces().contains(taskKey.substring(0, slash)));
+  }
+
+  private boolean deleteSeen(Lease l) {
+    try {
+      return !client.leases().inNamespace(settings.leaseNamespace()).withName(l.getMetadata().getName())
+          .lockResourceVersion(l.getMetadata().getResourceVersion()).delete().isEmpty();
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == 409 || e.getCode() == 404) {
+        return false; // claimed again meanwhile, or already gone
+      }
+      throw e;
+    }
+  }
+
+  private static String annotation(Lease l, String key) {
+    return l.getMetadata().getAnnotations() == null ? null : l.getMetadata().getAnnotations().get(key);
+  }
+
+  @Override
+  public void close() {
+    informer.close();
+  }
+}
