@@ -43,15 +43,8 @@ public final class KubeTools {
   public static Path operatorCrd(String plural) {
     String dir = System.getenv("NODEPULSE_OPERATOR_CRDS");
     if (dir == null || dir.isBlank()) {
-      String version;
-      try {
-        version = Files.readAllLines(ROOT.resolve(".ci/operator-crds")).stream()
-            .filter(l -> l.startsWith("OPERATOR_VERSION=")).findFirst().orElseThrow().substring(17);
-      } catch (IOException e) {
-        throw new AssertionError(".ci/operator-crds not readable", e);
-      }
       String cache = System.getenv().getOrDefault("NODEPULSE_CACHE", System.getProperty("user.home") + "/.cache/nodepulse");
-      dir = cache + "/prometheus-operator/v" + version;
+      dir = cache + "/prometheus-operator/v" + scriptVariable(".ci/operator-crds", "OPERATOR_VERSION");
     }
     Path crd = Path.of(dir, "monitoring.coreos.com_" + plural + ".yaml");
     if (!Files.isRegularFile(crd)) {
@@ -59,6 +52,36 @@ public final class KubeTools {
           + " whose setup step (.ci/setup) generates it with .ci/operator-crds");
     }
     return crd;
+  }
+
+  /**
+   * A Prometheus with Kubernetes service discovery (Debian's has none): built by .ci/prometheus-k8s, which
+   * .ci/setup runs and exports as NODEPULSE_PROMETHEUS_K8S (else that script's cache path). Fails, naming
+   * the setup step, when it is not there.
+   */
+  public static Path prometheusWithKubernetesSd() {
+    String bin = System.getenv("NODEPULSE_PROMETHEUS_K8S");
+    if (bin == null || bin.isBlank()) {
+      String cache = System.getenv().getOrDefault("NODEPULSE_CACHE", System.getProperty("user.home") + "/.cache/nodepulse");
+      bin = cache + "/prometheus/v" + scriptVariable(".ci/prometheus-k8s", "PROMETHEUS_MODULE") + "/prometheus";
+    }
+    Path p = Path.of(bin);
+    if (!Files.isExecutable(p)) {
+      throw new AssertionError("a Prometheus with Kubernetes service discovery is missing (" + p + "): run "
+          + "./test.sh, whose setup step (.ci/setup) builds it with .ci/prometheus-k8s");
+    }
+    return p;
+  }
+
+  /** A VAR=value line's value in one of the .ci scripts (their pinned versions). */
+  private static String scriptVariable(String script, String name) {
+    try {
+      return Files.readAllLines(ROOT.resolve(script)).stream().filter(l -> l.startsWith(name + "="))
+          .findFirst().orElseThrow(() -> new AssertionError(script + " has no " + name))
+          .substring(name.length() + 1).split("\\s", 2)[0];
+    } catch (IOException e) {
+      throw new AssertionError(script + " not readable", e);
+    }
   }
 
   /** What a finished command printed. */
