@@ -11,9 +11,7 @@ import io.vertx.ext.web.RoutingContext;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -167,9 +165,10 @@ final class ConnectionGuard implements Handler<RoutingContext> {
     private final int pauseAt;
     private final int resumeAt;
     private final AtomicInteger open = new AtomicInteger();
-    private final AtomicBoolean paused = new AtomicBoolean();
-    private final AtomicLong pauses = new AtomicLong();
-    private final AtomicLong lastWarnNanos = new AtomicLong(System.nanoTime() - 120_000_000_000L);
+    /** Changed with the listening channel's auto-read, under this gate's lock (acceptor and closes race). */
+    private boolean paused;
+    private long pauses;
+    private long lastWarnNanos = System.nanoTime() - 120_000_000_000L;
     private volatile Channel listening;
 
     AcceptGate(String name, int pauseAt, int resumeAt) {
@@ -187,17 +186,7 @@ final class ConnectionGuard implements Handler<RoutingContext> {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
       if (msg instanceof Channel accepted) {
         track(accepted);
-        if (open.get() >= pauseAt && paused.compareAndSet(false, true)) {
-          ctx.channel().config().setAutoRead(false);
-          long n = pauses.incrementAndGet();
-          long now = System.nanoTime();
-          long last = lastWarnNanos.get();
-          if (now - last > 60_000_000_000L && lastWarnNanos.compareAndSet(last, now)) {
-            LOG.warn("{} listener: {} connections open; not accepting until they are down to {} ({} pauses so far)",
-                name, open.get(), resumeAt, n);
-          }
-          resumeIfDown(); // the count may have fallen meanwhile
-        }
+        pauseIfFull(ctx.channel());
       }
       ctx.fireChannelRead(msg);
     }
@@ -211,9 +200,24 @@ final class ConnectionGuard implements Handler<RoutingContext> {
       });
     }
 
-    private void resumeIfDown() {
+    private synchronized void pauseIfFull(Channel l) {
+      if (!paused && open.get() >= pauseAt) {
+        paused = true;
+        l.config().setAutoRead(false);
+        pauses++;
+        long now = System.nanoTime();
+        if (now - lastWarnNanos > 60_000_000_000L) {
+          lastWarnNanos = now;
+          LOG.warn("{} listener: {} connections open; not accepting until they are down to {} ({} pauses so far)",
+              name, open.get(), resumeAt, pauses);
+        }
+      }
+    }
+
+    private synchronized void resumeIfDown() {
       Channel l = listening;
-      if (l != null && open.get() <= resumeAt && paused.compareAndSet(true, false)) {
+      if (paused && l != null && open.get() <= resumeAt) {
+        paused = false;
         l.config().setAutoRead(true);
       }
     }
@@ -222,8 +226,8 @@ final class ConnectionGuard implements Handler<RoutingContext> {
       return open.get();
     }
 
-    boolean paused() {
-      return paused.get();
+    synchronized boolean paused() {
+      return paused;
     }
   }
 }
