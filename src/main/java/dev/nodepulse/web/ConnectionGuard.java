@@ -1,12 +1,17 @@
 package dev.nodepulse.web;
 
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.impl.HttpServerConnection;
 import io.vertx.ext.web.RoutingContext;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,7 +21,14 @@ import org.slf4j.LoggerFactory;
  * connection, then from the previous reply), which closes slowloris clients that trickle bytes; and at the
  * cap a new connection displaces the one that has waited longest without a request in flight (or is refused
  * when every connection is busy). Connections upgraded to WebSocket are left to the idle timeout and the
- * live page's own ping. Runs on the listener's event loop only.
+ * live page's own ping. Runs on the listener's event loop, except its {@link AcceptGate}.
+ *
+ * <p>The event loop learns of a connection only after the acceptor thread has accepted it (and used a file for
+ * it): a burst of thousands of connections in one instant would be accepted faster than the event loop closes
+ * the surplus, up to the open-file limit, starving the sampler and the stores. So the listener's first
+ * connection installs an {@link AcceptGate} on the listening socket's channel, which counts open connections
+ * where they are accepted and stops accepting (the kernel's backlog holds or refuses the rest) once a quarter
+ * more than the cap are open, until the event loop has brought them back to the cap.
  */
 final class ConnectionGuard implements Handler<RoutingContext> {
   private static final Logger LOG = LoggerFactory.getLogger(ConnectionGuard.class);
@@ -35,6 +47,7 @@ final class ConnectionGuard implements Handler<RoutingContext> {
   private final LinkedHashMap<HttpConnection, State> open = new LinkedHashMap<>();
   private long displaced;
   private long lastWarnNanos = Long.MIN_VALUE / 2;
+  private AcceptGate gate;
 
   ConnectionGuard(String name, int max, long headerTimeoutMillis) {
     this.name = name;
@@ -57,6 +70,9 @@ final class ConnectionGuard implements Handler<RoutingContext> {
 
   /** A new connection: counted, closed when it ends; at the cap the longest-waiting idle one goes. */
   void opened(HttpConnection conn) {
+    if (gate == null && conn instanceof HttpServerConnection first) {
+      installGate(first.channelHandlerContext().channel());
+    }
     State s = new State();
     s.waitingSince = System.nanoTime();
     if (open.size() >= max && !displaceOne()) {
@@ -66,6 +82,22 @@ final class ConnectionGuard implements Handler<RoutingContext> {
     }
     open.put(conn, s);
     conn.closeHandler(v -> open.remove(conn));
+  }
+
+  /** The gate on the listening channel of {@code first}, counting it and the connections this guard already has. */
+  private void installGate(Channel first) {
+    Channel listening = first.parent();
+    if (listening == null) {
+      return;
+    }
+    gate = new AcceptGate(name, max + Math.max(1, max / 4), max);
+    gate.track(first);
+    for (HttpConnection known : open.keySet()) {
+      if (known instanceof HttpServerConnection c) {
+        gate.track(c.channelHandlerContext().channel());
+      }
+    }
+    listening.pipeline().addFirst("nodepulse-accept-gate", gate);
   }
 
   private boolean displaceOne() {
@@ -121,6 +153,81 @@ final class ConnectionGuard implements Handler<RoutingContext> {
     if (now - lastWarnNanos > 60_000_000_000L) {
       lastWarnNanos = now;
       LOG.warn("{} listener: {}", name, message);
+    }
+  }
+
+  /**
+   * On the listening channel, in the acceptor's thread: counts every accepted connection until it closes, stops
+   * accepting when {@code pauseAt} are open and starts again once they are down to {@code resumeAt}.
+   */
+  static final class AcceptGate extends ChannelInboundHandlerAdapter {
+    private final String name;
+    private final int pauseAt;
+    private final int resumeAt;
+    private final AtomicInteger open = new AtomicInteger();
+    /** Changed with the listening channel's auto-read, under this gate's lock (acceptor and closes race). */
+    private boolean paused;
+    private long pauses;
+    private long lastWarnNanos = System.nanoTime() - 120_000_000_000L;
+    private volatile Channel listening;
+
+    AcceptGate(String name, int pauseAt, int resumeAt) {
+      this.name = name;
+      this.pauseAt = pauseAt;
+      this.resumeAt = resumeAt;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+      listening = ctx.channel();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      if (msg instanceof Channel accepted) {
+        track(accepted);
+        pauseIfFull(ctx.channel());
+      }
+      ctx.fireChannelRead(msg);
+    }
+
+    /** Counts {@code connection} until it closes. */
+    void track(Channel connection) {
+      open.incrementAndGet();
+      connection.closeFuture().addListener(closed -> {
+        open.decrementAndGet();
+        resumeIfDown();
+      });
+    }
+
+    private synchronized void pauseIfFull(Channel l) {
+      if (!paused && open.get() >= pauseAt) {
+        paused = true;
+        l.config().setAutoRead(false);
+        pauses++;
+        long now = System.nanoTime();
+        if (now - lastWarnNanos > 60_000_000_000L) {
+          lastWarnNanos = now;
+          LOG.warn("{} listener: {} connections open; not accepting until they are down to {} ({} pauses so far)",
+              name, open.get(), resumeAt, pauses);
+        }
+      }
+    }
+
+    private synchronized void resumeIfDown() {
+      Channel l = listening;
+      if (paused && l != null && open.get() <= resumeAt) {
+        paused = false;
+        l.config().setAutoRead(true);
+      }
+    }
+
+    int open() {
+      return open.get();
+    }
+
+    synchronized boolean paused() {
+      return paused;
     }
   }
 }

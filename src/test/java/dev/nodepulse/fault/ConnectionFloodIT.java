@@ -162,4 +162,79 @@ class ConnectionFloodIT {
       }
     }
   }
+
+  /**
+   * Bursts of 3,000 connections each, opened as fast as the test can (far more than the agent's 1,024 open
+   * files, in one instant: the kernel completes them all into the listen backlog before the agent has closed
+   * any), one burst every few seconds while a client reads /api/v1/cpu once a second: the agent pauses
+   * accepting near its cap instead of running out of files, so every read is answered, the sampler misses no
+   * sample and nothing says "Too many open files".
+   */
+  @Test
+  void burstsOfThousandsInOneInstantLeaveTheAgentServing() throws Exception {
+    int burst = 3000;
+    int bursts = 4;
+    long ownLimit = ((UnixOperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getMaxFileDescriptorCount();
+    Assumptions.assumeTrue(ownLimit > burst + 500,
+        "the test JVM needs more than " + (burst + 500) + " open files for the burst; its limit is " + ownLimit);
+    try (AgentProcess agent = AgentProcess.start(AGENT_FILE_LIMIT, "--http-port", "0",
+        "--data-dir", tmp.resolve("data").toString())) {
+      int port = agent.port;
+      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60)).ignoreExceptions()
+          .until(() -> get(port, "/api/v1/cpu").contains("percent"));
+      List<String> failures = new ArrayList<>();
+      int answered = 0;
+      int reads = 0;
+      long floodStart = System.currentTimeMillis();
+      for (int b = 0; b < bursts; b++) {
+        List<SocketChannel> flood = new ArrayList<>();
+        try {
+          for (int i = 0; i < burst; i++) {
+            SocketChannel c = SocketChannel.open();
+            c.configureBlocking(false);
+            c.connect(new InetSocketAddress("127.0.0.1", port)); // completes in the kernel, not waited for
+            flood.add(c);
+          }
+          // the client's reads while the burst is held open: one a second, each on a fresh connection
+          for (int r = 0; r < 4; r++) {
+            long roundStart = System.nanoTime();
+            reads++;
+            try {
+              assertThat(new JsonObject(get(port, "/api/v1/cpu")).getValue("percent")).isNotNull();
+              answered++;
+            } catch (IOException e) {
+              failures.add("burst " + b + ", read " + r + ": " + e.getMessage());
+            }
+            long restMs = 1000 - (System.nanoTime() - roundStart) / 1_000_000;
+            if (restMs > 0) {
+              Thread.sleep(restMs); // the client's pace: one read a second
+            }
+          }
+        } finally {
+          for (SocketChannel c : flood) {
+            c.close();
+          }
+        }
+      }
+      long floodEnd = System.currentTimeMillis();
+      agent.output().lines().filter(l -> l.contains("WARN") || l.contains("ERROR"))
+          .limit(20).forEach(l -> System.out.println("  agent: " + l));
+      System.out.printf("connection bursts from %d to %d: %d bursts of %d connections, %d of %d reads answered%n",
+          floodStart, floodEnd, bursts, burst, answered, reads);
+      assertThat(failures).as("reads not answered").isEmpty();
+      // the agent still answers after the bursts, and never ran out of files
+      assertThat(new JsonObject(get(port, "/api/v1/cpu")).getValue("percent")).isNotNull();
+      assertThat(agent.output()).doesNotContain("Too many open files");
+      JsonArray points = new JsonObject(get(port, "/api/v1/history?window=5m")).getJsonArray("points");
+      List<JsonObject> during = new ArrayList<>();
+      for (int i = 0; i < points.size(); i++) {
+        JsonObject p = points.getJsonObject(i);
+        if (p.getLong("t") >= floodStart && p.getLong("t") <= floodEnd) {
+          during.add(p);
+        }
+      }
+      assertThat(during).as("samples during the bursts").hasSizeGreaterThanOrEqualTo((int) ((floodEnd - floodStart) / 1000) - 2)
+          .allSatisfy(p -> assertThat(p.getValue("cpu")).as("a gap at " + p.getLong("t")).isNotNull());
+    }
+  }
 }

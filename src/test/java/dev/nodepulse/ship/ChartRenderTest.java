@@ -175,6 +175,35 @@ class ChartRenderTest {
     assertThat(tasks.path("metadata").path("labels").path("nodepulse.dev/tasks").asText()).isEqualTo("true");
   }
 
+  /**
+   * The plain scrape job (grafana/prometheus-scrape.yaml, run by KubernetesSdIT) relabels as the ServiceMonitor
+   * does: the same relabelings, in Prometheus' spelling, after its own keep rule; the same token file.
+   */
+  @Test
+  void thePlainScrapeJobRelabelsAsTheServiceMonitorDoes() throws Exception {
+    JsonNode endpoint = template("-f", KubeTools.ALL_OPTIONS.toString()).one("ServiceMonitor").path("spec")
+        .path("endpoints").get(0);
+    List<String> fromServiceMonitor = new ArrayList<>();
+    for (JsonNode r : endpoint.path("relabelings")) {
+      fromServiceMonitor.add(r.path("sourceLabels").toString() + " -> " + r.path("targetLabel").asText() + " ("
+          + r.path("action").asText() + ")");
+    }
+    JsonNode job = new com.fasterxml.jackson.dataformat.yaml.YAMLMapper()
+        .readTree(KubeTools.ROOT.resolve("grafana/prometheus-scrape.yaml").toFile()).path("scrape_configs").get(0);
+    assertThat(job.path("job_name").asText()).as("the job the plain alerts select").isEqualTo("nodepulse");
+    JsonNode relabels = job.path("relabel_configs");
+    assertThat(relabels.get(0).path("action").asText()).isEqualTo("keep");
+    List<String> fromJob = new ArrayList<>();
+    for (int i = 1; i < relabels.size(); i++) {
+      JsonNode r = relabels.get(i);
+      fromJob.add(r.path("source_labels").toString() + " -> " + r.path("target_label").asText() + " ("
+          + r.path("action").asText() + ")");
+    }
+    assertThat(fromJob).isEqualTo(fromServiceMonitor).contains("[\"__meta_kubernetes_pod_node_name\"] -> node (replace)");
+    assertThat(job.path("authorization").path("credentials_file").asText())
+        .isEqualTo(endpoint.path("bearerTokenFile").asText());
+  }
+
   @Test
   void filesRenderedFromTheChartHaveNotDrifted() throws Exception {
     Path out = home.resolve("out");

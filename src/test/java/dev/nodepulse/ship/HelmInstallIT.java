@@ -9,8 +9,8 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
-import java.io.ByteArrayInputStream;
-import java.nio.charset.StandardCharsets;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,10 +28,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The chart and the plain manifests against a real API server (kube-api-test): helm install with the
- * defaults and with every option on (the Prometheus Operator's ServiceMonitor and PrometheusRule CRDs
- * applied here in a minimal form, schema left open, so those objects are created too), helm upgrade with
+ * defaults and with every option on (the Prometheus Operator's own ServiceMonitor and PrometheusRule CRDs,
+ * from .ci/operator-crds, applied so those objects are created and validated too), helm upgrade with
  * changed values, helm uninstall leaving nothing but the CRD, and kubectl apply of k8s/. There is no node,
- * so the DaemonSet has no pod: every object is created, nothing runs.
+ * so the DaemonSet has no pod: every object is created, nothing runs. The chart's ServiceMonitor and
+ * PrometheusRule also pass a strict server-side validation against the operator's schemas.
  */
 @EnableKubeAPIServer(kubeAPIVersion = "1.34.4", apiServerFlags = {"--advertise-address", "127.0.0.1"})
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -172,28 +173,52 @@ class HelmInstallIT {
         .contains("warm-cache", "ping-cache", "reload-nginx", "pi-5000");
   }
 
-  /** Minimal ServiceMonitor and PrometheusRule CRDs (schema left open), as the Prometheus Operator names them. */
-  static void applyMonitoringCrds() {
-    for (String[] kind : new String[][] {{"servicemonitors", "ServiceMonitor"}, {"prometheusrules", "PrometheusRule"}}) {
-      String yaml = """
-          apiVersion: apiextensions.k8s.io/v1
-          kind: CustomResourceDefinition
-          metadata: {name: %1$s.monitoring.coreos.com}
-          spec:
-            group: monitoring.coreos.com
-            scope: Namespaced
-            names: {plural: %1$s, singular: %3$s, kind: %2$s}
-            versions:
-              - name: v1
-                served: true
-                storage: true
-                schema:
-                  openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}
-          """.formatted(kind[0], kind[1], kind[1].toLowerCase());
-      client.load(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8))).serverSideApply();
+  @Test
+  @Order(7)
+  void theOperatorsSchemasAcceptTheChartsObjectsStrictlyAndRefuseABrokenOne() throws Exception {
+    applyMonitoringCrds();
+    // the chart's ServiceMonitor and PrometheusRule with every option on (scrape authentication included),
+    // checked by the API server against the operator's schemas: an unknown or mistyped field is an error here,
+    // where helm install would only have pruned it with a warning
+    String rendered = helm("template", "strict", KubeTools.CHART.toString(), "--namespace", "default",
+        "-f", KubeTools.ALL_OPTIONS.toString()).ok();
+    Rendered all = Rendered.parse(rendered);
+    YAMLMapper yaml = new YAMLMapper();
+    for (String kind : List.of("ServiceMonitor", "PrometheusRule")) {
+      Path file = tmp.resolve(kind + ".yaml");
+      yaml.writeValue(file.toFile(), all.one(kind));
+      assertThat(kubectl("create", "--dry-run=server", "--validate=strict", "-f", file.toString()).ok())
+          .contains("created (server dry run)");
     }
-    Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> client.apiextensions().v1()
-        .customResourceDefinitions().withName("prometheusrules.monitoring.coreos.com").get().getStatus()
-        .getConditions().stream().anyMatch(c -> c.getType().equals("Established") && c.getStatus().equals("True")));
+    // the schema is the operator's, not an open one: a relabel action it does not know is refused by name
+    ObjectNode broken = all.one("ServiceMonitor").deepCopy();
+    ((ObjectNode) broken.path("spec").path("endpoints").get(0).path("relabelings").get(0)).put("action", "rename");
+    Path brokenFile = tmp.resolve("broken-servicemonitor.yaml");
+    yaml.writeValue(brokenFile.toFile(), broken);
+    KubeTools.Result refused = kubectl("create", "--dry-run=server", "--validate=strict", "-f", brokenFile.toString());
+    assertThat(refused.exit()).isNotZero();
+    assertThat(refused.err()).contains("spec.endpoints[0].relabelings[0].action");
+    ObjectNode unknown = all.one("PrometheusRule").deepCopy();
+    ((ObjectNode) unknown.path("spec")).put("rulez", "x");
+    Path unknownFile = tmp.resolve("unknown-prometheusrule.yaml");
+    yaml.writeValue(unknownFile.toFile(), unknown);
+    KubeTools.Result unknownRefused = kubectl("create", "--dry-run=server", "--validate=strict", "-f", unknownFile.toString());
+    assertThat(unknownRefused.exit()).isNotZero();
+    assertThat(unknownRefused.err()).contains("rulez");
+  }
+
+  /**
+   * The Prometheus Operator's own ServiceMonitor and PrometheusRule CRDs (full schemas, generated from the
+   * operator's API types by .ci/operator-crds), applied and established. Fails naming the setup step when
+   * they are missing.
+   */
+  static void applyMonitoringCrds() throws Exception {
+    for (String plural : List.of("servicemonitors", "prometheusrules")) {
+      kubectl("apply", "--server-side", "--force-conflicts", "-f", KubeTools.operatorCrd(plural).toString()).ok();
+    }
+    Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> Stream.of("servicemonitors", "prometheusrules")
+        .allMatch(p -> client.apiextensions().v1().customResourceDefinitions().withName(p + ".monitoring.coreos.com")
+            .get().getStatus().getConditions().stream()
+            .anyMatch(c -> c.getType().equals("Established") && c.getStatus().equals("True"))));
   }
 }

@@ -16,6 +16,11 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -38,8 +43,10 @@ import org.slf4j.LoggerFactory;
  *   <li>History: {@link #history()} is a {@link StatusSink} that keeps the last {@code keep} runs of each task
  *       and the latest run's output (at most {@link #MAX_OUTPUT} bytes; a cut is stated at its end).</li>
  *   <li>Faults: an unusable tasks.db leaves the pipeline running unpersisted ({@link #lastError()}); a tasks.db
- *       found empty (truncated) is said; a full disk is reported as {@code disk full: <path>}, logged once and
- *       then at most every 5 minutes, and writing resumes by itself when space comes back.</li>
+ *       found damaged at start-up (empty, truncated, not SQLite, failing SQLite's quick check) is kept aside as
+ *       {@code tasks.db.corrupt-<time>}, a fresh one is started and this is said (the log, once, and
+ *       {@link #lastError()}); a full disk is reported as {@code disk full: <path>}, logged once and then at
+ *       most every 5 minutes, and writing resumes by itself when space comes back.</li>
  * </ul>
  */
 public final class StatusStore {
@@ -81,13 +88,16 @@ public final class StatusStore {
   public static Future<Map.Entry<StatusStore, List<TaskRow>>> open(Vertx vertx, Path dataDir, int keep) {
     StatusStore s = new StatusStore(vertx, dataDir);
     return s.worker.executeBlocking(() -> {
-      boolean truncated = Files.isRegularFile(s.file) && Files.size(s.file) == 0;
-      TaskStore db = new TaskStore(s.file, keep);
-      if (truncated) {
-        s.warning = s.file + " was empty (0 bytes) when the agent started: the stored task state was lost, so "
-            + "one-shot tasks that had already run may run again";
+      String damage = damage(s.file);
+      if (damage != null) {
+        Path aside = s.setAside();
+        s.warning = s.file + " was damaged (" + damage + ") when the agent started: it is kept as " + aside
+            + " and a fresh one was started. Lost: the tasks declared through the REST API, every task's run "
+            + "history and state (tasks from files and DelayedTasks are read again from their sources; one-shot "
+            + "tasks that had already run may run again)";
         LOG.error(s.warning);
       }
+      TaskStore db = new TaskStore(s.file, keep);
       return Map.entry(db, db.loadAll());
     }).map(loaded -> {
       s.db = loaded.getKey();
@@ -98,6 +108,56 @@ public final class StatusStore {
       LOG.error(s.lastError);
       return Future.succeededFuture(Map.entry(s, List.of()));
     });
+  }
+
+  /**
+   * What is wrong with the tasks.db at {@code file}, in words, when it is damaged: empty (truncated to 0 bytes),
+   * not a SQLite database, or failing SQLite's quick check (a truncated or overwritten file). Null when it is
+   * missing or sound, and when it cannot be opened for another reason (permissions, a full disk), which is not
+   * damage and is said when the store itself is opened.
+   */
+  static String damage(Path file) throws IOException {
+    if (!Files.isRegularFile(file)) {
+      return null;
+    }
+    if (Files.size(file) == 0) {
+      return "empty: 0 bytes";
+    }
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+        Statement st = c.createStatement();
+        ResultSet r = st.executeQuery("PRAGMA quick_check")) {
+      String first = r.next() ? r.getString(1) : "no answer";
+      return "ok".equals(first) ? null : "SQLite's quick check failed";
+    } catch (SQLException e) {
+      String m = String.valueOf(e.getMessage());
+      if (m.contains("SQLITE_NOTADB")) {
+        return "not a SQLite database";
+      }
+      if (m.contains("SQLITE_CORRUPT")) {
+        return "truncated or overwritten: SQLite finds it malformed";
+      }
+      return null;
+    }
+  }
+
+  /**
+   * Moves a damaged tasks.db aside as {@code tasks.db.corrupt-<UTC time>} (its WAL beside it with SQLite's
+   * {@code -wal} suffix, so the two open together), and removes its shared-memory index.
+   */
+  private Path setAside() throws IOException {
+    String stamp = java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
+        .format(java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC));
+    Path aside = file.resolveSibling(file.getFileName() + ".corrupt-" + stamp);
+    for (int n = 1; Files.exists(aside); n++) {
+      aside = file.resolveSibling(file.getFileName() + ".corrupt-" + stamp + "-" + n);
+    }
+    Files.move(file, aside);
+    Path wal = file.resolveSibling(file.getFileName() + "-wal");
+    if (Files.exists(wal)) {
+      Files.move(wal, aside.resolveSibling(aside.getFileName() + "-wal"));
+    }
+    Files.deleteIfExists(file.resolveSibling(file.getFileName() + "-shm"));
+    return aside;
   }
 
   /** Where the rows to write come from (the scheduler's table); empty: the key is not written. */
@@ -137,7 +197,7 @@ public final class StatusStore {
     return p.future();
   }
 
-  /** Why the store cannot keep state, if so; else a warning from start-up (tasks.db found empty), if any. */
+  /** Why the store cannot keep state, if so; else a warning from start-up (tasks.db found damaged), if any. */
   public String lastError() {
     return lastError != null ? lastError : warning;
   }

@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -94,14 +95,46 @@ class StatusStoreTest {
   }
 
   @Test
-  void aTruncatedTasksDbIsSaid() throws Exception {
-    get(open(20).close());
-    Files.write(tmp.resolve("tasks.db"), new byte[0]);
-    Files.deleteIfExists(tmp.resolve("tasks.db-wal"));
-    StatusStore s = open(20);
-    assertThat(s.lastError()).contains("tasks.db was empty (0 bytes)").contains("may run again");
-    get(s.close());
-    // an empty file made just now by a first start is not one: a missing file is not reported
+  void aDamagedTasksDbIsKeptAsideAndAFreshOneStartedSayingWhatWasLost() throws Exception {
+    for (String how : new String[] {"empty", "half", "garbage"}) {
+      Path dir = Files.createDirectories(tmp.resolve(how));
+      StatusStore before = get(StatusStore.open(vertx, dir, 20)).getKey();
+      for (int i = 0; i < 200; i++) {
+        before.history().attempted(run("a", i, RunResult.success(null, i, "run " + i + " ".repeat(200))));
+      }
+      assertThat(get(before.runs("ns/a")).getJsonArray("items")).hasSize(20);
+      get(before.close());
+      Path db = dir.resolve("tasks.db");
+      byte[] was = Files.readAllBytes(db);
+      assertThat(was.length).isGreaterThan(8192);
+      byte[] damaged = switch (how) {
+        case "empty" -> new byte[0];
+        case "half" -> java.util.Arrays.copyOf(was, was.length / 2);
+        default -> "not a database at all, but long enough to have a header ......".repeat(100).getBytes();
+      };
+      Files.write(db, damaged);
+
+      StatusStore after = get(StatusStore.open(vertx, dir, 20)).getKey();
+      assertThat(after.failing()).as(how).isFalse();
+      assertThat(after.lastError()).as(how).startsWith(db + " was damaged (")
+          .contains("it is kept as " + db + ".corrupt-")
+          .contains("Lost: the tasks declared through the REST API, every task's run history and state");
+      try (var aside = Files.list(dir)) {
+        List<Path> kept = aside.filter(p -> p.getFileName().toString().startsWith("tasks.db.corrupt-")).toList();
+        assertThat(kept).as(how).hasSize(1);
+        assertThat(Files.readAllBytes(kept.get(0))).as("the damaged file, as it was").isEqualTo(damaged);
+      }
+      // the fresh store works: nothing of before, a new run kept across a restart, nothing said then
+      assertThat(get(after.runs("ns/a")).getJsonArray("items")).isEmpty();
+      after.history().attempted(run("a", 0, RunResult.success(null, 1, "fresh")));
+      assertThat(get(after.runs("ns/a")).getJsonArray("items")).hasSize(1);
+      get(after.close());
+      StatusStore again = get(StatusStore.open(vertx, dir, 20)).getKey();
+      assertThat(again.lastError()).as(how).isNull();
+      assertThat(get(again.runs("ns/a")).getJsonArray("items")).hasSize(1);
+      get(again.close());
+    }
+    // a first start (no tasks.db yet) is not damage
     Path fresh = Files.createDirectories(tmp.resolve("fresh"));
     StatusStore f = get(StatusStore.open(vertx, fresh, 20)).getKey();
     assertThat(f.lastError()).isNull();
