@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Writes docs/benchmarks.md from bench/footprint.py's JSON, the scheduler and live-page benchmarks'
 output of the same run, and the machine's facts. Called by bench/run.sh;
-usage: report.py RESULTS.json OUT.md TASKS.txt LIVE.txt KUBE.md [STEADY.json]
+usage: report.py [--kube KUBE.json] RESULTS.json OUT.md TASKS.txt LIVE.txt KUBE.md [STEADY.json]
 STEADY.json: the cost phase of a `long` run made separately (bench/run.sh --steady-from), whose
-minute-10-11 figures are added where the main run has none, and said so."""
+minute-10-11 figures are added where the main run has none, and said so. KUBE.json: bench/kube/footprint.py's
+figures 1 and 2 in Kubernetes mode, shown at the head of the Kubernetes section."""
 import json
 import os
 import platform
@@ -12,6 +13,12 @@ import statistics
 import subprocess
 import sys
 
+ARGS = sys.argv[1:]
+KUBE = None
+if ARGS[:1] == ["--kube"]:
+    KUBE = json.load(open(ARGS[1])) if os.path.exists(ARGS[1]) else None
+    ARGS = ARGS[2:]
+sys.argv[1:] = ARGS
 res_file, out_file, tasks_txt, live_txt, kube_md = sys.argv[1:6]
 R = json.load(open(res_file))
 A = R["agents"]
@@ -92,7 +99,8 @@ ROWS = [
      "nodepulse's tail is the event loop shared with sampling, history and JIT/GC pauses on 2 busy cores."),
     ("response size [bytes]", "body_bytes", "{:.0f}", "", None,
      "node_exporter exports ~1,000 series by default (many collectors); nodepulse the node series named in "
-     "DESIGN.md plus its own JVM's; Glances' cpu endpoint is one small JSON object."),
+     "DESIGN.md plus a few of its own process and JVM (CPU, resident memory, heap and non-heap, threads, GC time); "
+     "Glances' cpu endpoint is one small JSON object."),
 ]
 
 
@@ -168,17 +176,18 @@ if any(v is not None for v in errs.values()):
                     "within the window, which all agents see alike."))
 w("")
 STANDS = {
-    "startup_s": "the JVM's own start (~0.1 s), then loading and linking ~4,900 classes: the AOT cache (JDK 25) "
-                 "removes most of the linking; what is left is class initialisation (Netty, Vert.x, Prometheus, "
-                 "SQLite's native library check) on 2 shared cores. A native image would start in milliseconds, but "
+    "startup_s": "the JVM's own start (~0.1 s; ~0.25 s more to map and preload the AOT cache's ~5,100 classes), "
+                 "then class initialisation and about 1 CPU-s in all before the first 200, a third of it the C1 "
+                 "compiler's: creating Vert.x (~0.3 s: Netty's platform checks, its FFM-linked cleaner), opening "
+                 "SQLite (its native library is unpacked to /tmp), the web router, then the first sample 250 ms after "
+                 "the sampler starts, on 2 shared cores. A native image would start in milliseconds, but "
                  "cannot be built here (no registry ships the static JDK libraries it links against).",
-    "rss_mib_first_1hz": "a JVM's floor: libjvm's code (~16 MiB resident), the class metadata of the agent's ~4,900 "
-                         "classes (mapped from the AOT cache: ~49 MiB of it resident; without the cache the same "
-                         "classes take ~17 MiB of metaspace plus the JDK's CDS archive, ~7 MiB less in all but twice "
-                         "the start-up), a live heap of ~11 MiB, JIT code and 26 thread stacks. The next steps are "
-                         "fewer classes (Vert.x Web's and Prometheus' JVM instrumentation are the largest groups left) "
-                         "and a smaller cache (train only the standalone paths); a Go-sized footprint needs a native "
-                         "image.",
+    "rss_mib_first_1hz": "a JVM's floor: libjvm's code (~16 MiB resident), the AOT cache (~41 MiB for ~5,100 classes: "
+                         "it is relocated at every start, which touches every page, so all of it is resident; "
+                         "`-XX:ArchiveRelocationMode=0` only turns 18 MiB of it from anonymous into file pages), a heap "
+                         "of ~10 MiB (8 MiB used, mostly the cache's archived objects), JIT code (~5 MiB) and 25 thread "
+                         "stacks. What is left to cut is classes (~8 KiB of cache each): logback (~230), Vert.x Web's "
+                         "router and SockJS, lambdas; a Go-sized footprint needs a native image.",
     "cpu_per_min_first_1hz": "in the first minute the JIT (C1) compiles the hot paths; the rest is the 1 Hz sample "
                              "(four /proc files, statvfs of each filesystem, a JSON sample published on the bus), "
                              "the scrape (rendered once per sample) and history writes every 5 s. See the profile.",
@@ -223,9 +232,22 @@ outside the noise were kept):
   and shared by every scrape until the next (the request counters lag by at most one sample interval); no
   exemplars (there is no tracer to take them from); the first sample 250 ms after start
   instead of one interval.
-- **Tried, not kept:** `MALLOC_ARENA_MAX=2` and `-XX:ArchiveRelocationMode=0` (no change in RSS beyond the noise).
-- **Known next steps:** fewer classes (the JVM instrumentation of Prometheus' client and Vert.x Web's
-  router are the largest groups left), a training run limited to the standalone paths, `--limit-modules`.
+- **Kept, second round** (each A/B in one run, alternating, RSS after 40 s at a 1 Hz read; the classes are those
+  in the AOT cache, which are all resident): Vert.x's JSON through jackson-core alone (`dev.nodepulse.CoreJsonFactory`:
+  Vert.x otherwise builds Jackson's ObjectMapper whenever databind is on the class path; 6,648 → 6,126 classes,
+  −5 MiB); the process and JVM series the dashboard uses, registered by hand (`JvmProcessMetrics`) instead of
+  client_java's `JvmMetrics`, which lists every diagnostic command through JMX (JFR's too) at start and counts
+  thread states and deadlocks at every scrape (→ 5,690 classes, −4.5 MiB, /metrics 13.7 → 6 KB); Netty's JFR
+  events and Vert.x's own DNS resolver off (`io.netty.jfr.enabled=false`, `vertx.disableDnsResolver=true`, set by
+  the agent unless given: the destination policy resolves task hosts with the JDK's resolver; → 5,429 classes);
+  a training run that asks over plain sockets instead of Vert.x's web client, so the cache holds no HTTP client
+  (→ 5,108 classes, cache 52.0 → 40.7 MB). In all: RSS 101 → 85 MiB, CPU to the first 200 1.44 → 0.88 CPU-s.
+- **Tried, not kept:** `MALLOC_ARENA_MAX=2` and `-XX:ArchiveRelocationMode=0` (no change in RSS beyond the noise);
+  `-XX:CompileThresholdScaling=10` and `-XX:-AOTReplayTraining` (−1 to −3 MiB, but the first minute's CPU rose by
+  about as much as the noise); a pre-extracted SQLite library (`org.sqlite.lib.path`: ~0.05 CPU-s at start, within
+  the noise); `--limit-modules` (it turns the AOT cache off: the JDK refuses an archive with a limited module graph).
+- **Known next steps:** fewer classes (logback ~230, Vert.x Web's router and SockJS), a second, Kubernetes-mode
+  cache for the image (fabric8 and Jackson databind load from the jar in Kubernetes mode).
 """
 before = [n for n in NAMES if n.startswith("before")]
 if before:
@@ -305,8 +327,56 @@ if P:
 
 w("## Kubernetes mode")
 w("")
+if KUBE:
+    F = KUBE["figures"]
+
+    def kcell(name, key, fmt):
+        v = F.get(name, {}).get(key)
+        if not v:
+            return "–"
+        return fmt.format(statistics.median(v)) + (f" ({fmt.format(min(v))}–{fmt.format(max(v))})" if len(v) > 1 else "")
+
+    def kmed(name, key):
+        v = F.get(name, {}).get(key)
+        return statistics.median(v) if v else None
+    kl = KUBE.get("load_before", [0])[0]
+    w(f"### Figures 1 and 2 in Kubernetes mode: {KUBE['agents']} agents, {KUBE['tasks']} DelayedTasks")
+    w("")
+    w(f"`bench/kube/footprint.py` ({KUBE['started']} to {KUBE['finished']}, mode `{KUBE['mode']}`, load average "
+      f"{kl:.1f} before): a real etcd and kube-apiserver ({KUBE.get('k8s', '')}, started by the script on loopback) "
+      f"holding the chart's CRD, {KUBE['agents']} Nodes and {KUBE['tasks']} DelayedTasks (`delay: 1h` http tasks, one "
+      "in ten `nodes: all`, so none runs in the window: the agents watch and hold them); "
+      f"{KUBE['agents']} agents in `--mode kubernetes` (`--node-name n1..n{KUBE['agents']}`), the same command as "
+      "above. Start-up: one agent at a time, alternating with a standalone agent and node_exporter, "
+      f"{KUBE['rounds']} rounds; in Kubernetes mode `/readyz` also waits for the informers to sync and the Lease. "
+      f"Cost: the {KUBE['agents']} Kubernetes-mode agents, a standalone agent and node_exporter at once, each read at "
+      f"1 Hz for {KUBE['window_s']} s (the Kubernetes column is the median over the agents).")
+    w("")
+    w("| figure | Kubernetes mode ÷ node_exporter | target | node_exporter | standalone | Kubernetes mode | Kubernetes ÷ standalone |")
+    w("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for fig, key, fmt, target in (("start-up to first 200 [s]", "startup_s", "{:.3f}", "≤ 1 s (aim 0.5 s)"),
+                                  ("RSS after the window, read at 1 Hz [MiB]", "rss_mib_first_1hz", "{:.1f}", "≤ 3×"),
+                                  ("CPU per minute at 1 Hz, first minute [CPU-s]", "cpu_per_min_first_1hz", "{:.3f}",
+                                   "≤ 1.0×")):
+        k, s_, e = kmed("kubernetes", key), kmed("standalone", key), kmed("node_exporter", key)
+        w(f"| {fig} | {fmt_ratio(k / e if k is not None and e else None)} | {target} | {kcell('node_exporter', key, fmt)} | "
+          f"{kcell('standalone', key, fmt)} | {kcell('kubernetes', key, fmt)} | {fmt_ratio(k / s_ if k is not None and s_ else None)} |")
+    w("")
+    w("What Kubernetes mode adds to a standalone agent: the fabric8 client and its JDK HTTP client (TLS to the API "
+      "server, HTTP/2), Jackson's ObjectMapper and the DelayedTask, ConfigMap, Lease and Node model classes, which "
+      "the AOT cache does not hold (its training run is standalone: every class in the cache is mapped into every "
+      "agent, standalone or not), the informers' caches and watches, and a Lease renewal every lease-duration / 3.")
+    w("")
 if os.path.exists(kube_md) and os.path.getsize(kube_md) > 0:
-    L.extend(open(kube_md).read().rstrip("\n").split("\n"))
+    kl_ = open(kube_md).read().strip("\n").split("\n")
+    if kl_[0].startswith("# "):  # bench/kube/run.sh's output: its command line, then the figures
+        w(f"### `nodes: one` claims: `{kl_[0][2:]}`")
+        w("")
+        w("```")
+        L.extend(x for x in kl_[1:] if x.strip())
+        w("```")
+    else:
+        L.extend(kl_)
 else:
     w("Figures 1 and 2 (start-up; memory and CPU at 1 Hz) in `--mode kubernetes` against the test API server with "
       "100 DelayedTasks and 3 agents: to come from the Kubernetes-mode work (`bench/kube/`, written to "

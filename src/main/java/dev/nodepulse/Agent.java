@@ -56,8 +56,20 @@ public final class Agent {
     return new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(4).setInternalBlockingPoolSize(2);
   }
 
+  /**
+   * System properties for what the agent never uses, set unless already set (before Netty or Vert.x read
+   * them): Netty's JFR events (its allocator's first chunk would register them, loading about 100 of the
+   * JDK's JFR classes into every agent) and Vert.x's own DNS resolver (task targets are resolved with the
+   * JDK's resolver by the destination policy, so Netty's resolver classes need not load). See docs/benchmarks.md.
+   */
+  static void leanDefaults() {
+    System.getProperties().putIfAbsent("io.netty.jfr.enabled", "false");
+    System.getProperties().putIfAbsent("vertx.disableDnsResolver", "true");
+  }
+
   /** Starts an agent on a fresh Vert.x instance; fails (and closes it) if any verticle fails. */
   public static Future<Agent> start(Config config) {
+    leanDefaults();
     Vertx vertx = Vertx.vertx(vertxOptions());
     Agent agent = new Agent(vertx, config);
     return agent.deploy().recover(err -> agent.stop().transform(ignored -> Future.failedFuture(err)));
