@@ -241,9 +241,13 @@ outside the noise were kept):
   events and Vert.x's own DNS resolver off (`io.netty.jfr.enabled=false`, `vertx.disableDnsResolver=true`, set by
   the agent unless given: the destination policy resolves task hosts with the JDK's resolver; → 5,429 classes);
   a training run that asks over plain sockets instead of Vert.x's web client, so the cache holds no HTTP client
-  (→ 5,108 classes, cache 52.0 → 40.7 MB). In all: RSS 101 → 85 MiB, CPU to the first 200 1.44 → 0.88 CPU-s.
-  The first sample is now due 250 ms after the sampler's baseline read rather than 250 ms after SQLite has
-  opened (which takes 0.2–0.4 s on a busy machine): the first 200 median 1.71 → 1.23 s (6 alternating rounds, load 4–10).
+  (→ 5,108 classes, cache 52.0 → 40.7 MB). The first sample is now due 250 ms after the sampler's baseline read
+  rather than 250 ms after SQLite has opened (which takes 0.2–0.4 s on a busy machine): the first 200 median
+  1.71 → 1.23 s (6 alternating rounds, load 4–10). In all, `bench/footprint.py --phases startup,cost,wrk
+  --rounds 2` with main 9c4ff8f beside it (2026-11-30 07:33–07:38): RSS at 1 Hz 100.4 → 84.6 MiB (node_exporter
+  20.2: 4.97× → 4.19×), CPU in the first minute at 1 Hz 1.049 → 0.914 CPU-s (node_exporter 0.869: 1.21× →
+  1.05×), at 15 s 0.475 → 0.450, /metrics 13.7 → 6.1 KB; start-up and wrk's p99 moved within their noise there
+  (1.1–1.8 s; 4–12 ms), CPU to the first 200 1.44 → 0.88 CPU-s in the probes above.
 - **Tried, not kept:** `MALLOC_ARENA_MAX=2` and `-XX:ArchiveRelocationMode=0` (no change in RSS beyond the noise);
   `-XX:CompileThresholdScaling=10` and `-XX:-AOTReplayTraining` (−1 to −3 MiB, but the first minute's CPU rose by
   about as much as the noise); a pre-extracted SQLite library (`org.sqlite.lib.path`: ~0.05 CPU-s at start, within
