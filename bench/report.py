@@ -247,11 +247,16 @@ outside the noise were kept):
   --rounds 2` with main 9c4ff8f beside it (2026-11-30 07:33–07:38): RSS at 1 Hz 100.4 → 84.6 MiB (node_exporter
   20.2: 4.97× → 4.19×), CPU in the first minute at 1 Hz 1.049 → 0.914 CPU-s (node_exporter 0.869: 1.21× →
   1.05×), at 15 s 0.475 → 0.450, /metrics 13.7 → 6.1 KB; start-up and wrk's p99 moved within their noise there
-  (1.1–1.8 s; 4–12 ms), CPU to the first 200 1.44 → 0.88 CPU-s in the probes above.
+  (1.1–1.8 s; 4–12 ms), CPU to the first 200 1.44 → 0.88 CPU-s in the probes above (raw figures:
+  `bench/footprint-ab-footprint2.json`).
 - **Tried, not kept:** `MALLOC_ARENA_MAX=2` and `-XX:ArchiveRelocationMode=0` (no change in RSS beyond the noise);
   `-XX:CompileThresholdScaling=10` and `-XX:-AOTReplayTraining` (−1 to −3 MiB, but the first minute's CPU rose by
   about as much as the noise); a pre-extracted SQLite library (`org.sqlite.lib.path`: ~0.05 CPU-s at start, within
-  the noise); `--limit-modules` (it turns the AOT cache off: the JDK refuses an archive with a limited module graph).
+  the noise); `--limit-modules` (it turns the AOT cache off: the JDK refuses an archive with a limited module graph);
+  a cache without method profiles (`-XX:-AOTRecordTraining`, diagnostic; C1 alone does not use them: −1 MiB, within
+  the noise); `--sun-misc-unsafe-memory-access=allow`, which lets Netty free direct buffers through `Unsafe`
+  instead of linking `free` through FFM at start (−0.1 CPU-s to the first 200, but it opts into an API the JDK is
+  removing).
 - **Known next steps:** fewer classes (logback ~230, Vert.x Web's router and SockJS), a second, Kubernetes-mode
   cache for the image (fabric8 and Jackson databind load from the jar in Kubernetes mode).
 """
