@@ -385,6 +385,10 @@ if KUBE:
       "step (it needs an API server at build time). The informers watch only what the agent uses: DelayedTasks, "
       "ConfigMaps labelled `nodepulse.dev/tasks`, and the agents' Leases.")
     w("")
+if not KUBE:
+    w("Figures 1 and 2 in `--mode kubernetes` were not measured in this run (`bench/kube/footprint.py` needs the "
+      "kube-apiserver, etcd and kubectl that `.ci/k8s-binaries` caches).")
+    w("")
 if os.path.exists(kube_md) and os.path.getsize(kube_md) > 0:
     kl_ = open(kube_md).read().strip("\n").split("\n")
     if kl_[0].startswith("# "):  # bench/kube/run.sh's output: its command line, then the figures
