@@ -182,11 +182,11 @@ STANDS = {
                  "SQLite (its native library is unpacked to /tmp) while the sampler takes its baseline, the web "
                  "router, then the first sample 250 ms after the baseline, on 2 shared cores. A native image would start in milliseconds, but "
                  "cannot be built here (no registry ships the static JDK libraries it links against).",
-    "rss_mib_first_1hz": "a JVM's floor: libjvm's code (~16 MiB resident), the AOT cache (~41 MiB for ~5,100 classes: "
-                         "it is relocated at every start, which touches every page, so all of it is resident; "
+    "rss_mib_first_1hz": "a JVM's floor: libjvm's code (~16 MiB resident), the AOT cache (36 MiB resident of its 41 MB for "
+                         "~5,100 classes: it is relocated at every start, which writes to nearly every page; "
                          "`-XX:ArchiveRelocationMode=0` only turns 18 MiB of it from anonymous into file pages), a heap "
-                         "of ~10 MiB (8 MiB used, mostly the cache's archived objects), JIT code (~5 MiB) and 25 thread "
-                         "stacks. What is left to cut is classes (~8 KiB of cache each): logback (~230), Vert.x Web's "
+                         "of ~10 MiB (8 MiB used, mostly the cache's archived objects), JIT code (~5 MiB), 25 thread "
+                         "stacks (~2 MiB) and malloc'd JVM tables (symbols, internal: ~3 MiB; NMT after 30 s). What is left to cut is classes (~8 KiB of cache each): logback (~230), Vert.x Web's "
                          "router and SockJS, lambdas; a Go-sized footprint needs a native image.",
     "cpu_per_min_first_1hz": "in the first minute the JIT (C1) compiles the hot paths; the rest is the 1 Hz sample "
                              "(four /proc files, statvfs of each filesystem, a JSON sample published on the bus), "
