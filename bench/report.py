@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Writes docs/benchmarks.md from bench/footprint.py's JSON, the scheduler and live-page benchmarks'
 output of the same run, and the machine's facts. Called by bench/run.sh;
-usage: report.py RESULTS.json OUT.md TASKS.txt LIVE.txt KUBE.md [STEADY.json]
+usage: report.py [--kube KUBE.json] RESULTS.json OUT.md TASKS.txt LIVE.txt KUBE.md [STEADY.json]
 STEADY.json: the cost phase of a `long` run made separately (bench/run.sh --steady-from), whose
-minute-10-11 figures are added where the main run has none, and said so."""
+minute-10-11 figures are added where the main run has none, and said so. KUBE.json: bench/kube/footprint.py's
+figures 1 and 2 in Kubernetes mode, shown at the head of the Kubernetes section."""
 import json
 import os
 import platform
@@ -12,6 +13,12 @@ import statistics
 import subprocess
 import sys
 
+ARGS = sys.argv[1:]
+KUBE = None
+if ARGS[:1] == ["--kube"]:
+    KUBE = json.load(open(ARGS[1])) if os.path.exists(ARGS[1]) else None
+    ARGS = ARGS[2:]
+sys.argv[1:] = ARGS
 res_file, out_file, tasks_txt, live_txt, kube_md = sys.argv[1:6]
 R = json.load(open(res_file))
 A = R["agents"]
@@ -60,8 +67,8 @@ ROWS = [
     ("start-up to first 200 [s]", "startup_s", "{:.3f}", "≤ 1 s (aim 0.5 s)",
      lambda r, v: v is not None and v <= 1.0,
      "nodepulse: JVM start, loading and linking its classes (from the AOT cache when present), opening SQLite "
-     "(its native library is unpacked to /tmp), the first sample 250 ms after start (its /readyz waits for a "
-     "sample); node_exporter: a static Go binary that reads /proc only when scraped; Glances: a Python "
+     "(its native library is unpacked to /tmp), the first sample 250 ms after the sampler's baseline read of "
+     "/proc/stat, SQLite opening meanwhile (its /readyz waits for a sample); node_exporter: a static Go binary that reads /proc only when scraped; Glances: a Python "
      "interpreter importing psutil and bottle; Netdata: a C daemon (its plugins start after the first answer)."),
     ("RSS after 60 s, read at 1 Hz [MiB]", "rss_mib_first_1hz", "{:.1f}", "≤ 3× node_exporter",
      lambda r, v: r is not None and r <= 3.0,
@@ -92,7 +99,8 @@ ROWS = [
      "nodepulse's tail is the event loop shared with sampling, history and JIT/GC pauses on 2 busy cores."),
     ("response size [bytes]", "body_bytes", "{:.0f}", "", None,
      "node_exporter exports ~1,000 series by default (many collectors); nodepulse the node series named in "
-     "DESIGN.md plus its own JVM's; Glances' cpu endpoint is one small JSON object."),
+     "DESIGN.md plus a few of its own process and JVM (CPU, resident memory, heap and non-heap, threads, GC time); "
+     "Glances' cpu endpoint is one small JSON object."),
 ]
 
 
@@ -168,17 +176,18 @@ if any(v is not None for v in errs.values()):
                     "within the window, which all agents see alike."))
 w("")
 STANDS = {
-    "startup_s": "the JVM's own start (~0.1 s), then loading and linking ~4,900 classes: the AOT cache (JDK 25) "
-                 "removes most of the linking; what is left is class initialisation (Netty, Vert.x, Prometheus, "
-                 "SQLite's native library check) on 2 shared cores. A native image would start in milliseconds, but "
+    "startup_s": "the JVM's own start (~0.1 s; ~0.25 s more to map and preload the AOT cache's ~5,100 classes), "
+                 "then class initialisation and about 1 CPU-s in all before the first 200, a third of it the C1 "
+                 "compiler's: creating Vert.x (~0.3 s: Netty's platform checks, its FFM-linked cleaner), opening "
+                 "SQLite (its native library is unpacked to /tmp) while the sampler takes its baseline, the web "
+                 "router, then the first sample 250 ms after the baseline, on 2 shared cores. A native image would start in milliseconds, but "
                  "cannot be built here (no registry ships the static JDK libraries it links against).",
-    "rss_mib_first_1hz": "a JVM's floor: libjvm's code (~16 MiB resident), the class metadata of the agent's ~4,900 "
-                         "classes (mapped from the AOT cache: ~49 MiB of it resident; without the cache the same "
-                         "classes take ~17 MiB of metaspace plus the JDK's CDS archive, ~7 MiB less in all but twice "
-                         "the start-up), a live heap of ~11 MiB, JIT code and 26 thread stacks. The next steps are "
-                         "fewer classes (Vert.x Web's and Prometheus' JVM instrumentation are the largest groups left) "
-                         "and a smaller cache (train only the standalone paths); a Go-sized footprint needs a native "
-                         "image.",
+    "rss_mib_first_1hz": "a JVM's floor: libjvm's code (~16 MiB resident), the AOT cache (36 MiB resident of its 41 MB for "
+                         "~5,100 classes: it is relocated at every start, which writes to nearly every page; "
+                         "`-XX:ArchiveRelocationMode=0` only turns 18 MiB of it from anonymous into file pages), a heap "
+                         "of ~10 MiB (8 MiB used, mostly the cache's archived objects), JIT code (~5 MiB), 25 thread "
+                         "stacks (~2 MiB) and malloc'd JVM tables (symbols, internal: ~3 MiB; NMT after 30 s). What is left to cut is classes (~8 KiB of cache each): logback (~230), Vert.x Web's "
+                         "router and SockJS, lambdas; a Go-sized footprint needs a native image.",
     "cpu_per_min_first_1hz": "in the first minute the JIT (C1) compiles the hot paths; the rest is the 1 Hz sample "
                              "(four /proc files, statvfs of each filesystem, a JSON sample published on the bus), "
                              "the scrape (rendered once per sample) and history writes every 5 s. See the profile.",
@@ -223,9 +232,33 @@ outside the noise were kept):
   and shared by every scrape until the next (the request counters lag by at most one sample interval); no
   exemplars (there is no tracer to take them from); the first sample 250 ms after start
   instead of one interval.
-- **Tried, not kept:** `MALLOC_ARENA_MAX=2` and `-XX:ArchiveRelocationMode=0` (no change in RSS beyond the noise).
-- **Known next steps:** fewer classes (the JVM instrumentation of Prometheus' client and Vert.x Web's
-  router are the largest groups left), a training run limited to the standalone paths, `--limit-modules`.
+- **Kept, second round** (each A/B in one run, alternating, RSS after 40 s at a 1 Hz read; the classes are those
+  in the AOT cache, which are all resident): Vert.x's JSON through jackson-core alone (`dev.nodepulse.CoreJsonFactory`:
+  Vert.x otherwise builds Jackson's ObjectMapper whenever databind is on the class path; 6,648 → 6,126 classes,
+  −5 MiB); the process and JVM series the dashboard uses, registered by hand (`JvmProcessMetrics`) instead of
+  client_java's `JvmMetrics`, which lists every diagnostic command through JMX (JFR's too) at start and counts
+  thread states and deadlocks at every scrape (→ 5,690 classes, −4.5 MiB, /metrics 13.7 → 6 KB); Netty's JFR
+  events and Vert.x's own DNS resolver off (`io.netty.jfr.enabled=false`, `vertx.disableDnsResolver=true`, set by
+  the agent unless given: the destination policy resolves task hosts with the JDK's resolver; → 5,429 classes);
+  a training run that asks over plain sockets instead of Vert.x's web client, so the cache holds no HTTP client
+  (→ 5,108 classes, cache 52.0 → 40.7 MB). The first sample is now due 250 ms after the sampler's baseline read
+  rather than 250 ms after SQLite has opened (which takes 0.2–0.4 s on a busy machine): the first 200 median
+  1.71 → 1.23 s (6 alternating rounds, load 4–10). In all, `bench/footprint.py --phases startup,cost,wrk
+  --rounds 2` with main 9c4ff8f beside it (2026-11-30 07:33–07:38): RSS at 1 Hz 100.4 → 84.6 MiB (node_exporter
+  20.2: 4.97× → 4.19×), CPU in the first minute at 1 Hz 1.049 → 0.914 CPU-s (node_exporter 0.869: 1.21× →
+  1.05×), at 15 s 0.475 → 0.450, /metrics 13.7 → 6.1 KB; start-up and wrk's p99 moved within their noise there
+  (1.1–1.8 s; 4–12 ms), CPU to the first 200 1.44 → 0.88 CPU-s in the probes above (raw figures:
+  `bench/footprint-ab-footprint2.json`).
+- **Tried, not kept:** `MALLOC_ARENA_MAX=2` and `-XX:ArchiveRelocationMode=0` (no change in RSS beyond the noise);
+  `-XX:CompileThresholdScaling=10` and `-XX:-AOTReplayTraining` (−1 to −3 MiB, but the first minute's CPU rose by
+  about as much as the noise); a pre-extracted SQLite library (`org.sqlite.lib.path`: ~0.05 CPU-s at start, within
+  the noise); `--limit-modules` (it turns the AOT cache off: the JDK refuses an archive with a limited module graph);
+  a cache without method profiles (`-XX:-AOTRecordTraining`, diagnostic; C1 alone does not use them: −1 MiB, within
+  the noise); `--sun-misc-unsafe-memory-access=allow`, which lets Netty free direct buffers through `Unsafe`
+  instead of linking `free` through FFM at start (−0.1 CPU-s to the first 200, but it opts into an API the JDK is
+  removing).
+- **Known next steps:** fewer classes (logback ~230, Vert.x Web's router and SockJS), a second, Kubernetes-mode
+  cache for the image (fabric8 and Jackson databind load from the jar in Kubernetes mode).
 """
 before = [n for n in NAMES if n.startswith("before")]
 if before:
@@ -305,8 +338,67 @@ if P:
 
 w("## Kubernetes mode")
 w("")
+if KUBE:
+    F = KUBE["figures"]
+
+    def kcell(name, key, fmt):
+        v = F.get(name, {}).get(key)
+        if not v:
+            return "–"
+        return fmt.format(statistics.median(v)) + (f" ({fmt.format(min(v))}–{fmt.format(max(v))})" if len(v) > 1 else "")
+
+    def kmed(name, key):
+        v = F.get(name, {}).get(key)
+        return statistics.median(v) if v else None
+    kl = KUBE.get("load_before", [0])[0]
+    w(f"### Figures 1 and 2 in Kubernetes mode: {KUBE['agents']} agents, {KUBE['tasks']} DelayedTasks")
+    w("")
+    w(f"`bench/kube/footprint.py` ({KUBE['started']} to {KUBE['finished']}, mode `{KUBE['mode']}`, load average "
+      f"{kl:.1f} before): a real etcd and kube-apiserver ({KUBE.get('k8s', '')}, started by the script on loopback) "
+      f"holding the chart's CRD, {KUBE['agents']} Nodes and {KUBE['tasks']} DelayedTasks (`delay: 1h` http tasks, one "
+      "in ten `nodes: all`, so none runs in the window: the agents watch and hold them); "
+      f"{KUBE['agents']} agents in `--mode kubernetes` (`--node-name n1..n{KUBE['agents']}`), the same command as "
+      "above. Start-up: one agent at a time, alternating with a standalone agent and node_exporter, "
+      f"{KUBE['rounds']} rounds; in Kubernetes mode `/readyz` also waits for the informers to sync and the Lease. "
+      f"Cost: the {KUBE['agents']} Kubernetes-mode agents, a standalone agent and node_exporter at once, each read at "
+      f"1 Hz for {KUBE['window_s']} s (the Kubernetes column is the median over the agents).")
+    w("")
+    w("| figure | Kubernetes mode ÷ node_exporter | target | node_exporter | standalone | Kubernetes mode | Kubernetes ÷ standalone |")
+    w("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for fig, key, fmt, target in (("start-up to first 200 [s]", "startup_s", "{:.3f}", "≤ 1 s (aim 0.5 s)"),
+                                  ("RSS after the window, read at 1 Hz [MiB]", "rss_mib_first_1hz", "{:.1f}", "≤ 3×"),
+                                  ("CPU per minute at 1 Hz, first minute [CPU-s]", "cpu_per_min_first_1hz", "{:.3f}",
+                                   "≤ 1.0×")):
+        k, s_, e = kmed("kubernetes", key), kmed("standalone", key), kmed("node_exporter", key)
+        w(f"| {fig} | {fmt_ratio(k / e if k is not None and e else None)} | {target} | {kcell('node_exporter', key, fmt)} | "
+          f"{kcell('standalone', key, fmt)} | {kcell('kubernetes', key, fmt)} | {fmt_ratio(k / s_ if k is not None and s_ else None)} |")
+    w("")
+    w("What Kubernetes mode adds to a standalone agent (counted with `-Xlog:class+load` on one agent against the "
+      "same API server): about 3,970 classes that the AOT cache does not hold and that load from the jar: fabric8's "
+      "client and model (~1,280), Jackson databind and its modules (~630), the JDK's HTTP client (~470) and TLS "
+      "(~500) to reach the API server, SnakeYAML (~130, reading the kubeconfig; not used in a pod, which reads its "
+      "service account). They cost ~45 MiB of metaspace, heap and JIT code beside a standalone agent, and ~2.5 "
+      "CPU-s more to the first 200, a quarter of it the JIT; the first 200 also waits for GET /version, the Node's "
+      "labels, the first Lease write and the informers' lists. The cache's training run is standalone on purpose: "
+      "every class in the cache is mapped into every agent, so training Kubernetes mode into the one cache would "
+      "add ~30 MiB (~8 KiB a class) to every standalone agent; a second cache trained in Kubernetes mode for the image is the next "
+      "step (it needs an API server at build time). The informers watch only what the agent uses: DelayedTasks, "
+      "ConfigMaps labelled `nodepulse.dev/tasks`, and the agents' Leases.")
+    w("")
+if not KUBE:
+    w("Figures 1 and 2 in `--mode kubernetes` were not measured in this run (`bench/kube/footprint.py` needs the "
+      "kube-apiserver, etcd and kubectl that `.ci/k8s-binaries` caches).")
+    w("")
 if os.path.exists(kube_md) and os.path.getsize(kube_md) > 0:
-    L.extend(open(kube_md).read().rstrip("\n").split("\n"))
+    kl_ = open(kube_md).read().strip("\n").split("\n")
+    if kl_[0].startswith("# "):  # bench/kube/run.sh's output: its command line, then the figures
+        w(f"### `nodes: one` claims: `{kl_[0][2:]}`")
+        w("")
+        w("```")
+        L.extend(x for x in kl_[1:] if x.strip())
+        w("```")
+    else:
+        L.extend(kl_)
 else:
     w("Figures 1 and 2 (start-up; memory and CPU at 1 Hz) in `--mode kubernetes` against the test API server with "
       "100 DelayedTasks and 3 agents: to come from the Kubernetes-mode work (`bench/kube/`, written to "

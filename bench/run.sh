@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # One command for every figure in docs/benchmarks.md (see bench/README.md):
-#   bench/run.sh [quick|standard|long] [--no-install] [--no-tasks-live] [--steady-from FILE]
+#   bench/run.sh [quick|standard|long] [--no-install] [--no-tasks-live] [--no-kube] [--steady-from FILE]
 #                [--compare "NAME=JAVA COMMAND"]...   (another build or option set, measured beside it)
 # Installs the peers and tools from Debian (root or sudo), builds the jar and the AOT cache through the
 # ./nodepulse launcher, measures nodepulse beside node_exporter, Glances and Netdata
-# (bench/footprint.py), regenerates the scheduler and live-page figures (bench/tasks, bench/live), and
-# writes docs/benchmarks.md (bench/report.py). Every process it starts is bounded in time and killed.
+# (bench/footprint.py), measures it again in Kubernetes mode against a real API server with 100
+# DelayedTasks and 3 agents (bench/kube/footprint.py; the binaries .ci/k8s-binaries caches), regenerates the
+# scheduler and live-page figures (bench/tasks, bench/live), and writes docs/benchmarks.md (bench/report.py). Every process it starts is bounded in time and killed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mode=standard install=1 tasks_live=1 steady="" compare=()
+mode=standard install=1 tasks_live=1 kube=1 steady="" compare=()
 while [ $# -gt 0 ]; do
   a=$1; shift
   case "$a" in
@@ -17,7 +18,8 @@ while [ $# -gt 0 ]; do
     quick|standard|long) mode=$a ;;
     --no-install) install=0 ;;
     --no-tasks-live) tasks_live=0 ;;
-    *) echo "usage: bench/run.sh [quick|standard|long] [--no-install] [--no-tasks-live] [--steady-from FILE]" >&2; exit 2 ;;
+    --no-kube) kube=0 ;;
+    *) echo "usage: bench/run.sh [quick|standard|long] [--no-install] [--no-tasks-live] [--no-kube] [--steady-from FILE]" >&2; exit 2 ;;
   esac
 done
 
@@ -63,13 +65,25 @@ r["variants"] = dict(v.split("=", 1) for v in sys.argv[3:])
 json.dump(r, open(sys.argv[1], "w"))
 EOF
 
+if [ "$kube" = 1 ]; then
+  k8s=${NODEPULSE_K8S_DIR:-$HOME/.cache/nodepulse/k8s/v1.34.4}
+  if [ -x "$k8s/kube-apiserver" ] && [ -x "$k8s/etcd" ] && [ -x "$k8s/kubectl" ]; then
+    kmode=standard; [ "$mode" = quick ] && kmode=quick
+    timeout 30m python3 bench/kube/footprint.py --mode "$kmode" --k8s-dir "$k8s" --nodepulse "$np_cmd" \
+      --out "$out/kube.json" || echo "[bench] Kubernetes-mode footprint failed; see its output" >&2
+  else
+    echo "[bench] no kube-apiserver/etcd/kubectl in $k8s (.ci/k8s-binaries builds them): Kubernetes-mode figures skipped" >&2
+  fi
+fi
+
 if [ "$tasks_live" = 1 ]; then
   case "$mode" in quick) pending=20000 clients=200 secs=20 ;; *) pending=50000 clients=1000 secs=30 ;; esac
   timeout 20m bench/tasks/run.sh memory "$pending" > "$out/tasks.txt" 2>&1 || echo "[bench] tasks bench failed; see output" >&2
   timeout 20m bench/tasks/run.sh lateness 10000 1024 noop >> "$out/tasks.txt" 2>&1 || true
   timeout 20m bench/live/run.sh "$clients" "$secs" 15 > "$out/live.txt" 2>&1 || echo "[bench] live bench failed" >&2
 fi
-python3 bench/report.py "$out/footprint.json" docs/benchmarks.md "$out/tasks.txt" "$out/live.txt" bench/kube/RESULTS.md \
+python3 bench/report.py --kube "$out/kube.json" "$out/footprint.json" docs/benchmarks.md "$out/tasks.txt" "$out/live.txt" bench/kube/RESULTS.md \
   ${steady:+"$steady"}
 cp "$out/footprint.json" bench/footprint-results.json
-echo "[bench] wrote docs/benchmarks.md and bench/footprint-results.json" >&2
+[ -f "$out/kube.json" ] && cp "$out/kube.json" bench/kube/footprint-results.json
+echo "[bench] wrote docs/benchmarks.md, bench/footprint-results.json and bench/kube/footprint-results.json" >&2

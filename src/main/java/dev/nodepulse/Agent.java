@@ -58,6 +58,17 @@ public final class Agent {
   }
 
   /**
+   * System properties for what the agent never uses, set unless already set (before Netty or Vert.x read
+   * them): Netty's JFR events (its allocator's first chunk would register them, loading about 100 of the
+   * JDK's JFR classes into every agent) and Vert.x's own DNS resolver (task targets are resolved with the
+   * JDK's resolver by the destination policy, so Netty's resolver classes need not load). See docs/benchmarks.md.
+   */
+  static void leanDefaults() {
+    System.getProperties().putIfAbsent("io.netty.jfr.enabled", "false");
+    System.getProperties().putIfAbsent("vertx.disableDnsResolver", "true");
+  }
+
+  /**
    * Starts an agent on a fresh Vert.x instance; fails (and closes it) if any verticle fails. Options that only a
    * concern can judge are checked first, so a refused start opens nothing (no store in the data dir).
    */
@@ -67,6 +78,7 @@ public final class Agent {
     } catch (IllegalArgumentException refused) {
       return Future.failedFuture(refused.getMessage());
     }
+    leanDefaults();
     Vertx vertx = Vertx.vertx(vertxOptions());
     Agent agent = new Agent(vertx, config);
     return agent.deploy().recover(err -> agent.stop().transform(ignored -> Future.failedFuture(err)));

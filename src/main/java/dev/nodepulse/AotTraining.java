@@ -3,8 +3,11 @@ package dev.nodepulse;
 import dev.nodepulse.config.Config;
 import dev.nodepulse.config.Flags;
 import io.vertx.core.Future;
-import io.vertx.ext.web.client.WebClient;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
@@ -33,18 +36,16 @@ public final class AotTraining {
       Config config = Flags.parse(new String[] {"--http-host", "127.0.0.1", "--http-port", "0",
           "--data-dir", scratch.toString(), "--sample-interval", "200ms", "--log-level", "warn"}, Map.of());
       Agent agent = Agent.start(config).await(2, TimeUnit.MINUTES);
-      WebClient client = WebClient.create(agent.vertx());
       try {
         for (int round = 0; round < 5; round++) {
           for (String path : PATHS) {
-            client.get(agent.httpPort(), "127.0.0.1", path).send().await(30, TimeUnit.SECONDS);
+            get(agent.httpPort(), path);
           }
           // a few samples between rounds, so the per-sample path (read, publish, render) is trained too
           Future<Long> later = Future.future(p -> agent.vertx().setTimer(300, p::complete));
           later.await(30, TimeUnit.SECONDS);
         }
       } finally {
-        client.close();
         agent.stop().await(30, TimeUnit.SECONDS);
       }
     } finally {
@@ -55,5 +56,18 @@ public final class AotTraining {
       }
     }
     System.exit(0);
+  }
+
+  /**
+   * One GET over a plain socket, read to the end: an HTTP client (Vert.x's or the JDK's) would put its own
+   * classes into the cache, and every class in the cache is mapped into every agent.
+   */
+  private static void get(int port, String path) throws IOException {
+    try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+      s.setSoTimeout(30_000);
+      s.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nConnection: close\r\n\r\n")
+          .getBytes(StandardCharsets.US_ASCII));
+      s.getInputStream().transferTo(OutputStream.nullOutputStream());
+    }
   }
 }

@@ -19,12 +19,14 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * What a standalone agent loads: the packaged jar, started as a user starts it, serving its page,
  * API and /metrics, with the JVM logging every class it loads. Code for other modes (the Kubernetes
- * client) and what the footprint work removed (OSHI, JNA, logback's XML configurator) must not be
- * loaded: each costs class metadata and start-up time on every node (docs/benchmarks.md).
+ * client) and what the footprint work removed (OSHI, JNA, logback's XML configurator, Jackson's
+ * ObjectMapper behind Vert.x's JSON, client_java's JVM instrumentation and the JMX and JFR classes it
+ * pulled in, Netty's DNS resolver) must not be loaded: each costs class metadata and start-up time on
+ * every node (docs/benchmarks.md).
  */
 class StandaloneClassesIT {
   @Test
-  void aStandaloneAgentLoadsNoKubernetesClientNoNativeBridgeAndNoXmlConfigurator(@TempDir Path tmp) throws Exception {
+  void aStandaloneAgentLoadsNoKubernetesClientNoNativeBridgeNoXmlConfiguratorAndNoObjectMapper(@TempDir Path tmp) throws Exception {
     Path classLog = tmp.resolve("classes.log");
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xlog:class+load=info:file=" + classLog, "-jar", System.getProperty("nodepulse.jar", "target/nodepulse.jar"),
@@ -51,6 +53,11 @@ class StandaloneClassesIT {
     assertThat(loaded).filteredOn(c -> c.startsWith("oshi.") || c.startsWith("com.sun.jna.")).as("OSHI/JNA").isEmpty();
     assertThat(loaded).filteredOn(c -> c.startsWith("ch.qos.logback.classic.joran.") || c.startsWith("ch.qos.logback.core.joran.action.")
         || c.startsWith("com.sun.org.apache.xerces.")).as("logback's XML configurator and an XML parser").isEmpty();
+    assertThat(loaded).filteredOn(c -> c.startsWith("com.fasterxml.jackson.databind.")).as("Jackson databind").isEmpty();
+    assertThat(loaded).filteredOn(c -> c.startsWith("io.prometheus.metrics.instrumentation.") || c.startsWith("com.sun.jmx.")
+        || c.startsWith("jdk.jfr.events.") || c.equals("jdk.jfr.internal.MetadataRepository"))
+        .as("client_java's JVM instrumentation, the JMX server and JFR's event metadata").isEmpty();
+    assertThat(loaded).filteredOn(c -> c.startsWith("io.netty.resolver.dns.")).as("Netty's DNS resolver").isEmpty();
   }
 
   private static int get(HttpClient http, int port, String path) throws Exception {

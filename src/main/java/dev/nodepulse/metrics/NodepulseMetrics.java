@@ -8,7 +8,6 @@ import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.expositionformats.ExpositionFormatWriter;
 import io.prometheus.metrics.expositionformats.OpenMetricsTextFormatWriter;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
-import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -116,7 +115,7 @@ public final class NodepulseMetrics {
   public static NodepulseMetrics register(PrometheusRegistry registry, boolean jvm) {
     NodepulseMetrics m = new NodepulseMetrics(registry);
     if (jvm) {
-      JvmMetrics.builder().register(registry);
+      JvmProcessMetrics.register(registry);
     }
     return m;
   }
