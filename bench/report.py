@@ -131,9 +131,12 @@ w(f"- **Run:** {R['started']} to {R['finished']}, mode `{R['mode']}` ({R['startu
 w(f"- **Machine:** {machine()}.")
 ld = R.get("load_during") or {}
 w(f"- **Load:** load average {R['load_before'][0]:.1f} before the run, median {ld.get('median', 0):.1f} "
-  f"(range {ld.get('min', 0):.1f}–{ld.get('max', 0):.1f}) during it. The machine was shared with other builds "
-  "and tests while this ran: CPU figures of all agents rise under contention, so read ratios taken in the same "
-  "run, not absolute values, and treat single figures as ±30 %.")
+  f"(range {ld.get('min', 0):.1f}–{ld.get('max', 0):.1f}) during it"
+  + (". The machine was shared with other builds and tests while this ran: CPU figures of all agents rise under "
+     "contention, so read ratios taken in the same run, not absolute values, and treat single figures as ±30 %."
+     if ld.get('median', 0) >= 1.0 else
+     " (the harness's own agents and load generators only). Read ratios taken in the same run rather than "
+     "absolute values: CPU figures of all agents rise together when the machine is busier."))
 if STEADY:
     sl = STEADY.get("load_during") or {}
     w(f"- **Steady state** (the minute 10–11 rows): from a separate `long` run of the cost phase, {STEADY['started']} to "
