@@ -138,16 +138,7 @@ class ConnectionFloodIT {
         assertThat(closedByAgent).as("the agent closed idle and slow connections").isPositive();
 
         // no sample missed: one history point a second through the flood, none of them a gap
-        JsonArray points = new JsonObject(get(port, "/api/v1/history?window=5m")).getJsonArray("points");
-        List<JsonObject> during = new ArrayList<>();
-        for (int i = 0; i < points.size(); i++) {
-          JsonObject p = points.getJsonObject(i);
-          if (p.getLong("t") >= floodStart && p.getLong("t") <= floodEnd) {
-            during.add(p);
-          }
-        }
-        assertThat(during).as("samples during the flood").hasSizeGreaterThanOrEqualTo((int) ((floodEnd - floodStart) / 1000) - 2)
-            .allSatisfy(p -> assertThat(p.getValue("cpu")).as("a gap at " + p.getLong("t")).isNotNull());
+        List<JsonObject> during = samplesWithoutGaps(port, floodStart, floodEnd, "the flood");
         for (int i = 1; i < during.size(); i++) {
           assertThat(during.get(i).getLong("t") - during.get(i - 1).getLong("t")).as("time between samples")
               .isLessThan(2500);
@@ -225,16 +216,22 @@ class ConnectionFloodIT {
       // the agent still answers after the bursts, and never ran out of files
       assertThat(new JsonObject(get(port, "/api/v1/cpu")).getValue("percent")).isNotNull();
       assertThat(agent.output()).doesNotContain("Too many open files");
-      JsonArray points = new JsonObject(get(port, "/api/v1/history?window=5m")).getJsonArray("points");
-      List<JsonObject> during = new ArrayList<>();
-      for (int i = 0; i < points.size(); i++) {
-        JsonObject p = points.getJsonObject(i);
-        if (p.getLong("t") >= floodStart && p.getLong("t") <= floodEnd) {
-          during.add(p);
-        }
-      }
-      assertThat(during).as("samples during the bursts").hasSizeGreaterThanOrEqualTo((int) ((floodEnd - floodStart) / 1000) - 2)
-          .allSatisfy(p -> assertThat(p.getValue("cpu")).as("a gap at " + p.getLong("t")).isNotNull());
+      samplesWithoutGaps(port, floodStart, floodEnd, "the bursts");
     }
+  }
+
+  /** The history points from {@code from} to {@code to}: about one a second, none of them a gap. */
+  private static List<JsonObject> samplesWithoutGaps(int port, long from, long to, String what) throws Exception {
+    JsonArray points = new JsonObject(get(port, "/api/v1/history?window=5m")).getJsonArray("points");
+    List<JsonObject> during = new ArrayList<>();
+    for (int i = 0; i < points.size(); i++) {
+      JsonObject p = points.getJsonObject(i);
+      if (p.getLong("t") >= from && p.getLong("t") <= to) {
+        during.add(p);
+      }
+    }
+    assertThat(during).as("samples during " + what).hasSizeGreaterThanOrEqualTo((int) ((to - from) / 1000) - 2)
+        .allSatisfy(p -> assertThat(p.getValue("cpu")).as("a gap at " + p.getLong("t")).isNotNull());
+    return during;
   }
 }

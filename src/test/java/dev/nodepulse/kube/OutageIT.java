@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.nodepulse.Agent;
-import dev.nodepulse.config.Config;
 import dev.nodepulse.kube.crd.DelayedTaskResource;
 import io.fabric8.kubeapitest.junit.EnableKubeAPIServer;
 import io.fabric8.kubeapitest.junit.KubeConfig;
@@ -13,7 +12,6 @@ import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpServer;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,7 +21,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 import java.util.concurrent.TimeUnit;
@@ -52,41 +49,19 @@ class OutageIT {
     Path kubeconfig = dir.resolve("kubeconfig");
     Files.writeString(kubeconfig, kubeConfigYaml.replace("127.0.0.1:" + apiPort, "127.0.0.1:" + proxyPort));
     Vertx vertx = Vertx.vertx();
-    List<String> hits = new CopyOnWriteArrayList<>();
-    AtomicInteger every = new AtomicInteger();
-    HttpServer target = vertx.createHttpServer().requestHandler(req -> {
-      hits.add(req.path());
-      // each request to /every answers with its own number, which its run's result then carries
-      req.response().end(req.path().equals("/every") ? "request-" + every.incrementAndGet() : "ok");
-    }).listen(0, "127.0.0.1").await();
+    OutageScenario scenario = new OutageScenario(vertx);
+    List<String> hits = scenario.hits;
+    AtomicInteger every = scenario.every;
     KubeIT.Proxy proxy = new KubeIT.Proxy(vertx, proxyPort, apiPort);
     System.setProperty("kubeconfig", kubeconfig.toString());
     List<Agent> agents = new ArrayList<>();
     try {
-      for (String node : List.of("node-x", "node-y")) {
-        agents.add(Agent.start(Config.forTest(Files.createDirectories(dir.resolve(node)), "--mode", "kubernetes",
-            "--node-name", node, "--lease-duration", "3s")).await(60, TimeUnit.SECONDS));
-      }
+      OutageScenario.startTwoAgents(dir, agents);
       await().atMost(90, TimeUnit.SECONDS).until(() -> client.leases().inNamespace("default").list().getItems()
           .size() == 2);
       Instant at = Instant.now().plusSeconds(20).truncatedTo(ChronoUnit.SECONDS);
       Kubectl kubectl = new Kubectl(dir, kubeConfigYaml);
-      assertThat(kubectl.apply("""
-          apiVersion: nodepulse.dev/v1alpha1
-          kind: DelayedTask
-          metadata: {name: during, namespace: default}
-          spec:
-            at: "%s"
-            startingDeadline: 1m
-            target: {http: {url: "http://127.0.0.1:%d/during"}}
-          ---
-          apiVersion: nodepulse.dev/v1alpha1
-          kind: DelayedTask
-          metadata: {name: every, namespace: default}
-          spec:
-            every: 2s
-            target: {http: {url: "http://127.0.0.1:%d/every"}}
-          """.formatted(at, target.actualPort(), target.actualPort())).exitCode()).isZero();
+      assertThat(kubectl.apply(scenario.tasks(at, "1m")).exitCode()).isZero();
       await().atMost(60, TimeUnit.SECONDS).until(() -> every.get() >= 2);
       // every result written for the recurring task: request number -> due time. A due time run twice would
       // appear under two request numbers; a request whose result was never written would be missing.

@@ -18,7 +18,6 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import dev.nodepulse.tasks.model.Schedule;
 import java.time.Duration;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetSocket;
@@ -32,7 +31,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
@@ -140,13 +138,9 @@ class RestartIT {
     try (ServerSocket s = new ServerSocket(0)) {
       forwardPort = s.getLocalPort();
     }
-    List<String> hits = new CopyOnWriteArrayList<>();
-    AtomicInteger every = new AtomicInteger();
-    HttpServer target = vertx.createHttpServer().requestHandler(req -> {
-      hits.add(req.path());
-      // each request to /every answers with its own number, which its run's result then carries
-      req.response().end(req.path().equals("/every") ? "request-" + every.incrementAndGet() : "ok");
-    }).listen(0, "127.0.0.1").await();
+    OutageScenario scenario = new OutageScenario(vertx);
+    List<String> hits = scenario.hits;
+    AtomicInteger every = scenario.every;
     Forwarder forwarder = null;
     KubernetesClient client = null;
     try (ApiServer api = new ApiServer()) {
@@ -158,31 +152,13 @@ class RestartIT {
       Path kubeconfig = dir.resolve("kubeconfig");
       Files.writeString(kubeconfig, kubeConfigYaml);
       System.setProperty("kubeconfig", kubeconfig.toString());
-      for (String node : List.of("node-x", "node-y")) {
-        agents.add(Agent.start(Config.forTest(Files.createDirectories(dir.resolve(node)), "--mode", "kubernetes",
-            "--node-name", node, "--lease-duration", "3s")).await(60, TimeUnit.SECONDS));
-      }
+      OutageScenario.startTwoAgents(dir, agents);
       KubernetesClient admin = client;
       await().atMost(90, TimeUnit.SECONDS).until(() -> admin.leases().inNamespace("default")
           .withLabel(LeaseHeartbeat.AGENT_LABEL, "true").list().getItems().size() == 2);
       Instant at = Instant.now().plusSeconds(25).truncatedTo(ChronoUnit.SECONDS);
       Kubectl kubectl = new Kubectl(dir, kubeConfigYaml);
-      assertThat(kubectl.apply("""
-          apiVersion: nodepulse.dev/v1alpha1
-          kind: DelayedTask
-          metadata: {name: during, namespace: default}
-          spec:
-            at: "%s"
-            startingDeadline: 2m
-            target: {http: {url: "http://127.0.0.1:%d/during"}}
-          ---
-          apiVersion: nodepulse.dev/v1alpha1
-          kind: DelayedTask
-          metadata: {name: every, namespace: default}
-          spec:
-            every: 2s
-            target: {http: {url: "http://127.0.0.1:%d/every"}}
-          """.formatted(at, target.actualPort(), target.actualPort())).exitCode()).isZero();
+      assertThat(kubectl.apply(scenario.tasks(at, "2m")).exitCode()).isZero();
       // every run of the recurring task, from the agents' run histories: request number -> due time. A due time run
       // twice would appear under two request numbers.
       DelayedTaskResource recurring = client.resources(DelayedTaskResource.class).inNamespace("default")
@@ -232,7 +208,7 @@ class RestartIT {
           spec:
             delay: 1s
             target: {http: {url: "http://127.0.0.1:%d/after"}}
-          """.formatted(target.actualPort())).exitCode()).isZero();
+          """.formatted(scenario.target.actualPort())).exitCode()).isZero();
       await().atMost(90, TimeUnit.SECONDS).until(() -> hits.contains("/after"));
       WebClient web = WebClient.create(vertx);
       for (Agent a : agents) {

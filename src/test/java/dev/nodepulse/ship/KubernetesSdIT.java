@@ -15,14 +15,8 @@ import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.net.ServerSocket;
-import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -32,7 +26,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -56,7 +49,6 @@ import org.junit.jupiter.api.io.TempDir;
 @EnableKubeAPIServer(kubeAPIVersion = "1.34.4", apiServerFlags = {"--advertise-address", "127.0.0.1"})
 class KubernetesSdIT {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final HttpClient HTTP = HttpClient.newHttpClient();
   private static final String NS = "nodepulse";
   /** The fixed /proc of node-b's agent: cpu0 spent 9156 ticks in user mode, that is 91.56 s. */
   private static final Path FIXED_PROC = KubeTools.ROOT.resolve("src/test/resources/proc/known/t1");
@@ -67,8 +59,7 @@ class KubernetesSdIT {
   static KubernetesClient client;
   @TempDir static Path tmp;
   static final List<Process> processes = new ArrayList<>();
-  static final StringBuilder promOut = new StringBuilder();
-  static int promPort;
+  static LocalPrometheus prometheus;
 
   @BeforeAll
   static void start() throws Exception {
@@ -95,16 +86,7 @@ class KubernetesSdIT {
       client.pods().inNamespace(NS).resource(pod).updateStatus();
     }
 
-    promPort = freePort();
-    Path configFile = tmp.resolve("prometheus.yml");
-    Files.writeString(configFile, scrapeConfig());
-    Process p = new ProcessBuilder(prom.toString(), "--config.file=" + configFile,
-        "--storage.tsdb.path=" + tmp.resolve("tsdb"), "--web.listen-address=127.0.0.1:" + promPort)
-        .redirectErrorStream(true).start();
-    processes.add(p);
-    drain(p, promOut);
-    Awaitility.await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
-        .until(() -> get("/-/ready").statusCode() == 200);
+    prometheus = LocalPrometheus.start(prom, tmp, scrapeConfig());
   }
 
   /**
@@ -127,11 +109,11 @@ class KubernetesSdIT {
 
   @AfterAll
   static void stop() throws Exception {
+    if (prometheus != null) {
+      prometheus.close();
+    }
     for (Process p : processes) {
-      p.destroy();
-      if (!p.waitFor(20, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-      }
+      LocalPrometheus.stop(p);
     }
   }
 
@@ -144,7 +126,7 @@ class KubernetesSdIT {
         up.put(s.path("metric").path("node").asText(), s.path("metric").path("instance").asText() + "="
             + s.path("value").get(1).asText());
       }
-      assertThat(up).as("prometheus output:\n%s", promOut).containsExactly(
+      assertThat(up).as("prometheus output:\n%s", prometheus.output()).containsExactly(
           Map.entry("node-a", "node-a=1"), Map.entry("node-b", "node-b=1"));
     });
     // the series of node-b's agent (the fixed /proc) carry node-b, those of node-a's agent node-a
@@ -158,7 +140,7 @@ class KubernetesSdIT {
     assertThat(query("count({job=\"nodepulse\",node=\"\"})")).isEmpty();
     assertThat(query("count by (node) ({job=\"nodepulse\"})")).hasSize(2);
     // what service discovery saw: each pod's node from the API server
-    JsonNode active = JSON.readTree(get("/api/v1/targets?state=active").body()).path("data").path("activeTargets");
+    JsonNode active = JSON.readTree(prometheus.get("/api/v1/targets?state=active").body()).path("data").path("activeTargets");
     List<String> discovered = new ArrayList<>();
     active.forEach(t -> discovered.add(t.path("discoveredLabels").path("__meta_kubernetes_pod_name").asText() + " on "
         + t.path("discoveredLabels").path("__meta_kubernetes_pod_node_name").asText()));
@@ -178,35 +160,10 @@ class KubernetesSdIT {
   }
 
   private static JsonNode query(String promql) throws Exception {
-    HttpResponse<String> r = get("/api/v1/query?query=" + URLEncoder.encode(promql, StandardCharsets.UTF_8));
+    HttpResponse<String> r = prometheus.get("/api/v1/query?query=" + URLEncoder.encode(promql, StandardCharsets.UTF_8));
     JsonNode body = JSON.readTree(r.body());
     assertThat(body.path("status").asText()).as(promql + ": " + r.body()).isEqualTo("success");
     return body.path("data").path("result");
   }
 
-  private static HttpResponse<String> get(String path) throws Exception {
-    return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + promPort + path))
-        .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
-  }
-
-  private static void drain(Process p, StringBuilder out) {
-    BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-    Thread.ofPlatform().daemon().start(() -> {
-      try {
-        for (String line; (line = r.readLine()) != null; ) {
-          synchronized (out) {
-            out.append(line).append('\n');
-          }
-        }
-      } catch (IOException ignored) {
-        // the process ended
-      }
-    });
-  }
 }

@@ -8,15 +8,9 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import com.sun.net.httpserver.HttpServer;
 import dev.nodepulse.AgentOutput;
 import dev.nodepulse.testing.Tools;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -27,7 +21,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.awaitility.Awaitility;
@@ -46,15 +39,12 @@ class PrometheusIT {
     private static final Pattern SELECTOR = Pattern.compile("\\b([a-z_:][a-z0-9_:]*)\\{([^}]*)\\}");
   private static final String NODE = "node-a";
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final HttpClient HTTP = HttpClient.newHttpClient();
 
   @TempDir static Path tmp;
   static Process agent;
-  static Process prometheus;
+  static LocalPrometheus prometheus;
   static HttpServer target;
-  static int promPort;
   static final StringBuilder agentOut = new StringBuilder();
-  static final StringBuilder promOut = new StringBuilder();
 
   @BeforeAll
   static void start() throws Exception {
@@ -85,7 +75,6 @@ class PrometheusIT {
         "--node-name", NODE).redirectErrorStream(true).start();
     int agentPort = AgentOutput.awaitPort(agent, agentOut, 60);
 
-    promPort = freePort();
     String config = """
         global: {scrape_interval: 1s, evaluation_interval: 1s}
         rule_files: ["%s"]
@@ -95,25 +84,16 @@ class PrometheusIT {
               - targets: ["127.0.0.1:%d"]
                 labels: {node: "%s"}
         """.formatted(KubeTools.ROOT.resolve("grafana/alerts.yaml"), agentPort, NODE);
-    Path configFile = tmp.resolve("prometheus.yml");
-    Files.writeString(configFile, config);
-    prometheus = new ProcessBuilder(prom.toString(), "--config.file=" + configFile,
-        "--storage.tsdb.path=" + tmp.resolve("tsdb"), "--web.listen-address=127.0.0.1:" + promPort)
-        .redirectErrorStream(true).start();
-    drain(prometheus, promOut);
-    Awaitility.await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
-        .until(() -> get("/-/ready").statusCode() == 200);
+    prometheus = LocalPrometheus.start(prom, tmp, config);
   }
 
   @AfterAll
   static void stop() throws Exception {
-    for (Process p : new Process[] {prometheus, agent}) {
-      if (p != null) {
-        p.destroy();
-        if (!p.waitFor(20, TimeUnit.SECONDS)) {
-          p.destroyForcibly();
-        }
-      }
+    if (prometheus != null) {
+      prometheus.close();
+    }
+    if (agent != null) {
+      LocalPrometheus.stop(agent);
     }
     if (target != null) {
       target.stop(0);
@@ -136,7 +116,7 @@ class PrometheusIT {
       List<String> values = new ArrayList<>();
       Awaitility.await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
         values.clear();
-        JsonNode data = JSON.readTree(get("/api/v1/label/" + m.group(2) + "/values?match[]=" + enc(m.group(1))).body())
+        JsonNode data = JSON.readTree(prometheus.get("/api/v1/label/" + m.group(2) + "/values?match[]=" + enc(m.group(1))).body())
             .path("data");
         data.forEach(d -> values.add(d.asText()));
         assertThat(values).as(q).isNotEmpty();
@@ -183,14 +163,14 @@ class PrometheusIT {
     });
     // Prometheus itself evaluates the loaded rules: all five, healthy
     Awaitility.await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
-      JsonNode loaded = JSON.readTree(get("/api/v1/rules").body()).path("data").path("groups").get(0).path("rules");
+      JsonNode loaded = JSON.readTree(prometheus.get("/api/v1/rules").body()).path("data").path("groups").get(0).path("rules");
       assertThat(loaded).hasSize(5);
       for (JsonNode r : loaded) {
         assertThat(r.path("health").asText()).as(r.path("name").asText() + " " + r.path("lastError")).isEqualTo("ok");
       }
     });
     // and with the agent scraped, it is neither down nor missing
-    JsonNode firing = JSON.readTree(get("/api/v1/alerts").body()).path("data").path("alerts");
+    JsonNode firing = JSON.readTree(prometheus.get("/api/v1/alerts").body()).path("data").path("alerts");
     firing.forEach(a -> assertThat(a.path("labels").path("alertname").asText())
         .isNotIn("NodepulseAgentDown", "NodepulseAgentNotScraped"));
   }
@@ -216,39 +196,14 @@ class PrometheusIT {
   }
 
   private static JsonNode query(String promql) throws Exception {
-    HttpResponse<String> r = get("/api/v1/query?query=" + enc(promql) + "&time=" + Instant.now().getEpochSecond());
+    HttpResponse<String> r = prometheus.get("/api/v1/query?query=" + enc(promql) + "&time=" + Instant.now().getEpochSecond());
     JsonNode body = JSON.readTree(r.body());
     assertThat(body.path("status").asText()).as(promql + ": " + r.body()).isEqualTo("success");
     return body.path("data").path("result");
-  }
-
-  private static HttpResponse<String> get(String path) throws Exception {
-    return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + promPort + path))
-        .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
   }
 
   private static String enc(String s) {
     return URLEncoder.encode(s, StandardCharsets.UTF_8);
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
-  }
-
-  private static void drain(Process p, StringBuilder out) {
-    BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-    Thread.ofPlatform().daemon().start(() -> {
-      try {
-        for (String line; (line = r.readLine()) != null; ) {
-          synchronized (out) {
-            out.append(line).append('\n');
-          }
-        }
-      } catch (IOException ignored) {
-        // the process ended
-      }
-    });
-  }
 }
