@@ -180,23 +180,8 @@ class ClusterIT {
   @Test
   void aNodesOneTaskRunsOncePerDueTimeWithAtMostTwoWritesPerRun() throws Exception {
     long writesBefore = KubeLink.ALL_TASK_WRITES.get();
-    // every result written: request number -> due time. A due time run twice would appear under two request
-    // numbers; a request whose result was never written would be missing.
-    Map<Integer, String> recorded = new ConcurrentHashMap<>();
-    Watch watch = client.resources(DelayedTaskResource.class).inNamespace("default").withName("once")
-        .watch(new Watcher<>() {
-          @Override
-          public void eventReceived(Action action, DelayedTaskResource t) {
-            if (t.getStatus() != null && t.getStatus().lastRun != null && t.getStatus().lastRun.result != null
-                && t.getStatus().lastRun.result.startsWith("request-")) {
-              recorded.put(Integer.parseInt(t.getStatus().lastRun.result.substring("request-".length())),
-                  t.getStatus().lastRun.dueAt); // a claim write repeats the last result: same key, same value
-            }
-          }
-
-          @Override
-          public void onClose(WatcherException cause) {}
-        });
+    ResultsByRequest results = new ResultsByRequest(client, "default", "once");
+    Map<Integer, String> recorded = results.recorded;
     int port = target.actualPort();
     assertThat(new Kubectl(dir, kubeConfigYaml).apply("""
         apiVersion: nodepulse.dev/v1alpha1
@@ -212,7 +197,7 @@ class ClusterIT {
     long writes = KubeLink.ALL_TASK_WRITES.get() - writesBefore;
     int requests = onceRequests.get(); // read after the writes: each run's claim comes before its request
     client.resources(DelayedTaskResource.class).inNamespace("default").withName("once").delete();
-    watch.close();
+    results.close();
     List<Integer> span = IntStream.rangeClosed(1, last).boxed().toList();
     assertThat(recorded).as("every request has its result written").containsKeys(span.toArray(Integer[]::new));
     assertThat(span.stream().map(recorded::get).toList()).as("each due time ran once").doesNotHaveDuplicates();

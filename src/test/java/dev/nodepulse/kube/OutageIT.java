@@ -8,9 +8,6 @@ import dev.nodepulse.kube.crd.DelayedTaskResource;
 import io.fabric8.kubeapitest.junit.EnableKubeAPIServer;
 import io.fabric8.kubeapitest.junit.KubeConfig;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.Watch;
-import io.fabric8.kubernetes.client.Watcher;
-import io.fabric8.kubernetes.client.WatcherException;
 import io.vertx.core.Vertx;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -20,7 +17,6 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 import java.util.concurrent.TimeUnit;
@@ -63,23 +59,8 @@ class OutageIT {
       Kubectl kubectl = new Kubectl(dir, kubeConfigYaml);
       assertThat(kubectl.apply(scenario.tasks(at, "1m")).exitCode()).isZero();
       await().atMost(60, TimeUnit.SECONDS).until(() -> every.get() >= 2);
-      // every result written for the recurring task: request number -> due time. A due time run twice would
-      // appear under two request numbers; a request whose result was never written would be missing.
-      Map<Integer, String> recorded = new ConcurrentHashMap<>();
-      Watch watch = client.resources(DelayedTaskResource.class).inNamespace("default").withName("every")
-          .watch(new Watcher<>() {
-            @Override
-            public void eventReceived(Action action, DelayedTaskResource t) {
-              if (t.getStatus() != null && t.getStatus().lastRun != null && t.getStatus().lastRun.result != null
-                  && t.getStatus().lastRun.result.startsWith("request-")) {
-                recorded.put(Integer.parseInt(t.getStatus().lastRun.result.substring("request-".length())),
-                    t.getStatus().lastRun.dueAt); // a claim write repeats the last result: same key, same value
-              }
-            }
-
-            @Override
-            public void onClose(WatcherException cause) {}
-          });
+      ResultsByRequest results = new ResultsByRequest(client, "default", "every");
+      Map<Integer, String> recorded = results.recorded;
       await().atMost(60, TimeUnit.SECONDS).until(() -> !recorded.isEmpty());
       int first = recorded.keySet().stream().mapToInt(Integer::intValue).min().orElseThrow();
 
@@ -98,7 +79,7 @@ class OutageIT {
       int last = every.get() + 3;
       await().atMost(60, TimeUnit.SECONDS).until(() -> recorded.containsKey(last));
       client.resources(DelayedTaskResource.class).inNamespace("default").withName("every").delete();
-      watch.close();
+      results.close();
       assertThat(hits.stream().filter("/during"::equals)).as("once").hasSize(1);
       List<Integer> span = IntStream.rangeClosed(first, last).boxed().toList();
       assertThat(recorded).as("every request from the first result watched to the last, across the outage, has "
