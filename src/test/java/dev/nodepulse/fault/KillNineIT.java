@@ -15,10 +15,13 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,6 +46,7 @@ class KillNineIT {
   private static final int CYCLES = 10;
   private static final int PER_KIND = 2;
   private static final List<String> KINDS = List.of("http", "tcp", "pipe", "compute");
+  private static final String END = "end-of-test";
 
   @TempDir Path tmp;
   private final Map<String, Integer> received = new ConcurrentHashMap<>();
@@ -106,17 +110,20 @@ class KillNineIT {
         }
       }
     });
+    // the FIFO is held open read-write for the whole test, as a reader that must not miss a write does: a reader
+    // that closes at each end of file and opens again loses a write that lands between its end of file and its
+    // close (the kernel drops what a pipe holds when its last reader closes), though the writer saw a reader
+    FileChannel held = FileChannel.open(fifo, StandardOpenOption.READ, StandardOpenOption.WRITE);
     Thread pipeReader = Thread.ofPlatform().daemon().start(() -> {
-      while (running.get()) {
-        try (BufferedReader r = Files.newBufferedReader(fifo)) {
-          for (String line; (line = r.readLine()) != null; ) {
-            if (!line.isEmpty()) {
-              count(line);
-            }
+      BufferedReader r = new BufferedReader(new InputStreamReader(Channels.newInputStream(held), StandardCharsets.UTF_8));
+      try {
+        for (String line; (line = r.readLine()) != null && !line.equals(END); ) {
+          if (!line.isEmpty()) {
+            count(line);
           }
-        } catch (IOException e) {
-          return;
         }
+      } catch (IOException e) {
+        // the channel was closed: the test is over
       }
     });
 
@@ -202,12 +209,9 @@ class KillNineIT {
       running.set(false);
       httpServer.stop(0);
       tcp.close();
-      try (var unblock = Files.newOutputStream(fifo)) {
-        unblock.flush(); // ends the reader's wait for a writer
-      } catch (IOException ignored) {
-        // the reader is gone already
-      }
+      Files.writeString(fifo, "\n" + END + "\n", StandardOpenOption.APPEND); // a reader holds it: never blocks
       pipeReader.join(TimeUnit.SECONDS.toMillis(10));
+      held.close();
     }
   }
 }
