@@ -191,15 +191,27 @@ def kill_all():
 
 
 # ---- how each agent reports node CPU % right now ----
+# Each reader returns None or (percent, window): the window (wall-clock start, end) the figure describes when
+# the agent says so, else None (the phase then compares it with the whole reading window).
 
 def np_cpu(r):
     s, body = get(r.port, "/api/v1/cpu")
-    return json.loads(body)["percent"] if s == 200 else None
+    if s != 200:
+        return None
+    j = json.loads(body)
+    end = iso_seconds(j["sampledAt"])
+    prev, r.cpu_state = r.cpu_state, end
+    if prev is not None and end <= prev:
+        return None  # the same sample read twice
+    start = prev if prev is not None and end - prev < 1.5 else end - 1.0  # the sampler's 1 s interval
+    return j["percent"], (start, end)
 
 
 def ne_cpu(r):
     """node_exporter only exports counters: the reader takes the rate between two reads, as Prometheus does."""
+    t0 = time.time()
     s, body = get(r.port, "/metrics")
+    at = (t0 + time.time()) / 2
     if s != 200:
         return None
     busy = total = 0.0
@@ -208,15 +220,15 @@ def ne_cpu(r):
         total += v
         if m.group(1) not in (b"idle", b"iowait"):
             busy += v
-    prev, r.cpu_state = r.cpu_state, (busy, total)
+    prev, r.cpu_state = r.cpu_state, (busy, total, at)
     if prev is None or total <= prev[1]:
         return None
-    return 100.0 * (busy - prev[0]) / (total - prev[1])
+    return 100.0 * (busy - prev[0]) / (total - prev[1]), (prev[2], at)
 
 
 def glances_cpu(r):
     s, body = get(r.port, "/api/3/cpu")
-    return json.loads(body)["total"] if s == 200 else None
+    return (json.loads(body)["total"], None) if s == 200 else None
 
 
 def netdata_cpu(r):
@@ -225,9 +237,53 @@ def netdata_cpu(r):
         return None
     try:
         row = json.loads(body)["result"]["data"][0]
-        return sum(x for x in row[1:] if isinstance(x, (int, float)))
-    except (KeyError, IndexError, ValueError):
+        return sum(x for x in row[1:] if isinstance(x, (int, float))), (row[0] - 1.0, float(row[0]))
+    except (KeyError, IndexError, ValueError, TypeError):
         return None
+
+
+def iso_seconds(text):
+    """'2026-11-30T09:35:42.689Z' -> epoch seconds."""
+    from datetime import datetime
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+
+class StatRecorder:
+    """/proc/stat every 10 ms with its wall-clock time, so the truth over any window inside can be read."""
+
+    def __init__(self):
+        self.points, self.running = [], True
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        while self.running:
+            busy, total = proc_stat_busy()
+            self.points.append((time.time(), busy, total))
+            time.sleep(0.01)
+
+    def stop(self):
+        self.running = False
+        self.thread.join()
+
+    def _at(self, t):
+        """(busy, total) interpolated at wall-clock t; None outside the recording."""
+        pts = self.points
+        if not pts or t < pts[0][0] or t > pts[-1][0]:
+            return None
+        lo, hi = 0, len(pts) - 1
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            lo, hi = (mid, hi) if pts[mid][0] <= t else (lo, mid)
+        (ta, ba, ca), (tb, bb, cb) = pts[lo], pts[hi]
+        f = 0.0 if tb == ta else (t - ta) / (tb - ta)
+        return ba + f * (bb - ba), ca + f * (cb - ca)
+
+    def busy_percent(self, start, end):
+        a, b = self._at(start), self._at(end)
+        if a is None or b is None or b[1] <= a[1]:
+            return None
+        return 100.0 * (b[0] - a[0]) / (b[1] - a[1])
 
 
 # ---- phases ----
@@ -355,6 +411,7 @@ def phase_accuracy(agents, loads, seconds, work, results):
             time.sleep(3)
             for r in running:
                 r.cpu_percent()  # primes node_exporter's previous read
+            recorder = StatRecorder()
             time.sleep(1)
             b0, t0 = proc_stat_busy()
             got = {r.agent.name: [] for r in running}
@@ -367,14 +424,25 @@ def phase_accuracy(agents, loads, seconds, work, results):
                     if v is not None:
                         got[r.agent.name].append(v)
             b1, t1 = proc_stat_busy()
-            truth = 100.0 * (b1 - b0) / (t1 - t0)
+            time.sleep(0.1)
+            recorder.stop()
+            whole = 100.0 * (b1 - b0) / (t1 - t0)
             if stress:
                 stop(stress)
             for name, vs in got.items():
-                err = abs(statistics.mean(vs) - truth) if vs else None
+                # the truth for each figure is /proc/stat over the window it describes, when the agent says
+                # which; else over the whole reading window (all agents are read at the same moments)
+                pairs = [(v, whole if w is None else recorder.busy_percent(*w)) for v, w in vs]
+                pairs = [(v, t) for v, t in pairs if t is not None]
+                reported = statistics.mean(v for v, _ in pairs) if pairs else None
+                truth = statistics.mean(t for _, t in pairs) if pairs else None
+                aligned = any(w is not None for _, w in vs)
                 results.setdefault(name, {}).setdefault("accuracy", {})[str(load)] = {
-                    "truth": truth, "reported": statistics.mean(vs) if vs else None, "error_pp": err}
-                log(f"accuracy {load}%: {name} {statistics.mean(vs) if vs else float('nan'):.2f} vs /proc/stat {truth:.2f}")
+                    "truth": truth, "whole_window": whole, "aligned": aligned, "reported": reported,
+                    "error_pp": abs(reported - truth) if pairs else None, "readings": len(pairs)}
+                log(f"accuracy {load}%: {name} {reported if reported is not None else float('nan'):.2f} vs /proc/stat "
+                    f"{truth if truth is not None else float('nan'):.2f} over {'its own' if aligned else 'the'} "
+                    f"windows (whole window {whole:.2f})")
     finally:
         for r in running:
             r.stop()

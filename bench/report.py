@@ -174,9 +174,12 @@ if any(v is not None for v in errs.values()):
       + " | ".join("–" if errs[n] is None else f"{errs[n]:.2f}" for n in NAMES) + " |")
     reasons.append(("CPU-% error", "each agent's own CPU % (nodepulse `/api/v1/cpu`, Glances `/api/3/cpu`, Netdata "
                     "`system.cpu`; node_exporter has only counters, so the reader takes their rate between reads, as "
-                    "Prometheus would), read every second for the window and averaged, against `/proc/stat` over the "
-                    "same window. All agents are read at the same moments. Other builds on the machine change the load "
-                    "within the window, which all agents see alike."))
+                    "Prometheus would), read every second for the window and averaged, against `/proc/stat` (recorded "
+                    "every 10 ms) over the windows those figures describe: nodepulse's `sampledAt` and the sample "
+                    "before it, Netdata's point time, node_exporter's two reads; Glances says no time, so its truth is "
+                    "the whole reading window. Other processes change the load second by second (Glances and Netdata "
+                    "themselves do), so a figure compared with a window shifted by up to a second is off by that "
+                    "load's change, not by the agent's error."))
 w("")
 STANDS = {
     "startup_s": "the JVM's own start (~0.1 s; ~0.25 s more to map and preload the AOT cache's ~5,100 classes), "
@@ -281,14 +284,19 @@ if any(A[n].get("accuracy") for n in NAMES):
     w("### CPU % reported under stress-ng load (one core loaded to the given share)")
     w("")
     loads = sorted({int(k) for n in NAMES for k in (A[n].get("accuracy") or {})})
-    w("| load | /proc/stat [%] | " + " | ".join(f"{n} [%] (error pp)" for n in NAMES) + " |")
+    w("Each cell: the agent's mean figure vs `/proc/stat` over the windows it describes (error in pp); the "
+      "second column is `/proc/stat` over the whole reading window.")
+    w("")
+    w("| load | /proc/stat, whole window [%] | " + " | ".join(f"{n} [%] vs truth (error pp)" for n in NAMES) + " |")
     w("| ---: | ---: | " + " | ".join("---:" for _ in NAMES) + " |")
     for ld_ in loads:
-        truth = next(A[n]["accuracy"][str(ld_)]["truth"] for n in NAMES if A[n].get("accuracy"))
+        first = next(A[n]["accuracy"][str(ld_)] for n in NAMES if A[n].get("accuracy"))
+        truth = first.get("whole_window", first["truth"])
         cells = []
         for n in NAMES:
             a = (A[n].get("accuracy") or {}).get(str(ld_))
-            cells.append("–" if not a or a["reported"] is None else f"{a['reported']:.2f} ({a['error_pp']:.2f})")
+            cells.append("–" if not a or a["reported"] is None
+                         else f"{a['reported']:.2f} vs {a['truth']:.2f} ({a['error_pp']:.2f})")
         w(f"| {ld_} % of one core | {truth:.2f} | " + " | ".join(cells) + " |")
     w("")
 
