@@ -46,6 +46,9 @@ done
 JAVA_HOME=$(NODEPULSE_LAUNCHER=print NODEPULSE_AOT=off ./nodepulse --version | awk '{ print $1 }' | xargs dirname | xargs dirname) \
   ./mvnw -B -q -DskipTests package >&2
 np_cmd=$(NODEPULSE_LAUNCHER=print ./nodepulse)
+# Kubernetes mode starts with its own AOT cache (as the chart's command does): the launcher picks it for
+# --mode=kubernetes; the flag itself is dropped here, the harness adds the mode's flags
+np_kube_cmd=$(NODEPULSE_LAUNCHER=print ./nodepulse --mode=kubernetes | sed 's/ --mode=kubernetes *$//')
 java=${np_cmd%% *}
 # the scheduler and live benchmarks run on the same JDK
 JAVA_HOME=$(dirname "$(dirname "$java")"); export JAVA_HOME PATH="$JAVA_HOME/bin:$PATH"
@@ -70,6 +73,7 @@ if [ "$kube" = 1 ]; then
   if [ -x "$k8s/kube-apiserver" ] && [ -x "$k8s/etcd" ] && [ -x "$k8s/kubectl" ]; then
     kmode=standard; [ "$mode" = quick ] && kmode=quick
     timeout 30m python3 bench/kube/footprint.py --mode "$kmode" --k8s-dir "$k8s" --nodepulse "$np_cmd" \
+      --nodepulse-kube "$np_kube_cmd" \
       --out "$out/kube.json" || echo "[bench] Kubernetes-mode footprint failed; see its output" >&2
   else
     echo "[bench] no kube-apiserver/etcd/kubectl in $k8s (.ci/k8s-binaries builds them): Kubernetes-mode figures skipped" >&2

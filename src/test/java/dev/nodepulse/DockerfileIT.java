@@ -31,6 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
 class DockerfileIT {
   private static final String JAR = "/opt/nodepulse/nodepulse.jar";
   private static final String AOT = "/opt/nodepulse/nodepulse.aot";
+  private static final String KUBE_AOT = "/opt/nodepulse/nodepulse-kube.aot";
 
   @Test
   void theImagesBuildStepAndCommandLineRunAsNonRootOnAReadOnlyRootWithTheAotCache(@TempDir Path tmp) throws Exception {
@@ -57,9 +58,18 @@ class DockerfileIT {
     List<String> jvmOptions = entrypoint.subList(1, entrypoint.indexOf("-XX:AOTCache=" + AOT));
     assertThat(jvmOptions).isEqualTo(launcherOptions());
 
-    // the build step that makes the AOT cache uses those same options (else the JVM refuses the cache)
-    String aotStep = last(finalStage, "(?m)^RUN\\s+(java .*-XX:AOTCacheOutput=.*)$").replaceAll("\\s+", " ");
-    assertThat(aotStep).contains(String.join(" ", jvmOptions) + " -XX:AOTCacheOutput=" + AOT + " -cp " + JAR + " ");
+    // the build steps that make the two AOT caches use those same options (else the JVM refuses a cache)
+    List<String> aotSteps = new ArrayList<>();
+    Matcher steps = Pattern.compile("(?m)^RUN\\s+(java .*-XX:AOTCacheOutput=.*)$").matcher(finalStage);
+    while (steps.find()) {
+      aotSteps.add(steps.group(1).replaceAll("\\s+", " "));
+    }
+    assertThat(aotSteps).hasSize(2);
+    assertThat(aotSteps.get(0)).contains(String.join(" ", jvmOptions) + " -XX:AOTCacheOutput=" + AOT + " -cp " + JAR
+        + " dev.nodepulse.AotTraining ");
+    assertThat(aotSteps.get(1)).contains(String.join(" ", jvmOptions) + " -XX:AOTCacheOutput=" + KUBE_AOT + " -cp "
+        + JAR + " dev.nodepulse.AotTraining kubernetes ");
+    String aotStep = String.join("; ", aotSteps);
 
     // the image's paths, kept in @TempDir and bind-mounted over /opt and /var/lib in private namespaces
     Path opt = Files.createDirectories(tmp.resolve("opt/nodepulse"));
@@ -82,21 +92,21 @@ class DockerfileIT {
     assertThat(build.waitFor(5, TimeUnit.MINUTES)).isTrue();
     assertThat(build.exitValue()).as("the AOT training step; output:\n" + buildOut).isZero();
     assertThat(opt.resolve("nodepulse.aot")).isRegularFile();
+    assertThat(opt.resolve("nodepulse-kube.aot")).isRegularFile();
     assertThat(Files.getAttribute(varLib.resolve("nodepulse"), "unix:uid")).as("the data dir's owner")
         .isEqualTo(Integer.parseInt(user[0]));
 
     // 2. docker run: read-only root, /opt and /var/lib from the image (read-only), a volume on the data
     //    dir owned by the image's user, a tmpfs on /tmp; then the ENTRYPOINT as USER, with only ENV set
-    List<String> cmd = new ArrayList<>(entrypoint);
     env.addAll(List.of("NODEPULSE_HTTP_PORT=0", "HOME=/nonexistent", "PATH=" + javaBin + ":/usr/bin:/bin"));
     String owner = user[0] + ":" + user[1];
     Files.setPosixFilePermissions(volume, PosixFilePermissions.fromString("rwxr-xr-x"));
-    String script = "set -e; " + mounts
+    String asTheImage = "set -e; " + mounts
         + "; mount --bind '" + volume + "' /var/lib/nodepulse; chown " + owner + " /var/lib/nodepulse"
         + "; mount -t tmpfs -o mode=1777 tmpfs /tmp"
         + "; mount -o remount,bind,ro /opt; mount -o remount,bind,ro /var/lib; mount -o remount,bind,ro /"
-        + "; exec setpriv --reuid " + user[0] + " --regid " + user[1] + " --clear-groups --inh-caps=-all"
-        + " env -i " + String.join(" ", env) + " " + String.join(" ", cmd);
+        + "; exec setpriv --reuid " + user[0] + " --regid " + user[1] + " --clear-groups --inh-caps=-all env -i ";
+    String script = asTheImage + String.join(" ", env) + " " + String.join(" ", entrypoint);
     Process p = new ProcessBuilder("unshare", "--mount", "sh", "-c", script).redirectErrorStream(true).start();
     StringBuilder out = new StringBuilder();
     try {
@@ -129,6 +139,32 @@ class DockerfileIT {
       }
     } finally {
       p.destroyForcibly();
+    }
+
+    // 3. the chart's command (ChartRenderTest: the ENTRYPOINT with the Kubernetes-mode cache) in Kubernetes mode:
+    //    the JVM maps that cache and takes it (no API server here: the agent serves while it retries)
+    List<String> kube = new ArrayList<>(entrypoint.stream()
+        .map(a -> a.equals("-XX:AOTCache=" + AOT) ? "-XX:AOTCache=" + KUBE_AOT : a).toList());
+    kube.addAll(List.of("--mode=kubernetes", "--node-name=n1"));
+    Process k = new ProcessBuilder("unshare", "--mount", "sh", "-c", asTheImage + String.join(" ", env)
+        + " KUBERNETES_MASTER=https://127.0.0.1:1 " + String.join(" ", kube)).redirectErrorStream(true).start();
+    StringBuilder kubeOut = new StringBuilder();
+    try {
+      AgentOutput.awaitPort(k, kubeOut, 60);
+      Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> {
+        synchronized (kubeOut) {
+          return kubeOut.toString().contains("cannot connect to the API server");
+        }
+      });
+      assertThat(Files.readString(Path.of("/proc", Long.toString(k.pid()), "maps"))).contains(KUBE_AOT);
+      synchronized (kubeOut) { // the JVM says at start when it refuses a cache
+        assertThat(kubeOut.toString()).doesNotContainIgnoringCase("[warning][aot]")
+            .doesNotContainIgnoringCase("[error][aot]");
+      }
+      assertThat(new ProcessBuilder("kill", "-TERM", Long.toString(k.pid())).start().waitFor()).isZero();
+      assertThat(k.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    } finally {
+      k.destroyForcibly();
     }
   }
 

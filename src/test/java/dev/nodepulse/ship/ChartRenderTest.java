@@ -3,10 +3,13 @@ package dev.nodepulse.ship;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.vertx.core.json.JsonArray;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -119,6 +122,22 @@ class ChartRenderTest {
     JsonNode noRoot = template("--set", "host.rootfs=false").one("DaemonSet").path("spec").path("template").path("spec");
     assertThat(hostPaths(noRoot)).doesNotContain("/").contains("/proc", "/sys");
     assertThat(noRoot.path("containers").get(0).path("args").toString()).doesNotContain("--rootfs");
+  }
+
+  @Test
+  void theDaemonSetRunsTheImagesCommandWithTheCacheTrainedForKubernetesMode() throws Exception {
+    List<String> command = new ArrayList<>();
+    template().one("DaemonSet").path("spec").path("template").path("spec").path("containers").get(0).path("command")
+        .forEach(a -> command.add(a.asText()));
+    String docker = Files.readString(KubeTools.ROOT.resolve("Dockerfile")).replaceAll("\\\\\\n\\s*", " ");
+    Matcher m = Pattern.compile("(?m)^ENTRYPOINT\\s+(\\[.*])$").matcher(docker);
+    assertThat(m.find()).as("the Dockerfile has an ENTRYPOINT").isTrue();
+    List<String> entrypoint = new JsonArray(m.group(1)).stream().map(Object::toString).toList();
+    assertThat(command).isEqualTo(entrypoint.stream()
+        .map(a -> a.equals("-XX:AOTCache=/opt/nodepulse/nodepulse.aot") ? "-XX:AOTCache=/opt/nodepulse/nodepulse-kube.aot" : a)
+        .toList());
+    assertThat(docker).as("the image makes that cache").contains("-XX:AOTCacheOutput=/opt/nodepulse/nodepulse-kube.aot "
+        + "-cp /opt/nodepulse/nodepulse.jar dev.nodepulse.AotTraining kubernetes");
   }
 
   private static List<String> hostPaths(JsonNode pod) {
