@@ -10,8 +10,6 @@ import dev.nodepulse.tasks.source.RestSource;
 import dev.nodepulse.tasks.target.Targets;
 import dev.nodepulse.web.ScrapeAuth;
 import dev.nodepulse.web.WebVerticle;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VerticleBase;
@@ -100,7 +98,7 @@ public final class Agent {
       chain = chain.compose(ignored -> vertx.deployVerticle(v).mapEmpty());
     }
     if (config.metricsAuth() == Config.MetricsAuth.KUBERNETES) {
-      scrapeAuth = ScrapeAuth.create(vertx, kubernetesClient());
+      scrapeAuth = ScrapeAuth.create(vertx);
     }
     WebVerticle web = new WebVerticle(config, components(config), scrapeAuth);
     return chain
@@ -110,14 +108,6 @@ public final class Agent {
           metricsPort = web.metricsPort();
           return this;
         });
-  }
-
-  /**
-   * The API server client, built only where a feature needs one (fabric8 is not loaded otherwise): from
-   * the pod's service account in a cluster, else from KUBECONFIG or ~/.kube/config.
-   */
-  private static KubernetesClient kubernetesClient() {
-    return new KubernetesClientBuilder().build();
   }
 
   /** Stops every verticle (each flushes what it must) and closes Vert.x. */

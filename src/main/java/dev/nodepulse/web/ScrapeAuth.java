@@ -5,7 +5,10 @@ import io.fabric8.kubernetes.api.model.authentication.TokenReviewBuilder;
 import io.fabric8.kubernetes.api.model.authentication.UserInfo;
 import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReview;
 import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReviewBuilder;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
@@ -38,6 +41,7 @@ public final class ScrapeAuth implements Handler<RoutingContext>, AutoCloseable 
   static final Duration ALLOWED_TTL = Duration.ofSeconds(30);
   static final Duration REFUSED_TTL = Duration.ofSeconds(5);
   static final int MAX_ENTRIES = 1024;
+  static final Duration REVIEW_TIMEOUT = Duration.ofSeconds(5);
   static final String PATH = "/metrics";
   private static final Logger LOG = LoggerFactory.getLogger(ScrapeAuth.class);
 
@@ -51,6 +55,8 @@ public final class ScrapeAuth implements Handler<RoutingContext>, AutoCloseable 
   private final int maxEntries;
   /** Event-loop only: touched from the handler and from the completion of a review. */
   private final LinkedHashMap<String, Cached> cache;
+  /** Event-loop only: a review failed and none has worked since. */
+  private boolean reviewsFailing;
 
   ScrapeAuth(Vertx vertx, KubernetesClient client, Clock clock, int maxEntries) {
     this.vertx = vertx;
@@ -65,9 +71,25 @@ public final class ScrapeAuth implements Handler<RoutingContext>, AutoCloseable 
     };
   }
 
-  /** Checks scrapes against the API server behind {@code client}, which this closes with {@link #close}. */
-  public static ScrapeAuth create(Vertx vertx, KubernetesClient client) {
-    return new ScrapeAuth(vertx, client, Clock.systemUTC(), MAX_ENTRIES);
+  /**
+   * Checks scrapes against the API server the agent's client configuration names (the pod's service account in
+   * a cluster, else KUBECONFIG or ~/.kube/config), through a client of its own made by {@link #clientConfig}.
+   */
+  public static ScrapeAuth create(Vertx vertx) {
+    Config config = clientConfig(Config.autoConfigure(null));
+    return new ScrapeAuth(vertx, new KubernetesClientBuilder().withConfig(config).build(), Clock.systemUTC(), MAX_ENTRIES);
+  }
+
+  /**
+   * The client's settings for reviews: no retries of its own and {@link #REVIEW_TIMEOUT} to connect and to
+   * answer. A review holds a worker thread until it ends, and the client's default retries (ten, with backoff)
+   * made a scrape wait ~20 s while the API server was unreachable, longer than a scraper waits, with the
+   * sampler's reads queued behind such reviews. A failed review is not cached: the next scrape asks again.
+   */
+  static Config clientConfig(Config base) {
+    int ms = (int) REVIEW_TIMEOUT.toMillis();
+    return new ConfigBuilder(base).withRequestRetryBackoffLimit(0).withConnectionTimeout(ms).withRequestTimeout(ms)
+        .build();
   }
 
   @Override
@@ -88,6 +110,13 @@ public final class ScrapeAuth implements Handler<RoutingContext>, AutoCloseable 
       cache.put(key, entry);
       Cached pending = entry;
       verdict.onComplete(done -> {
+        if (done.failed() && !reviewsFailing) {
+          LOG.warn("scrape authentication: the API server's review failed (logged once until one works again): {}",
+              rootCause(done.cause()));
+        } else if (done.succeeded() && reviewsFailing) {
+          LOG.info("scrape authentication: the API server's reviews work again");
+        }
+        reviewsFailing = done.failed();
         if (cache.get(key) != pending) {
           return;
         }
@@ -100,7 +129,6 @@ public final class ScrapeAuth implements Handler<RoutingContext>, AutoCloseable 
     }
     entry.verdict.onComplete(done -> {
       if (done.failed()) {
-        LOG.warn("scrape authentication: the API server's review failed", done.cause());
         Errors.send(ctx, 503, "service unavailable", "the scrape's token could not be reviewed");
       } else if (done.result() == Verdict.ALLOWED) {
         ctx.next();
@@ -134,6 +162,15 @@ public final class ScrapeAuth implements Handler<RoutingContext>, AutoCloseable 
         .build());
     return sar.getStatus() != null && Boolean.TRUE.equals(sar.getStatus().getAllowed())
         ? Verdict.ALLOWED : Verdict.FORBIDDEN;
+  }
+
+  /** The innermost cause in one line (the client's own exception says only "An error has occurred."). */
+  private static String rootCause(Throwable t) {
+    Throwable root = t;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    return root == t ? String.valueOf(t) : t.getClass().getSimpleName() + " caused by " + root;
   }
 
   private static void refuse(RoutingContext ctx, Verdict verdict) {

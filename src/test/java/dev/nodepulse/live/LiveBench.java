@@ -46,7 +46,9 @@ public final class LiveBench {
     Path log = dataDir.resolve("agent.log");
     Process agent = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "--enable-native-access=ALL-UNNAMED", "-jar", jar.toString(),
-        "--http-port", String.valueOf(port), "--data-dir", dataDir.toString(), "--log-level", "warn")
+        "--http-port", String.valueOf(port), "--data-dir", dataDir.toString(), "--log-level", "warn",
+        // the agent's connection cap (512 by default) is above what a page's users open; N clients need N
+        "--http-max-connections", String.valueOf(clients + 64))
         .redirectErrorStream(true).redirectOutput(log.toFile()).start();
     Vertx vertx = Vertx.vertx();
     try {
