@@ -63,4 +63,42 @@ class LauncherIT {
         "install a JDK 21+");
     assertThat(r.out()).isEmpty();
   }
+  @Test
+  void kubernetesModeStartsFromItsOwnCacheAndStandaloneFromTheLeanOne() throws Exception {
+    // a copy of the launcher beside a jar and two caches newer than it (no training run): only the pick is asked
+    Path dir = Files.createTempDirectory("launcher");
+    Path launcher = Files.copy(LAUNCHER, dir.resolve("nodepulse"));
+    Path target = Files.createDirectories(dir.resolve("target"));
+    Files.writeString(target.resolve("nodepulse.jar"), "jar");
+    for (String cache : List.of("nodepulse.aot", "nodepulse-kube.aot")) {
+      Files.writeString(target.resolve(cache), "cache");
+      target.resolve(cache).toFile().setLastModified(System.currentTimeMillis() + 60_000);
+    }
+    String javaHome = System.getProperty("java.home");
+    Map<List<String>, String> picks = Map.of(
+        List.of(), "nodepulse.aot",
+        List.of("--mode", "kubernetes"), "nodepulse-kube.aot",
+        List.of("--mode=kubernetes", "--node-name", "n1"), "nodepulse-kube.aot",
+        List.of("--mode=standalone"), "nodepulse.aot",
+        List.of("--node-name", "kubernetes"), "nodepulse.aot");
+    for (Map.Entry<List<String>, String> pick : picks.entrySet()) {
+      for (String modeEnv : List.of("", "kubernetes")) {
+        List<String> cmd = new java.util.ArrayList<>(List.of(launcher.toString()));
+        cmd.addAll(pick.getKey());
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().clear();
+        pb.environment().putAll(Map.of("JAVA_HOME", javaHome, "PATH", "/usr/bin:/bin", "NODEPULSE_LAUNCHER", "print"));
+        if (!modeEnv.isEmpty()) {
+          pb.environment().put("NODEPULSE_MODE", modeEnv);
+        }
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        boolean flagSays = pick.getKey().stream().anyMatch(a -> a.startsWith("--mode"));
+        String expected = modeEnv.isEmpty() || flagSays ? pick.getValue() : "nodepulse-kube.aot";
+        assertThat(out).as("%s with NODEPULSE_MODE=%s", pick.getKey(), modeEnv)
+            .contains("-XX:AOTCache=" + target.resolve(expected) + " ");
+      }
+    }
+  }
 }
