@@ -33,8 +33,8 @@ final class JvmProcessMetrics {
     ProcessHandle.Info self = ProcessHandle.current().info();
     CounterWithCallback.builder().name("process_cpu_seconds_total").help("Total user and system CPU time spent in seconds.")
         .unit(Unit.SECONDS)
-        .callback(cb -> self.totalCpuDuration().or(() -> ProcessHandle.current().info().totalCpuDuration())
-            .ifPresent(d -> cb.call(seconds(d))))
+        // read at each scrape: an Info is a snapshot taken when it is asked for
+        .callback(cb -> ProcessHandle.current().info().totalCpuDuration().ifPresent(d -> cb.call(seconds(d))))
         .register(registry);
     self.startInstant().ifPresent(start -> GaugeWithCallback.builder().name("process_start_time_seconds")
         .help("Start time of the process since unix epoch in seconds.").unit(Unit.SECONDS)

@@ -38,8 +38,25 @@ class JvmProcessMetricsTest {
         (double) ManagementFactory.getRuntimeMXBean().getStartTime(), org.assertj.core.data.Offset.offset(2000.0));
   }
 
+  @Test
+  void cpuTimeIsReadAtEachScrapeNotAtRegistration() {
+    NodepulseMetrics metrics = NodepulseMetrics.register(new PrometheusRegistry(), true);
+    double before = value(metrics.scrape(null).body(), "process_cpu_seconds_total");
+    long end = ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime() + 300_000_000L;
+    long spin = 0;
+    while (ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime() < end) {
+      spin++; // 0.3 s of this thread's CPU time, whatever the machine's load
+    }
+    assertThat(spin).isPositive();
+    assertThat(value(metrics.scrape(null).body(), "process_cpu_seconds_total")).isGreaterThanOrEqualTo(before + 0.25);
+  }
+
   private static double value(String series) {
-    Matcher m = Pattern.compile("(?m)^" + Pattern.quote(series) + " (\\S+)$").matcher(BODY);
+    return value(BODY, series);
+  }
+
+  private static double value(String body, String series) {
+    Matcher m = Pattern.compile("(?m)^" + Pattern.quote(series) + " (\\S+)$").matcher(body);
     assertThat(m.find()).as(series).isTrue();
     return Double.parseDouble(m.group(1));
   }
