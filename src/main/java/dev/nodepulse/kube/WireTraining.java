@@ -92,8 +92,8 @@ public final class WireTraining {
       }
     }
     for (Lease lease : json.unmarshal(LEASES, LeaseList.class).getItems()) {
-      json.asJson(lease);
-      // a watch event's object is typed by its kind, through the client's registry of every kind it knows
+      // written, then read back in a watch event, whose object is typed by its kind through the client's
+      // registry of every kind it knows
       json.unmarshal("{\"type\": \"MODIFIED\", \"object\": " + json.asJson(lease) + "}", WatchEvent.class);
     }
     json.asJson(json.unmarshal("""
