@@ -28,7 +28,7 @@ COPY --from=build /src/target/nodepulse.jar /opt/nodepulse/nodepulse.jar
 # The AOT cache: a training run of the agent at build time, with the ENTRYPOINT's JVM options (a cache
 # made with other options is refused at start). It halves the time to the first answer
 # (docs/benchmarks.md). The data dir belongs to the agent's user, so a fresh volume mounted there does too.
-RUN java -XX:+UseSerialGC -Xms8m -Xmx64m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30 -Xss512k -XX:ReservedCodeCacheSize=16m -XX:MaxMetaspaceSize=64m \
+RUN java -XX:+UseSerialGC -Xms8m -Xmx64m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30 -XX:TrimNativeHeapInterval=10000 -Xss512k -XX:ReservedCodeCacheSize=16m -XX:MaxMetaspaceSize=64m \
       -XX:TieredStopAtLevel=1 -XX:-UsePerfData --enable-native-access=ALL-UNNAMED -XX:+UseCompactObjectHeaders \
       -XX:AOTCacheOutput=/opt/nodepulse/nodepulse.aot -cp /opt/nodepulse/nodepulse.jar dev.nodepulse.AotTraining \
  && chmod 0644 /opt/nodepulse/nodepulse.aot \
@@ -37,7 +37,7 @@ RUN java -XX:+UseSerialGC -Xms8m -Xmx64m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFree
 # A second cache for Kubernetes mode, which the chart's DaemonSet starts with (its command is this
 # ENTRYPOINT with -XX:AOTCache=/opt/nodepulse/nodepulse-kube.aot): its ~4,000 more classes (the API client,
 # Jackson, the JDK's HTTP client and TLS) would cost every standalone agent ~25 MiB in one cache.
-RUN java -XX:+UseSerialGC -Xms8m -Xmx64m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30 -Xss512k -XX:ReservedCodeCacheSize=16m -XX:MaxMetaspaceSize=64m \
+RUN java -XX:+UseSerialGC -Xms8m -Xmx64m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30 -XX:TrimNativeHeapInterval=10000 -Xss512k -XX:ReservedCodeCacheSize=16m -XX:MaxMetaspaceSize=64m \
       -XX:TieredStopAtLevel=1 -XX:-UsePerfData --enable-native-access=ALL-UNNAMED -XX:+UseCompactObjectHeaders \
       -XX:AOTCacheOutput=/opt/nodepulse/nodepulse-kube.aot -cp /opt/nodepulse/nodepulse.jar dev.nodepulse.AotTraining kubernetes \
  && chmod 0644 /opt/nodepulse/nodepulse-kube.aot
@@ -50,4 +50,4 @@ VOLUME ["/var/lib/nodepulse"]
 STOPSIGNAL SIGTERM
 # The launcher's lean options (./nodepulse; DockerfileIT checks that they agree) and the AOT cache made
 # above. To give it more heap (many pending tasks): -e _JAVA_OPTIONS=-Xmx256m (read after these).
-ENTRYPOINT ["java", "-XX:+UseSerialGC", "-Xms8m", "-Xmx64m", "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=30", "-Xss512k", "-XX:ReservedCodeCacheSize=16m", "-XX:MaxMetaspaceSize=64m", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData", "--enable-native-access=ALL-UNNAMED", "-XX:+UseCompactObjectHeaders", "-XX:AOTCache=/opt/nodepulse/nodepulse.aot", "-Djava.io.tmpdir=/tmp", "-jar", "/opt/nodepulse/nodepulse.jar"]
+ENTRYPOINT ["java", "-XX:+UseSerialGC", "-Xms8m", "-Xmx64m", "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=30", "-XX:TrimNativeHeapInterval=10000", "-Xss512k", "-XX:ReservedCodeCacheSize=16m", "-XX:MaxMetaspaceSize=64m", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData", "--enable-native-access=ALL-UNNAMED", "-XX:+UseCompactObjectHeaders", "-XX:AOTCache=/opt/nodepulse/nodepulse.aot", "-Djava.io.tmpdir=/tmp", "-jar", "/opt/nodepulse/nodepulse.jar"]

@@ -136,6 +136,10 @@ public final class WebVerticle extends VerticleBase {
     return vertx.createHttpServer(new HttpServerOptions()
             // no h2c detection, which holds a new connection back until its first bytes: the guard sees it at once
             .setHttp2ClearTextEnabled(false)
+            // the live page's frames are a few hundred bytes: no deflate extension, whose handler would sit in
+            // every connection's pipeline (scrapes and REST calls too) for nothing
+            .setPerMessageWebSocketCompressionSupported(false)
+            .setPerFrameWebSocketCompressionSupported(false)
             .setIdleTimeout((int) config.httpIdleTimeout().toMillis())
             .setIdleTimeoutUnit(TimeUnit.MILLISECONDS))
         .connectionHandler(guard::opened);
