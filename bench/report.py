@@ -188,15 +188,23 @@ STANDS = {
                  "SQLite (its native library is unpacked to /tmp) while the sampler takes its baseline, the web "
                  "router, then the first sample 250 ms after the baseline, on 2 shared cores. A native image would start in milliseconds, but "
                  "cannot be built here (no registry ships the static JDK libraries it links against).",
-    "rss_mib_first_1hz": "a JVM's floor: libjvm's code (~16 MiB resident), the AOT cache (36 MiB resident of its 41 MB for "
-                         "~5,100 classes: it is relocated at every start, which writes to nearly every page; "
-                         "`-XX:ArchiveRelocationMode=0` only turns 18 MiB of it from anonymous into file pages), a heap "
-                         "of ~10 MiB (8 MiB used, mostly the cache's archived objects), JIT code (~5 MiB), 25 thread "
-                         "stacks (~2 MiB) and malloc'd JVM tables (symbols, internal: ~3 MiB; NMT after 30 s). What is left to cut is classes (~8 KiB of cache each): logback (~230), Vert.x Web's "
-                         "router and SockJS, lambdas; a Go-sized footprint needs a native image.",
-    "cpu_per_min_first_1hz": "in the first minute the JIT (C1) compiles the hot paths; the rest is the 1 Hz sample "
-                             "(four /proc files, statvfs of each filesystem, a JSON sample published on the bus), "
-                             "the scrape (rendered once per sample) and history writes every 5 s. See the profile.",
+    "rss_mib_first_1hz": "a JVM's floor: libjvm's code (~11 MiB resident), the AOT cache (37 MiB resident of its 41 MB for "
+                         "~4,850 classes, ~7.6 KiB each: it is relocated at every start, which writes to nearly every page; "
+                         "`-XX:ArchiveRelocationMode=0` only turns that into file pages, which count the same), a heap "
+                         "of ~10 MiB (6.6 MiB live: 2.2 MiB of it the jar's central directory, which the class loader "
+                         "keeps for resources, the rest class mirrors, strings and the cache's archived objects), JIT "
+                         "code (~4 MiB), 25 thread stacks (~2 MiB) and malloc'd JVM tables (~3 MiB; pmap and NMT after "
+                         "40 s). Native memory the JIT frees is now handed back every 10 s (−5 MiB). What is left to "
+                         "cut is classes: Vert.x core (~640) and Netty (~620), `java.lang.invoke` and the class-file API "
+                         "that Netty's FFM-linked cleaner and lambdas spin up (~570), logback (~230), client_java (~150); "
+                         "the ≤ 3× target (~61 MiB) would need about 2,500 fewer, or a native image.",
+    "cpu_per_min_first_1hz": "warm-up: a perf profile of the first 60 s after the first 200 (999 Hz, JIT frames "
+                             "mapped) puts 38 % of the CPU in the bytecode interpreter and 26 % in the C1 compiler, "
+                             "15 % in compiled Java, 14 % in the kernel; by minute 4 the same work costs 0.52 CPU-s "
+                             "(C1 0.05). The work itself is the 1 Hz sample (four /proc files, a statvfs per "
+                             "filesystem, a JSON sample on the bus), the scrape (rendered once per sample) and "
+                             "history writes every 5 s. Compiling sooner or later (`CompileThresholdScaling` 0.25 "
+                             "to 10), C2 alone, or compiling the cache's profiled methods eagerly all cost more.",
     "cpu_per_min_steady_1hz": "the 1 Hz sample, the scrape and the history writes, on an event loop and a worker; "
                               "see the profile below.",
     "wrk_rps": "",
@@ -265,7 +273,25 @@ outside the noise were kept):
   removing).
 - **Kept, third round:** a second AOT cache for Kubernetes mode, trained without an API server (below, under
   Kubernetes mode): ~4,000 → ~1,040 classes loaded from the jar in that mode, the first 200 about 0.7 s sooner.
-- **Known next steps:** fewer classes (logback ~230, Vert.x Web's router and SockJS); a Kubernetes-mode training
+- **Kept, fourth round:** freed native memory handed back to the system every 10 s
+  (`-XX:TrimNativeHeapInterval=10000`, in the launcher, the image and the chart: the C1 compiler's scratch
+  memory stayed in glibc's arenas; RSS after 60 s 84 → 79 MiB in an A/B of two agents side by side, CPU
+  within the noise; in Kubernetes mode 133 → 127 MiB); partition sizes by one statvfs each (`File`'s
+  space queries) instead of `Files.getFileStore`, which parses the whole mount table again for every
+  mount (7 µs against 125 µs a mount here; a node with many pod volumes pays far more); no WebSocket
+  deflate handler in every connection's pipeline (the live page's frames are a few hundred bytes).
+- **Tried, not kept, fourth round:** `--illegal-native-access=allow` instead of `--enable-native-access`
+  (the JDK then refuses the archived module graph: ~800 more classes from the jar, start-up 0.8 → 1.4 s);
+  no native-access option at all (Netty frees buffers through an `Arena` instead: no change in classes or
+  RSS, and SQLite's library load warns); a cache without AOT class linking mapped without relocation
+  (RSS 83 MiB either way; start-up +0.25 s); `-Xmn2m` (−2 MiB, the first minute's CPU +0.05 CPU-s);
+  fabric8's Vert.x 5 HTTP client on the agent's own event loop in Kubernetes mode (start-up 2.0–2.15 s
+  against 1.75–1.98 s with the JDK's client, RSS 130 against 127 MiB, and an error logged at shutdown);
+  deploying the Kubernetes link beside the task pipeline, so that it connects (client, GET /version, the
+  Node, the Lease) while SQLite opens: 2.18 s to the first 200 both ways over 4 alternating rounds against
+  one API server; start-up there is CPU-bound on the 2 shared cores, not waiting.
+- **Known next steps:** fewer classes (Vert.x Web's router and SockJS for the two pages that need them,
+  logback, the typed Kubernetes model where the generic resource API would do); a Kubernetes-mode training
   that reaches the client's response paths without an API server.
 """
 before = [n for n in NAMES if n.startswith("before")]
@@ -398,10 +424,15 @@ if KUBE:
       "JDK's HTTP client ~470, TLS ~500). In one A/B of 3 start-ups each against the same API server the first 200 "
       "went from 2.5-3.0 s to 1.8-2.2 s; RSS stayed within 1 MiB. The standalone cache stays lean on purpose: "
       "every class in a cache is mapped into every agent, and the Kubernetes classes in it would add ~25 MiB to a "
-      "standalone agent (measured: 86 to 111 MiB). The rest of the start-up is waiting on the API server: GET "
-      "/version, the Node's labels, the first Lease write and the informers' lists (the API server and three agents "
-      "share the 2 cores here). The informers watch only what the agent uses: DelayedTasks, ConfigMaps labelled "
-      "`nodepulse.dev/tasks`, and the agents' Leases.")
+      "standalone agent (measured: 86 to 111 MiB). Where one start-up's 1.9 s go (one agent against the same API "
+      "server, its log and `-Xlog:class+load` times): the JVM and its cache 0.3 s; the kubeconfig read with "
+      "SnakeYAML 0.2 s (a pod reads its service account files instead); SQLite, the task pipeline and the web "
+      "listener by 1.0 s; GET /version, the Node's labels and the first Lease write, behind the first TLS handshake "
+      "of a cold HTTP client, by 1.6 s; the informers' lists synced at 1.9 s (the API server and three agents share "
+      "the 2 cores here). The informers watch only what the agent uses: DelayedTasks, ConfigMaps labelled "
+      "`nodepulse.dev/tasks`, and the agents' Leases. RSS: the same floor as standalone plus ~3,900 more classes "
+      "mapped from the Kubernetes cache (fabric8's client and model, Jackson databind, the JDK's HTTP client, TLS) "
+      "and the informers' caches; the JDK's HTTP client beat fabric8's Vert.x 5 client here (above).")
     w("")
 if not KUBE:
     w("Figures 1 and 2 in `--mode kubernetes` were not measured in this run (`bench/kube/footprint.py` needs the "
