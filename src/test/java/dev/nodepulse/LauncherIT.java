@@ -63,6 +63,7 @@ class LauncherIT {
         "install a JDK 21+");
     assertThat(r.out()).isEmpty();
   }
+
   @Test
   void kubernetesModeStartsFromItsOwnCacheAndStandaloneFromTheLeanOne() throws Exception {
     // a copy of the launcher beside a jar and two caches newer than it (no training run): only the pick is asked

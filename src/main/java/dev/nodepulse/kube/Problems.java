@@ -10,10 +10,10 @@ import java.util.concurrent.TimeoutException;
 import javax.net.ssl.SSLException;
 
 /** Why a call to the API server failed, in a few words for health and logs (never an exception's own text). */
-final class Problems {
+public final class Problems {
   private Problems() {}
 
-  static String describe(Throwable t) {
+  public static String describe(Throwable t) {
     for (Throwable c = t; c != null; c = c.getCause()) {
       if (c instanceof KubernetesClientException k && k.getCode() > 0) {
         return switch (k.getCode()) {

@@ -1,5 +1,6 @@
 package dev.nodepulse.web;
 
+import dev.nodepulse.kube.Problems;
 import io.fabric8.kubernetes.api.model.authentication.TokenReview;
 import io.fabric8.kubernetes.api.model.authentication.TokenReviewBuilder;
 import io.fabric8.kubernetes.api.model.authentication.UserInfo;
@@ -112,7 +113,7 @@ public final class ScrapeAuth implements Handler<RoutingContext>, AutoCloseable 
       verdict.onComplete(done -> {
         if (done.failed() && !reviewsFailing) {
           LOG.warn("scrape authentication: the API server's review failed (logged once until one works again): {}",
-              rootCause(done.cause()));
+              Problems.describe(done.cause()));
         } else if (done.succeeded() && reviewsFailing) {
           LOG.info("scrape authentication: the API server's reviews work again");
         }
@@ -162,15 +163,6 @@ public final class ScrapeAuth implements Handler<RoutingContext>, AutoCloseable 
         .build());
     return sar.getStatus() != null && Boolean.TRUE.equals(sar.getStatus().getAllowed())
         ? Verdict.ALLOWED : Verdict.FORBIDDEN;
-  }
-
-  /** The innermost cause in one line (the client's own exception says only "An error has occurred."). */
-  private static String rootCause(Throwable t) {
-    Throwable root = t;
-    while (root.getCause() != null && root.getCause() != root) {
-      root = root.getCause();
-    }
-    return root == t ? String.valueOf(t) : t.getClass().getSimpleName() + " caused by " + root;
   }
 
   private static void refuse(RoutingContext ctx, Verdict verdict) {
