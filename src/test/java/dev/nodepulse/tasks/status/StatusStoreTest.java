@@ -149,7 +149,9 @@ class StatusStoreTest {
     assertThat(StatusStore.describe(new RuntimeException(new java.io.IOException("No space left on device")), db))
         .isEqualTo("disk full: " + db);
     assertThat(StatusStore.describe(new SQLException("[SQLITE_READONLY] attempt to write a readonly database"), db))
-        .isEqualTo("permission denied: " + db);
+        .isEqualTo("read-only: " + db);
+    assertThat(StatusStore.describe(new SQLException("[SQLITE_BUSY] The database file is locked (database is locked)"),
+        db)).isEqualTo("locked by another process: " + db);
     assertThat(StatusStore.describe(new SQLException("something else: cannot commit"), db))
         .isEqualTo("cannot use " + db);
   }
@@ -159,7 +161,7 @@ class StatusStoreTest {
     StatusStore s = open(20);
     TaskRow row = new TaskRow("ns/a", "file", "/t/a.yaml", null, "h", 1, 1000L, null, 0, 1, "Running", null, false,
         2000L);
-    s.rows(k -> java.util.Optional.of(row));
+    s.rows(k -> java.util.Optional.of(row), () -> List.of("ns/a"));
     get(s.writeNow("ns/a"));
     try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + tmp.resolve("tasks.db"));
         var st = c.createStatement();
@@ -196,11 +198,12 @@ class StatusStoreTest {
       }
       TaskRow row = new TaskRow("ns/a", "file", "/t/a.yaml", null, "h", 1, 1000L, null, 0, 1, "Scheduled",
           "x".repeat(200_000), false, null);
-      s.rows(k -> java.util.Optional.of(row));
+      s.rows(k -> java.util.Optional.of(row), () -> List.of("ns/a"));
       Future<Void> w = s.writeNow("ns/a");
       w.toCompletionStage().toCompletableFuture().handle((v, e) -> null).get(10, TimeUnit.SECONDS);
       assertThat(s.failing()).isTrue();
-      assertThat(s.lastError()).isEqualTo("cannot write tasks.db: disk full: " + small.resolve("tasks.db"));
+      assertThat(s.lastError()).startsWith("cannot write tasks.db: disk full: " + small.resolve("tasks.db")
+          + "; runs are held until it can be written");
 
       Files.delete(filler); // space comes back: the next flush writes what was pending
       org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> !s.failing());
