@@ -172,6 +172,50 @@ class StatusStoreTest {
     get(s.close());
   }
 
+  @Test
+  void aTasksDbLockedAtStartIsReadThenWrittenWhenTheLockGoes() throws Exception {
+    StatusStore s = open(20);
+    TaskRow done = new TaskRow("ns/a", "file", "/t/a.yaml", null, "h", 1, 1000L, null, 1, 1, "Succeeded", null, true,
+        null);
+    s.rows(k -> java.util.Optional.of(done), () -> List.of("ns/a"));
+    get(s.writeNow("ns/a"));
+    get(s.close());
+    Path db = tmp.resolve("tasks.db");
+    StatusStore locked;
+    Future<Void> writable;
+    try (var lock = java.sql.DriverManager.getConnection("jdbc:sqlite:" + db); var st = lock.createStatement()) {
+      st.execute("BEGIN EXCLUSIVE");
+      var opened = get(StatusStore.open(vertx, tmp, 20));
+      locked = opened.getKey();
+      // what is stored is read: the finished one-shot stays finished
+      assertThat(opened.getValue()).extracting(TaskRow::key, TaskRow::done).containsExactly(
+          org.assertj.core.groups.Tuple.tuple("ns/a", true));
+      assertThat(locked.failing()).isTrue();
+      assertThat(locked.lastError()).startsWith("cannot write tasks.db: locked by another process: " + db
+          + "; runs are held until it can be written").endsWith("(its 1 stored tasks were read)");
+      // a commit fails at once, without waiting for the lock
+      Boolean refused = get(locked.commit().transform(ar -> Future.succeededFuture(ar.failed())));
+      assertThat(refused).isTrue();
+      writable = locked.writable();
+      assertThat(writable.isComplete()).isFalse();
+      TaskRow later = new TaskRow("ns/a", "file", "/t/a.yaml", null, "h", 1, 1000L, null, 2, 2, "Succeeded", null,
+          true, null);
+      locked.rows(k -> java.util.Optional.of(later), () -> List.of("ns/a"));
+      st.execute("ROLLBACK");
+    }
+    // the lock is gone: the store opens for writing by itself, writes every row, and says it can be written
+    writable.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    assertThat(locked.failing()).isFalse();
+    assertThat(locked.lastError()).isNull();
+    get(locked.close());
+    try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + db);
+        var st = c.createStatement();
+        var rs = st.executeQuery("SELECT runs FROM tasks WHERE key = 'ns/a'")) {
+      assertThat(rs.next()).isTrue();
+      assertThat(rs.getLong(1)).isEqualTo(2);
+    }
+  }
+
   /** Mounts a small tmpfs (needs root: skipped elsewhere); unmounted by the caller. */
   static boolean mountTmpfs(Path at, String size) throws Exception {
     Process p = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=" + size, "tmpfs", at.toString())
