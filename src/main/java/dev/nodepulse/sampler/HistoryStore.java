@@ -27,11 +27,30 @@ final class HistoryStore implements AutoCloseable {
   private static final long LOW_SPACE_BYTES = 256 * 1024;
 
   /** A write failed because the file system (or the database's size cap) is full; says so with the path. */
-  static final class DiskFull extends SQLException {
+  static class DiskFull extends SQLException {
     DiskFull(Path db, SQLException cause) {
-      super("disk full: cannot write the history to " + db, cause.getSQLState(), cause.getErrorCode(), cause);
+      this("disk full: cannot write the history to " + db, cause);
+    }
+
+    private DiskFull(String message, SQLException cause) {
+      super(message, cause.getSQLState(), cause.getErrorCode(), cause);
     }
   }
+
+  /**
+   * A write failed because another process holds the database's lock: passes, as a full disk does, so it is
+   * handled as one (points kept in memory, written again at the next flush), not as a broken store.
+   */
+  static final class Locked extends DiskFull {
+    Locked(Path db, SQLException cause) {
+      super("locked by another process: cannot write the history to " + db, cause);
+    }
+  }
+
+  /** SQLite's result code for a database locked by another connection (SQLITE_BUSY). */
+  private static final int SQLITE_BUSY = 5;
+  /** How long a write waits for another process's lock (SQLite's driver waits 3 s): the next flush tries again. */
+  private static final int BUSY_TIMEOUT_MS = 200;
 
   private final Connection conn;
   private final Path db;
@@ -51,6 +70,7 @@ final class HistoryStore implements AutoCloseable {
     Connection conn = DriverManager.getConnection("jdbc:sqlite:" + db);
     try {
       try (Statement st = conn.createStatement()) {
+        st.execute("PRAGMA busy_timeout=" + BUSY_TIMEOUT_MS);
         try (ResultSet rs = st.executeQuery("PRAGMA journal_mode=WAL")) {
           rs.next();
         }
@@ -128,13 +148,18 @@ final class HistoryStore implements AutoCloseable {
 
   /**
    * {@code e} as a {@link DiskFull} when SQLite says the disk is full, or when the file system has (almost) no
-   * space left: SQLite may roll back by itself and report only the commit that then finds no transaction.
+   * space left: SQLite may roll back by itself and report only the commit that then finds no transaction; as
+   * {@link Locked} when another process holds the lock.
    */
   private SQLException full(SQLException e) {
     for (Throwable c = e; c != null; c = c.getCause()) {
       if (c instanceof SQLException s && ((s.getErrorCode() & 0xFF) == SQLITE_FULL
           || String.valueOf(s.getMessage()).contains("SQLITE_FULL"))) {
         return new DiskFull(db, e);
+      }
+      if (c instanceof SQLException s && ((s.getErrorCode() & 0xFF) == SQLITE_BUSY
+          || String.valueOf(s.getMessage()).contains("SQLITE_BUSY"))) {
+        return new Locked(db, e);
       }
     }
     try {

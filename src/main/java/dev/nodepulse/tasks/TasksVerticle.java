@@ -3,6 +3,7 @@ package dev.nodepulse.tasks;
 import dev.nodepulse.config.Config;
 import dev.nodepulse.tasks.model.Declaration;
 import dev.nodepulse.tasks.model.LocalCodec;
+import dev.nodepulse.tasks.model.Origin;
 import dev.nodepulse.tasks.model.Synced;
 import dev.nodepulse.tasks.model.TaskJson;
 import dev.nodepulse.tasks.model.Withdrawal;
@@ -129,14 +130,8 @@ public final class TasksVerticle extends VerticleBase {
           }
         });
       });
-      bus.<Declaration>consumer(DECLARE, msg -> answer(msg, () -> {
-        Scheduler.Declared d = scheduler.declare(msg.body());
-        return new JsonObject().put("created", d.created()).put("task", TaskJson.toJson(d.task()));
-      }));
-      bus.<Withdrawal>consumer(WITHDRAW, msg -> answer(msg, () -> {
-        scheduler.withdraw(msg.body().origin(), msg.body().key());
-        return new JsonObject();
-      }));
+      bus.<Declaration>consumer(DECLARE, this::declare);
+      bus.<Withdrawal>consumer(WITHDRAW, this::withdraw);
       bus.<Synced>consumer(SYNCED, msg -> answer(msg, () ->
           new JsonObject().put("forgotten", scheduler.synced(msg.body().kind()))));
       ready = true;
@@ -156,12 +151,99 @@ public final class TasksVerticle extends VerticleBase {
     return store == null ? Future.succeededFuture() : store.close();
   }
 
+  /**
+   * A declaration. A REST-posted task lives only in tasks.db, so it is answered once it is committed there:
+   * refused (503, nothing changed) while the store cannot be written; if the write fails after all, a new task
+   * is taken back and the answer is 503.
+   */
+  private void declare(Message<Declaration> msg) {
+    Declaration d;
+    try {
+      d = msg.body();
+    } catch (ClassCastException e) {
+      msg.fail(400, error("not a task request"));
+      return;
+    }
+    boolean durable = d.origin().kind() == Origin.Kind.REST;
+    if (durable && store.failing()) {
+      msg.fail(503, error("the task is not stored: " + store.lastError()));
+      return;
+    }
+    Scheduler.Declared declared;
+    try {
+      declared = scheduler.declare(d);
+    } catch (Refusal r) {
+      fail(msg, r);
+      return;
+    }
+    JsonObject answer = new JsonObject().put("created", declared.created()).put("task", TaskJson.toJson(declared.task()));
+    if (!durable) {
+      msg.reply(answer);
+      return;
+    }
+    store.writeNow(d.key()).onComplete(w -> {
+      if (w.succeeded()) {
+        msg.reply(answer);
+        return;
+      }
+      if (declared.created()) {
+        scheduler.withdraw(d.origin(), d.key());
+        msg.fail(503, error("the task is not stored: " + store.lastError()));
+      } else {
+        msg.fail(503, error("the change is in effect but not stored yet (" + store.lastError()
+            + "); it is written when tasks.db can be, and lost if the agent stops before"));
+      }
+    });
+  }
+
+  /** A withdrawal; a REST-posted task's removal is answered once it is committed to tasks.db (see declare). */
+  private void withdraw(Message<Withdrawal> msg) {
+    Withdrawal w;
+    try {
+      w = msg.body();
+    } catch (ClassCastException e) {
+      msg.fail(400, error("not a task request"));
+      return;
+    }
+    boolean durable = w.origin().kind() == Origin.Kind.REST;
+    if (durable && store.failing()) {
+      msg.fail(503, error("the task is not removed: " + store.lastError()));
+      return;
+    }
+    try {
+      scheduler.withdraw(w.origin(), w.key());
+    } catch (Refusal r) {
+      fail(msg, r);
+      return;
+    }
+    if (!durable) {
+      msg.reply(new JsonObject());
+      return;
+    }
+    store.commit().onComplete(c -> {
+      if (c.succeeded()) {
+        msg.reply(new JsonObject());
+      } else {
+        msg.fail(503, error("the task is removed here but its removal is not stored yet (" + store.lastError()
+            + "); it is written when tasks.db can be, and the task comes back if the agent stops before"));
+      }
+    });
+  }
+
+  /**
+   * The {@code scheduler} component: not ready while tasks.db cannot be written (runs are held), with why;
+   * degraded and still ready after a damaged tasks.db was set aside at start-up.
+   */
   private void health(Message<Object> msg) {
     String lastError = store == null ? null : store.lastError();
-    boolean failing = store != null && (store.failing() || lastError != null);
-    msg.reply(new JsonObject().put("state", ready ? (failing ? "degraded" : "up") : "starting")
-        .put("ready", ready).put("tasks", scheduler == null ? 0 : scheduler.size())
-        .put("running", scheduler == null ? 0 : scheduler.running()).put("lastError", lastError));
+    boolean failing = store != null && store.failing();
+    int held = scheduler == null ? 0 : scheduler.held();
+    if (failing) {
+      lastError = lastError + " (runs held now: " + held + ")";
+    }
+    msg.reply(new JsonObject().put("state", ready ? (lastError != null ? "degraded" : "up") : "starting")
+        .put("ready", ready && !failing).put("tasks", scheduler == null ? 0 : scheduler.size())
+        .put("running", scheduler == null ? 0 : scheduler.running()).put("held", held).put("lastError", lastError));
   }
 
   private static JsonObject key(Message<?> msg) {

@@ -46,7 +46,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Guarantees: runs of one task never overlap; a run is recorded as started before its target is called, so
  * after a crash (kill -9) a run that had started is not repeated: its outcome is unknown and it is shown as
- * FAILED saying so (at most once). Touched only on the event loop of the verticle that made it.
+ * FAILED saying so (at most once). A run whose start cannot be recorded (tasks.db not writable) is held, not
+ * run, until it can be. Touched only on the event loop of the verticle that made it.
  */
 public final class Scheduler {
   private static final Logger LOG = LoggerFactory.getLogger(Scheduler.class);
@@ -83,7 +84,7 @@ public final class Scheduler {
     for (TaskRow row : rows) {
       stored.put(row.key(), row);
     }
-    store.rows(this::row);
+    store.rows(this::row, this::keys);
     restoreRestTasks();
   }
 
@@ -109,6 +110,11 @@ public final class Scheduler {
 
   public int running() {
     return (int) table.values().stream().filter(TaskEntry::running).count();
+  }
+
+  /** Runs waiting for tasks.db to be writable (their start cannot be recorded yet). */
+  public int held() {
+    return (int) table.values().stream().filter(e -> e.held != null).count();
   }
 
   /** Stops every attempt in flight (the agent stops); what is pending is written by the store's close. */
@@ -370,6 +376,7 @@ public final class Scheduler {
   private void stopEntry(TaskEntry e) {
     e.epoch++;
     e.retry = 0;
+    e.held = null;
     if (e.timerId >= 0) {
       vertx.cancelTimer(e.timerId);
       e.timerId = -1;
@@ -507,7 +514,7 @@ public final class Scheduler {
         missed(e, due, now, late);
         return;
       }
-      started(e, due, type);
+      started(e, due, type, isRetry);
     });
   }
 
@@ -520,30 +527,35 @@ public final class Scheduler {
     finishRun(e, e.occurrence == null ? due : e.occurrence, now, r);
   }
 
-  /** The run is recorded as started (durably) before its target is called. */
-  private void started(TaskEntry e, Instant due, String type) {
-    Instant startedAt = now();
+  /**
+   * The run is recorded as started (committed) before its target is called. When it cannot be (tasks.db
+   * read-only, locked, full) the run is held: its slot is given back, nothing is called, and it is taken again
+   * when the store can be written. Its duration counts from the call, not from the wait for the database.
+   */
+  private void started(TaskEntry e, Instant due, String type, boolean isRetry) {
     e.phase = Phase.Running;
     e.attempts++;
     e.nextRunAt = null;
     e.runningDue = e.occurrence == null ? due : e.occurrence;
     e.progress = e.spec.target() instanceof Target.Compute ? new Progress(0, "") : null;
-    changed(e, false);
     int epoch = e.epoch;
     store.writeNow(e.key).onComplete(written -> {
-      if (written.failed()) {
-        LOG.warn("task {}: the start of its run could not be recorded ({}); it runs anyway", e.key,
-            store.lastError());
-      }
       if (e.epoch != epoch || table.get(e.key) != e) {
         queue.release(type);
         return;
       }
+      if (written.failed()) {
+        held(e, due, type, isRetry);
+        return;
+      }
+      e.held = null;
+      changed(e, false);
       Headers.resolve(secrets, e.metadata.namespace(), e.spec.target()).onComplete(h -> {
         if (e.epoch != epoch || table.get(e.key) != e) {
           queue.release(type);
           return;
         }
+        Instant startedAt = now();
         if (h.failed()) {
           ended(e, epoch, type, due, startedAt, RunResult.failure(RunResult.Outcome.FAILED,
               String.valueOf(h.cause().getMessage())));
@@ -552,6 +564,31 @@ public final class Scheduler {
         run(e, epoch, type, due, startedAt, h.result());
       });
     });
+  }
+
+  /** The start could not be recorded: nothing is called (at most once); the run waits for a writable store. */
+  private void held(TaskEntry e, Instant due, String type, boolean isRetry) {
+    queue.release(type);
+    e.attempts--;
+    e.runningDue = null;
+    e.progress = null;
+    e.phase = Phase.Scheduled;
+    e.nextRunAt = due;
+    boolean first = e.held == null;
+    e.held = "the run due at " + due + " is held: its start cannot be recorded (" + store.lastError()
+        + "); it runs when tasks.db can be written";
+    e.changedAt = now();
+    store.dirty(e.key);
+    changed(e, false);
+    if (first) {
+      LOG.warn("task {}: {}", e.key, e.held);
+    }
+    int epoch = e.epoch;
+    store.writable().onComplete(v -> context.runOnContext(x -> {
+      if (e.epoch == epoch && table.get(e.key) == e) {
+        take(e, due, isRetry);
+      }
+    }));
   }
 
   private void run(TaskEntry e, int epoch, String type, Instant due, Instant startedAt, Map<String, String> headers) {
@@ -667,6 +704,12 @@ public final class Scheduler {
   }
 
   // ------------------------------------------------------------------ persistence
+
+  private java.util.Collection<String> keys() {
+    java.util.Set<String> all = new java.util.LinkedHashSet<>(table.keySet());
+    all.addAll(stored.keySet());
+    return all;
+  }
 
   private Optional<TaskRow> row(String key) {
     TaskEntry e = table.get(key);

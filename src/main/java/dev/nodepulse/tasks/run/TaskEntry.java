@@ -31,6 +31,8 @@ final class TaskEntry {
   Instant changedAt;
   /** The due time of a run that has started and is not yet recorded (persisted before the target is called). */
   Instant runningDue;
+  /** Why a due run waits for tasks.db to be writable (its start cannot be recorded), or null. */
+  String held;
 
   /** Bumped whenever the schedule is reset or the task removed: timers and queued runs of an older epoch are stale. */
   int epoch;
@@ -52,6 +54,9 @@ final class TaskEntry {
     List<TaskStatus.Condition> conditions = new ArrayList<>();
     if (invalid != null) {
       conditions.add(new TaskStatus.Condition("Valid", "False", "InvalidSpec", invalid, changedAt));
+    }
+    if (held != null) {
+      conditions.add(new TaskStatus.Condition("Held", "True", "StateNotWritable", held, changedAt));
     }
     List<TaskStatus.NodeStatus> nodes = spec != null && spec.nodes() == TaskSpec.Nodes.ALL
         ? List.of(new TaskStatus.NodeStatus(node, phase, lastRun)) : List.of();

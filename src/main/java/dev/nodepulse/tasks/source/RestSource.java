@@ -15,7 +15,9 @@ import java.util.Locale;
 /**
  * Standalone REST source: answers {@code nodepulse.tasks.put} ({@code {"contentType", "body"}} with the body
  * as a Buffer: JSON or YAML of a DelayedTask, strictly UTF-8) and {@code nodepulse.tasks.delete}, validates
- * once with {@link TaskReader} and declares the task with origin REST. The pipeline persists posted tasks.
+ * once with {@link TaskReader} and declares the task with origin REST. The pipeline answers a REST declaration or
+ * withdrawal once it is committed to tasks.db (a posted task has no other home), and refuses it (503, why) while
+ * tasks.db cannot be written; those answers are passed on as they are.
  */
 public final class RestSource extends VerticleBase {
   public static final String PUT = "nodepulse.tasks.put";

@@ -23,6 +23,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -30,6 +31,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,7 +44,14 @@ import org.slf4j.LoggerFactory;
  *       {@link #writeNow} writes one row at once (a run is recorded as started before its target is called).</li>
  *   <li>History: {@link #history()} is a {@link StatusSink} that keeps the last {@code keep} runs of each task
  *       and the latest run's output (at most {@link #MAX_OUTPUT} bytes; a cut is stated at its end).</li>
- *   <li>Faults: an unusable tasks.db leaves the pipeline running unpersisted ({@link #lastError()}); a tasks.db
+ *   <li>Durable answers: {@link #commit} completes once what is pending is committed (fsync'd, see
+ *       {@link TaskStore#open}); the REST answers and a run's start wait for it.</li>
+ *   <li>Not writable (read-only, locked by another process, full): {@link #failing()} says why, {@link #commit}
+ *       fails at once without waiting, and the stored rows are read read-only when they can be. The store tries
+ *       again every second and {@link #writable()} completes when a write succeeds: the runs that waited for it
+ *       (held) go on. A tasks.db that cannot even be read is not tried again until the agent restarts (what it
+ *       holds is unknown, so nothing may run).</li>
+ *   <li>Damage: a tasks.db
  *       found damaged at start-up (empty, truncated, not SQLite, failing SQLite's quick check) is kept aside as
  *       {@code tasks.db.corrupt-<time>}, a fresh one is started and this is said (the log, once, and
  *       {@link #lastError()}); a full disk is reported as {@code disk full: <path>}, logged once and then at
@@ -54,19 +63,30 @@ public final class StatusStore {
   private static final Logger LOG = LoggerFactory.getLogger(StatusStore.class);
   private static final long FLUSH_EVERY_MS = 200;
   private static final long LOG_EVERY_MS = 5 * 60_000;
+  /** While the store cannot be written, how often it tries again. */
+  private static final long RETRY_EVERY_MS = 1000;
+  /** Runs recorded while the store cannot be written, kept to write later; older ones beyond this are dropped. */
+  private static final int MAX_PENDING_RUNS = 10_000;
 
   private final Vertx vertx;
   private final Path file;
   private final Path outputDir;
   private final WorkerExecutor worker;
+  private final int keep;
   private TaskStore db;
+  /** When not writable: whether the stored rows were read (or there were none), so opening it later is safe. */
+  private boolean reopenable;
   private Function<String, Optional<TaskRow>> rows = k -> Optional.empty();
+  private Supplier<Collection<String>> keys = List::of;
   private final Set<String> dirty = new LinkedHashSet<>();
   private final Set<String> deleted = new LinkedHashSet<>();
   private final List<Map.Entry<String, TaskStore.Run>> runs = new ArrayList<>();
   private boolean flushing;
-  /** A write asked for in this event-loop turn and not yet handed to the worker. */
+  /** The commit asked for while no write was in flight, or during one: it starts when the worker is free. */
   private Promise<Void> soon;
+  /** Waiting for the store to be writable again. */
+  private final List<Promise<Void>> whenWritable = new ArrayList<>();
+  private long triedAt;
   /** The last write handed to the worker (writes run in order there). */
   private Future<Void> last = Future.succeededFuture();
   private long timer = -1;
@@ -74,19 +94,21 @@ public final class StatusStore {
   private volatile String warning;
   private long loggedAt = Long.MIN_VALUE;
 
-  private StatusStore(Vertx vertx, Path dataDir) {
+  private StatusStore(Vertx vertx, Path dataDir, int keep) {
     this.vertx = vertx;
+    this.keep = keep;
     this.file = dataDir.resolve("tasks.db");
     this.outputDir = dataDir.resolve("task-output");
     this.worker = vertx.createSharedWorkerExecutor("nodepulse-tasks-db-" + System.identityHashCode(this), 1);
   }
 
   /**
-   * Opens the store and loads the stored rows. Never fails: an unusable data dir gives a store that keeps
-   * nothing and says why in {@link #lastError()}.
+   * Opens the store and loads the stored rows. Never fails: a tasks.db that cannot be written is read read-only
+   * (the store is then {@link #failing()} and tries again every second); one that cannot be read either gives
+   * no rows and a store that stays failing. {@link #lastError()} says why.
    */
   public static Future<Map.Entry<StatusStore, List<TaskRow>>> open(Vertx vertx, Path dataDir, int keep) {
-    StatusStore s = new StatusStore(vertx, dataDir);
+    StatusStore s = new StatusStore(vertx, dataDir, keep);
     return s.worker.executeBlocking(() -> {
       String damage = damage(s.file);
       if (damage != null) {
@@ -97,18 +119,33 @@ public final class StatusStore {
             + "tasks that had already run may run again)";
         LOG.error(s.warning);
       }
-      TaskStore db = new TaskStore(s.file, keep);
-      return Map.entry(db, db.loadAll());
-    }).map(loaded -> {
-      s.db = loaded.getKey();
+      try {
+        TaskStore db = TaskStore.open(s.file, keep);
+        return new Opened(db, db.loadAll(), null);
+      } catch (SQLException | RuntimeException e) {
+        String why = describe(e, s.file);
+        List<TaskRow> rows = TaskStore.readOnly(s.file); // what is stored still holds: finished one-shots stay done
+        return new Opened(null, rows, why);
+      }
+    }).map(opened -> {
+      s.db = opened.db();
+      if (opened.why() != null) {
+        s.reopenable = true;
+        s.lastError = cannotWrite(opened.why()) + " (its " + opened.rows().size() + " stored tasks were read)";
+        LOG.warn(s.lastError);
+        s.loggedAt = System.currentTimeMillis();
+      }
       s.timer = vertx.setPeriodic(FLUSH_EVERY_MS, id -> s.flush());
-      return Map.entry(s, loaded.getValue());
+      return Map.entry(s, opened.rows());
     }).recover(err -> {
-      s.lastError = "tasks.db unusable, task state is not kept across restarts: " + describe(err, s.file);
+      s.lastError = "tasks.db cannot be read or written (" + describe(err, s.file) + "): what it holds is unknown, "
+          + "so no task runs until it can be used and the agent is restarted";
       LOG.error(s.lastError);
       return Future.succeededFuture(Map.entry(s, List.of()));
     });
   }
+
+  private record Opened(TaskStore db, List<TaskRow> rows, String why) {}
 
   /**
    * What is wrong with the tasks.db at {@code file}, in words, when it is damaged: empty (truncated to 0 bytes),
@@ -160,9 +197,13 @@ public final class StatusStore {
     return aside;
   }
 
-  /** Where the rows to write come from (the scheduler's table); empty: the key is not written. */
-  public void rows(Function<String, Optional<TaskRow>> rows) {
+  /**
+   * Where the rows to write come from (the scheduler's table; empty: the key is not written), and every key
+   * there is (all written when a store that could not be written becomes writable).
+   */
+  public void rows(Function<String, Optional<TaskRow>> rows, Supplier<Collection<String>> keys) {
     this.rows = rows;
+    this.keys = keys;
   }
 
   public void dirty(String key) {
@@ -175,25 +216,52 @@ public final class StatusStore {
     deleted.add(key);
   }
 
-  /**
-   * Writes this row now, with whatever else is pending; completes when it is committed or failed. Calls made in
-   * the same event-loop turn share one transaction (many runs starting at once cost one commit).
-   */
+  /** Marks the row dirty and {@link #commit commits}. */
   public Future<Void> writeNow(String key) {
-    if (db == null) {
-      return Future.succeededFuture();
-    }
     dirty.add(key);
+    return commit();
+  }
+
+  /**
+   * Writes what is pending now; completes when it is committed (fsync'd), or fails. Calls made in the same
+   * event-loop turn, or while a write is in flight, share the next transaction (many runs starting at once
+   * cost one commit, and none waits behind another's). While the store cannot be written it fails at once,
+   * without waiting for a lock: see {@link #writable()}.
+   */
+  public Future<Void> commit() {
+    if (failing()) {
+      return Future.failedFuture(new IllegalStateException(lastError));
+    }
     Promise<Void> p = soon;
     if (p == null) {
-      Promise<Void> next = Promise.promise();
-      soon = next;
-      p = next;
-      vertx.getOrCreateContext().runOnContext(v -> {
-        soon = null;
-        write().onComplete(next);
-      });
+      p = Promise.promise();
+      soon = p;
+      if (!flushing) {
+        vertx.getOrCreateContext().runOnContext(v -> startSoon());
+      }
     }
+    return p.future();
+  }
+
+  private void startSoon() {
+    Promise<Void> p = soon;
+    if (p == null || flushing) {
+      return; // started already, or starts when the write in flight ends
+    }
+    soon = null;
+    write().onComplete(p);
+  }
+
+  /**
+   * Completes when the store can be written (at once if it can): after a write succeeded again. Never fails;
+   * never completes for a tasks.db that could not even be read.
+   */
+  public Future<Void> writable() {
+    if (!failing()) {
+      return Future.succeededFuture();
+    }
+    Promise<Void> p = Promise.promise();
+    whenWritable.add(p);
     return p.future();
   }
 
@@ -202,15 +270,45 @@ public final class StatusStore {
     return lastError != null ? lastError : warning;
   }
 
-  /** True when state is not being kept (an unusable or full store). */
+  /** True when state cannot be written now (read-only, locked, full, unusable): runs are held. */
   public boolean failing() {
     return lastError != null;
   }
 
   private void flush() {
-    if (!flushing && (!dirty.isEmpty() || !deleted.isEmpty() || !runs.isEmpty())) {
+    if (flushing) {
+      return;
+    }
+    if (failing()) {
+      long now = System.currentTimeMillis();
+      if (now - triedAt < RETRY_EVERY_MS || (db == null && !reopenable)) {
+        return;
+      }
+      triedAt = now;
+      if (db == null) {
+        reopen();
+      } else {
+        write(); // also when nothing is pending: it finds out whether the store can be written again
+      }
+    } else if (!dirty.isEmpty() || !deleted.isEmpty() || !runs.isEmpty()) {
       write();
     }
+  }
+
+  /** A tasks.db that could not be written at start: opened for writing when it can be, then every row written. */
+  private void reopen() {
+    flushing = true;
+    worker.executeBlocking(() -> TaskStore.open(file, keep)).onComplete(ar -> {
+      flushing = false;
+      if (ar.failed()) {
+        failed(ar.cause());
+        return;
+      }
+      db = ar.result();
+      reopenable = false;
+      dirty.addAll(keys.get());
+      write();
+    });
   }
 
   private Future<Void> write() {
@@ -239,33 +337,68 @@ public final class StatusStore {
           }
         });
         runs.addAll(0, newRuns);
-      } else if (lastError != null) {
-        LOG.info("tasks.db is written again: {}", file);
-        lastError = null;
+        while (runs.size() > MAX_PENDING_RUNS) {
+          runs.remove(0);
+        }
+        Promise<Void> next = soon;
+        soon = null;
+        if (next != null) {
+          next.fail(ar.cause()); // it would wait for the same lock: its callers hold what they wanted to write
+        }
+      } else {
+        if (lastError != null) {
+          LOG.info("tasks.db is written again: {}", file);
+          lastError = null;
+          List<Promise<Void>> waiting = new ArrayList<>(whenWritable);
+          whenWritable.clear();
+          waiting.forEach(Promise::tryComplete);
+        }
+        startSoon();
       }
     });
     return last;
   }
 
+  private static String cannotWrite(String why) {
+    return "cannot write tasks.db: " + why + "; runs are held until it can be written (tried again every second)";
+  }
+
   private void failed(Throwable err) {
-    String e = "cannot write tasks.db: " + describe(err, file);
-    boolean same = e.equals(lastError);
-    lastError = e;
+    String e = cannotWrite(describe(err, file));
+    boolean same = lastError != null && lastError.startsWith(e);
+    if (!same) {
+      lastError = e;
+    }
     long now = System.currentTimeMillis();
     if (!same || now - loggedAt >= LOG_EVERY_MS) {
       loggedAt = now;
-      LOG.warn("{} (said again at most every 5 minutes while it lasts)", e);
+      LOG.warn("{} (said again at most every 5 minutes while it lasts)", lastError);
     }
   }
 
-  /** A storage error in words: "disk full: <path>" for SQLITE_FULL or ENOSPC, else the error's kind. */
+  /**
+   * A storage error in words: "disk full: <path>" (SQLITE_FULL, ENOSPC), "locked by another process: <path>"
+   * (SQLITE_BUSY), "read-only: <path>" (a read-only file system or file), else the error's kind.
+   */
   static String describe(Throwable err, Path path) {
     for (Throwable t = err; t != null; t = t.getCause()) {
       String m = String.valueOf(t.getMessage());
       if (m.contains("SQLITE_FULL") || m.contains("No space left") || m.contains("database or disk is full")) {
         return "disk full: " + path;
       }
-      if (m.contains("SQLITE_READONLY") || m.contains("Permission denied") || t instanceof java.nio.file.AccessDeniedException) {
+      if (m.contains("SQLITE_BUSY") || m.contains("SQLITE_LOCKED") || m.contains("database is locked")) {
+        return "locked by another process: " + path;
+      }
+      if (m.contains("Read-only file system") || m.contains("SQLITE_READONLY")) {
+        return "read-only: " + path;
+      }
+      if (m.contains("SQLITE_CANTOPEN")) {
+        return (Files.isWritable(path.getParent()) ? "cannot open: " : "read-only: ") + path;
+      }
+      if (t instanceof java.nio.file.FileAlreadyExistsException || m.contains("Not a directory")) {
+        return "not a directory: " + path.getParent();
+      }
+      if (m.contains("Permission denied") || t instanceof java.nio.file.AccessDeniedException) {
         return "permission denied: " + path;
       }
       if (m.contains("SQLITE_CORRUPT") || m.contains("SQLITE_NOTADB")) {
@@ -285,7 +418,7 @@ public final class StatusStore {
 
       @Override
       public void attempted(RunRecord r) {
-        if (db == null) {
+        if (db == null && !reopenable) {
           return;
         }
         RunResult res = r.result();
@@ -350,7 +483,7 @@ public final class StatusStore {
     if (db == null) {
       return Future.succeededFuture(new JsonObject().put("items", new JsonArray()));
     }
-    if (!runs.isEmpty() || !deleted.isEmpty() || !dirty.isEmpty()) {
+    if (!flushing && !failing() && (!runs.isEmpty() || !deleted.isEmpty() || !dirty.isEmpty())) {
       write(); // what has just happened is in the answer (the worker runs the write before the query)
     }
     return worker.executeBlocking(() -> db.runs(key)).map(list -> {

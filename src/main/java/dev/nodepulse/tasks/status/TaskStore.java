@@ -23,32 +23,47 @@ final class TaskStore implements AutoCloseable {
   record Run(Long dueAt, Long startedAt, Long finishedAt, long durationMs, String node, String outcome,
       String error, String result, long bytes, Integer httpStatus) {}
 
+  /**
+   * How long a write waits for another process's lock before it fails: short, so a locked tasks.db is found
+   * at once and the runs waiting for it are held, not queued behind one another (SQLite's driver waits 3 s).
+   */
+  static final int BUSY_TIMEOUT_MS = 200;
+
   private final Connection db;
   private final int keep;
 
-  TaskStore(Path file, int keep) throws SQLException {
+  private TaskStore(Connection db, int keep) {
+    this.db = db;
     this.keep = keep;
+  }
+
+  /**
+   * Opens tasks.db for writing and proves it can be written (a write of its own), or fails: a read-only file
+   * system or file, a database locked by another process, a full disk.
+   */
+  static TaskStore open(Path file, int keep) throws SQLException {
     try {
       Files.createDirectories(file.getParent());
     } catch (java.io.IOException e) {
       throw new SQLException("cannot create " + file.getParent() + ": " + e.getMessage(), e);
     }
-    db = DriverManager.getConnection("jdbc:sqlite:" + file);
+    Connection db = DriverManager.getConnection("jdbc:sqlite:" + file);
     try (Statement s = db.createStatement()) {
+      s.execute("PRAGMA busy_timeout=" + BUSY_TIMEOUT_MS);
       try (ResultSet mode = s.executeQuery("PRAGMA journal_mode=WAL")) {
         mode.next(); // WAL: readers do not block the writer
       }
-      s.execute("PRAGMA synchronous=NORMAL"); // a committed row survives a kill -9 of the agent
+      // FULL: each commit is fsync'd before it returns, so what is answered (201, 204) or recorded as started
+      // survives a kill -9 of the agent and a crash of the node (NORMAL in WAL mode survives only the former)
+      s.execute("PRAGMA synchronous=FULL");
       s.execute("""
           CREATE TABLE IF NOT EXISTS tasks(
             key TEXT PRIMARY KEY, source TEXT NOT NULL, source_key TEXT NOT NULL, object TEXT,
             spec_hash TEXT, generation INTEGER NOT NULL, first_seen INTEGER NOT NULL, next_run_at INTEGER,
             runs INTEGER NOT NULL, attempts INTEGER NOT NULL, phase TEXT NOT NULL, last_run TEXT,
             done INTEGER NOT NULL)""");
-      try {
+      if (!hasColumn(s, "tasks", "running_due")) {
         s.execute("ALTER TABLE tasks ADD COLUMN running_due INTEGER"); // a run started and not yet recorded
-      } catch (SQLException exists) {
-        // a tasks.db made by this version already has it
       }
       s.execute("""
           CREATE TABLE IF NOT EXISTS runs(
@@ -58,6 +73,50 @@ final class TaskStore implements AutoCloseable {
       s.execute("CREATE INDEX IF NOT EXISTS runs_key ON runs(key, seq)");
       s.execute("CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v TEXT)");
       s.execute("INSERT OR IGNORE INTO meta(k, v) VALUES ('created', strftime('%s','now'))");
+      s.execute(WRITTEN); // proves the file can be written now
+    } catch (SQLException e) {
+      db.close();
+      throw e;
+    }
+    return new TaskStore(db, keep);
+  }
+
+  /** Every write touches this row, so a write with nothing else to write still finds a lock or a read-only file. */
+  private static final String WRITTEN = "INSERT OR REPLACE INTO meta(k, v) VALUES ('written', strftime('%s','now'))";
+
+  private static boolean hasColumn(Statement s, String table, String column) throws SQLException {
+    try (ResultSet r = s.executeQuery("SELECT 1 FROM pragma_table_info('" + table + "') WHERE name = '" + column + "'")) {
+      return r.next();
+    }
+  }
+
+  /**
+   * The stored rows of a tasks.db that cannot be written: read-only, or else as an immutable file (a read-only
+   * file system where SQLite cannot make its shared-memory index; what only the WAL holds is then not seen).
+   * Empty when there is no tasks.db; fails when it exists and cannot be read.
+   */
+  static List<TaskRow> readOnly(Path file) throws SQLException {
+    if (!Files.exists(file)) {
+      return List.of();
+    }
+    SQLException first;
+    try {
+      return readWith("jdbc:sqlite:file:" + file + "?mode=ro");
+    } catch (SQLException e) {
+      first = e;
+    }
+    try {
+      return readWith("jdbc:sqlite:file:" + file + "?immutable=1");
+    } catch (SQLException e) {
+      first.addSuppressed(e);
+      throw first;
+    }
+  }
+
+  private static List<TaskRow> readWith(String url) throws SQLException {
+    try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement()) {
+      s.execute("PRAGMA busy_timeout=" + BUSY_TIMEOUT_MS);
+      return new TaskStore(c, 0).loadAll();
     }
   }
 
@@ -148,6 +207,9 @@ final class TaskStore implements AutoCloseable {
         trim.addBatch();
       }
       trim.executeBatch();
+      try (Statement written = db.createStatement()) {
+        written.execute(WRITTEN);
+      }
       db.commit();
     } catch (SQLException e) {
       try {

@@ -523,26 +523,43 @@ class SchedulerTest {
   }
 
   @Test
-  void whatAFailedWriteDidNotStoreIsWrittenLater() throws Exception {
+  void whatAFailedWriteDidNotStoreIsWrittenLaterAndRestChangesAreRefusedMeanwhile() throws Exception {
     deploy(new FakeRunner(vertx, 0, SchedulerTest::ok));
     Path db = tmp.resolve("tasks.db");
-    upsert("rest", "t/gone", "gone", "{\"delay\": \"1h\", " + COMPUTE + "}");
+    upsert("a.yaml", "t/gone", "gone", "{\"delay\": \"1h\", " + COMPUTE + "}");
+    upsert("rest", "t/posted", "posted", "{\"delay\": \"1h\", " + COMPUTE + "}");
     await().atMost(Duration.ofSeconds(30)).until(() -> storedRows(db, "t/gone") == 1);
     // another process holds the database's write lock: the next writes fail (busy)
     try (var lock = java.sql.DriverManager.getConnection("jdbc:sqlite:" + db);
         var st = lock.createStatement()) {
       st.execute("BEGIN EXCLUSIVE");
-      upsert("rest", "t/kept", "kept", "{\"delay\": \"1h\", " + COMPUTE + "}");
-      withdraw("rest", "t/gone");
+      upsert("b.yaml", "t/kept", "kept", "{\"delay\": \"1h\", " + COMPUTE + "}");
+      withdraw("a.yaml", "t/gone");
       await().atMost(Duration.ofSeconds(15)).until(() -> "degraded".equals(health().getString("state")));
-      assertThat(health().getString("lastError")).contains("cannot write tasks.db");
+      assertThat(health().getBoolean("ready")).isFalse();
+      assertThat(health().getString("lastError")).contains("cannot write tasks.db: locked by another process: " + db);
+      // a REST post or delete lives only in tasks.db: refused while it cannot be written, nothing changed
+      Throwable refused = get(vertx.eventBus().request(TasksVerticle.DECLARE, Declaration.of(origin("rest", "t/new"),
+          TaskReader.read("{\"metadata\": {\"name\": \"new\", \"namespace\": \"t\"}, \"spec\": {\"delay\": \"1h\", "
+              + COMPUTE + "}}", TaskReader.Format.JSON))).transform(ar -> Future.succeededFuture(ar.cause())));
+      assertThat(((ReplyException) refused).failureCode()).isEqualTo(503);
+      assertThat(refused.getMessage()).contains("the task is not stored: cannot write tasks.db: locked by another process");
+      Throwable notRemoved = get(vertx.eventBus().request(TasksVerticle.WITHDRAW,
+          new dev.nodepulse.tasks.model.Withdrawal(origin("rest", "t/posted"), "t/posted"))
+          .transform(ar -> Future.succeededFuture(ar.cause())));
+      assertThat(((ReplyException) notRemoved).failureCode()).isEqualTo(503);
+      assertThat(status("posted").getString("phase")).isEqualTo("Scheduled");
       st.execute("COMMIT");
     }
     // once the lock is gone, the next write stores both changes, and the store is healthy again
     await().atMost(Duration.ofSeconds(15)).until(() -> storedRows(db, "t/kept") == 1 && storedRows(db, "t/gone") == 0);
     await().atMost(Duration.ofSeconds(30)).until(() -> "up".equals(health().getString("state")));
+    assertThat(health().getBoolean("ready")).isTrue();
+    assertThat(storedRows(db, "t/new")).isZero();
     restart(new FakeRunner(vertx, 0, SchedulerTest::ok), Clock.systemUTC());
+    upsert("b.yaml", "t/kept", "kept", "{\"delay\": \"1h\", " + COMPUTE + "}");
     assertThat(status("kept").getString("phase")).isEqualTo("Scheduled");
+    assertThat(status("posted").getString("phase")).isEqualTo("Scheduled");
     Throwable gone = get(vertx.eventBus().request(TasksVerticle.GET,
         new JsonObject().put("namespace", "t").put("name", "gone")).transform(ar -> Future.succeededFuture(ar.cause())));
     assertThat(((ReplyException) gone).failureCode()).isEqualTo(404);

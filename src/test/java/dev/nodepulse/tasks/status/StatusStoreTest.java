@@ -149,7 +149,9 @@ class StatusStoreTest {
     assertThat(StatusStore.describe(new RuntimeException(new java.io.IOException("No space left on device")), db))
         .isEqualTo("disk full: " + db);
     assertThat(StatusStore.describe(new SQLException("[SQLITE_READONLY] attempt to write a readonly database"), db))
-        .isEqualTo("permission denied: " + db);
+        .isEqualTo("read-only: " + db);
+    assertThat(StatusStore.describe(new SQLException("[SQLITE_BUSY] The database file is locked (database is locked)"),
+        db)).isEqualTo("locked by another process: " + db);
     assertThat(StatusStore.describe(new SQLException("something else: cannot commit"), db))
         .isEqualTo("cannot use " + db);
   }
@@ -159,7 +161,7 @@ class StatusStoreTest {
     StatusStore s = open(20);
     TaskRow row = new TaskRow("ns/a", "file", "/t/a.yaml", null, "h", 1, 1000L, null, 0, 1, "Running", null, false,
         2000L);
-    s.rows(k -> java.util.Optional.of(row));
+    s.rows(k -> java.util.Optional.of(row), () -> List.of("ns/a"));
     get(s.writeNow("ns/a"));
     try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + tmp.resolve("tasks.db"));
         var st = c.createStatement();
@@ -168,6 +170,50 @@ class StatusStoreTest {
       assertThat(rs.getLong(1)).isEqualTo(2000L);
     }
     get(s.close());
+  }
+
+  @Test
+  void aTasksDbLockedAtStartIsReadThenWrittenWhenTheLockGoes() throws Exception {
+    StatusStore s = open(20);
+    TaskRow done = new TaskRow("ns/a", "file", "/t/a.yaml", null, "h", 1, 1000L, null, 1, 1, "Succeeded", null, true,
+        null);
+    s.rows(k -> java.util.Optional.of(done), () -> List.of("ns/a"));
+    get(s.writeNow("ns/a"));
+    get(s.close());
+    Path db = tmp.resolve("tasks.db");
+    StatusStore locked;
+    Future<Void> writable;
+    try (var lock = java.sql.DriverManager.getConnection("jdbc:sqlite:" + db); var st = lock.createStatement()) {
+      st.execute("BEGIN EXCLUSIVE");
+      var opened = get(StatusStore.open(vertx, tmp, 20));
+      locked = opened.getKey();
+      // what is stored is read: the finished one-shot stays finished
+      assertThat(opened.getValue()).extracting(TaskRow::key, TaskRow::done).containsExactly(
+          org.assertj.core.groups.Tuple.tuple("ns/a", true));
+      assertThat(locked.failing()).isTrue();
+      assertThat(locked.lastError()).startsWith("cannot write tasks.db: locked by another process: " + db
+          + "; runs are held until it can be written").endsWith("(its 1 stored tasks were read)");
+      // a commit fails at once, without waiting for the lock
+      Boolean refused = get(locked.commit().transform(ar -> Future.succeededFuture(ar.failed())));
+      assertThat(refused).isTrue();
+      writable = locked.writable();
+      assertThat(writable.isComplete()).isFalse();
+      TaskRow later = new TaskRow("ns/a", "file", "/t/a.yaml", null, "h", 1, 1000L, null, 2, 2, "Succeeded", null,
+          true, null);
+      locked.rows(k -> java.util.Optional.of(later), () -> List.of("ns/a"));
+      st.execute("ROLLBACK");
+    }
+    // the lock is gone: the store opens for writing by itself, writes every row, and says it can be written
+    writable.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    assertThat(locked.failing()).isFalse();
+    assertThat(locked.lastError()).isNull();
+    get(locked.close());
+    try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + db);
+        var st = c.createStatement();
+        var rs = st.executeQuery("SELECT runs FROM tasks WHERE key = 'ns/a'")) {
+      assertThat(rs.next()).isTrue();
+      assertThat(rs.getLong(1)).isEqualTo(2);
+    }
   }
 
   /** Mounts a small tmpfs (needs root: skipped elsewhere); unmounted by the caller. */
@@ -196,11 +242,12 @@ class StatusStoreTest {
       }
       TaskRow row = new TaskRow("ns/a", "file", "/t/a.yaml", null, "h", 1, 1000L, null, 0, 1, "Scheduled",
           "x".repeat(200_000), false, null);
-      s.rows(k -> java.util.Optional.of(row));
+      s.rows(k -> java.util.Optional.of(row), () -> List.of("ns/a"));
       Future<Void> w = s.writeNow("ns/a");
       w.toCompletionStage().toCompletableFuture().handle((v, e) -> null).get(10, TimeUnit.SECONDS);
       assertThat(s.failing()).isTrue();
-      assertThat(s.lastError()).isEqualTo("cannot write tasks.db: disk full: " + small.resolve("tasks.db"));
+      assertThat(s.lastError()).startsWith("cannot write tasks.db: disk full: " + small.resolve("tasks.db")
+          + "; runs are held until it can be written");
 
       Files.delete(filler); // space comes back: the next flush writes what was pending
       org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> !s.failing());
