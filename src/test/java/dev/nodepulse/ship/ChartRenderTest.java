@@ -170,8 +170,9 @@ class ChartRenderTest {
   @Test
   void theDaemonSetIsLockedDownAndReadsTheHostReadOnly() throws Exception {
     JsonNode pod = template().one("DaemonSet").path("spec").path("template").path("spec");
-    assertThat(pod.path("hostNetwork").asBoolean(true)).isFalse();
-    assertThat(pod.path("hostPID").asBoolean(true)).isFalse();
+    assertThat(pod.path("hostNetwork").asBoolean(false)).isFalse();
+    assertThat(pod.path("hostPID").asBoolean(false)).isFalse();
+    assertThat(pod.path("hostIPC").asBoolean(false)).isFalse();
     assertThat(pod.path("tolerations").get(0).path("operator").asText()).isEqualTo("Exists");
     JsonNode c = pod.path("containers").get(0);
     JsonNode sc = c.path("securityContext");
