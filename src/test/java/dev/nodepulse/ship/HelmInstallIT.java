@@ -143,6 +143,8 @@ class HelmInstallIT {
     helm("uninstall", "full", "--namespace", "full").ok();
     // foreground deletion is not waited for by helm: the objects go at once (no garbage collector here)
     Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(ours()).isEmpty());
+    assertThat(client.namespaces().withName("nodepulse").get()).as("helm never deletes a namespace (docs/ship.md)")
+        .isNotNull();
     if (Files.exists(CRD)) {
       assertThat(client.apiextensions().v1().customResourceDefinitions().withName("delayedtasks.nodepulse.dev").get())
           .as("helm never deletes a CRD it installed from crds/").isNotNull();
