@@ -21,7 +21,11 @@ class LauncherIT {
   private static Result run(Map<String, String> env, String... shellPrefix) throws Exception {
     List<String> cmd = shellPrefix.length == 0 ? List.of(LAUNCHER.toString(), "--version")
         : List.of("unshare", "--mount", "sh", "-c", String.join("; ", shellPrefix) + "; exec '" + LAUNCHER + "' --version");
-    ProcessBuilder pb = new ProcessBuilder(cmd);
+    return run(new ProcessBuilder(cmd), env);
+  }
+
+  /** Runs {@code pb} with only {@code env}, up to its end. */
+  private static Result run(ProcessBuilder pb, Map<String, String> env) throws Exception {
     pb.environment().clear();
     pb.environment().putAll(env);
     Path err = Files.createTempFile("launcher", ".err");
@@ -201,17 +205,7 @@ class LauncherIT {
 
   /** Runs {@code command} in {@code dir} with only {@code env}, after {@code mounts} in a private mount namespace. */
   private static Result runIn(Path dir, List<String> command, Map<String, String> env, String... mounts) throws Exception {
-    ProcessBuilder pb = new ProcessBuilder("unshare", "--mount", "sh", "-c",
-        "set -e; " + String.join("; ", mounts) + "; exec " + String.join(" ", command)).directory(dir.toFile());
-    pb.environment().clear();
-    pb.environment().putAll(env);
-    Path err = Files.createTempFile("test-command", ".err");
-    pb.redirectError(err.toFile());
-    Process p = pb.start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    String stderr = Files.readString(err);
-    Files.delete(err);
-    return new Result(p.exitValue(), out, stderr);
+    return run(new ProcessBuilder("unshare", "--mount", "sh", "-c",
+        "set -e; " + String.join("; ", mounts) + "; exec " + String.join(" ", command)).directory(dir.toFile()), env);
   }
 }
