@@ -25,11 +25,12 @@ LABEL org.opencontainers.image.title="nodepulse" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.base.name="docker.io/library/eclipse-temurin:25-jre"
 COPY --from=build /src/target/nodepulse.jar /opt/nodepulse/nodepulse.jar
+# The JVM options, the launcher's and the chart's too (a java argument file; see the file).
+COPY src/main/jvm/jvm.options /opt/nodepulse/jvm.options
 # The AOT cache: a training run of the agent at build time, with the ENTRYPOINT's JVM options (a cache
 # made with other options is refused at start). It halves the time to the first answer
 # (docs/benchmarks.md). The data dir belongs to the agent's user, so a fresh volume mounted there does too.
-RUN java -XX:+UseSerialGC -Xms8m -Xmx64m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30 -XX:TrimNativeHeapInterval=10000 -Xss512k -XX:ReservedCodeCacheSize=16m -XX:MaxMetaspaceSize=64m \
-      -XX:TieredStopAtLevel=1 -XX:-UsePerfData --enable-native-access=ALL-UNNAMED -XX:+UseCompactObjectHeaders \
+RUN java @/opt/nodepulse/jvm.options -XX:+UseCompactObjectHeaders \
       -XX:AOTCacheOutput=/opt/nodepulse/nodepulse.aot -cp /opt/nodepulse/nodepulse.jar dev.nodepulse.AotTraining \
  && chmod 0644 /opt/nodepulse/nodepulse.aot \
  && mkdir -p /var/lib/nodepulse \
@@ -37,8 +38,7 @@ RUN java -XX:+UseSerialGC -Xms8m -Xmx64m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFree
 # A second cache for Kubernetes mode, which the chart's DaemonSet starts with (its command is this
 # ENTRYPOINT with -XX:AOTCache=/opt/nodepulse/nodepulse-kube.aot): its ~4,000 more classes (the API client,
 # Jackson, the JDK's HTTP client and TLS) would cost every standalone agent ~25 MiB in one cache.
-RUN java -XX:+UseSerialGC -Xms8m -Xmx64m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30 -XX:TrimNativeHeapInterval=10000 -Xss512k -XX:ReservedCodeCacheSize=16m -XX:MaxMetaspaceSize=64m \
-      -XX:TieredStopAtLevel=1 -XX:-UsePerfData --enable-native-access=ALL-UNNAMED -XX:+UseCompactObjectHeaders \
+RUN java @/opt/nodepulse/jvm.options -XX:+UseCompactObjectHeaders \
       -XX:AOTCacheOutput=/opt/nodepulse/nodepulse-kube.aot -cp /opt/nodepulse/nodepulse.jar dev.nodepulse.AotTraining kubernetes \
  && chmod 0644 /opt/nodepulse/nodepulse-kube.aot
 ENV NODEPULSE_DATA_DIR=/var/lib/nodepulse \
@@ -48,6 +48,8 @@ EXPOSE 8080 9101
 VOLUME ["/var/lib/nodepulse"]
 # The agent stops cleanly on SIGTERM (history flushed, exit code 0).
 STOPSIGNAL SIGTERM
-# The launcher's lean options (./nodepulse; DockerfileIT checks that they agree) and the AOT cache made
-# above. To give it more heap (many pending tasks): -e _JAVA_OPTIONS=-Xmx256m (read after these).
-ENTRYPOINT ["java", "-XX:+UseSerialGC", "-Xms8m", "-Xmx64m", "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=30", "-XX:TrimNativeHeapInterval=10000", "-Xss512k", "-XX:ReservedCodeCacheSize=16m", "-XX:MaxMetaspaceSize=64m", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData", "--enable-native-access=ALL-UNNAMED", "-XX:+UseCompactObjectHeaders", "-XX:AOTCache=/opt/nodepulse/nodepulse.aot", "-Djava.io.tmpdir=/tmp", "-jar", "/opt/nodepulse/nodepulse.jar"]
+# The JVM options (the launcher's: ./nodepulse; DockerfileIT checks that both use the one file) and the AOT
+# cache made above. An OutOfMemoryError ends the process (-XX:+ExitOnOutOfMemoryError there): run it with
+# a restart policy (docker run --restart=on-failure). To give it more heap (many pending tasks):
+# -e _JAVA_OPTIONS=-Xmx256m (read after these).
+ENTRYPOINT ["java", "@/opt/nodepulse/jvm.options", "-XX:+UseCompactObjectHeaders", "-XX:AOTCache=/opt/nodepulse/nodepulse.aot", "-Djava.io.tmpdir=/tmp", "-jar", "/opt/nodepulse/nodepulse.jar"]

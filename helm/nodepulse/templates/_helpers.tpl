@@ -51,10 +51,20 @@ app.kubernetes.io/part-of: nodepulse
 {{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
 {{- end }}
 
-{{/* True when a Prometheus Operator object of this kind is wanted: create true, or auto and the API exists. */}}
+{{/*
+True when a Prometheus Operator object of this kind is wanted: create true, or auto and the cluster serves
+monitoring.coreos.com/v1. A cluster's API discovery names the group/version and each of its kinds: then the
+kind decides (a cluster with the ServiceMonitor CRD but not the PrometheusRule one gets only the former).
+`helm template --api-versions monitoring.coreos.com/v1` names the group/version alone: that is enough.
+*/}}
 {{- define "nodepulse.wantMonitoring" -}}
 {{- $create := toString .create }}
-{{- if or (eq $create "true") (and (eq $create "auto") (.root.Capabilities.APIVersions.Has (printf "monitoring.coreos.com/v1/%s" .kind))) }}true{{ end }}
+{{- $gv := "monitoring.coreos.com/v1" }}
+{{- $apis := .root.Capabilities.APIVersions }}
+{{- $kindsNamed := false }}
+{{- range $apis }}{{ if hasPrefix (printf "%s/" $gv) . }}{{ $kindsNamed = true }}{{ end }}{{ end }}
+{{- $served := ternary ($apis.Has (printf "%s/%s" $gv .kind)) ($apis.Has $gv) $kindsNamed }}
+{{- if or (eq $create "true") (and (eq $create "auto") $served) }}true{{ end }}
 {{- end }}
 
 {{/* The alerts' selector of the agent's series. */}}

@@ -32,6 +32,7 @@ class DockerfileIT {
   private static final String JAR = "/opt/nodepulse/nodepulse.jar";
   private static final String AOT = "/opt/nodepulse/nodepulse.aot";
   private static final String KUBE_AOT = "/opt/nodepulse/nodepulse-kube.aot";
+  private static final String ARGFILE = "/opt/nodepulse/jvm.options";
 
   @Test
   void theImagesBuildStepAndCommandLineRunAsNonRootOnAReadOnlyRootWithTheAotCache(@TempDir Path tmp) throws Exception {
@@ -52,11 +53,18 @@ class DockerfileIT {
     }
     assertThat(env).contains("NODEPULSE_DATA_DIR=/var/lib/nodepulse");
 
-    // the image's JVM options are the launcher's (what the README's command and the benchmark use)
+    // the image's JVM options are the launcher's (what the README's command and the benchmark use): the one
+    // argument file, copied into the image, and the launcher's options for JDK 25
+    String launcher = Files.readString(Path.of("nodepulse"));
+    String argfile = last(launcher, "(?m)^argfile=\"\\$here/(\\S+)\"$");
+    assertThat(last(finalStage, "(?m)^COPY\\s+(\\S+)\\s+" + Pattern.quote(ARGFILE) + "$"))
+        .as("the image's argument file is the launcher's").isEqualTo(argfile);
     assertThat(entrypoint.get(0)).isEqualTo("java");
     assertThat(entrypoint).containsSubsequence("-XX:AOTCache=" + AOT, "-Djava.io.tmpdir=/tmp", "-jar", JAR);
     List<String> jvmOptions = entrypoint.subList(1, entrypoint.indexOf("-XX:AOTCache=" + AOT));
-    assertThat(jvmOptions).isEqualTo(launcherOptions());
+    List<String> expected = new ArrayList<>(List.of("@" + ARGFILE));
+    expected.addAll(List.of(last(launcher, "(?ms)^JDK25_OPTS=\\((.*?)\\)").trim().split("\\s+")));
+    assertThat(jvmOptions).isEqualTo(expected);
 
     // the build steps that make the two AOT caches use those same options (else the JVM refuses a cache)
     List<String> aotSteps = new ArrayList<>();
@@ -81,6 +89,8 @@ class DockerfileIT {
     Path jar = Path.of(System.getProperty("nodepulse.jar", "target/nodepulse.jar")).toAbsolutePath();
     Files.copy(jar, opt.resolve("nodepulse.jar"));
     Files.setPosixFilePermissions(opt.resolve("nodepulse.jar"), PosixFilePermissions.fromString("rw-r--r--"));
+    Files.copy(Path.of(argfile), opt.resolve("jvm.options")); // the COPY step
+    Files.setPosixFilePermissions(opt.resolve("jvm.options"), PosixFilePermissions.fromString("rw-r--r--"));
     String javaBin = Path.of(System.getProperty("java.home"), "bin").toString();
     String mounts = "mount --bind '" + tmp.resolve("opt") + "' /opt; mount --bind '" + varLib + "' /var/lib";
 
@@ -166,17 +176,13 @@ class DockerfileIT {
     } finally {
       k.destroyForcibly();
     }
-  }
 
-  /** The launcher's LEAN_OPTS and JDK25_OPTS arrays, in order (the image runs JDK 25). */
-  private static List<String> launcherOptions() throws Exception {
-    String launcher = Files.readString(Path.of("nodepulse"));
-    List<String> options = new ArrayList<>();
-    for (String array : List.of("LEAN_OPTS", "JDK25_OPTS")) {
-      String body = last(launcher, "(?ms)^" + array + "=\\((.*?)\\)");
-      options.addAll(List.of(body.trim().split("\\s+")));
-    }
-    return options;
+    // 4. the ENTRYPOINT's JVM options end a JVM whose heap runs out (so the kubelet or docker's restart policy
+    //    starts a fresh agent), shown on a program that runs out of heap while another thread keeps it alive
+    List<String> oom = new ArrayList<>(entrypoint.subList(0, entrypoint.indexOf("-XX:AOTCache=" + AOT)));
+    oom.addAll(HeapExhaustion.program());
+    HeapExhaustion.assertTheJvmExitsOnTheError(new ProcessBuilder("unshare", "--mount", "sh", "-c", "set -e; " + mounts
+        + "; export PATH='" + javaBin + "':/usr/bin:/bin; exec " + String.join(" ", oom)));
   }
 
   private static String last(String text, String regex) {

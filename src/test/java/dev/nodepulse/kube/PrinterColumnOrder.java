@@ -9,11 +9,14 @@ import java.util.List;
 /**
  * The generated CRD with its printer columns in the order the resource class declares them. fabric8's crd-generator
  * (7.9.0) collects the columns in a map sorted by JSON path and has no attribute to order them, so kubectl would show
- * them alphabetically by path; this moves the generated column entries, changing nothing else in the text.
+ * them alphabetically by path; this moves the generated column entries and drops their {@code priority: 0}, which
+ * the API server does not keep (a zero is its default), so that a second {@code kubectl apply} of the CRD finds
+ * nothing to change; nothing else in the text changes.
  */
 final class PrinterColumnOrder {
   private static final String BLOCK = "  - additionalPrinterColumns:";
   private static final String ITEM = "    - jsonPath: ";
+  private static final String ZERO_PRIORITY = "      priority: 0";
 
   private PrinterColumnOrder() {}
 
@@ -31,7 +34,9 @@ final class PrinterColumnOrder {
       if (lines.get(end).startsWith(ITEM)) {
         items.add(new ArrayList<>());
       }
-      items.get(items.size() - 1).add(lines.get(end));
+      if (!lines.get(end).equals(ZERO_PRIORITY)) {
+        items.get(items.size() - 1).add(lines.get(end));
+      }
       end++;
     }
     items.sort(Comparator.comparingInt(item -> {

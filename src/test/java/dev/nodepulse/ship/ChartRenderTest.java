@@ -8,10 +8,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The chart with the real helm: lint and render with default values and with every option on, the
@@ -31,22 +36,108 @@ class ChartRenderTest {
     return Rendered.parse(helm(args.toArray(String[]::new)).ok());
   }
 
-  @Test
-  void lintsCleanWithDefaultsAndWithEveryOptionOn() throws Exception {
-    assertThat(helm("lint", "--strict", KubeTools.CHART.toString()).ok()).contains("0 chart(s) failed");
-    assertThat(helm("lint", "--strict", KubeTools.CHART.toString(), "-f", KubeTools.ALL_OPTIONS.toString()).ok())
-        .contains("0 chart(s) failed");
+  /**
+   * What each scenario of helm/nodepulse/ci (one values file per main value set, as the node-exporter chart
+   * keeps them) is for, seen in what it renders. Every file there has an entry.
+   */
+  private static final Map<String, Consumer<Rendered>> SCENARIOS = Map.of(
+      "default-values.yaml", r -> assertThat(r.kinds()).containsExactly("ClusterRole", "ClusterRole",
+          "ClusterRoleBinding", "ConfigMap", "DaemonSet", "Service", "ServiceAccount"),
+      "all-options-values.yaml", r -> assertThat(r.kinds()).containsExactly("ClusterRole", "ClusterRole",
+          "ClusterRoleBinding", "ClusterRoleBinding", "ConfigMap", "ConfigMap", "DaemonSet", "NetworkPolicy",
+          "PrometheusRule", "Service", "ServiceAccount", "ServiceMonitor"),
+      "metrics-auth-none-values.yaml", r -> {
+        assertThat(container(r).path("args").toString()).contains("--metrics-auth=none");
+        assertThat(r.ofKind("ClusterRole")).extracting(o -> o.path("metadata").path("name").asText())
+            .containsExactly("nodepulse");
+        assertThat(r.one("ServiceMonitor").path("spec").path("endpoints").get(0).has("bearerTokenFile"))
+            .as("no token sent where none is asked").isFalse();
+      },
+      "monitoring-values.yaml", r -> {
+        JsonNode sm = r.one("ServiceMonitor");
+        assertThat(sm.path("metadata").path("labels").path("release").asText()).isEqualTo("kube-prometheus-stack");
+        assertThat(sm.path("spec").path("endpoints").get(0).path("interval").asText()).isEqualTo("15s");
+        JsonNode rule = r.one("PrometheusRule");
+        assertThat(rule.path("metadata").path("labels").path("release").asText()).isEqualTo("kube-prometheus-stack");
+        assertThat(rule.path("spec").toString()).contains("job=\\\"nodes\\\"", "0.8").doesNotContain("job=\\\"nodepulse\\\"");
+        assertThat(r.named("ClusterRoleBinding", "nodepulse-metrics-reader").path("subjects").get(0).path("name").asText())
+            .isEqualTo("prometheus-k8s");
+      },
+      "networkpolicy-values.yaml", r -> {
+        JsonNode ingress = r.one("NetworkPolicy").path("spec").path("ingress");
+        assertThat(ingress).hasSize(1);
+        assertThat(ingress.get(0).path("ports").toString()).isEqualTo("[{\"port\":\"metrics\",\"protocol\":\"TCP\"}]");
+        assertThat(ingress.get(0).path("from").get(0).has("namespaceSelector")).isTrue();
+      },
+      "no-rootfs-values.yaml", r -> {
+        JsonNode pod = pod(r);
+        assertThat(hostPaths(pod)).doesNotContain("/").contains("/proc", "/sys", "/srv/nodepulse", "/srv/nodepulse-pipes");
+        assertThat(pod.has("initContainers")).as("the nodes prepare the directories").isFalse();
+        assertThat(container(r).path("args").toString()).doesNotContain("--rootfs").contains("--pipe-dir=/srv/nodepulse-pipes");
+      },
+      "example-tasks-values.yaml", r -> {
+        JsonNode tasks = r.named("ConfigMap", "nodepulse-example-tasks");
+        assertThat(tasks.path("metadata").path("labels").path("nodepulse.dev/tasks").asText()).isEqualTo("true");
+        assertThat(tasks.path("data").size()).isPositive();
+      },
+      "scheduling-values.yaml", r -> {
+        JsonNode pod = pod(r);
+        assertThat(pod.path("tolerations")).as("only the GPU taint, not every taint").hasSize(1);
+        assertThat(pod.path("tolerations").get(0).path("key").asText()).isEqualTo("nvidia.com/gpu");
+        assertThat(pod.path("nodeSelector").path("node-role.kubernetes.io/worker").isTextual()).isTrue();
+        assertThat(pod.path("priorityClassName").asText()).isEqualTo("system-node-critical");
+        assertThat(container(r).path("resources").path("limits").path("memory").asText()).isEqualTo("320Mi");
+        assertThat(container(r).path("env").toString()).contains("{\"name\":\"_JAVA_OPTIONS\",\"value\":\"-Xmx160m\"}");
+        assertThat(r.one("DaemonSet").path("spec").path("updateStrategy").path("rollingUpdate").path("maxUnavailable")
+            .asText()).isEqualTo("10%");
+      },
+      "existing-serviceaccount-values.yaml", r -> {
+        assertThat(r.kinds()).doesNotContain("ServiceAccount", "ClusterRoleBinding").containsOnlyOnce("ClusterRole");
+        assertThat(pod(r).path("serviceAccountName").asText()).isEqualTo("nodepulse-agent");
+        assertThat(r.ofKind("ConfigMap")).as("no dashboard").isEmpty();
+      });
+
+  static Stream<String> scenarios() throws Exception {
+    try (Stream<Path> files = Files.list(KubeTools.CHART.resolve("ci"))) {
+      return files.map(f -> f.getFileName().toString()).sorted().toList().stream();
+    }
   }
 
   @Test
-  void defaultsRenderTheInstallAndNoOptionalObjects() throws Exception {
-    Rendered r = template();
-    assertThat(r.kinds()).containsExactly("ClusterRole", "ClusterRole", "ClusterRoleBinding", "ConfigMap",
-        "DaemonSet", "Service", "ServiceAccount");
-    Rendered all = template("-f", KubeTools.ALL_OPTIONS.toString());
-    assertThat(all.kinds()).containsExactly("ClusterRole", "ClusterRole", "ClusterRoleBinding", "ClusterRoleBinding",
-        "ConfigMap", "ConfigMap", "DaemonSet", "NetworkPolicy", "PrometheusRule", "Service", "ServiceAccount",
-        "ServiceMonitor");
+  void everyScenarioSaysWhatItIsFor() throws Exception {
+    assertThat(scenarios()).containsExactlyInAnyOrderElementsOf(SCENARIOS.keySet()).allMatch(f -> f.endsWith("-values.yaml"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("scenarios")
+  void eachScenarioLintsAndRendersWhatItIsFor(String scenario) throws Exception {
+    String values = KubeTools.CHART.resolve("ci").resolve(scenario).toString();
+    assertThat(helm("lint", "--strict", KubeTools.CHART.toString(), "-f", values).ok()).contains("0 chart(s) failed");
+    Rendered r = template("-f", values);
+    assertThat(SCENARIOS).containsKey(scenario);
+    SCENARIOS.get(scenario).accept(r);
+  }
+
+  private static JsonNode pod(Rendered r) {
+    return r.one("DaemonSet").path("spec").path("template").path("spec");
+  }
+
+  private static JsonNode container(Rendered r) {
+    return pod(r).path("containers").get(0);
+  }
+
+  /**
+   * {@code auto} renders the operator's objects when the cluster serves monitoring.coreos.com/v1, as documented:
+   * named by its group/version alone ({@code helm template --api-versions monitoring.coreos.com/v1}) or, as a
+   * cluster's discovery names them, with its kinds, where the kind decides.
+   */
+  @Test
+  void autoFollowsTheGroupVersionAndTheKindsTheClusterNames() throws Exception {
+    assertThat(template("--api-versions", "monitoring.coreos.com/v1").kinds()).contains("ServiceMonitor", "PrometheusRule");
+    assertThat(template("--api-versions", "monitoring.coreos.com/v1", "--api-versions", "monitoring.coreos.com/v1/ServiceMonitor")
+        .kinds()).contains("ServiceMonitor").doesNotContain("PrometheusRule");
+    assertThat(template("--api-versions", "monitoring.coreos.com/v1beta1").kinds()).doesNotContain("ServiceMonitor",
+        "PrometheusRule");
   }
 
   @Test
@@ -79,8 +170,9 @@ class ChartRenderTest {
   @Test
   void theDaemonSetIsLockedDownAndReadsTheHostReadOnly() throws Exception {
     JsonNode pod = template().one("DaemonSet").path("spec").path("template").path("spec");
-    assertThat(pod.path("hostNetwork").asBoolean(true)).isFalse();
-    assertThat(pod.path("hostPID").asBoolean(true)).isFalse();
+    assertThat(pod.path("hostNetwork").asBoolean(false)).isFalse();
+    assertThat(pod.path("hostPID").asBoolean(false)).isFalse();
+    assertThat(pod.path("hostIPC").asBoolean(false)).isFalse();
     assertThat(pod.path("tolerations").get(0).path("operator").asText()).isEqualTo("Exists");
     JsonNode c = pod.path("containers").get(0);
     JsonNode sc = c.path("securityContext");
@@ -138,6 +230,12 @@ class ChartRenderTest {
         .toList());
     assertThat(docker).as("the image makes that cache").contains("-XX:AOTCacheOutput=/opt/nodepulse/nodepulse-kube.aot "
         + "-cp /opt/nodepulse/nodepulse.jar dev.nodepulse.AotTraining kubernetes");
+    // the JVM options are the one argument file the launcher uses too (src/main/jvm/jvm.options), copied into the image
+    assertThat(command.subList(0, 2)).containsExactly("java", "@/opt/nodepulse/jvm.options");
+    assertThat(docker).containsPattern("(?m)^COPY src/main/jvm/jvm.options /opt/nodepulse/jvm.options$");
+    assertThat(Files.readString(KubeTools.ROOT.resolve("nodepulse"))).contains("argfile=\"$here/src/main/jvm/jvm.options\"");
+    assertThat(Files.readAllLines(KubeTools.ROOT.resolve("src/main/jvm/jvm.options")))
+        .as("an agent never lives on broken: the kubelet restarts it").contains("-XX:+ExitOnOutOfMemoryError");
   }
 
   private static List<String> hostPaths(JsonNode pod) {

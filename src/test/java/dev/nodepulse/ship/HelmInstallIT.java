@@ -143,6 +143,8 @@ class HelmInstallIT {
     helm("uninstall", "full", "--namespace", "full").ok();
     // foreground deletion is not waited for by helm: the objects go at once (no garbage collector here)
     Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(ours()).isEmpty());
+    assertThat(client.namespaces().withName("nodepulse").get()).as("helm never deletes a namespace (docs/ship.md)")
+        .isNotNull();
     if (Files.exists(CRD)) {
       assertThat(client.apiextensions().v1().customResourceDefinitions().withName("delayedtasks.nodepulse.dev").get())
           .as("helm never deletes a CRD it installed from crds/").isNotNull();
@@ -151,10 +153,14 @@ class HelmInstallIT {
 
   @Test
   @Order(5)
-  void thePlainManifestsApply() throws Exception {
-    kubectl("apply", "-f", KubeTools.ROOT.resolve("k8s/nodepulse.yaml").toString()).ok();
+  void thePlainManifestsApplyAndASecondApplyChangesNothing() throws Exception {
+    String manifests = KubeTools.ROOT.resolve("k8s/nodepulse.yaml").toString();
+    kubectl("apply", "-f", manifests).ok();
     assertThat(ours()).contains("DaemonSet/nodepulse/nodepulse", "ClusterRole/null/nodepulse",
         "Service/nodepulse/nodepulse");
+    // what the manifests say is what the API server keeps: nothing it defaults or normalizes differs
+    List<String> again = kubectl("apply", "-f", manifests).ok().lines().toList();
+    assertThat(again).isNotEmpty().allMatch(l -> l.endsWith(" unchanged"), "says unchanged");
   }
 
   @Test
@@ -205,6 +211,31 @@ class HelmInstallIT {
     KubeTools.Result unknownRefused = kubectl("create", "--dry-run=server", "--validate=strict", "-f", unknownFile.toString());
     assertThat(unknownRefused.exit()).isNotZero();
     assertThat(unknownRefused.err()).contains("rulez");
+  }
+
+  /**
+   * Every scenario of helm/nodepulse/ci (ChartRenderTest checks what each is for), rendered and created in a dry
+   * run by the API server with strict validation: each object valid against the cluster's schemas (the
+   * operator's for ServiceMonitor and PrometheusRule), no unknown or mistyped field.
+   */
+  @Test
+  @Order(8)
+  void everyScenarioIsValidForTheApiServer() throws Exception {
+    applyMonitoringCrds();
+    kubectl("create", "namespace", "scenarios").ok();
+    List<Path> scenarios;
+    try (Stream<Path> s = Files.list(KubeTools.CHART.resolve("ci"))) {
+      scenarios = s.sorted().toList();
+    }
+    assertThat(scenarios).hasSizeGreaterThan(2);
+    for (Path values : scenarios) {
+      String name = values.getFileName().toString().replace("-values.yaml", "");
+      Path rendered = tmp.resolve(name + ".yaml");
+      Files.writeString(rendered, helm("template", name, KubeTools.CHART.toString(), "--namespace", "scenarios",
+          "-f", values.toString()).ok());
+      String out = kubectl("create", "--dry-run=server", "--validate=strict", "-f", rendered.toString()).ok();
+      assertThat(out.lines()).as(name).isNotEmpty().allMatch(l -> l.endsWith(" created (server dry run)"));
+    }
   }
 
   /**
