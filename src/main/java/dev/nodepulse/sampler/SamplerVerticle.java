@@ -7,7 +7,6 @@ import io.vertx.core.WorkerExecutor;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -23,8 +22,10 @@ import org.slf4j.LoggerFactory;
  * average and the history (SQLite under {@code --data-dir}, gaps marked), and scans processes only
  * while someone asks. Addresses and bodies are described in docs/architecture.md.
  *
- * <p>All state lives on the event loop; /proc reads, statvfs, process scans and SQLite run on
- * worker threads.
+ * <p>All state lives on the event loop. The readings ({@link SampleSource}: /proc, or OSHI where there is none)
+ * run on a thread of the sampler's own, so no API-server call, task run or database write in the shared worker
+ * pool can delay a sample; filesystem sizes (a statvfs can hang on a dead network mount), process scans and
+ * SQLite each have a thread of their own too.
  */
 public final class SamplerVerticle extends VerticleBase {
   public static final String SAMPLE = "nodepulse.sampler.sample";
@@ -54,8 +55,11 @@ public final class SamplerVerticle extends VerticleBase {
   /** How long processes are scanned at each tick after the last request (shorter in tests). */
   long processLingerMs = 30_000;
 
+  private WorkerExecutor sampleExecutor;
+  private WorkerExecutor fsExecutor;
   private WorkerExecutor dbExecutor;
   private WorkerExecutor procExecutor;
+  private SampleSource source;
   private long tickTimer = -1;
   private long flushTimer = -1;
 
@@ -92,6 +96,12 @@ public final class SamplerVerticle extends VerticleBase {
 
   private record Waiter(Message<JsonObject> msg, int top) {}
 
+  /** What start reads before the first sample: the source, its first counters (the baseline) and the host facts. */
+  private record Baseline(SampleSource source, ProcStat stat, HostFacts host, long atNanos) {}
+
+  /** The history store as opened, with its last point's time, its size and the last minute's points. */
+  private record Opened(HistoryStore store, Long lastT, long count, List<Point> lastMinute) {}
+
   public SamplerVerticle(Config config) {
     this(config, Clock.systemUTC(), FIRST_SAMPLE_MS);
   }
@@ -116,8 +126,11 @@ public final class SamplerVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    dbExecutor = vertx.createSharedWorkerExecutor("nodepulse-sampler-db-" + System.identityHashCode(this), 1);
-    procExecutor = vertx.createSharedWorkerExecutor("nodepulse-sampler-procs-" + System.identityHashCode(this), 1);
+    String me = Integer.toString(System.identityHashCode(this));
+    sampleExecutor = vertx.createSharedWorkerExecutor("nodepulse-sampler-" + me, 1);
+    fsExecutor = vertx.createSharedWorkerExecutor("nodepulse-sampler-fs-" + me, 1);
+    dbExecutor = vertx.createSharedWorkerExecutor("nodepulse-sampler-db-" + me, 1);
+    procExecutor = vertx.createSharedWorkerExecutor("nodepulse-sampler-procs-" + me, 1);
     var bus = vertx.eventBus();
     bus.<JsonObject>consumer(LATEST, this::onLatest);
     bus.<JsonObject>consumer(HOST, this::onHost);
@@ -125,38 +138,41 @@ public final class SamplerVerticle extends VerticleBase {
     bus.<JsonObject>consumer(HISTORY, this::onHistory);
     bus.<JsonObject>consumer(HEALTH, msg -> msg.reply(health()));
 
-    long[] baselineAt = new long[1];
-    Future<Void> proc = vertx.executeBlocking(() -> {
-      ProcStat baseline = ProcStat.read(config.procfs());
-      baselineAt[0] = System.nanoTime();
-      HostFacts facts = HostFacts.read(config.procfs(), config.rootfs(), config.nodeName(), baseline.perCpu().size(),
-          baseline.bootTimeSeconds());
-      return new Object[] {baseline, facts};
-    }).map(r -> {
-      prevStat = (ProcStat) r[0];
-      host = (HostFacts) r[1];
+    Future<Baseline> baseline = sampleExecutor.executeBlocking(() -> {
+      SampleSource src = SampleSource.of(config);
+      try {
+        ProcStat stat = src.read().stat();
+        long at = System.nanoTime();
+        return new Baseline(src, stat, src.host(config.nodeName()), at);
+      } catch (Exception e) {
+        src.close();
+        throw e;
+      }
+    });
+    Future<Void> proc = baseline.map(b -> {
+      source = b.source();
+      prevStat = b.stat();
+      host = b.host();
       return null;
     });
-    Future<Void> db = dbExecutor.<Object[]>executeBlocking(() -> {
+    Future<Void> db = dbExecutor.executeBlocking(() -> {
       HistoryStore s = HistoryStore.open(config.dataDir());
       try {
         // the last minute's points too, so the one-minute average goes on across a short restart
-        return new Object[] {s, s.lastT(), s.count(), s.since(clock.millis() - OneMinuteAverage.WINDOW_MS)};
+        return new Opened(s, s.lastT(), s.count(), s.since(clock.millis() - OneMinuteAverage.WINDOW_MS));
       } catch (Exception e) {
         s.close();
         throw e;
       }
     }).map(r -> {
-      store = (HistoryStore) r[0];
-      storedPoints = (Long) r[2];
-      @SuppressWarnings("unchecked")
-      List<Point> lastMinute = (List<Point>) r[3];
-      for (Point p : lastMinute) {
+      store = r.store();
+      storedPoints = r.count();
+      for (Point p : r.lastMinute()) {
         if (p.cpu() != null) {
           avg1m.add(p.t(), p.cpu());
         }
       }
-      Long last = (Long) r[1];
+      Long last = r.lastT();
       long now = clock.millis();
       if (last != null && now - last > gapThresholdMs) {
         log.info("history: agent was down from {} to {}; marking the gap", Instant.ofEpochMilli(last), Instant.ofEpochMilli(now));
@@ -185,7 +201,7 @@ public final class SamplerVerticle extends VerticleBase {
       // the first sample soon after start (CPU % over the time since the baseline read), so /readyz
       // and the figures answer within a fraction of a second rather than after a whole interval; counted
       // from the baseline read, so the time SQLite took to open (in parallel) is not waited twice
-      long sinceBaselineMs = (System.nanoTime() - baselineAt[0]) / 1_000_000;
+      long sinceBaselineMs = (System.nanoTime() - baseline.result().atNanos()) / 1_000_000;
       long first = Math.max(1, Math.min(firstSampleMs, intervalMs) - sinceBaselineMs);
       tickTimer = vertx.setPeriodic(first, intervalMs, id -> tick());
       flushTimer = vertx.setPeriodic(FLUSH_EVERY_MS, id -> flush());
@@ -196,6 +212,14 @@ public final class SamplerVerticle extends VerticleBase {
   public Future<?> stop() {
     vertx.cancelTimer(tickTimer);
     vertx.cancelTimer(flushTimer);
+    if (source != null) {
+      SampleSource src = source;
+      source = null;
+      sampleExecutor.executeBlocking(() -> {
+        src.close();
+        return null;
+      });
+    }
     if (store == null) {
       return Future.succeededFuture();
     }
@@ -215,15 +239,12 @@ public final class SamplerVerticle extends VerticleBase {
 
   // ---- sampling ----
 
-  private record Readings(ProcStat stat, LoadAvg load, MemInfo mem) {}
-
   private void tick() {
     long t = clock.millis();
-    if (!reading) {
+    if (!reading && source != null) {
       reading = true;
-      Path procfs = config.procfs();
-      vertx.executeBlocking(() -> new Readings(ProcStat.read(procfs), LoadAvg.read(procfs), MemInfo.read(procfs)), false)
-          .onComplete(ar -> {
+      SampleSource src = source;
+      sampleExecutor.executeBlocking(src::read).onComplete(ar -> {
             reading = false;
             if (ar.succeeded()) {
               if (readFailing) {
@@ -233,7 +254,7 @@ public final class SamplerVerticle extends VerticleBase {
               onReadings(t, ar.result());
             } else if (!readFailing) {
               readFailing = true;
-              log.warn("cannot read {} (logged once until it works again): {}", procfs, ar.cause().toString());
+              log.warn("cannot read {} (logged once until it works again): {}", what(), ar.cause().toString());
             }
           });
     }
@@ -243,7 +264,12 @@ public final class SamplerVerticle extends VerticleBase {
     }
   }
 
-  private void onReadings(long t, Readings r) {
+  /** What the source reads, for a log line: the procfs path, or OSHI. */
+  private String what() {
+    return source != null && source.name().equals("oshi") ? "the node through OSHI" : config.procfs().toString();
+  }
+
+  private void onReadings(long t, SampleSource.Reading r) {
     CpuMath.Interval interval = CpuMath.between(prevStat, r.stat());
     prevStat = r.stat();
     double percent = interval.total().busy();
@@ -254,51 +280,20 @@ public final class SamplerVerticle extends VerticleBase {
     }
     avg1m.add(t, percent);
     Double avg = avg1m.at(t);
-    latest = sampleJson(t, percent, avg, interval, r);
+    latest = SampleJson.of(t, percent, avg, interval, r, partitions, source.cpuModes());
     samples++;
     lastSampleT = t;
-    addPoint(new Point(t, round(percent), avg == null ? null : round(avg)));
+    addPoint(new Point(t, SampleJson.round(percent), avg == null ? null : SampleJson.round(avg)));
     vertx.eventBus().publish(SAMPLE, latest);
   }
 
-  private JsonObject sampleJson(long t, double percent, Double avg, CpuMath.Interval interval, Readings r) {
-    JsonArray perCore = new JsonArray();
-    JsonArray perCoreTimes = new JsonArray();
-    for (CpuTimes c : interval.perCpu()) {
-      perCore.add(round(c.busy()));
-      perCoreTimes.add(rounded(c).toJson());
-    }
-    JsonArray seconds = new JsonArray();
-    for (CpuCounters c : r.stat().perCpu()) {
-      seconds.add(new JsonObject().put("cpu", c.label()).put("user", c.user() / ProcStat.USER_HZ)
-          .put("nice", c.nice() / ProcStat.USER_HZ).put("system", c.system() / ProcStat.USER_HZ)
-          .put("idle", c.idle() / ProcStat.USER_HZ).put("iowait", c.iowait() / ProcStat.USER_HZ)
-          .put("irq", c.irq() / ProcStat.USER_HZ).put("softirq", c.softirq() / ProcStat.USER_HZ)
-          .put("steal", c.steal() / ProcStat.USER_HZ));
-    }
-    JsonArray parts = new JsonArray();
-    partitions.forEach(p -> parts.add(p.toJson()));
-    MemInfo m = r.mem();
-    return new JsonObject()
-        .put("t", t)
-        .put("sampledAt", Instant.ofEpochMilli(t).toString())
-        .put("cpu", new JsonObject().put("percent", round(percent)).put("perCore", perCore)
-            .put("avg1m", avg == null ? null : round(avg))
-            .put("load", new JsonObject().put("1m", r.load().one()).put("5m", r.load().five()).put("15m", r.load().fifteen())))
-        .put("times", new JsonObject().put("total", rounded(interval.total()).toJson()).put("perCore", perCoreTimes))
-        .put("seconds", seconds)
-        .put("memory", new JsonObject().put("totalBytes", m.totalBytes()).put("availableBytes", m.availableBytes())
-            .put("usedBytes", m.usedBytes()).put("swapTotalBytes", m.swapTotalBytes()).put("swapUsedBytes", m.swapUsedBytes()))
-        .put("partitions", parts);
-  }
-
   private void refreshPartitions() {
-    if (partitionsReading) {
+    if (partitionsReading || source == null) {
       return;
     }
     partitionsReading = true;
-    vertx.executeBlocking(() -> Partitions.sizes(Partitions.readMounts(config.procfs()), config.rootfs()), false)
-        .onComplete(ar -> {
+    SampleSource src = source;
+    fsExecutor.executeBlocking(src::partitions).onComplete(ar -> {
           partitionsReading = false;
           if (ar.succeeded()) {
             partitions = ar.result();
@@ -494,10 +489,11 @@ public final class SamplerVerticle extends VerticleBase {
       return; // this run of requests has its baseline already: the next tick answers
     }
     scanning = true;
-    long bootTime = prevStat.bootTimeSeconds();
+    long bootTime = host.bootTimeSeconds();
+    SampleSource src = source;
     procExecutor.executeBlocking(() -> {
       processScans.incrementAndGet();
-      return Processes.scan(config.procfs(), config.rootfs(), bootTime, System.nanoTime());
+      return src.processes(bootTime, System.nanoTime());
     }).onComplete(ar -> {
       scanning = false;
       if (ar.failed()) {
@@ -543,21 +539,20 @@ public final class SamplerVerticle extends VerticleBase {
     boolean ready = latest != null;
     String state = lastError != null ? "degraded" : ready ? "up" : "starting";
     long points = store != null ? storedPoints + pending.size() + inFlight.size() : memory.size();
-    return new JsonObject().put("state", state).put("ready", ready).put("samples", samples)
+    JsonArray absent = new JsonArray();
+    if (source != null) {
+      if (latest != null && !latest.getJsonObject("cpu").containsKey("load")) {
+        absent.add("load");
+      }
+      SampleSource.ALL_CPU_MODES.stream().filter(m -> !source.cpuModes().contains(m)).forEach(absent::add);
+    }
+    return new JsonObject().put("state", state).put("ready", ready).put("source", source == null ? null : source.name())
+        .put("absent", absent).put("samples", samples)
         .put("lastSampleAt", ready ? Instant.ofEpochMilli(lastSampleT).toString() : null)
         .put("historyPoints", points).put("lastError", lastError);
   }
 
   private static String error(String error, Object details) {
     return new JsonObject().put("error", error).put("details", details).encode();
-  }
-
-  private static double round(double v) {
-    return Math.round(v * 100) / 100.0;
-  }
-
-  private static CpuTimes rounded(CpuTimes c) {
-    return new CpuTimes(c.cpu(), round(c.user()), round(c.nice()), round(c.system()), round(c.idle()),
-        round(c.iowait()), round(c.irq()), round(c.softirq()), round(c.steal()));
   }
 }
