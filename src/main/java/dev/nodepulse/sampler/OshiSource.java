@@ -85,11 +85,18 @@ final class OshiSource implements SampleSource {
         hostname = "localhost";
       }
     }
-    String osName = (os.getFamily() + " " + (v.getVersion() == null ? "" : v.getVersion())).trim();
+    String osName = (os.getFamily() + " " + blankIfNull(v.getVersion())).trim();
+    if (!blankIfNull(v.getCodeName()).isBlank()) {
+      osName += " (" + v.getCodeName() + ")";
+    }
     String build = v.getBuildNumber() == null || v.getBuildNumber().isBlank() ? "unknown" : v.getBuildNumber();
     return new HostFacts(hostname, nodeName, osName, build, System.getProperty("os.arch"),
         cpu.getProcessorIdentifier().getName(), Math.max(1, cpu.getLogicalProcessorCount()),
         Math.max(1, cpu.getPhysicalProcessorCount()), os.getSystemBootTime());
+  }
+
+  private static String blankIfNull(String s) {
+    return s == null ? "" : s;
   }
 
   @Override
