@@ -9,7 +9,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -36,11 +35,7 @@ public final class SamplerVerticle extends VerticleBase {
   public static final String HEALTH = "nodepulse.health.sampler";
 
   private static final Logger log = LoggerFactory.getLogger(SamplerVerticle.class);
-  private static final long FLUSH_EVERY_MS = 5_000;
-  /** While the disk stays full, the failure is logged again this often (the first time at once). */
-  private static final long DISK_FULL_LOG_EVERY_MS = 10 * 60_000;
   private static final long FIRST_SAMPLE_MS = 250;
-  private static final int MAX_MEMORY_POINTS = 200_000;
   private static final int MAX_TOP = 100;
 
   private final Config config;
@@ -75,14 +70,7 @@ public final class SamplerVerticle extends VerticleBase {
   private List<Partitions.Partition> partitions = List.of();
   private boolean partitionsReading;
 
-  private HistoryStore store;
-  private String lastError;
-  private long storedPoints;
-  private final ArrayDeque<Point> memory = new ArrayDeque<>();
-  private List<Point> pending = new ArrayList<>();
-  private List<Point> inFlight = List.of();
-  /** When the history store last logged a full disk; 0 while it writes fine. */
-  private long diskFullLoggedAt;
+  private History history;
 
   private long lastProcessRequestNanos = Long.MIN_VALUE / 2;
   private boolean scanning;
@@ -99,8 +87,6 @@ public final class SamplerVerticle extends VerticleBase {
   /** What start reads before the first sample: the source, its first counters (the baseline) and the host facts. */
   private record Baseline(SampleSource source, ProcStat stat, HostFacts host, long atNanos) {}
 
-  /** The history store as opened, with its last point's time, its size and the last minute's points. */
-  private record Opened(HistoryStore store, Long lastT, long count, List<Point> lastMinute) {}
 
   public SamplerVerticle(Config config) {
     this(config, Clock.systemUTC(), FIRST_SAMPLE_MS);
@@ -155,18 +141,8 @@ public final class SamplerVerticle extends VerticleBase {
       host = b.host();
       return null;
     });
-    Future<Void> db = dbExecutor.executeBlocking(() -> {
-      HistoryStore s = HistoryStore.open(config.dataDir());
-      try {
-        // the last minute's points too, so the one-minute average goes on across a short restart
-        return new Opened(s, s.lastT(), s.count(), s.since(clock.millis() - OneMinuteAverage.WINDOW_MS));
-      } catch (Exception e) {
-        s.close();
-        throw e;
-      }
-    }).map(r -> {
-      store = r.store();
-      storedPoints = r.count();
+    history = new History(dbExecutor, config.dataDir(), clock, historyMs);
+    Future<Void> db = history.open().map(r -> {
       for (Point p : r.lastMinute()) {
         if (p.cpu() != null) {
           avg1m.add(p.t(), p.cpu());
@@ -176,27 +152,15 @@ public final class SamplerVerticle extends VerticleBase {
       long now = clock.millis();
       if (last != null && now - last > gapThresholdMs) {
         log.info("history: agent was down from {} to {}; marking the gap", Instant.ofEpochMilli(last), Instant.ofEpochMilli(now));
-        addPoint(Point.gap(last + 1));
-        addPoint(Point.gap(now));
+        history.add(Point.gap(last + 1));
+        history.add(Point.gap(now));
       } else if (last != null) {
         // down for a moment only: the first sample may still come too late after the last point
         lastSampleT = last;
       }
       return (Void) null;
-    }).recover(err -> {
-      degrade(err);
-      return Future.succeededFuture();
     });
-    return Future.all(proc, db).onFailure(err -> {
-      if (store != null) {
-        HistoryStore s = store;
-        store = null;
-        dbExecutor.executeBlocking(() -> {
-          s.close();
-          return null;
-        });
-      }
-    }).onSuccess(ignored -> {
+    return Future.all(proc, db).onFailure(err -> history.abandon()).onSuccess(ignored -> {
       refreshPartitions();
       // the first sample soon after start (CPU % over the time since the baseline read), so /readyz
       // and the figures answer within a fraction of a second rather than after a whole interval; counted
@@ -204,7 +168,7 @@ public final class SamplerVerticle extends VerticleBase {
       long sinceBaselineMs = (System.nanoTime() - baseline.result().atNanos()) / 1_000_000;
       long first = Math.max(1, Math.min(firstSampleMs, intervalMs) - sinceBaselineMs);
       tickTimer = vertx.setPeriodic(first, intervalMs, id -> tick());
-      flushTimer = vertx.setPeriodic(FLUSH_EVERY_MS, id -> flush());
+      flushTimer = vertx.setPeriodic(History.FLUSH_EVERY_MS, id -> history.flush());
     });
   }
 
@@ -220,21 +184,7 @@ public final class SamplerVerticle extends VerticleBase {
         return null;
       });
     }
-    if (store == null) {
-      return Future.succeededFuture();
-    }
-    List<Point> unwritten = new ArrayList<>(inFlight);
-    unwritten.addAll(pending);
-    pending = new ArrayList<>();
-    HistoryStore s = store;
-    store = null;
-    return dbExecutor.executeBlocking(() -> {
-      try (s) {
-        s.write(unwritten);
-      }
-      return null;
-    }).onFailure(err -> log.error("history: could not write the last {} points at stop: {}", unwritten.size(), err.toString()))
-        .otherwiseEmpty();
+    return history.close();
   }
 
   // ---- sampling ----
@@ -275,15 +225,15 @@ public final class SamplerVerticle extends VerticleBase {
     double percent = interval.total().busy();
     if (lastSampleT > 0 && t - lastSampleT > gapThresholdMs) {
       log.warn("sampling stalled for {} ms; marking a gap", t - lastSampleT);
-      addPoint(Point.gap(lastSampleT + 1));
-      addPoint(Point.gap(t - 1));
+      history.add(Point.gap(lastSampleT + 1));
+      history.add(Point.gap(t - 1));
     }
     avg1m.add(t, percent);
     Double avg = avg1m.at(t);
     latest = SampleJson.of(t, percent, avg, interval, r, partitions, source.cpuModes());
     samples++;
     lastSampleT = t;
-    addPoint(new Point(t, SampleJson.round(percent), avg == null ? null : SampleJson.round(avg)));
+    history.add(new Point(t, SampleJson.round(percent), avg == null ? null : SampleJson.round(avg)));
     vertx.eventBus().publish(SAMPLE, latest);
   }
 
@@ -305,85 +255,6 @@ public final class SamplerVerticle extends VerticleBase {
 
   // ---- history ----
 
-  private void addPoint(Point p) {
-    memory.addLast(p);
-    long oldest = p.t() - historyMs;
-    while (!memory.isEmpty() && (memory.peekFirst().t() < oldest || memory.size() > MAX_MEMORY_POINTS)) {
-      memory.removeFirst();
-    }
-    if (store != null) {
-      pending.add(p);
-    }
-  }
-
-  private void flush() {
-    if (store == null || !inFlight.isEmpty()) {
-      return;
-    }
-    List<Point> batch = pending;
-    pending = new ArrayList<>();
-    inFlight = batch;
-    HistoryStore s = store;
-    long trimBefore = clock.millis() - historyMs;
-    dbExecutor.executeBlocking(() -> {
-      s.write(batch);
-      s.trimBefore(trimBefore);
-      return s.count();
-    }).onComplete(ar -> {
-      inFlight = List.of();
-      if (ar.succeeded()) {
-        storedPoints = ar.result();
-        if (diskFullLoggedAt != 0) {
-          diskFullLoggedAt = 0;
-          lastError = null;
-          log.info("history: {} has space again; writing the history again", config.dataDir().resolve(HistoryStore.FILE));
-        }
-      } else if (store == s && ar.cause() instanceof HistoryStore.DiskFull full) {
-        diskFull(full, batch);
-      } else if (store == s) {
-        degrade(ar.cause());
-      }
-    });
-  }
-
-  /**
-   * The disk is full: keep the store and the unwritten points (bounded by the history window, as in memory) and
-   * retry at the next flush; say so once, then every {@link #DISK_FULL_LOG_EVERY_MS}.
-   */
-  private void diskFull(HistoryStore.DiskFull full, List<Point> batch) {
-    List<Point> retry = new ArrayList<>(batch);
-    retry.addAll(pending);
-    long oldest = clock.millis() - historyMs;
-    retry.removeIf(p -> p.t() < oldest);
-    if (retry.size() > MAX_MEMORY_POINTS) {
-      retry = new ArrayList<>(retry.subList(retry.size() - MAX_MEMORY_POINTS, retry.size()));
-    }
-    pending = retry;
-    lastError = full.getMessage();
-    long now = clock.millis();
-    if (diskFullLoggedAt == 0 || now - diskFullLoggedAt >= DISK_FULL_LOG_EVERY_MS) {
-      diskFullLoggedAt = now;
-      log.error("history: {}; keeping {} points in memory and retrying every {} s (logged again in {} min if it lasts)",
-          lastError, pending.size(), FLUSH_EVERY_MS / 1000, DISK_FULL_LOG_EVERY_MS / 60_000);
-    }
-  }
-
-  /** The store failed: say so once, close it, and keep going on live figures and memory. */
-  private void degrade(Throwable err) {
-    String msg = err.getMessage() == null ? err.toString() : err.getMessage();
-    lastError = "history store unusable (" + config.dataDir().resolve(HistoryStore.FILE) + "): " + msg;
-    log.error("{}; serving live figures, history from memory only", lastError);
-    HistoryStore s = store;
-    store = null;
-    pending = new ArrayList<>();
-    if (s != null) {
-      dbExecutor.executeBlocking(() -> {
-        s.close();
-        return null;
-      });
-    }
-  }
-
   private void onHistory(Message<JsonObject> msg) {
     JsonObject body = msg.body() == null ? new JsonObject() : msg.body();
     long window = historyMs;
@@ -395,43 +266,7 @@ public final class SamplerVerticle extends VerticleBase {
       }
       window = Math.min(n.longValue(), historyMs);
     }
-    long since = clock.millis() - window;
-    List<Point> live = new ArrayList<>();
-    if (store == null) {
-      memory.forEach(p -> {
-        if (p.t() >= since) {
-          live.add(p);
-        }
-      });
-      msg.reply(pointsJson(live));
-      return;
-    }
-    live.addAll(inFlight);
-    live.addAll(pending);
-    HistoryStore s = store;
-    dbExecutor.executeBlocking(() -> s.since(since)).onComplete(ar -> {
-      List<Point> out;
-      if (ar.succeeded()) {
-        out = new ArrayList<>(ar.result());
-        long lastStored = out.isEmpty() ? Long.MIN_VALUE : out.get(out.size() - 1).t();
-        for (Point p : live) {
-          if (p.t() > lastStored && p.t() >= since) {
-            out.add(p);
-          }
-        }
-      } else {
-        if (store == s) {
-          degrade(ar.cause());
-        }
-        out = new ArrayList<>();
-        for (Point p : memory) {
-          if (p.t() >= since) {
-            out.add(p);
-          }
-        }
-      }
-      msg.reply(pointsJson(out));
-    });
+    history.since(clock.millis() - window).onSuccess(points -> msg.reply(pointsJson(points)));
   }
 
   private static JsonObject pointsJson(List<Point> points) {
@@ -537,8 +372,9 @@ public final class SamplerVerticle extends VerticleBase {
 
   private JsonObject health() {
     boolean ready = latest != null;
+    String lastError = history == null ? null : history.lastError();
     String state = lastError != null ? "degraded" : ready ? "up" : "starting";
-    long points = store != null ? storedPoints + pending.size() + inFlight.size() : memory.size();
+    long points = history == null ? 0 : history.points();
     JsonArray absent = new JsonArray();
     if (source != null) {
       if (latest != null && !latest.getJsonObject("cpu").containsKey("load")) {
