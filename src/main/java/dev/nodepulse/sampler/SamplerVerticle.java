@@ -9,9 +9,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,7 +34,6 @@ public final class SamplerVerticle extends VerticleBase {
 
   private static final Logger log = LoggerFactory.getLogger(SamplerVerticle.class);
   private static final long FIRST_SAMPLE_MS = 250;
-  private static final int MAX_TOP = 100;
 
   private final Config config;
   private final Clock clock;
@@ -72,17 +69,7 @@ public final class SamplerVerticle extends VerticleBase {
 
   private History history;
 
-  private long lastProcessRequestNanos = Long.MIN_VALUE / 2;
-  private boolean scanning;
-  private Processes.Scan lastScan;
-  private List<Processes.Top> top;
-  private long topAtNanos;
-  /** When the current run of requests began: scans before it are too old to be a baseline. */
-  private long sessionStartNanos;
-  /** Requests waiting for this run's first ranking; answered (or failed) by the next scan. */
-  private final List<Waiter> processWaiters = new ArrayList<>();
-
-  private record Waiter(Message<JsonObject> msg, int top) {}
+  private TopProcesses processes;
 
   /** What start reads before the first sample: the source, its first counters (the baseline) and the host facts. */
   private record Baseline(SampleSource source, ProcStat stat, HostFacts host, long atNanos) {}
@@ -139,6 +126,7 @@ public final class SamplerVerticle extends VerticleBase {
       source = b.source();
       prevStat = b.stat();
       host = b.host();
+      processes = new TopProcesses(procExecutor, source, host.bootTimeSeconds(), intervalMs, processLingerMs, processScans);
       return null;
     });
     history = new History(dbExecutor, config.dataDir(), clock, historyMs);
@@ -209,8 +197,8 @@ public final class SamplerVerticle extends VerticleBase {
           });
     }
     refreshPartitions();
-    if (processesWanted(System.nanoTime())) {
-      scanProcesses(false);
+    if (processes != null) {
+      processes.tick();
     }
   }
 
@@ -283,73 +271,17 @@ public final class SamplerVerticle extends VerticleBase {
     int n = 10;
     if (raw != null) {
       if (!(raw instanceof Number num) || num.doubleValue() != Math.floor(num.doubleValue())
-          || num.longValue() < 1 || num.longValue() > MAX_TOP) {
-        msg.fail(400, error("top must be a whole number from 1 to " + MAX_TOP, raw));
+          || num.longValue() < 1 || num.longValue() > TopProcesses.MAX_TOP) {
+        msg.fail(400, error("top must be a whole number from 1 to " + TopProcesses.MAX_TOP, raw));
         return;
       }
       n = num.intValue();
     }
-    long now = System.nanoTime();
-    if (!processesWanted(now)) {
-      sessionStartNanos = now; // first request after idle: earlier scans and rankings are stale
-    }
-    lastProcessRequestNanos = now;
-    if (top != null && topAtNanos >= sessionStartNanos) {
-      answerProcesses(new Waiter(msg, n));
+    if (processes == null) {
+      msg.fail(503, error("processes not ready", "the sampler is starting"));
       return;
     }
-    processWaiters.add(new Waiter(msg, n));
-    scanProcesses(true);
-  }
-
-  private void answerProcesses(Waiter w) {
-    w.msg().reply(Processes.toJson(top.subList(0, Math.min(w.top(), top.size()))));
-  }
-
-  /** Whether someone asked for processes within the linger time. */
-  private boolean processesWanted(long nowNanos) {
-    return nowNanos - lastProcessRequestNanos < TimeUnit.MILLISECONDS.toNanos(processLingerMs);
-  }
-
-  /** Scans /proc off the event loop; two scans of the same run of requests give the ranking and answer waiters. */
-  private void scanProcesses(boolean baseline) {
-    if (scanning) {
-      return;
-    }
-    long now = System.nanoTime();
-    if (!baseline && lastScan != null && now - lastScan.atNanos() < TimeUnit.MILLISECONDS.toNanos(intervalMs / 2)) {
-      return;
-    }
-    if (baseline && lastScan != null && lastScan.atNanos() >= sessionStartNanos) {
-      return; // this run of requests has its baseline already: the next tick answers
-    }
-    scanning = true;
-    long bootTime = host.bootTimeSeconds();
-    SampleSource src = source;
-    procExecutor.executeBlocking(() -> {
-      processScans.incrementAndGet();
-      return src.processes(bootTime, System.nanoTime());
-    }).onComplete(ar -> {
-      scanning = false;
-      if (ar.failed()) {
-        log.warn("process scan failed: {}", ar.cause().toString());
-        // nobody waits forever (nor piles up here) while scans fail
-        String failure = error("process scan failed", String.valueOf(ar.cause().getMessage()));
-        List<Waiter> waiting = List.copyOf(processWaiters);
-        processWaiters.clear();
-        waiting.forEach(w -> w.msg().fail(503, failure));
-        return;
-      }
-      Processes.Scan scan = ar.result();
-      if (lastScan != null && lastScan.atNanos() >= sessionStartNanos) {
-        top = Processes.top(lastScan, scan, MAX_TOP);
-        topAtNanos = scan.atNanos();
-        List<Waiter> waiting = List.copyOf(processWaiters);
-        processWaiters.clear();
-        waiting.forEach(this::answerProcesses);
-      }
-      lastScan = scan;
-    });
+    processes.request(msg, n);
   }
 
   // ---- requests ----
@@ -388,7 +320,7 @@ public final class SamplerVerticle extends VerticleBase {
         .put("historyPoints", points).put("lastError", lastError);
   }
 
-  private static String error(String error, Object details) {
+  static String error(String error, Object details) {
     return new JsonObject().put("error", error).put("details", details).encode();
   }
 }
