@@ -15,9 +15,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The sampler concern: samples the node once per {@code --sample-interval}, keeps the one-minute
- * average and the history (SQLite under {@code --data-dir}, gaps marked), and scans processes only
- * while someone asks. Addresses and bodies are described in docs/architecture.md.
+ * The sampler concern: samples the node once per {@code --sample-interval} and publishes the sample
+ * ({@link SampleJson}), keeps the one-minute average, marks gaps in the {@link History}, and answers the
+ * bus; the busiest processes are {@link TopProcesses}'. Addresses and bodies are described in docs/architecture.md.
  *
  * <p>All state lives on the event loop. The readings ({@link SampleSource}: /proc, or OSHI where there is none)
  * run on a thread of the sampler's own, so no API-server call, task run or database write in the shared worker
