@@ -152,10 +152,7 @@ final class History {
     store = null;
     pending = new ArrayList<>();
     if (s != null) {
-      db.executeBlocking(() -> {
-        s.close();
-        return null;
-      });
+      closeOn(db, s);
     }
   }
 
@@ -201,13 +198,17 @@ final class History {
   /** Closes the store without writing what is pending (the agent did not start). */
   void abandon() {
     if (store != null) {
-      HistoryStore s = store;
+      closeOn(db, store);
       store = null;
-      db.executeBlocking(() -> {
-        s.close();
-        return null;
-      });
     }
+  }
+
+  /** Closes {@code c} on {@code executor}'s thread (where it was used), without waiting. */
+  static void closeOn(WorkerExecutor executor, AutoCloseable c) {
+    executor.executeBlocking(() -> {
+      c.close();
+      return null;
+    });
   }
 
   /** Writes what is pending and closes the store. */

@@ -165,12 +165,8 @@ public final class SamplerVerticle extends VerticleBase {
     vertx.cancelTimer(tickTimer);
     vertx.cancelTimer(flushTimer);
     if (source != null) {
-      SampleSource src = source;
+      History.closeOn(sampleExecutor, source);
       source = null;
-      sampleExecutor.executeBlocking(() -> {
-        src.close();
-        return null;
-      });
     }
     return history.close();
   }
