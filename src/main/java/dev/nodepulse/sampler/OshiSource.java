@@ -45,10 +45,17 @@ final class OshiSource implements SampleSource {
 
   /** OSHI on this platform; on Linux it reads {@code --procfs} (set before OSHI reads its configuration, once a process). */
   static OshiSource open(Config config) {
-    if (SystemInfo.getCurrentPlatform() == PlatformEnum.LINUX && !config.procfs().equals(Path.of("/proc"))) {
-      GlobalConfig.set(GlobalConfig.OSHI_UTIL_PROC_PATH, config.procfs().toString());
+    try {
+      if (SystemInfo.getCurrentPlatform() == PlatformEnum.LINUX && !config.procfs().equals(Path.of("/proc"))) {
+        GlobalConfig.set(GlobalConfig.OSHI_UTIL_PROC_PATH, config.procfs().toString());
+      }
+      OshiSource source = new OshiSource();
+      source.cpu.getSystemCpuLoadTicks(); // the first native call: a platform JNA cannot reach fails here, not at a tick
+      return source;
+    } catch (LinkageError e) {
+      throw new IllegalStateException("--sampler oshi: OSHI cannot read this platform (" + System.getProperty("os.name")
+          + " " + System.getProperty("os.arch") + "): " + e.getMessage(), e);
     }
-    return new OshiSource();
   }
 
   /** The CPU modes each platform's kernel counts, as OSHI reads them; the rest it reports as 0 and are left out. */
