@@ -1,8 +1,8 @@
 # How ./nodepulse, ./test.sh and .ci/run find a Java 21 or newer (bash; sourced by them). Defines:
 #   find_java [jdk]          prints the java binary to use: $JAVA_HOME's, then `java` on PATH, then the newest
-#                            of /usr/lib/jvm/*, /opt/java/*, /usr/java/* and /Library/Java/JavaVirtualMachines/*
-#                            that qualifies; with `jdk` only a JDK (one with javac) qualifies. When none does,
-#                            says on stderr what it looked at and how to get one, and returns 1.
+#                            of /usr/lib/jvm/*, /opt/java/*, /usr/java/*, /Library/Java/JavaVirtualMachines/*,
+#                            ~/Library/Java/JavaVirtualMachines/* and Homebrew's openjdk that qualifies; with
+#                            `jdk` only a JDK (one with javac) qualifies. When none does, says on stderr what it looked at and how to get one, and returns 1.
 #   java_feature_version J   the feature version of java binary J (17, 21, 25, ...), or nothing when it does not run
 #   java_home_of J           the home directory of java binary J
 # Messages start with the name of the script that sourced this file.
@@ -43,7 +43,9 @@ find_java() {
     if java_qualifies "$c" "$need"; then echo "$c"; return; fi
   fi
   for c in /usr/lib/jvm/*/bin/java /opt/java/*/bin/java /usr/java/*/bin/java \
-           /Library/Java/JavaVirtualMachines/*/Contents/Home/bin/java; do
+           /Library/Java/JavaVirtualMachines/*/Contents/Home/bin/java \
+           "${HOME:-/nonexistent}"/Library/Java/JavaVirtualMachines/*/Contents/Home/bin/java \
+           /opt/homebrew/opt/openjdk*/bin/java /usr/local/opt/openjdk*/bin/java; do
     [ -x "$c" ] || continue
     tried+=("$c")
     java_qualifies "$c" "$need" || continue

@@ -264,8 +264,8 @@ function onSample(s) {
   }
   $('cpu-now').textContent = pct(cpu.percent);
   $('avg-now').textContent = pct(cpu.avg1m);
-  const l = cpu.load || {};
-  $('load').textContent = [l['1m'], l['5m'], l['15m']].map((x) => (x == null ? '–' : x.toFixed(2))).join(' / ');
+  const l = cpu.load;   // absent where the platform has no load average (Windows): said, not shown as 0
+  $('load').textContent = l ? [l['1m'], l['5m'], l['15m']].map((x) => (x == null ? '–' : x.toFixed(2))).join(' / ') : 'not on this platform';
   if (Array.isArray(cpu.perCore)) updateCores(cpu.perCore, s.times?.perCore);
   const m = s.memory;
   if (m) {
@@ -343,8 +343,8 @@ async function loadReady() {
   for (const [name, c] of Object.entries(comps)) {
     const state = typeof c === 'string' ? c : (c.state ?? (c.ready ? 'up' : 'down'));
     const details = typeof c === 'object' && c ? Object.entries(c)
-      .filter(([k, v]) => !['state', 'ready', 'lastError', 'name'].includes(k) && v != null && typeof v !== 'object')
-      .map(([k, v]) => `${k} ${typeof v === 'string' && /^\d{4}-\d\d-\d\dT/.test(v) ? relative(v) : v}`).join(' · ') : '';
+      .filter(([k, v]) => !['state', 'ready', 'lastError', 'name'].includes(k) && v != null && (typeof v !== 'object' || (Array.isArray(v) && v.length)))
+      .map(([k, v]) => `${k} ${Array.isArray(v) ? v.join(', ') : typeof v === 'string' && /^\d{4}-\d\d-\d\dT/.test(v) ? relative(v) : v}`).join(' · ') : '';
     rows.push(el('div', { class: 'row' }, el('span', { class: 'name', text: name }),
       el('span', { class: `pill ${state}`, text: state }), el('span', { class: 'detail', text: details, title: details })));
     if (c && c.sources && typeof c.sources === 'object') {

@@ -19,6 +19,7 @@ public record Config(
     Path procfs,
     Path sysfs,
     Path rootfs,
+    Sampler sampler,
     Duration sampleInterval,
     Duration history,
     String nodeName,
@@ -43,6 +44,12 @@ public record Config(
   public enum Mode { STANDALONE, KUBERNETES }
 
   public enum MetricsAuth { NONE, KUBERNETES }
+
+  /**
+   * Where the sampler reads the node: the Linux {@code /proc} readers, or OSHI (macOS, Windows, the BSDs, and
+   * Linux when asked). {@code --sampler auto} is resolved while parsing: procfs on Linux, OSHI elsewhere.
+   */
+  public enum Sampler { PROCFS, OSHI }
 
   public Config {
     namespaces = List.copyOf(namespaces);

@@ -54,6 +54,8 @@ public final class Flags {
       new Option("procfs", "/proc", "the host's /proc (e.g. /host/proc in a container)"),
       new Option("sysfs", "/sys", "the host's /sys"),
       new Option("rootfs", "/", "the host's root filesystem, for partition figures"),
+      new Option("sampler", "auto", "auto|procfs|oshi: where figures come from (auto: procfs on Linux, OSHI on "
+          + "macOS, Windows and the BSDs; --procfs and --sysfs are checked only where they are read)"),
       new Option("sample-interval", "1s", "time between samples (100ms to 1m)"),
       new Option("history", "1h", "how much history is kept and served (1m to 7d)"),
       new Option("node-name", null, "this node's name (default: NODE_NAME, then the host name)"),
@@ -129,21 +131,26 @@ public final class Flags {
       }
       values.put(name, value.trim());
     }
+    java.util.Set<String> explicit = java.util.Set.copyOf(values.keySet());
     for (Option o : OPTIONS) {
       if (o.defaultValue != null) {
         values.putIfAbsent(o.name, o.defaultValue);
       }
     }
-    return build(values, env);
+    return build(values, explicit, env);
   }
 
-  private static Config build(Map<String, String> v, Map<String, String> env) {
+  private static Config build(Map<String, String> v, java.util.Set<String> explicit, Map<String, String> env) {
     Config.Mode mode = v.containsKey("mode")
         ? get(v, "mode", s -> Config.Mode.valueOf(oneOf(s, "standalone", "kubernetes").toUpperCase(Locale.ROOT)))
         : env.containsKey("KUBERNETES_SERVICE_HOST") ? Config.Mode.KUBERNETES : Config.Mode.STANDALONE;
     Path dataDir = get(v, "data-dir", Flags::absolute);
     Duration sample = get(v, "sample-interval", s -> within(Durations.parse(s), Duration.ofMillis(100), Duration.ofMinutes(1)));
     Duration history = get(v, "history", s -> within(Durations.parse(s), Duration.ofMinutes(1), Duration.ofDays(7)));
+    Config.Sampler sampler = get(v, "sampler", Flags::sampler);
+    // without /proc (OSHI on macOS, Windows) the Linux defaults of --procfs and --sysfs name nothing: they are
+    // checked when procfs is read, or when given (OSHI on Linux reads the given procfs)
+    boolean procfsRead = sampler == Config.Sampler.PROCFS || explicit.contains("procfs");
     String nodeName = v.get("node-name");
     if (nodeName == null) {
       nodeName = env.getOrDefault("NODE_NAME", "").isBlank() ? hostName() : env.get("NODE_NAME").trim();
@@ -156,9 +163,10 @@ public final class Flags {
         get(v, "metrics-auth", s -> Config.MetricsAuth.valueOf(oneOf(s, "none", "kubernetes").toUpperCase(Locale.ROOT))),
         dataDir,
         v.containsKey("tasks-dir") ? get(v, "tasks-dir", Flags::existingDir) : null,
-        get(v, "procfs", s -> existingFile(s, "stat")),
-        get(v, "sysfs", Flags::existingDir),
+        procfsRead ? get(v, "procfs", s -> existingFile(s, "stat")) : get(v, "procfs", Flags::absolute),
+        procfsRead || explicit.contains("sysfs") ? get(v, "sysfs", Flags::existingDir) : get(v, "sysfs", Flags::absolute),
         get(v, "rootfs", Flags::existingDir),
+        sampler,
         sample,
         history,
         nodeName,
@@ -197,6 +205,14 @@ public final class Flags {
       throw new IllegalArgumentException("'" + s + "' is not one of " + String.join(", ", accepted));
     }
     return lower;
+  }
+
+  private static Config.Sampler sampler(String s) {
+    return switch (oneOf(s, "auto", "procfs", "oshi")) {
+      case "procfs" -> Config.Sampler.PROCFS;
+      case "oshi" -> Config.Sampler.OSHI;
+      default -> System.getProperty("os.name", "").startsWith("Linux") ? Config.Sampler.PROCFS : Config.Sampler.OSHI;
+    };
   }
 
   private static int port(String s) {

@@ -32,6 +32,19 @@ class FlagsTest {
   }
 
   @Test
+  void samplerIsProcfsOnLinuxUnlessOshiIsAsked() {
+    assertThat(parse(Map.of()).sampler()).as("auto on Linux").isEqualTo(Config.Sampler.PROCFS);
+    assertThat(parse(Map.of(), "--sampler", "oshi").sampler()).isEqualTo(Config.Sampler.OSHI);
+    assertThat(parse(Map.of("NODEPULSE_SAMPLER", "OSHI")).sampler()).isEqualTo(Config.Sampler.OSHI);
+    assertThat(parse(Map.of("NODEPULSE_SAMPLER", "oshi"), "--sampler", "procfs").sampler()).isEqualTo(Config.Sampler.PROCFS);
+    assertThatThrownBy(() -> parse(Map.of(), "--sampler", "psutil")).isInstanceOf(Flags.BadOption.class)
+        .hasMessage("--sampler (NODEPULSE_SAMPLER): 'psutil' is not one of auto, procfs, oshi");
+    // OSHI on Linux reads a given procfs: it is checked as for the procfs sampler
+    assertThatThrownBy(() -> parse(Map.of(), "--sampler", "oshi", "--procfs", tmp.toString()))
+        .isInstanceOf(Flags.BadOption.class).hasMessageContaining("--procfs").hasMessageContaining("no readable stat");
+  }
+
+  @Test
   void flagWinsOverEnvironmentWhichWinsOverDefault() {
     Map<String, String> env = Map.of("NODEPULSE_HTTP_PORT", "9000", "NODEPULSE_HISTORY", "30m");
     assertThat(parse(env).httpPort()).isEqualTo(9000);

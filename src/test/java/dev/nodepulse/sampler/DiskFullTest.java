@@ -33,7 +33,7 @@ class DiskFullTest {
   @TempDir Path tmp;
   private Path mount;
   private final ListAppender<ILoggingEvent> logs = new ListAppender<>();
-  private final Logger samplerLog = (Logger) LoggerFactory.getLogger(SamplerVerticle.class);
+  private final Logger samplerLog = (Logger) LoggerFactory.getLogger(History.class);
 
   /** A 2 MiB tmpfs of the test's own, or the test is skipped saying why (mounting needs root). */
   private Path smallFileSystem() throws Exception {
