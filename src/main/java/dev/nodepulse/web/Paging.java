@@ -16,8 +16,8 @@ import java.util.List;
  * come and go neither skip nor repeat one that stays. Checked here, where the request enters.
  */
 record Paging(int limit, String after) {
-  /** The longest key a token may name (a namespace, a slash and a name of at most 253 characters). */
-  private static final int MAX_KEY = 320;
+  /** The longest key a token may name (a task's namespace/name, a mount point). */
+  private static final int MAX_KEY = 1024;
 
   /** The request's paging, or null when it was answered with a 400 that names the parameter and its value. */
   static Paging of(RoutingContext ctx, int byDefault, int max) {
@@ -58,16 +58,15 @@ record Paging(int limit, String after) {
   }
 
   private static String keyOf(String token) {
-    if (token.length() > MAX_KEY * 2 || !token.matches("[A-Za-z0-9_-]+")) {
+    if (token.length() > (MAX_KEY * 4 + 2) / 3 || !token.matches("[A-Za-z0-9_-]+")) {
       return null;
     }
     try {
       byte[] bytes = Base64.getUrlDecoder().decode(token);
       String key = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
           .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
-      int slash = key.indexOf('/');
       boolean plain = key.chars().noneMatch(Character::isISOControl);
-      return plain && slash > 0 && slash < key.length() - 1 && key.length() <= MAX_KEY ? key : null;
+      return plain && !key.isEmpty() && key.length() <= MAX_KEY ? key : null;
     } catch (IllegalArgumentException | CharacterCodingException e) {
       return null;
     }
