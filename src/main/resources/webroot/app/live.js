@@ -366,17 +366,43 @@ const rows = new Map();     // "ns/name" -> {row, why, history, cells[]}
 const open = new Set();     // tasks whose run history is shown
 const histories = new Map(); // "ns/name" -> {status, items, runs} as last fetched
 const keyOf = (t) => `${t.metadata?.namespace ?? 'default'}/${t.metadata?.name}`;
+// the agent's order: namespace/name compared as plain strings (not the locale's order)
+const byKey = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
 const runsUrl = (key) => `/api/v1/tasks/${key.split('/').map(encodeURIComponent).join('/')}/runs`;
+// The list is paged (limit, continue): the page asks for the first page, and for more on demand. `more` is
+// the token of the next page (null when every task is shown); tasks past the last one shown are not kept.
+const PAGE = 100, MAX_PAGE = 500;
+const list = { more: null, remaining: 0, last: null };
 async function loadTasks() {
-  const r = await getJson('/api/v1/tasks');
+  // after a reconnect, as many as were shown (at most one page of MAX_PAGE)
+  const limit = Math.min(MAX_PAGE, Math.max(PAGE, tasks.size));
+  const r = await getJson(`/api/v1/tasks?limit=${limit}`);
   if (r.status !== 200 || !r.body || !Array.isArray(r.body.items)) return;
   tasks.clear();
-  r.body.items.forEach((t) => tasks.set(keyOf(t), t));
+  addPage(r.body);
+}
+async function loadMoreTasks() {
+  if (!list.more) return;
+  $('more-tasks').disabled = true;
+  const r = await getJson(`/api/v1/tasks?limit=${PAGE}&continue=${encodeURIComponent(list.more)}`);
+  $('more-tasks').disabled = false;
+  if (r.status !== 200 || !r.body || !Array.isArray(r.body.items)) return;
+  addPage(r.body);
+}
+function addPage(body) {
+  body.items.forEach((t) => tasks.set(keyOf(t), t));
+  const meta = body.metadata ?? {};
+  list.more = meta.continue ?? null;
+  list.remaining = meta.remainingItemCount ?? 0;
+  if (body.items.length) list.last = keyOf(body.items[body.items.length - 1]);
   renderTasks();
 }
 function onTaskChanged(t) {
   if (!t || !t.metadata) return;
-  if (t.deleted) tasks.delete(keyOf(t)); else tasks.set(keyOf(t), t);
+  const key = keyOf(t);
+  if (t.deleted) tasks.delete(key);
+  else if (!list.more || byKey(key, list.last) <= 0) tasks.set(key, t); // past what is shown: comes with "more"
+  else return;
   renderTasks();
 }
 const succeeded = (outcome) => /^succe/i.test(String(outcome ?? ''));
@@ -487,7 +513,7 @@ function historyRuns(key, h) {
   return [head, el('table', { class: 'runs' }, cols, el('thead', {}, th), el('tbody', {}, ...trs))];
 }
 function renderTasks() {
-  const sorted = [...tasks.values()].sort((a, b) => keyOf(a).localeCompare(keyOf(b)));
+  const sorted = [...tasks.values()].sort((a, b) => byKey(keyOf(a), keyOf(b)));
   const keep = new Set(sorted.map(keyOf));
   for (const key of [...rows.keys()]) if (!keep.has(key)) { rows.delete(key); open.delete(key); histories.delete(key); }
   const ordered = [];
@@ -533,7 +559,9 @@ function renderTasks() {
   const body = $('tasks');
   if (ordered.length !== body.children.length || ordered.some((tr, i) => body.children[i] !== tr)) body.replaceChildren(...ordered);
   $('no-tasks').hidden = sorted.length > 0;
-  $('task-count').textContent = sorted.length ? `${sorted.length}` : '';
+  $('task-count').textContent = !sorted.length ? '' : list.more ? `${sorted.length} shown, ${list.remaining} more` : `${sorted.length}`;
+  $('more-tasks').hidden = !list.more;
+  $('more-tasks').textContent = `show ${Math.min(PAGE, list.remaining || PAGE)} more`;
 }
 
 const runsChart = new Chart($('runs-chart'), {
@@ -628,6 +656,7 @@ window.nodepulse = {
 function every(ms, fn, onlyVisible) {
   setInterval(() => { if (!onlyVisible || document.visibilityState === 'visible') fn(); }, ms);
 }
+$('more-tasks').addEventListener('click', loadMoreTasks);
 loadHost();
 loadReady();
 loadProcesses();

@@ -45,6 +45,9 @@ public final class TasksVerticle extends VerticleBase {
   public static final String CHANGED = BusSinks.CHANGED;
   public static final String RUN = BusSinks.RUN;
   public static final String HEALTH = "nodepulse.health.scheduler";
+  /** Tasks in a page of {@link #LIST} when none is asked, and the most a page holds. */
+  public static final int DEFAULT_PAGE = 100;
+  public static final int MAX_PAGE = 500;
   /** How many runs each task keeps in its history. */
   public static final int HISTORY = 20;
 
@@ -86,11 +89,7 @@ public final class TasksVerticle extends VerticleBase {
       sinks.addAll(plugins.sinks());
       scheduler = new Scheduler(vertx, config, plugins.clock(), chosen, plugins.claims(), plugins.secrets(), store,
           sinks, opened.getValue());
-      bus.consumer(LIST, msg -> answer(msg, () -> {
-        JsonArray items = new JsonArray();
-        scheduler.list().forEach(t -> items.add(TaskJson.toJson(t)));
-        return new JsonObject().put("items", items);
-      }));
+      bus.<Object>consumer(LIST, msg -> answer(msg, () -> list(msg)));
       bus.<Object>consumer(GET, msg -> answer(msg, () -> {
         JsonObject k = key(msg);
         return TaskJson.toJson(scheduler.get(k.getString("namespace"), k.getString("name")));
@@ -244,6 +243,27 @@ public final class TasksVerticle extends VerticleBase {
     msg.reply(new JsonObject().put("state", ready ? (lastError != null ? "degraded" : "up") : "starting")
         .put("ready", ready && !failing).put("tasks", scheduler == null ? 0 : scheduler.size())
         .put("running", scheduler == null ? 0 : scheduler.running()).put("held", held).put("lastError", lastError));
+  }
+
+  /**
+   * One page of the list: {@code {"limit": 1..MAX_PAGE, "after": "<namespace/name>"?}} (checked by web, where it
+   * enters) → {@code {"items": [...], "last": key?, "remaining": n?}}, {@code last} and {@code remaining} only
+   * when more tasks follow. Only this page's JSON is built.
+   */
+  private JsonObject list(Message<Object> msg) {
+    JsonObject body = msg.body() instanceof JsonObject j ? j : new JsonObject();
+    int limit = body.getInteger("limit", DEFAULT_PAGE);
+    if (limit < 1 || limit > MAX_PAGE) {
+      throw new Refusal(400, "limit must be a whole number from 1 to " + MAX_PAGE + ", not " + limit);
+    }
+    Scheduler.Page page = scheduler.page(body.getString("after"), limit);
+    JsonArray items = new JsonArray(new ArrayList<>(page.items().size()));
+    page.items().forEach(t -> items.add(TaskJson.toJson(t)));
+    JsonObject out = new JsonObject().put("items", items);
+    if (page.remaining() > 0 && !page.items().isEmpty()) {
+      out.put("last", page.items().getLast().key()).put("remaining", page.remaining());
+    }
+    return out;
   }
 
   private static JsonObject key(Message<?> msg) {

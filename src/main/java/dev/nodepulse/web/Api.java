@@ -16,6 +16,8 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.math.BigDecimal;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -25,6 +27,9 @@ import java.util.regex.Pattern;
 /** The node's REST paths under /api/v1 (answered by the sampler over the event bus) and /api/v1/sum. */
 final class Api {
   static final int MAX_TOP = 100;
+  /** Partitions in a page when none is asked, and the most a page holds. */
+  static final int PARTITIONS_PAGE = 100;
+  static final int MAX_PARTITIONS_PAGE = 500;
   private static final DeliveryOptions ASK = new DeliveryOptions().setSendTimeout(10_000);
   /** A plain decimal number as a query value; the exponent is bounded so sums stay small. */
   private static final Pattern NUMBER = Pattern.compile("[+-]?(\\d{1,400}(\\.\\d{0,400})?|\\.\\d{1,400})([eE][+-]?\\d{1,3})?");
@@ -46,8 +51,7 @@ final class Api {
     }));
     router.get("/api/v1/cpu/times").handler(ctx -> api.fromLatest(ctx, s -> s.getJsonObject("times", new JsonObject())));
     router.get("/api/v1/memory").handler(ctx -> api.fromLatest(ctx, s -> s.getJsonObject("memory", new JsonObject())));
-    router.get("/api/v1/partitions").handler(ctx -> api.fromLatest(ctx,
-        s -> new JsonObject().put("partitions", s.getJsonArray("partitions", new JsonArray()))));
+    router.get("/api/v1/partitions").handler(api::partitions);
     router.get("/api/v1/processes").handler(api::processes);
     router.get("/api/v1/history").handler(api::history);
     router.get("/api/v1/sum").handler(Api::sumQuery);
@@ -62,6 +66,31 @@ final class Api {
 
   private void fromLatest(RoutingContext ctx, Function<JsonObject, JsonObject> pick) {
     ask(vertx, ctx, SamplerVerticle.LATEST, new JsonObject()).onSuccess(s -> ctx.json(pick.apply(s)));
+  }
+
+  /**
+   * The latest sample's partitions a page at a time, by mount point ({@link Paging}: a node with thousands of
+   * mounts is answered in bounded pages): {@code {"metadata": {"continue"?, "remainingItemCount"?}, "partitions"}}.
+   */
+  private void partitions(RoutingContext ctx) {
+    Paging p = Paging.of(ctx, PARTITIONS_PAGE, MAX_PARTITIONS_PAGE);
+    if (p == null) {
+      return;
+    }
+    ask(vertx, ctx, SamplerVerticle.LATEST, new JsonObject()).onSuccess(s -> {
+      List<JsonObject> all = new ArrayList<>();
+      for (Object o : s.getJsonArray("partitions", new JsonArray())) {
+        if (o instanceof JsonObject part && part.getString("mountPoint") != null
+            && (p.after() == null || part.getString("mountPoint").compareTo(p.after()) > 0)) {
+          all.add(part);
+        }
+      }
+      all.sort(Comparator.comparing(part -> part.getString("mountPoint")));
+      List<JsonObject> page = all.subList(0, Math.min(p.limit(), all.size()));
+      String last = page.isEmpty() ? null : page.getLast().getString("mountPoint");
+      ctx.json(new JsonObject().put("metadata", Paging.metadata(last, all.size() - page.size()))
+          .put("partitions", new JsonArray(new ArrayList<>(page))));
+    });
   }
 
   private void processes(RoutingContext ctx) {

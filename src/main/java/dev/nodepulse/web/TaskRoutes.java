@@ -11,7 +11,7 @@ import io.vertx.ext.web.RoutingContext;
 
 /**
  * /api/v1/tasks: forwards to the task concern over the event bus (list, get, runs and output to the task
- * pipeline, post and delete to the REST source) with {@link Api#ask}. Bodies are read (and limited) by
+ * pipeline, post and delete to the REST source) with {@link Api#ask}. The list is paged ({@link Paging}). Bodies are read (and limited) by
  * WebVerticle's /api/* body handler and handed over as bytes (the REST source checks they are UTF-8).
  */
 final class TaskRoutes {
@@ -20,8 +20,15 @@ final class TaskRoutes {
   private TaskRoutes() {}
 
   static void mount(Vertx vertx, Router router) {
-    router.get("/api/v1/tasks").handler(ctx ->
-        Api.ask(vertx, ctx, TasksVerticle.LIST, new JsonObject()).onSuccess(body -> json(ctx, 200, body)));
+    router.get("/api/v1/tasks").handler(ctx -> {
+      Paging p = Paging.of(ctx, TasksVerticle.DEFAULT_PAGE, TasksVerticle.MAX_PAGE);
+      if (p != null) {
+        Api.ask(vertx, ctx, TasksVerticle.LIST, new JsonObject().put("limit", p.limit()).put("after", p.after()))
+            .onSuccess(page -> json(ctx, 200, new JsonObject()
+                .put("metadata", Paging.metadata(page.getString("last"), page.getInteger("remaining", 0)))
+                .put("items", page.getJsonArray("items"))));
+      }
+    });
     router.get("/api/v1/tasks/:namespace/:name").handler(ctx ->
         Api.ask(vertx, ctx, TasksVerticle.GET, key(ctx)).onSuccess(body -> json(ctx, 200, body)));
     router.get("/api/v1/tasks/:namespace/:name/runs").handler(ctx ->

@@ -243,6 +243,59 @@ class PageIT {
     }
   }
 
+  /**
+   * A long task list is shown a page at a time: the page asks for the first page (never the whole list), shows
+   * how many more there are, fetches the next page on "more", and a change to a task past what it shows does not
+   * pull that task in out of order.
+   */
+  @Test
+  void aLongTaskListIsShownAPageAtATime() throws Exception {
+    Agent agent = start(Config.forTest(dataDir));
+    int port = agent.httpPort();
+    try (Chromium chromium = Chromium.launch()) {
+      for (int i = 0; i < 230; i++) {
+        String task = "{\"metadata\": {\"name\": \"t" + String.format("%03d", i) + "\"},"
+            + " \"spec\": {\"delay\": \"24h\", \"target\": {\"compute\": {\"pi\": {\"digits\": 10}}}}}";
+        assertThat(postTask(port, task)).isEqualTo(201);
+      }
+      Chromium.Watched w = chromium.open(1280, 900);
+      Page page = w.page();
+      page.navigate("http://127.0.0.1:" + port + "/");
+      waitFor(page, "() => document.querySelectorAll('#tasks tr.task').length === 100", Duration.ofSeconds(30));
+      assertThat(page.textContent("#task-count")).isEqualTo("100 shown, 130 more");
+      assertThat(page.isVisible("#more-tasks")).isTrue();
+      assertThat(page.innerText("#tasks tr.task:last-of-type")).contains("default/t099");
+
+      // a change to a task past the page is not shown; one inside it is
+      assertThat(postTask(port, "{\"metadata\": {\"name\": \"t200\"}, \"spec\": {\"title\": \"changed\","
+          + " \"delay\": \"24h\", \"target\": {\"compute\": {\"pi\": {\"digits\": 10}}}}}")).isEqualTo(200);
+      assertThat(postTask(port, "{\"metadata\": {\"name\": \"t050\"}, \"spec\": {\"title\": \"edited\","
+          + " \"delay\": \"24h\", \"target\": {\"compute\": {\"pi\": {\"digits\": 10}}}}}")).isEqualTo(200);
+      waitFor(page, "() => document.querySelector(\"tr.task[data-key='default/t050']\").innerText.includes('edited')",
+          Duration.ofSeconds(15));
+      assertThat(page.locator("tr.task[data-key='default/t200']").count()).isZero();
+
+      page.click("#more-tasks");
+      waitFor(page, "() => document.querySelectorAll('#tasks tr.task').length === 200", Duration.ofSeconds(15));
+      assertThat(page.textContent("#task-count")).isEqualTo("200 shown, 30 more");
+      page.click("#more-tasks");
+      waitFor(page, "() => document.querySelectorAll('#tasks tr.task').length === 230", Duration.ofSeconds(15));
+      assertThat(page.textContent("#task-count")).isEqualTo("230");
+      assertThat(page.isVisible("#more-tasks")).isFalse();
+      assertThat(page.innerText("tr.task[data-key='default/t200']")).contains("changed");
+      @SuppressWarnings("unchecked")
+      List<String> keys = (List<String>) js(page, "() => [...document.querySelectorAll('#tasks tr.task')].map(r => r.dataset.key)");
+      assertThat(keys).hasSize(230).isSorted().doesNotHaveDuplicates();
+
+      assertThat(w.requests()).as("the page asks for pages, never the whole list")
+          .filteredOn(u -> u.contains("/api/v1/tasks?") || u.endsWith("/api/v1/tasks")).hasSize(3)
+          .allMatch(u -> u.contains("limit=100"));
+      assertThat(w.errors()).as("console and page errors").isEmpty();
+    } finally {
+      agent.stop().await(30, TimeUnit.SECONDS);
+    }
+  }
+
   /** A task every node runs ({@code nodes: all}): its history shows each node's own state. */
   static String everyNode(String name, String target) {
     return """

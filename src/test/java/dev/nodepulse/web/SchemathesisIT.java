@@ -18,8 +18,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Schemathesis drives the running agent from /openapi.yaml with every check: no 5xx on any generated
- * input, every answer (status, content type, schema, 405 with Allow) as the description says.
+ * Schemathesis drives the running agent from /openapi.yaml with every check, the stateful phase too (tasks
+ * created, read and deleted through the description's links): no 5xx on any generated input, every answer
+ * (status, content type, schema, 405 with Allow) as the description says, with tasks of a tasks dir beside
+ * (a name another source holds, a task that cannot be read).
  */
 class SchemathesisIT {
   private static final Duration WALL_CLOCK = Duration.ofMinutes(6);
@@ -27,7 +29,12 @@ class SchemathesisIT {
 
   @Test
   void everyOperationMatchesTheDescription() throws Exception {
-    Agent agent = Agent.start(Config.forTest(tmp,
+    // tasks of another source: one holds the name of the description's example (so POSTing it and deleting it are
+    // 409s), one cannot be read (listed as Failed, without a spec)
+    Path tasks = Files.createDirectories(tmp.resolve("tasks"));
+    Files.writeString(tasks.resolve("pi-100.yaml"), "metadata: {name: pi-100}\nspec: {delay: 24h, target: {pipe: {name: x}}}\n");
+    Files.writeString(tasks.resolve("broken.yaml"), "metadata: {name: broken}\nspec: {delay: soon}\n");
+    Agent agent = Agent.start(Config.forTest(tmp, "--tasks-dir", tasks.toString(),
         // generated tasks really run: keep them on loopback and small
         "--destination-allow", "127.0.0.1/32", "--max-pi-digits", "1000", "--max-compute-time", "5s")).await();
     try {
@@ -41,7 +48,8 @@ class SchemathesisIT {
           "--no-color", "run",
           "http://127.0.0.1:" + port + "/openapi.yaml",
           "--checks", "all",
-          "--phases", "examples,coverage,fuzzing",
+          // stateful: the description's links from POST to GET and DELETE of the created task
+          "--phases", "examples,coverage,fuzzing,stateful",
           "--max-examples", "30",
           "--seed", "20261123",
           "--workers", "1", // one worker: hypothesis' lambda-source cache crashed once with two threads

@@ -30,6 +30,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.Optional;
 import java.util.TreeMap;
 import org.slf4j.Logger;
@@ -63,7 +64,8 @@ public final class Scheduler {
   private final List<StatusSink> sinks;
   private final RunQueue queue;
 
-  private final Map<String, TaskEntry> table = new HashMap<>();
+  /** By key (namespace/name), sorted: a list is paged in this order ({@link #page}). */
+  private final NavigableMap<String, TaskEntry> table = new TreeMap<>();
   /** The key each declaration (origin kind + id) holds. */
   private final Map<String, String> owners = new HashMap<>();
   /** Persisted state not (yet) held by a declaration: restored when its task is declared again. */
@@ -90,10 +92,23 @@ public final class Scheduler {
 
   // ------------------------------------------------------------------ queries
 
-  public List<DelayedTask> list() {
-    List<DelayedTask> out = new ArrayList<>();
-    new TreeMap<>(table).values().forEach(e -> out.add(e.task(config.nodeName())));
-    return out;
+  /** One page of the tasks, by key: {@code remaining} counts those after it (0 on the last page). */
+  public record Page(List<DelayedTask> items, int remaining) {}
+
+  /**
+   * At most {@code limit} tasks whose key (namespace/name) comes after {@code after} (null: from the first), in
+   * key order: paging on the last key seen neither skips nor repeats a task when others come and go between pages.
+   */
+  public Page page(String after, int limit) {
+    NavigableMap<String, TaskEntry> tail = after == null ? table : table.tailMap(after, false);
+    List<DelayedTask> out = new ArrayList<>(Math.min(limit, tail.size()));
+    for (TaskEntry e : tail.values()) {
+      if (out.size() == limit) {
+        break;
+      }
+      out.add(e.task(config.nodeName()));
+    }
+    return new Page(out, tail.size() - out.size());
   }
 
   public DelayedTask get(String namespace, String name) {
