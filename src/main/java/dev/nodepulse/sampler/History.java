@@ -156,43 +156,57 @@ final class History {
     }
   }
 
-  /** The points since {@code since}, oldest first: the store's and those not written yet (memory when the store fails). */
-  Future<List<Point>> since(long since) {
-    List<Point> live = new ArrayList<>();
+  /**
+   * The points of the last {@code windowMs}, oldest first: the store's and those not written yet (memory when the
+   * store fails); averaged over equal steps when there are more than {@link Downsample#MAX_POINTS}.
+   */
+  Future<Downsample.Answer> window(long windowMs) {
+    long since = clock.millis() - windowMs;
     if (store == null) {
-      memory.forEach(p -> {
-        if (p.t() >= since) {
-          live.add(p);
-        }
-      });
-      return Future.succeededFuture(live);
+      return Future.succeededFuture(fromMemory(since, windowMs));
     }
-    live.addAll(inFlight);
+    List<Point> live = new ArrayList<>(inFlight);
     live.addAll(pending);
     HistoryStore s = store;
-    return db.executeBlocking(() -> s.since(since)).transform(ar -> {
-      List<Point> out;
-      if (ar.succeeded()) {
-        out = new ArrayList<>(ar.result());
-        long lastStored = out.isEmpty() ? Long.MIN_VALUE : out.get(out.size() - 1).t();
-        for (Point p : live) {
-          if (p.t() > lastStored && p.t() >= since) {
-            out.add(p);
-          }
-        }
-      } else {
+    return db.executeBlocking(() -> {
+      long step = Downsample.stepMs(s.countSince(since) + live.size(), windowMs);
+      return new Downsample.Answer(step > 0 ? s.since(since, step) : s.since(since), step);
+    }).transform(ar -> {
+      if (ar.failed()) {
         if (store == s) {
           degrade(ar.cause());
         }
-        out = new ArrayList<>();
-        for (Point p : memory) {
-          if (p.t() >= since) {
-            out.add(p);
-          }
+        return Future.succeededFuture(fromMemory(since, windowMs));
+      }
+      long step = ar.result().stepMs();
+      List<Point> out = new ArrayList<>(ar.result().points());
+      long lastStored = out.isEmpty() ? Long.MIN_VALUE : out.get(out.size() - 1).t();
+      List<Point> newer = new ArrayList<>();
+      for (Point p : live) {
+        if (p.t() > lastStored && p.t() >= since) {
+          newer.add(p);
         }
       }
-      return Future.succeededFuture(out);
+      if (step > 0) {
+        // a step the store already answered for is not answered twice
+        long lastStep = out.isEmpty() ? Long.MIN_VALUE : Downsample.bucket(lastStored, since, step);
+        newer.removeIf(p -> Downsample.bucket(p.t(), since, step) <= lastStep);
+        newer = Downsample.of(newer, since, step);
+      }
+      out.addAll(newer);
+      return Future.succeededFuture(new Downsample.Answer(out, step));
     });
+  }
+
+  private Downsample.Answer fromMemory(long since, long windowMs) {
+    List<Point> out = new ArrayList<>();
+    for (Point p : memory) {
+      if (p.t() >= since) {
+        out.add(p);
+      }
+    }
+    long step = Downsample.stepMs(out.size(), windowMs);
+    return new Downsample.Answer(step > 0 ? Downsample.of(out, since, step) : out, step);
   }
 
   /** Closes the store without writing what is pending (the agent did not start). */

@@ -172,6 +172,16 @@ final class HistoryStore implements AutoCloseable {
     return e;
   }
 
+  /** How many points are at or after {@code t}. */
+  long countSince(long t) throws SQLException {
+    try (PreparedStatement ps = conn.prepareStatement("SELECT count(*) FROM points WHERE t >= ?")) {
+      ps.setLong(1, t);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? rs.getLong(1) : 0;
+      }
+    }
+  }
+
   /** Points at or after {@code t}, oldest first. */
   List<Point> since(long t) throws SQLException {
     List<Point> out = new ArrayList<>();
@@ -180,6 +190,28 @@ final class HistoryStore implements AutoCloseable {
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           out.add(new Point(rs.getLong(1), getDouble(rs, 2), getDouble(rs, 3)));
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Points at or after {@code t} averaged over steps of {@code stepMs} counted from {@code t} (see {@link Downsample}),
+   * oldest first; the database does the averaging, so a long window never comes into the heap point by point.
+   */
+  List<Point> since(long t, long stepMs) throws SQLException {
+    List<Point> out = new ArrayList<>();
+    String sql = "SELECT min(t), count(*) - count(cpu), count(cpu), total(cpu), count(avg1m), total(avg1m)"
+        + " FROM points WHERE t >= ? GROUP BY (t - ?) / ? ORDER BY 1";
+    try (PreparedStatement ps = conn.prepareStatement(sql)) {
+      ps.setLong(1, t);
+      ps.setLong(2, t);
+      ps.setLong(3, stepMs);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(Downsample.of(rs.getLong(1), rs.getLong(2) > 0, rs.getInt(3), rs.getDouble(4), rs.getInt(5),
+              rs.getDouble(6)));
         }
       }
     }

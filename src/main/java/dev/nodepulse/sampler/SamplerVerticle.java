@@ -250,13 +250,14 @@ public final class SamplerVerticle extends VerticleBase {
       }
       window = Math.min(n.longValue(), historyMs);
     }
-    history.since(clock.millis() - window).onSuccess(points -> msg.reply(pointsJson(points)));
+    history.window(window).onSuccess(answer -> msg.reply(pointsJson(answer)));
   }
 
-  private static JsonObject pointsJson(List<Point> points) {
+  private static JsonObject pointsJson(Downsample.Answer answer) {
     JsonArray arr = new JsonArray();
-    points.forEach(p -> arr.add(p.toJson()));
-    return new JsonObject().put("points", arr);
+    answer.points().forEach(p -> arr.add(p.toJson()));
+    JsonObject out = new JsonObject().put("points", arr);
+    return answer.stepMs() > 0 ? out.put("stepMs", answer.stepMs()) : out;
   }
 
   // ---- processes ----
