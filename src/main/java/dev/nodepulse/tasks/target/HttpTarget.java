@@ -22,7 +22,8 @@ import java.util.Map;
 /**
  * One http attempt: every hop (the URL and each redirect) is resolved and checked by the destination
  * policy, then sent to the checked address with the name kept for the Host header, SNI and certificate
- * check. The body is read up to {@link #MAX_BODY} bytes and kept as the output; its start is the excerpt.
+ * check. The body is read up to {@link #MAX_BODY} bytes and kept as the output; its start is the excerpt. A
+ * body that is not UTF-8 text (gzip, an image) is kept as a one-line statement of its size and Content-Type.
  */
 final class HttpTarget {
   static final int MAX_BODY = 1 << 20;
@@ -201,21 +202,28 @@ final class HttpTarget {
         }
         count[0] += chunk.length();
         if (count[0] >= MAX_BODY) {
-          done(status, MAX_BODY, start); // read no more: the reset in onStop drops the rest
+          done(status, response.getHeader("Content-Type"), MAX_BODY, start); // read no more: the reset in onStop drops the rest
         }
       });
       response.endHandler(v -> {
         current = null; // complete: nothing to reset, the connection goes back to the pool
-        done(status, count[0], start);
+        done(status, response.getHeader("Content-Type"), count[0], start);
       });
     }
 
-    private void done(int status, long bytes, Buffer start) {
-      String whole = new String(start.getBytes(), StandardCharsets.UTF_8);
-      String excerpt = Attempt.excerpt(whole.length() > EXCERPT_BYTES ? whole.substring(0, EXCERPT_BYTES) : whole,
-          EXCERPT_CHARS);
-      if (bytes >= MAX_BODY) {
-        whole += "\n[reply cut: only its first " + MAX_BODY + " bytes were read]";
+    private void done(int status, String contentType, long bytes, Buffer start) {
+      boolean cut = bytes >= MAX_BODY;
+      String whole = Attempt.text(start.getBytes(), cut);
+      String excerpt;
+      if (whole == null) { // not text: stated, never stored with replacement characters
+        whole = Attempt.binary(bytes, contentType) + (cut ? " [only its first " + MAX_BODY + " bytes were read]" : "");
+        excerpt = whole;
+      } else {
+        excerpt = Attempt.excerpt(whole.length() > EXCERPT_BYTES ? whole.substring(0, EXCERPT_BYTES) : whole,
+            EXCERPT_CHARS);
+        if (cut) {
+          whole += "\n[reply cut: only its first " + MAX_BODY + " bytes were read]";
+        }
       }
       if (status >= 400) {
         attempt.finish(new RunResult(Outcome.FAILED, status, bytes, excerpt, "HTTP " + status, whole));
