@@ -10,7 +10,6 @@ import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.UnknownHostException;
-import java.nio.charset.StandardCharsets;
 import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
@@ -32,7 +31,8 @@ import java.util.regex.Pattern;
  * every wrong value by its field path with what is accepted, and builds the records when there is none.
  *
  * <p>Bounds: name a DNS-1123 subdomain (≤ 253), namespace a DNS-1123 label (≤ 63, default {@code default});
- * url ≤ 2048 characters, http/https; body, payload and data ≤ 64 KiB; ≤ 32 headers (value ≤ 8 KiB);
+ * url ≤ 2048 characters, http/https; body, payload and data ≤ 64 Ki characters; ≤ 32 headers (value ≤ 8 Ki
+ * characters, ISO-8859-1); lengths count characters, as the API server does ({@link Limits});
  * digits 1..1,000,000; delay 0s..365d; every 1s..365d; timeouts 10ms..1h; retry limit 0..10, backoff
  * 10ms..1h; startingDeadline 1s..365d; ≤ 64 labels and nodeSelector entries. Cron: {@code schedule} with 5
  * fields (Unix, minute first) or 6 fields (seconds first, Spring-style), in the time zone named by
@@ -40,10 +40,10 @@ import java.util.regex.Pattern;
  * {@code host:port} or {@code [ipv6]:port}: an IPv6 address without brackets ({@code ::1:5000}) is ambiguous.
  */
 final class TaskValidator {
-  private static final long MAX_DATA_BYTES = 64 * 1024;
-  private static final int MAX_URL = 2048;
-  private static final int MAX_HEADERS = 32;
-  private static final int MAX_DIGITS = 1_000_000;
+  private static final int MAX_DATA = Limits.DATA;
+  private static final int MAX_URL = Limits.URL;
+  private static final int MAX_HEADERS = Limits.HEADERS;
+  private static final int MAX_DIGITS = Limits.PI_DIGITS;
   private static final Duration MAX_SPAN = Duration.ofDays(365);
   private static final Duration MIN_TIMEOUT = Duration.ofMillis(10);
   private static final Duration MAX_TIMEOUT = Duration.ofHours(1);
@@ -117,11 +117,11 @@ final class TaskValidator {
     String rv = text(m.resourceVersion(), "metadata.resourceVersion", 128);
     text(m.creationTimestamp(), "metadata.creationTimestamp", 64);
     map(m.annotations(), "metadata.annotations", 64, 4096);
-    return new TaskMetadata(name, ns, generation, uid, rv, map(m.labels(), "metadata.labels", 64, 63));
+    return new TaskMetadata(name, ns, generation, uid, rv, map(m.labels(), "metadata.labels", Limits.LABELS, Limits.LABEL_VALUE));
   }
 
   private TaskSpec spec(TaskDocument.Spec s) {
-    String title = text(s.title(), "spec.title", 256);
+    String title = text(s.title(), "spec.title", Limits.TITLE);
     Schedule timing = timing(s);
     Target target = s.target() == null ? fail("spec.target", "required: exactly one of http, tcp, pipe, compute")
         : target(s.target());
@@ -130,10 +130,10 @@ final class TaskValidator {
       case "all" -> TaskSpec.Nodes.ALL;
       default -> fail("spec.nodes", "'" + clip(s.nodes()) + "' is not accepted; expected one or all");
     };
-    Map<String, String> selector = map(s.nodeSelector(), "spec.nodeSelector", 64, 63);
+    Map<String, String> selector = map(s.nodeSelector(), "spec.nodeSelector", Limits.LABELS, Limits.LABEL_VALUE);
     TaskSpec.Retry retry = TaskSpec.Retry.NONE;
     if (s.retry() != null) {
-      int limit = (int) number(s.retry().limit(), "spec.retry.limit", 0, 10, 0);
+      int limit = (int) number(s.retry().limit(), "spec.retry.limit", 0, Limits.RETRIES, 0);
       retry = new TaskSpec.Retry(limit, duration(s.retry().backoff(), "spec.retry.backoff", MIN_TIMEOUT, MAX_TIMEOUT,
           TaskSpec.Retry.NONE.backoff()));
     }
@@ -192,7 +192,7 @@ final class TaskValidator {
       }
       zone = ZoneId.of(timeZone);
     }
-    if (text(expr, "spec.schedule", 256) == null) {
+    if (text(expr, "spec.schedule", Limits.SCHEDULE) == null) {
       return null;
     }
     String e = expr.trim().replaceAll("\\s+", " ");
@@ -290,7 +290,7 @@ final class TaskValidator {
     }
     return new Target.Http(url, method, headers, h.body() == null ? null : data(h.body(), p + ".body"),
         duration(h.timeout(), p + ".timeout", MIN_TIMEOUT, MAX_TIMEOUT, Target.Http.DEFAULT_TIMEOUT),
-        Boolean.TRUE.equals(h.insecureSkipTlsVerify()), (int) number(h.maxRedirects(), p + ".maxRedirects", 0, 10, 0));
+        Boolean.TRUE.equals(h.insecureSkipTlsVerify()), (int) number(h.maxRedirects(), p + ".maxRedirects", 0, Limits.REDIRECTS, 0));
   }
 
   private Target.HeaderValue header(String name, TaskDocument.Header v, String hp) {
@@ -305,8 +305,9 @@ final class TaskValidator {
     }
     if (v.value() != null) {
       boolean oneLine = v.value().chars().noneMatch(c -> c != '\t' && Character.isISOControl(c));
-      if (v.value().length() > 8192 || !oneLine) {
-        return fail(hp, "header values must be one line of at most 8192 characters, without control characters");
+      if (v.value().codePointCount(0, v.value().length()) > Limits.HEADER_VALUE || !oneLine) {
+        return fail(hp, "header values must be one line of at most " + Limits.HEADER_VALUE + " characters, without "
+            + "control characters");
       }
       int wide = v.value().codePoints().filter(c -> c > 0xFF).findFirst().orElse(-1);
       return wide < 0 ? new Target.Plain(v.value()) : fail(hp, "header values are ISO-8859-1 text (HTTP): "
@@ -394,12 +395,13 @@ final class TaskValidator {
     if (s == null) {
       return "";
     }
-    return s.getBytes(StandardCharsets.UTF_8).length <= MAX_DATA_BYTES ? s
-        : fail(field, "too large: at most " + MAX_DATA_BYTES + " bytes (64 KiB)");
+    return s.codePointCount(0, s.length()) <= MAX_DATA ? s
+        : fail(field, "too large: at most " + MAX_DATA + " characters (64 Ki)");
   }
 
   private String text(String s, String field, int maxLength) {
-    return s == null || s.length() <= maxLength ? s : fail(field, "too long: at most " + maxLength + " characters");
+    return s == null || s.codePointCount(0, s.length()) <= maxLength ? s
+        : fail(field, "too long: at most " + maxLength + " characters");
   }
 
   private long number(BigInteger n, String field, long min, long max, long absent) {

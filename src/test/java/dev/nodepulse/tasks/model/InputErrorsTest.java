@@ -142,4 +142,13 @@ class InputErrorsTest {
   void validCronExpressionsStillRead(String expr) throws Exception {
     assertThat(read(cron(expr, null)).spec().timing()).isInstanceOf(Schedule.Cron.class);
   }
+
+  /** Lengths count characters, as the API server's maxLength does (the CRD uses the same {@link Limits}). */
+  @org.junit.jupiter.api.Test
+  void dataLimitsCountCharactersAsTheApiServerDoes() throws Exception {
+    String euros = "€".repeat(Limits.DATA); // 192 KiB of UTF-8: within the bound, which counts characters
+    String spec = "{\"delay\":\"1s\",\"target\":{\"tcp\":{\"address\":\"h:1\",\"payload\":\"%s\"}}}";
+    assertThat(((Target.Tcp) read(spec.formatted(euros)).spec().target()).payload()).isEqualTo(euros);
+    refused(spec.formatted(euros + "€"), "spec.target.tcp.payload", "at most " + Limits.DATA + " characters");
+  }
 }
