@@ -59,7 +59,7 @@ final class HttpTarget {
       method = HttpMethod.valueOf(target.method() == null ? "GET" : target.method().toUpperCase(java.util.Locale.ROOT));
       uri = new URI(target.url());
     } catch (Exception e) {
-      attempt.fail(Outcome.FAILED, "bad http target: " + e.getMessage());
+      attempt.fail(Outcome.FAILED, "bad http target: the method or the URL is not valid");
       return;
     }
     new Run(attempt, target, headers).hop(uri, method, target.body(), 0);
@@ -102,7 +102,7 @@ final class HttpTarget {
           return;
         }
         if (decided.failed()) {
-          attempt.fail(Outcome.FAILED, "cannot resolve " + host + ": " + decided.cause().getMessage());
+          attempt.fail(Outcome.FAILED, "cannot resolve " + host + ": " + describe(decided.cause()));
           return;
         }
         switch (decided.result()) {
@@ -111,7 +111,8 @@ final class HttpTarget {
             try {
               send(uri, host, port, ssl, a, method, body, redirects);
             } catch (RuntimeException e) { // e.g. a header name or value Vert.x refuses
-              attempt.fail(Outcome.FAILED, "request to " + host + ":" + port + " not sent: " + describe(e));
+              attempt.fail(Outcome.FAILED, "request to " + host + ":" + port + " not sent: "
+                  + (e instanceof IllegalArgumentException ? "a header name or value is not valid" : describe(e)));
             }
           }
         }
@@ -247,18 +248,65 @@ final class HttpTarget {
     return uri.getPort() > 0 ? uri.getPort() : "https".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
   }
 
-  /** The error's message, with its root cause's when that says more (e.g. why TLS failed). */
+  /**
+   * Why an attempt failed, in the agent's own words: the library's message is never shown (it may quote internals
+   * or paths); the kind of failure is found along the cause chain (e.g. why TLS failed).
+   */
   static String describe(Throwable e) {
+    String found = null; // the deepest known cause says most (TLS: the certificate's problem)
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      String k = known(t);
+      found = k != null ? k : found;
+    }
+    if (found != null) {
+      return found;
+    }
     Throwable root = e;
     while (root.getCause() != null && root.getCause() != root) {
       root = root.getCause();
     }
-    String text = message(e);
-    return root == e || text.contains(message(root)) ? text : text + ": " + message(root);
+    return "failed (" + root.getClass().getSimpleName() + ")";
   }
 
-  private static String message(Throwable e) {
-    String m = e.getMessage();
-    return m == null || m.isBlank() ? e.getClass().getSimpleName() : m;
+  private static String known(Throwable t) {
+    String m = t.getMessage() == null ? "" : t.getMessage().toLowerCase(java.util.Locale.ROOT);
+    String type = t.getClass().getSimpleName();
+    if (t instanceof java.net.UnknownHostException) {
+      return "no such host";
+    }
+    if (type.contains("ConnectTimeout") || t instanceof java.net.SocketTimeoutException) {
+      return "timed out connecting";
+    }
+    if (t instanceof java.net.ConnectException || t instanceof java.net.NoRouteToHostException) {
+      return m.contains("no route") ? "no route to host" : "connection refused";
+    }
+    if (t instanceof java.security.cert.CertificateException && (m.contains("no name matching")
+        || m.contains("no subject alternative"))) {
+      return "TLS failed: the server's certificate does not name the host";
+    }
+    if (t instanceof java.security.cert.CertPathValidatorException || t instanceof java.security.cert.CertificateException
+        || m.contains("certification path") || type.equals("ValidatorException")) {
+      return "TLS failed: the server's certificate is not trusted (no certification path to a trusted authority)";
+    }
+    if (t instanceof java.nio.file.AccessDeniedException) {
+      return "permission denied";
+    }
+    if (t instanceof java.nio.file.NoSuchFileException) {
+      return "no such file";
+    }
+    if (m.contains("broken pipe")) {
+      return "the other end closed the connection (broken pipe)";
+    }
+    if (m.contains("connection reset")) {
+      return "the connection was reset";
+    }
+    if (t instanceof io.vertx.core.http.HttpClosedException || t instanceof java.nio.channels.ClosedChannelException
+        || m.contains("connection was closed")) {
+      return "the connection was closed";
+    }
+    if (t instanceof javax.net.ssl.SSLException) {
+      return "TLS failed";
+    }
+    return null;
   }
 }

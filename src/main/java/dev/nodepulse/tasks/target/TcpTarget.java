@@ -43,7 +43,7 @@ final class TcpTarget {
         return;
       }
       if (decided.failed()) {
-        attempt.fail(Outcome.FAILED, "cannot resolve " + hp.host() + ": " + decided.cause().getMessage());
+        attempt.fail(Outcome.FAILED, "cannot resolve " + hp.host() + ": " + HttpTarget.describe(decided.cause()));
         return;
       }
       switch (decided.result()) {
