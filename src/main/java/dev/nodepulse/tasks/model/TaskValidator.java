@@ -390,7 +390,7 @@ final class TaskValidator {
     }
   }
 
-  /** A body, payload or data: at most 64 KiB; absent is empty. */
+  /** A body, payload or data: at most {@link Limits#DATA} characters; absent is empty. */
   private String data(String s, String field) {
     if (s == null) {
       return "";

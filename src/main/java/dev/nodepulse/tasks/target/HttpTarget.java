@@ -62,6 +62,15 @@ final class HttpTarget {
       attempt.fail(Outcome.FAILED, "bad http target: the method or the URL is not valid");
       return;
     }
+    for (var h : headers.entrySet()) { // a Secret's or variable's value, read at run time: never changed in sending
+      int wide = h.getValue().codePoints().takeWhile(c -> c <= 0xFF).map(c -> Character.charCount(c)).sum();
+      if (wide < h.getValue().length()) {
+        attempt.fail(Outcome.FAILED, "request not sent: the value of header " + h.getKey() + " has a character "
+            + "outside ISO-8859-1 at position " + (h.getValue().codePointCount(0, wide) + 1) + " (not shown: it may be "
+            + "a secret); HTTP header values are ISO-8859-1");
+        return;
+      }
+    }
     new Run(attempt, target, headers).hop(uri, method, target.body(), 0);
   }
 

@@ -126,6 +126,17 @@ class HttpTargetTest {
     assertThat(seen).isEmpty();
   }
 
+  /** A value read at run time (a Secret, a variable) is not changed in sending: é€ would go out as é?. */
+  @Test
+  void aResolvedHeaderValueOutsideLatin1FailsTheAttemptWithoutShowingIt() {
+    RunResult r = await(targets.start(get(url("/ok")), Map.of("X-Token", "ab\u00e9\u20accd"), p -> {}));
+
+    assertThat(r.outcome()).isEqualTo(Outcome.FAILED);
+    assertThat(r.error()).contains("X-Token").contains("position 4").contains("ISO-8859-1")
+        .doesNotContain("\u20ac").doesNotContain("ab\u00e9");
+    assertThat(seen).isEmpty();
+  }
+
   @Test
   void serverErrorFailsWithTheStatus() {
     RunResult r = await(targets.start(get(url("/fail")), Map.of(), p -> {}));
