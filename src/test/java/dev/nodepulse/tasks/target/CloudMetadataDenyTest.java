@@ -79,9 +79,13 @@ class CloudMetadataDenyTest {
     assertThat(((DestinationPolicy.Denied) d).reason()).contains(name).contains("cloud metadata name");
   }
 
-  /** Decimal, short dotted forms: where Java's resolver reads them as IPv4, they are checked as such. */
+  /**
+   * Decimal, short dotted, hex and octal forms (java.net.URI takes {@code http://2852039166/} as a host name): where
+   * the resolver reads them as IPv4, they are checked as that address; else they do not resolve.
+   */
   @ParameterizedTest(name = "{0}")
-  @ValueSource(strings = {"2852039166", "169.254.43518", "169.16689662", "1684301000"})
+  @ValueSource(strings = {"2852039166", "169.254.43518", "169.16689662", "1684301000", "0xa9fea9fe",
+      "0251.0376.0251.0376", "0xa9.0xfe.0xa9.0xfe", "0300.0250.0100.0310"})
   void numericSpellingsAreCheckedAsTheAddressTheyReadAs(String spelling) {
     List<InetAddress> addresses;
     try {
