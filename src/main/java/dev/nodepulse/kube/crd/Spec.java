@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonClassDescription;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import dev.nodepulse.tasks.model.Limits;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
@@ -20,7 +21,7 @@ import java.util.Map;
     message = "timeZone is only allowed with schedule (a cron expression)", fieldPath = ".timeZone")
 public class Spec {
   @JsonPropertyDescription("Shown in the page and the API; free text.")
-  @Size(max = 256)
+  @Size(max = Limits.TITLE)
   public String title;
 
   @JsonPropertyDescription("Run once, this long after the task was created: 500ms, 30s, 5m, 1h30m, 2d (0s to 365d).")
@@ -40,7 +41,7 @@ public class Spec {
 
   @JsonPropertyDescription("Run on a cron schedule: 5 fields (minute hour day-of-month month day-of-week) or 6 "
       + "fields with seconds first (Spring-style: ?, L, W, # accepted). The zone is timeZone, not a prefix.")
-  @Size(max = 256) @Pattern("^\\s*\\S+(\\s+\\S+){4,5}\\s*$")
+  @Size(max = Limits.SCHEDULE) @Pattern("^\\s*\\S+(\\s+\\S+){4,5}\\s*$")
   @ValidationRule(value = "!self.startsWith('CRON_TZ=') && !self.startsWith('TZ=')",
       message = "time zone prefixes are not accepted; put the zone in spec.timeZone")
   public String schedule;
@@ -58,7 +59,7 @@ public class Spec {
   public Nodes nodes;
 
   @JsonPropertyDescription("Node labels a node must have for its agent to run the task (at most 64).")
-  @Size(max = 64)
+  @Size(max = Limits.LABELS)
   @ValidationRule(value = "self.all(k, size(self[k]) <= 63)", message = "label values are at most 63 characters")
   public Map<String, String> nodeSelector;
 

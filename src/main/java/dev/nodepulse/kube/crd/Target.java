@@ -9,6 +9,7 @@ import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
+import dev.nodepulse.tasks.model.Limits;
 import io.fabric8.kubernetes.api.model.AnyType;
 import java.util.Map;
 
@@ -30,17 +31,17 @@ public class Target {
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public static class Http {
     @JsonPropertyDescription("An http or https URL with a host, at most 2048 characters.")
-    @Required @Size(max = 2048) @Pattern("^[Hh][Tt][Tt][Pp][Ss]?://[^/?#\\s]+([/?#]\\S*)?$") public String url;
+    @Required @Size(max = Limits.URL) @Pattern("^[Hh][Tt][Tt][Pp][Ss]?://[^/?#\\s]+([/?#]\\S*)?$") public String url;
 
     @JsonPropertyDescription("GET (default), POST, PUT, PATCH, DELETE, HEAD or OPTIONS.") public Method method;
 
     @JsonPropertyDescription("Request headers (at most 32). A value is a string, or {valueFrom: {secretKeyRef: "
     + "{name, key}}}: a key of a Secret in the task's namespace, read when the run starts, never logged. The "
         + "agent checks names and values (no Content-Length or Transfer-Encoding) and reports a bad one in status.")
-    @Size(max = 32)
+    @Size(max = Limits.HEADERS)
     public Map<String, AnyType> headers;
 
-    @JsonPropertyDescription("The request body, at most 64 KiB.") @Size(max = 65536) public String body;
+    @JsonPropertyDescription("The request body, at most 64 KiB.") @Size(max = Limits.DATA) public String body;
 
     @JsonPropertyDescription("How long an attempt may take: 10ms to 1h (default 10s).")
     @Pattern(Rules.DURATION_PATTERN) @Size(max = 64)
@@ -48,7 +49,7 @@ public class Target {
 
     @JsonPropertyDescription("Accept any TLS certificate (default false).") public Boolean insecureSkipTlsVerify;
 
-    @JsonPropertyDescription("Redirects followed: 0 (default) to 10.") @Min(0) @Max(10) public Integer maxRedirects;
+    @JsonPropertyDescription("Redirects followed: 0 (default) to 10.") @Min(0) @Max(Limits.REDIRECTS) public Integer maxRedirects;
   }
 
   /** HTTP methods accepted. */
@@ -63,7 +64,7 @@ public class Target {
     + " && int(self.substring(self.lastIndexOf(':') + 1)) <= 65535", message = "the port must be 1 to 65535")
     public String address;
 
-    @JsonPropertyDescription("What is written, at most 64 KiB.") @Size(max = 65536) public String payload;
+    @JsonPropertyDescription("What is written, at most 64 KiB.") @Size(max = Limits.DATA) public String payload;
 
     @JsonPropertyDescription("Read one reply line after writing (default false).") public Boolean readReply;
 
@@ -79,7 +80,7 @@ public class Target {
     @Required @Pattern("^[A-Za-z0-9_][A-Za-z0-9._-]{0,254}$")
     @ValidationRule(value = "!self.contains('..')", message = "must not contain '..'") public String name;
 
-    @JsonPropertyDescription("What is written, at most 64 KiB.") @Size(max = 65536) public String data;
+    @JsonPropertyDescription("What is written, at most 64 KiB.") @Size(max = Limits.DATA) public String data;
 
     @JsonPropertyDescription("How long an attempt may take: 10ms to 1h (default 5s).")
     @Pattern(Rules.DURATION_PATTERN) @Size(max = 64)
@@ -95,6 +96,6 @@ public class Target {
   /** Pi to a number of digits. */
   public static class Pi {
     @JsonPropertyDescription("Decimal digits: 1 to 1000000 (the agent's --max-pi-digits may cap it lower).")
-    @JsonProperty(required = true) @Required @Min(1) @Max(1_000_000) public Integer digits;
+    @JsonProperty(required = true) @Required @Min(1) @Max(Limits.PI_DIGITS) public Integer digits;
   }
 }

@@ -3,29 +3,31 @@ package dev.nodepulse.tasks.model;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
+import java.math.BigInteger;
 import java.util.Map;
 
 /**
  * A DelayedTask document exactly as written (docs/tasks.md), for Jackson to bind: field names and JSON types only,
- * every value as given (durations and times still text). An unknown field or a value of the wrong type fails the
+ * every value as given (durations and times still text; whole numbers of any size, so that the validator names
+ * a value beyond a long with the field's range). An unknown field or a value of the wrong type fails the
  * binding; {@link TaskValidator} then checks the values and builds the records. {@code status} is accepted and
  * ignored.
  */
 record TaskDocument(String apiVersion, String kind, Metadata metadata, Spec spec, JsonNode status) {
 
-  record Metadata(String name, String namespace, Long generation, String uid, String resourceVersion,
+  record Metadata(String name, String namespace, BigInteger generation, String uid, String resourceVersion,
       Map<String, String> labels, Map<String, String> annotations, String creationTimestamp) {}
 
   record Spec(String title, String delay, String at, String every, String schedule, String timeZone,
       Targets target, String nodes, Map<String, String> nodeSelector, Retry retry, String startingDeadline) {}
 
-  record Retry(Long limit, String backoff) {}
+  record Retry(BigInteger limit, String backoff) {}
 
   /** {@code spec.target}: exactly one of the four is expected. */
   record Targets(Http http, Tcp tcp, Pipe pipe, Compute compute) {}
 
   record Http(String url, String method, Map<String, Header> headers, String body, String timeout,
-      Boolean insecureSkipTlsVerify, Long maxRedirects) {}
+      Boolean insecureSkipTlsVerify, BigInteger maxRedirects) {}
 
   record Tcp(String address, String payload, Boolean readReply, String timeout) {}
 
@@ -33,7 +35,7 @@ record TaskDocument(String apiVersion, String kind, Metadata metadata, Spec spec
 
   record Compute(Pi pi) {}
 
-  record Pi(Long digits) {}
+  record Pi(BigInteger digits) {}
 
   /** A header value: a string, or {@code {valueFrom: {secretKeyRef: {name, key}}}} or {@code {valueFrom: {env}}}. */
   record Header(String value, ValueFrom valueFrom) {

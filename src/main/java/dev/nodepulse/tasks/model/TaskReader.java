@@ -145,10 +145,10 @@ public final class TaskReader {
 
   // ---------------------------------------------------------------- binding: unknown fields and wrong types
 
-  /** The field path of a binding error, such as {@code spec.target.http.methd}. */
+  /** The field path of a binding error, such as {@code spec.target.http.methd}; an empty key is shown as ''. */
   private static String path(JsonMappingException e) {
-    return e.getPath().stream().map(r -> r.getFieldName() != null ? TaskValidator.clip(r.getFieldName())
-        : "[" + r.getIndex() + "]").collect(Collectors.joining("."));
+    return e.getPath().stream().map(r -> r.getFieldName() == null ? "[" + r.getIndex() + "]"
+        : r.getFieldName().isEmpty() ? "''" : TaskValidator.clip(r.getFieldName())).collect(Collectors.joining("."));
   }
 
   private static String problem(JsonMappingException e, JsonNode root) {
@@ -157,25 +157,27 @@ public final class TaskReader {
       return "unknown field; known: " + Arrays.stream(c.getRecordComponents()).map(rc -> rc.getName())
           .filter(u.getKnownPropertyIds()::contains).collect(Collectors.joining(", "));
     }
-    if (e.getCause() instanceof InputCoercionException) {
-      return "is out of range";
-    }
     JsonNode given = root;
     for (JsonMappingException.Reference r : e.getPath()) {
       given = r.getFieldName() != null ? given.path(r.getFieldName()) : given.path(r.getIndex());
     }
+    if (e.getCause() instanceof InputCoercionException) {
+      return TaskValidator.clip(given.asText()) + " is out of range";
+    }
     Class<?> type = e instanceof MismatchedInputException m ? m.getTargetType() : null;
     String expected = type == String.class ? "a string"
         : type == Boolean.class ? "true or false"
-        : type == Long.class ? "a whole number"
+        : type == Long.class || type == java.math.BigInteger.class ? "a whole number"
         : type == TaskDocument.Header.class ? "a string or {valueFrom: {secretKeyRef: {name, key}}} or {valueFrom: "
             + "{env: NAME}}"
         : "an object (a map of fields)";
     return "must be " + expected + ", not " + kindOf(given);
   }
 
+  /** What was given: its kind, and for a scalar its value. */
   private static String kindOf(JsonNode v) {
-    return v.isTextual() ? "a string" : v.isNumber() ? "a number" : v.isBoolean() ? "a boolean"
-        : v.isArray() ? "a list" : v.isObject() ? "an object" : "null";
+    String shown = " (" + TaskValidator.clip(v.asText()) + ")";
+    return v.isTextual() ? "a string ('" + TaskValidator.clip(v.asText()) + "')" : v.isNumber() ? "a number" + shown
+        : v.isBoolean() ? "a boolean" + shown : v.isArray() ? "a list" : v.isObject() ? "an object" : "null";
   }
 }

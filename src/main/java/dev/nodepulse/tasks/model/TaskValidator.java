@@ -5,11 +5,11 @@ import com.cronutils.model.definition.CronDefinitionBuilder;
 import com.cronutils.model.time.ExecutionTime;
 import com.cronutils.parser.CronParser;
 import dev.nodepulse.config.Durations;
+import java.math.BigInteger;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.UnknownHostException;
-import java.nio.charset.StandardCharsets;
 import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
@@ -31,7 +31,8 @@ import java.util.regex.Pattern;
  * every wrong value by its field path with what is accepted, and builds the records when there is none.
  *
  * <p>Bounds: name a DNS-1123 subdomain (≤ 253), namespace a DNS-1123 label (≤ 63, default {@code default});
- * url ≤ 2048 characters, http/https; body, payload and data ≤ 64 KiB; ≤ 32 headers (value ≤ 8 KiB);
+ * url ≤ 2048 characters, http/https; body, payload and data ≤ 64 Ki characters; ≤ 32 headers (value ≤ 8 Ki
+ * characters, ISO-8859-1); lengths count characters, as the API server does ({@link Limits});
  * digits 1..1,000,000; delay 0s..365d; every 1s..365d; timeouts 10ms..1h; retry limit 0..10, backoff
  * 10ms..1h; startingDeadline 1s..365d; ≤ 64 labels and nodeSelector entries. Cron: {@code schedule} with 5
  * fields (Unix, minute first) or 6 fields (seconds first, Spring-style), in the time zone named by
@@ -39,10 +40,10 @@ import java.util.regex.Pattern;
  * {@code host:port} or {@code [ipv6]:port}: an IPv6 address without brackets ({@code ::1:5000}) is ambiguous.
  */
 final class TaskValidator {
-  private static final long MAX_DATA_BYTES = 64 * 1024;
-  private static final int MAX_URL = 2048;
-  private static final int MAX_HEADERS = 32;
-  private static final int MAX_DIGITS = 1_000_000;
+  private static final int MAX_DATA = Limits.DATA;
+  private static final int MAX_URL = Limits.URL;
+  private static final int MAX_HEADERS = Limits.HEADERS;
+  private static final int MAX_DIGITS = Limits.PI_DIGITS;
   private static final Duration MAX_SPAN = Duration.ofDays(365);
   private static final Duration MIN_TIMEOUT = Duration.ofMillis(10);
   private static final Duration MAX_TIMEOUT = Duration.ofHours(1);
@@ -56,6 +57,8 @@ final class TaskValidator {
   private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,255}");
   private static final Pattern BRACKETED = Pattern.compile("\\[([0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*)]:(\\d{1,5})");
   private static final Pattern HOST_PORT = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,252}:(\\d{1,5})");
+  /** A URL's user info: {@code scheme://user:password@}, up to the authority's end. */
+  private static final Pattern USER_INFO = Pattern.compile("^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#]*@");
   private static final Pattern PIPE_NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._-]{0,254}");
   private static final CronParser UNIX = new CronParser(CronDefinitionBuilder.instanceDefinitionFor(CronType.UNIX));
   private static final CronParser SECONDS =
@@ -114,11 +117,11 @@ final class TaskValidator {
     String rv = text(m.resourceVersion(), "metadata.resourceVersion", 128);
     text(m.creationTimestamp(), "metadata.creationTimestamp", 64);
     map(m.annotations(), "metadata.annotations", 64, 4096);
-    return new TaskMetadata(name, ns, generation, uid, rv, map(m.labels(), "metadata.labels", 64, 63));
+    return new TaskMetadata(name, ns, generation, uid, rv, map(m.labels(), "metadata.labels", Limits.LABELS, Limits.LABEL_VALUE));
   }
 
   private TaskSpec spec(TaskDocument.Spec s) {
-    String title = text(s.title(), "spec.title", 256);
+    String title = text(s.title(), "spec.title", Limits.TITLE);
     Schedule timing = timing(s);
     Target target = s.target() == null ? fail("spec.target", "required: exactly one of http, tcp, pipe, compute")
         : target(s.target());
@@ -127,10 +130,10 @@ final class TaskValidator {
       case "all" -> TaskSpec.Nodes.ALL;
       default -> fail("spec.nodes", "'" + clip(s.nodes()) + "' is not accepted; expected one or all");
     };
-    Map<String, String> selector = map(s.nodeSelector(), "spec.nodeSelector", 64, 63);
+    Map<String, String> selector = map(s.nodeSelector(), "spec.nodeSelector", Limits.LABELS, Limits.LABEL_VALUE);
     TaskSpec.Retry retry = TaskSpec.Retry.NONE;
     if (s.retry() != null) {
-      int limit = (int) number(s.retry().limit(), "spec.retry.limit", 0, 10, 0);
+      int limit = (int) number(s.retry().limit(), "spec.retry.limit", 0, Limits.RETRIES, 0);
       retry = new TaskSpec.Retry(limit, duration(s.retry().backoff(), "spec.retry.backoff", MIN_TIMEOUT, MAX_TIMEOUT,
           TaskSpec.Retry.NONE.backoff()));
     }
@@ -183,14 +186,13 @@ final class TaskValidator {
   private Schedule cron(String expr, String timeZone) {
     ZoneId zone = ZoneOffset.UTC;
     if (timeZone != null) {
-      try {
-        zone = ZoneId.of(timeZone);
-      } catch (DateTimeException e) {
-        return fail("spec.timeZone", "'" + clip(timeZone) + "' is not a time zone; expected an IANA name such as "
-            + "UTC or Europe/Paris");
+      if (!ZoneId.getAvailableZoneIds().contains(timeZone) || timeZone.startsWith("SystemV/")) {
+        return fail("spec.timeZone", "'" + clip(timeZone) + "' is not an IANA time zone name; expected a name such "
+            + "as UTC, Europe/Paris or America/New_York (a fixed offset is an Etc name: Etc/GMT-5 is UTC+5)");
       }
+      zone = ZoneId.of(timeZone);
     }
-    if (text(expr, "spec.schedule", 256) == null) {
+    if (text(expr, "spec.schedule", Limits.SCHEDULE) == null) {
       return null;
     }
     String e = expr.trim().replaceAll("\\s+", " ");
@@ -205,10 +207,31 @@ final class TaskValidator {
     try {
       var c = new Schedule.Cron(e, zone, ExecutionTime.forCron((fields == 5 ? UNIX : SECONDS).parse(e).validate()));
       return c.next(Instant.now()).isPresent() ? c : fail("spec.schedule", "'" + clip(expr) + "' never fires");
-    } catch (RuntimeException ex) { // cron-utils' message names the wrong part of the expression
+    } catch (RuntimeException ex) { // cron-utils' words are not shown: the wrong field is found here
       return fail("spec.schedule", "'" + clip(expr) + "' is not a valid " + fields + "-field cron expression: "
-          + ex.getMessage());
+          + wrongField(e.split(" ")));
     }
+  }
+
+  private static final String[] CRON_FIELDS = {"second", "minute", "hour", "day-of-month", "month", "day-of-week"};
+  private static final String[] CRON_VALUES = {"0-59", "0-59", "0-23", "1-31", "1-12 or JAN-DEC", "0-7 or SUN-SAT"};
+
+  /** Names the first field that is wrong on its own (the others set to *), in the agent's words. */
+  private static String wrongField(String[] parts) {
+    int skip = parts.length == 5 ? 1 : 0;
+    for (int i = 0; i < parts.length; i++) {
+      String[] alone = new String[parts.length];
+      java.util.Arrays.fill(alone, "*");
+      alone[i] = parts[i];
+      try {
+        ExecutionTime.forCron((parts.length == 5 ? UNIX : SECONDS).parse(String.join(" ", alone)).validate());
+      } catch (RuntimeException wrong) {
+        return "field " + (i + 1) + " (" + CRON_FIELDS[i + skip] + ") '" + clip(parts[i]) + "' is not accepted; "
+            + "expected " + CRON_VALUES[i + skip] + ", or *, a range a-b, a list a,b, a step */n or a-b/n"
+            + (parts.length == 6 && (i == 3 || i == 5) ? ", ?, L, W or #" : "");
+      }
+    }
+    return "its fields do not go together (such as ? in both day fields)";
   }
 
   private Target target(TaskDocument.Targets t) {
@@ -267,7 +290,7 @@ final class TaskValidator {
     }
     return new Target.Http(url, method, headers, h.body() == null ? null : data(h.body(), p + ".body"),
         duration(h.timeout(), p + ".timeout", MIN_TIMEOUT, MAX_TIMEOUT, Target.Http.DEFAULT_TIMEOUT),
-        Boolean.TRUE.equals(h.insecureSkipTlsVerify()), (int) number(h.maxRedirects(), p + ".maxRedirects", 0, 10, 0));
+        Boolean.TRUE.equals(h.insecureSkipTlsVerify()), (int) number(h.maxRedirects(), p + ".maxRedirects", 0, Limits.REDIRECTS, 0));
   }
 
   private Target.HeaderValue header(String name, TaskDocument.Header v, String hp) {
@@ -282,8 +305,14 @@ final class TaskValidator {
     }
     if (v.value() != null) {
       boolean oneLine = v.value().chars().noneMatch(c -> c != '\t' && Character.isISOControl(c));
-      return v.value().length() <= 8192 && oneLine ? new Target.Plain(v.value()) : fail(hp, "header values must be "
-          + "one line of at most 8192 characters, without control characters");
+      if (v.value().codePointCount(0, v.value().length()) > Limits.HEADER_VALUE || !oneLine) {
+        return fail(hp, "header values must be one line of at most " + Limits.HEADER_VALUE + " characters, without "
+            + "control characters");
+      }
+      int wide = v.value().codePoints().filter(c -> c > 0xFF).findFirst().orElse(-1);
+      return wide < 0 ? new Target.Plain(v.value()) : fail(hp, "header values are ISO-8859-1 text (HTTP): "
+          + character(wide) + " at position " + (v.value().codePoints().takeWhile(c -> c != wide).count() + 1)
+          + " is not; encode it as the receiver expects (percent-encoding, base64)");
     }
     var from = v.valueFrom();
     if ((from.secretKeyRef() == null) == (from.env() == null)) {
@@ -304,15 +333,32 @@ final class TaskValidator {
     if (url.length() > MAX_URL) {
       return fail(field, "too long: at most " + MAX_URL + " characters");
     }
-    try {
-      URI u = new URI(url);
-      String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(Locale.ROOT);
-      return (scheme.equals("http") || scheme.equals("https")) && u.getHost() != null ? url
-          : fail(field, "must be an http or https URL with a host, such as http://api.shop:8080/warm (got '"
-              + clip(url) + "')");
-    } catch (URISyntaxException e) {
-      return fail(field, "must be an http or https URL (got '" + clip(url) + "': " + e.getReason() + ")");
+    Matcher info = USER_INFO.matcher(url);
+    if (info.find()) { // refused, and shown without it: it may hold a password
+      return fail(field, "'" + clip(info.replaceFirst("$1***@")) + "' carries user info (user:password@), which "
+          + "the agent neither sends nor hides; put credentials in a header, such as Authorization, from a Secret "
+          + "(valueFrom.secretKeyRef)");
     }
+    URI u;
+    try {
+      u = new URI(url);
+    } catch (URISyntaxException e) { // the parser's reason is not shown: the character and its place are
+      int at = e.getIndex();
+      return fail(field, "'" + clip(url) + "' is not an http or https URL" + (at < 0 || at >= url.length() ? ""
+          : ": " + character(url.codePointAt(at)) + " at position " + (at + 1) + " is not expected there"
+          + (url.charAt(at) == '%' ? " (% starts an escape of two hex digits, such as %20)"
+          : " (percent-encode it, as %20 for a space)")));
+    }
+    String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(Locale.ROOT);
+    return (scheme.equals("http") || scheme.equals("https")) && u.getHost() != null ? url
+        : fail(field, "must be an http or https URL with a host, such as http://api.shop:8080/warm (got '"
+            + clip(url) + "')");
+  }
+
+  /** A character for an error message: itself in quotes and its code point, as '€' (U+20AC). */
+  private static String character(int c) {
+    return (c == ' ' ? "a space " : Character.isISOControl(c) || Character.isWhitespace(c) ? "character "
+        : "'" + Character.toString(c) + "' ") + String.format("(U+%04X)", c);
   }
 
   /** {@code host:port} or {@code [ipv6]:port}; an unbracketed IPv6 address is ambiguous and refused. */
@@ -344,28 +390,29 @@ final class TaskValidator {
     }
   }
 
-  /** A body, payload or data: at most 64 KiB; absent is empty. */
+  /** A body, payload or data: at most {@link Limits#DATA} characters; absent is empty. */
   private String data(String s, String field) {
     if (s == null) {
       return "";
     }
-    return s.getBytes(StandardCharsets.UTF_8).length <= MAX_DATA_BYTES ? s
-        : fail(field, "too large: at most " + MAX_DATA_BYTES + " bytes (64 KiB)");
+    return s.codePointCount(0, s.length()) <= MAX_DATA ? s
+        : fail(field, "too large: at most " + MAX_DATA + " characters (64 Ki)");
   }
 
   private String text(String s, String field, int maxLength) {
-    return s == null || s.length() <= maxLength ? s : fail(field, "too long: at most " + maxLength + " characters");
+    return s == null || s.codePointCount(0, s.length()) <= maxLength ? s
+        : fail(field, "too long: at most " + maxLength + " characters");
   }
 
-  private long number(Long n, String field, long min, long max, long absent) {
+  private long number(BigInteger n, String field, long min, long max, long absent) {
     if (n == null) {
       return absent;
     }
-    if (n < min || n > max) {
-      fail(field, n + " is out of range; expected a whole number from " + min + " to " + max);
+    if (n.compareTo(BigInteger.valueOf(min)) < 0 || n.compareTo(BigInteger.valueOf(max)) > 0) {
+      fail(field, clip(n.toString()) + " is out of range; expected a whole number from " + min + " to " + max);
       return absent;
     }
-    return n;
+    return n.longValueExact();
   }
 
   /** A duration from {@code min} to {@code max}; {@code absent} when not given. */

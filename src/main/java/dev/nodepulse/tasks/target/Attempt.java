@@ -82,6 +82,38 @@ final class Attempt implements Execution {
   }
 
   /** At most {@code max} printable characters of {@code text}; control characters become spaces. */
+  /**
+   * A reply as text when it is UTF-8 text, else null. {@code cut}: the reply was cut at a byte limit, so a
+   * character split by the cut at the very end is dropped, not taken for binary. NUL and the C0 controls other
+   * than tab, CR, LF and form feed make it binary too (gzip, images, protobuf): such a reply is never stored
+   * with replacement characters.
+   */
+  static String text(byte[] bytes, boolean cut) {
+    var decoder = java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+        .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+        .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT);
+    var in = java.nio.ByteBuffer.wrap(bytes);
+    var out = java.nio.CharBuffer.allocate(bytes.length);
+    var r = decoder.decode(in, out, !cut);
+    if (r.isError() || (!cut && in.hasRemaining()) || in.remaining() > 3) {
+      return null;
+    }
+    out.flip();
+    for (int i = 0; i < out.length(); i++) {
+      char c = out.charAt(i);
+      if (c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' || c == 0x7F) {
+        return null;
+      }
+    }
+    return out.toString();
+  }
+
+  /** What is stored instead of a reply that is not text: its size and type, stated. */
+  static String binary(long bytes, String contentType) {
+    return "[binary reply: " + bytes + " bytes" + (contentType == null || contentType.isBlank() ? ""
+        : ", Content-Type " + excerpt(contentType, 100)) + "; not shown]";
+  }
+
   static String excerpt(String text, int max) {
     StringBuilder b = new StringBuilder(Math.min(max, text.length()));
     for (int i = 0; i < text.length() && b.length() < max; i++) {

@@ -14,8 +14,8 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * Where http and tcp targets may connect. Link-local ranges (with the cloud metadata address) and the
- * IPv6 metadata address are always denied, plus {@code --destination-deny}, in every IPv6 form that embeds a
+ * Where http and tcp targets may connect. The cloud metadata and platform endpoints ({@link #DEFAULT_DENY},
+ * {@link #DENIED_NAMES}) are always denied, plus {@code --destination-deny}, in every IPv6 form that embeds a
  * denied IPv4 address; when {@code --destination-allow} is set only its ranges are allowed. Deny wins over
  * allow. The agent's own listeners and the kubelet's ports on the node's own addresses are denied too, unless
  * a single-address allow entry names the address. A host name is resolved once and every address it
@@ -95,10 +95,31 @@ final class DestinationPolicy {
 
   record Denied(String reason) implements Decision {}
 
+  /**
+   * Always denied: the metadata and platform endpoints of the major clouds and of Kubernetes nodes, listed in
+   * docs/tasks.md. Link-local 169.254.0.0/16 holds most of them: the instance metadata of AWS, GCP, Azure,
+   * Oracle, DigitalOcean, Hetzner, OpenStack, IBM, Huawei and others at 169.254.169.254, AWS ECS task metadata
+   * and EKS Pod Identity at 169.254.170.2 and .23, Tencent's at 169.254.0.23, node-local DNS at 169.254.20.10.
+   */
   static final List<Cidr> DEFAULT_DENY = List.of(
       Cidr.parse("169.254.0.0/16", "default deny (link-local, cloud metadata)"),
+      Cidr.parse("100.100.100.200/32", "default deny (Alibaba Cloud metadata)"),
+      Cidr.parse("168.63.129.16/32", "default deny (Azure WireServer)"),
+      Cidr.parse("192.0.0.192/32", "default deny (Oracle Cloud metadata)"),
       Cidr.parse("fe80::/10", "default deny (IPv6 link-local)"),
-      Cidr.parse("fd00:ec2::254/128", "default deny (IPv6 cloud metadata)"));
+      Cidr.parse("fd00:ec2::254/128", "default deny (AWS IPv6 metadata)"),
+      Cidr.parse("fd00:ec2::23/128", "default deny (AWS IPv6 EKS Pod Identity)"),
+      Cidr.parse("fd00:ec2::2/128", "default deny (AWS IPv6 ECS task metadata)"),
+      Cidr.parse("fd20:ce::254/128", "default deny (GCP IPv6 metadata)"),
+      Cidr.parse("fd00:c1::a9fe:a9fe/128", "default deny (Oracle Cloud IPv6 metadata)"));
+
+  /**
+   * Metadata host names, denied by name too (they resolve to a denied address on their cloud; by name the
+   * refusal does not depend on the resolver). Compared lower-case, without a trailing dot.
+   */
+  static final Set<String> DENIED_NAMES = Set.of("metadata.google.internal", "metadata.goog",
+      "metadata.tencentyun.com", "api.metadata.cloud.ibm.com", "metadata.platformequinix.com",
+      "instance-data.ec2.internal");
 
   /** The kubelet's authenticated and read-only ports, denied on the node's own addresses. */
   static final Set<Integer> KUBELET_PORTS = Set.of(10250, 10255);
@@ -124,7 +145,8 @@ final class DestinationPolicy {
   /**
    * Checks one address and port: null when allowed, else the reason naming the address and the rule. The
    * address and every IPv4 address embedded in it (IPv4-mapped, IPv4-compatible, NAT64, 6to4, Teredo) pass
-   * the deny rules, so a denied IPv4 address cannot be reached through its IPv6 forms; the agent's own
+   * the deny rules, so a denied IPv4 address cannot be reached through its IPv6 forms (NAT64 64:ff9b::/96 and the
+   * local-use 64:ff9b:1::/48 too); the agent's own
    * listeners and the kubelet ports are denied on the node's own addresses unless a single-address entry of
    * {@code --destination-allow} names the address.
    */
@@ -158,6 +180,10 @@ final class DestinationPolicy {
 
   /** Checks every address of {@code addresses} with {@code port}; allows the first when none is denied. */
   Decision decide(String host, int port, List<InetAddress> addresses) {
+    Denied byName = deniedName(host);
+    if (byName != null) {
+      return byName;
+    }
     if (addresses.isEmpty()) {
       return new Denied("host " + host + " has no address");
     }
@@ -175,7 +201,17 @@ final class DestinationPolicy {
    * not resolve.
    */
   Future<Decision> resolve(Vertx vertx, String host, int port) {
+    Denied byName = deniedName(host);
+    if (byName != null) {
+      return Future.succeededFuture(byName);
+    }
     return vertx.executeBlocking(() -> decide(host, port, List.of(InetAddress.getAllByName(host))), false);
+  }
+
+  private static Denied deniedName(String host) {
+    String name = host.toLowerCase(java.util.Locale.ROOT);
+    return DENIED_NAMES.contains(name.endsWith(".") ? name.substring(0, name.length() - 1) : name)
+        ? new Denied("destination " + host + " is a cloud metadata name, denied by default") : null;
   }
 
   /** The agent's listeners now (their actual ports once they listen); set by {@link Targets}. */
@@ -205,6 +241,12 @@ final class DestinationPolicy {
       out.add(v4(b, 12, 0));
     } else if (b[0] == 0 && b[1] == 0x64 && (b[2] & 0xFF) == 0xFF && (b[3] & 0xFF) == 0x9B && zero(b, 4, 12)) {
       out.add(v4(b, 12, 0)); // 64:ff9b::/96, NAT64
+    } else if (b[0] == 0 && b[1] == 0x64 && (b[2] & 0xFF) == 0xFF && (b[3] & 0xFF) == 0x9B && b[4] == 0 && b[5] == 1) {
+      // 64:ff9b:1::/48, local-use NAT64 (RFC 8215): the IPv4 address where each RFC 6052 prefix length puts it
+      out.add(v4(b, 12, 0)); // a /96 inside it
+      out.add(v4(new byte[] {b[9], b[10], b[11], b[12]}, 0, 0)); // /64: after the u octet
+      out.add(v4(new byte[] {b[7], b[9], b[10], b[11]}, 0, 0)); // /56: one octet before u, three after
+      out.add(v4(new byte[] {b[6], b[7], b[9], b[10]}, 0, 0)); // /48: two octets before u, two after
     } else if (b[0] == 0x20 && b[1] == 0x02) { // 2002::/16, 6to4
       out.add(v4(b, 2, 0));
     } else if (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0 && b[3] == 0) { // 2001::/32, Teredo

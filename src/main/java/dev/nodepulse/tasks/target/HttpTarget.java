@@ -22,7 +22,8 @@ import java.util.Map;
 /**
  * One http attempt: every hop (the URL and each redirect) is resolved and checked by the destination
  * policy, then sent to the checked address with the name kept for the Host header, SNI and certificate
- * check. The body is read up to {@link #MAX_BODY} bytes and kept as the output; its start is the excerpt.
+ * check. The body is read up to {@link #MAX_BODY} bytes and kept as the output; its start is the excerpt. A
+ * body that is not UTF-8 text (gzip, an image) is kept as a one-line statement of its size and Content-Type.
  */
 final class HttpTarget {
   static final int MAX_BODY = 1 << 20;
@@ -58,8 +59,17 @@ final class HttpTarget {
       method = HttpMethod.valueOf(target.method() == null ? "GET" : target.method().toUpperCase(java.util.Locale.ROOT));
       uri = new URI(target.url());
     } catch (Exception e) {
-      attempt.fail(Outcome.FAILED, "bad http target: " + e.getMessage());
+      attempt.fail(Outcome.FAILED, "bad http target: the method or the URL is not valid");
       return;
+    }
+    for (var h : headers.entrySet()) { // a Secret's or variable's value, read at run time: never changed in sending
+      int wide = h.getValue().codePoints().takeWhile(c -> c <= 0xFF).map(c -> Character.charCount(c)).sum();
+      if (wide < h.getValue().length()) {
+        attempt.fail(Outcome.FAILED, "request not sent: the value of header " + h.getKey() + " has a character "
+            + "outside ISO-8859-1 at position " + (h.getValue().codePointCount(0, wide) + 1) + " (not shown: it may be "
+            + "a secret); HTTP header values are ISO-8859-1");
+        return;
+      }
     }
     new Run(attempt, target, headers).hop(uri, method, target.body(), 0);
   }
@@ -101,7 +111,7 @@ final class HttpTarget {
           return;
         }
         if (decided.failed()) {
-          attempt.fail(Outcome.FAILED, "cannot resolve " + host + ": " + decided.cause().getMessage());
+          attempt.fail(Outcome.FAILED, "cannot resolve " + host + ": " + describe(decided.cause()));
           return;
         }
         switch (decided.result()) {
@@ -110,7 +120,8 @@ final class HttpTarget {
             try {
               send(uri, host, port, ssl, a, method, body, redirects);
             } catch (RuntimeException e) { // e.g. a header name or value Vert.x refuses
-              attempt.fail(Outcome.FAILED, "request to " + host + ":" + port + " not sent: " + describe(e));
+              attempt.fail(Outcome.FAILED, "request to " + host + ":" + port + " not sent: "
+                  + (e instanceof IllegalArgumentException ? "a header name or value is not valid" : describe(e)));
             }
           }
         }
@@ -201,21 +212,28 @@ final class HttpTarget {
         }
         count[0] += chunk.length();
         if (count[0] >= MAX_BODY) {
-          done(status, MAX_BODY, start); // read no more: the reset in onStop drops the rest
+          done(status, response.getHeader("Content-Type"), MAX_BODY, start); // read no more: the reset in onStop drops the rest
         }
       });
       response.endHandler(v -> {
         current = null; // complete: nothing to reset, the connection goes back to the pool
-        done(status, count[0], start);
+        done(status, response.getHeader("Content-Type"), count[0], start);
       });
     }
 
-    private void done(int status, long bytes, Buffer start) {
-      String whole = new String(start.getBytes(), StandardCharsets.UTF_8);
-      String excerpt = Attempt.excerpt(whole.length() > EXCERPT_BYTES ? whole.substring(0, EXCERPT_BYTES) : whole,
-          EXCERPT_CHARS);
-      if (bytes >= MAX_BODY) {
-        whole += "\n[reply cut: only its first " + MAX_BODY + " bytes were read]";
+    private void done(int status, String contentType, long bytes, Buffer start) {
+      boolean cut = bytes >= MAX_BODY;
+      String whole = Attempt.text(start.getBytes(), cut);
+      String excerpt;
+      if (whole == null) { // not text: stated, never stored with replacement characters
+        whole = Attempt.binary(bytes, contentType) + (cut ? " [only its first " + MAX_BODY + " bytes were read]" : "");
+        excerpt = whole;
+      } else {
+        excerpt = Attempt.excerpt(whole.length() > EXCERPT_BYTES ? whole.substring(0, EXCERPT_BYTES) : whole,
+            EXCERPT_CHARS);
+        if (cut) {
+          whole += "\n[reply cut: only its first " + MAX_BODY + " bytes were read]";
+        }
       }
       if (status >= 400) {
         attempt.finish(new RunResult(Outcome.FAILED, status, bytes, excerpt, "HTTP " + status, whole));
@@ -239,18 +257,65 @@ final class HttpTarget {
     return uri.getPort() > 0 ? uri.getPort() : "https".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
   }
 
-  /** The error's message, with its root cause's when that says more (e.g. why TLS failed). */
+  /**
+   * Why an attempt failed, in the agent's own words: the library's message is never shown (it may quote internals
+   * or paths); the kind of failure is found along the cause chain (e.g. why TLS failed).
+   */
   static String describe(Throwable e) {
+    String found = null; // the deepest known cause says most (TLS: the certificate's problem)
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      String k = known(t);
+      found = k != null ? k : found;
+    }
+    if (found != null) {
+      return found;
+    }
     Throwable root = e;
     while (root.getCause() != null && root.getCause() != root) {
       root = root.getCause();
     }
-    String text = message(e);
-    return root == e || text.contains(message(root)) ? text : text + ": " + message(root);
+    return "failed (" + root.getClass().getSimpleName() + ")";
   }
 
-  private static String message(Throwable e) {
-    String m = e.getMessage();
-    return m == null || m.isBlank() ? e.getClass().getSimpleName() : m;
+  private static String known(Throwable t) {
+    String m = t.getMessage() == null ? "" : t.getMessage().toLowerCase(java.util.Locale.ROOT);
+    String type = t.getClass().getSimpleName();
+    if (t instanceof java.net.UnknownHostException) {
+      return "no such host";
+    }
+    if (type.contains("ConnectTimeout") || t instanceof java.net.SocketTimeoutException) {
+      return "timed out connecting";
+    }
+    if (t instanceof java.net.ConnectException || t instanceof java.net.NoRouteToHostException) {
+      return m.contains("no route") ? "no route to host" : "connection refused";
+    }
+    if (t instanceof java.security.cert.CertificateException && (m.contains("no name matching")
+        || m.contains("no subject alternative"))) {
+      return "TLS failed: the server's certificate does not name the host";
+    }
+    if (t instanceof java.security.cert.CertPathValidatorException || t instanceof java.security.cert.CertificateException
+        || m.contains("certification path") || type.equals("ValidatorException")) {
+      return "TLS failed: the server's certificate is not trusted (no certification path to a trusted authority)";
+    }
+    if (t instanceof java.nio.file.AccessDeniedException) {
+      return "permission denied";
+    }
+    if (t instanceof java.nio.file.NoSuchFileException) {
+      return "no such file";
+    }
+    if (m.contains("broken pipe")) {
+      return "the other end closed the connection (broken pipe)";
+    }
+    if (m.contains("connection reset")) {
+      return "the connection was reset";
+    }
+    if (t instanceof io.vertx.core.http.HttpClosedException || t instanceof java.nio.channels.ClosedChannelException
+        || m.contains("connection was closed")) {
+      return "the connection was closed";
+    }
+    if (t instanceof javax.net.ssl.SSLException) {
+      return "TLS failed";
+    }
+    return null;
   }
 }

@@ -10,12 +10,12 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.SocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
 /**
  * One tcp attempt: check the destination, connect to the checked address, write the payload, optionally
- * read one reply line (up to {@link #MAX_REPLY} bytes), close. The timeout covers the whole exchange.
+ * read one reply line (up to {@link #MAX_REPLY} bytes; a line that is not UTF-8 text is stated by its size, not
+ * shown), close. The timeout covers the whole exchange.
  */
 final class TcpTarget {
   static final int MAX_REPLY = 64 * 1024;
@@ -43,7 +43,7 @@ final class TcpTarget {
         return;
       }
       if (decided.failed()) {
-        attempt.fail(Outcome.FAILED, "cannot resolve " + hp.host() + ": " + decided.cause().getMessage());
+        attempt.fail(Outcome.FAILED, "cannot resolve " + hp.host() + ": " + HttpTarget.describe(decided.cause()));
         return;
       }
       switch (decided.result()) {
@@ -106,11 +106,15 @@ final class TcpTarget {
   }
 
   private static RunResult replied(Buffer reply, Buffer payload) {
-    String line = new String(reply.getBytes(), StandardCharsets.UTF_8);
+    String line = Attempt.text(reply.getBytes(), false);
+    long bytes = payload.length() + (long) reply.length();
+    if (line == null) { // not text: stated, never stored with replacement characters
+      String stated = Attempt.binary(reply.length(), null);
+      return RunResult.success(null, bytes, stated).withOutput(stated);
+    }
     if (line.endsWith("\r")) {
       line = line.substring(0, line.length() - 1);
     }
-    return RunResult.success(null, payload.length() + (long) reply.length(), Attempt.excerpt(line, HttpTarget.EXCERPT_CHARS))
-        .withOutput(line);
+    return RunResult.success(null, bytes, Attempt.excerpt(line, HttpTarget.EXCERPT_CHARS)).withOutput(line);
   }
 }
