@@ -41,6 +41,12 @@ public final class WebVerticle extends VerticleBase {
   public static final String LISTENING = "nodepulse.web.listening";
   /** Largest request body accepted (413 beyond). */
   static final long BODY_LIMIT = 256 * 1024;
+  /** Longest request line (method, path and query) accepted (414 beyond). */
+  static final int MAX_REQUEST_LINE = 4096;
+  /** Most bytes of request headers accepted (431 beyond). */
+  static final int MAX_HEADERS = 8192;
+  /** Largest WebSocket frame and message a client may send (the connection is closed beyond). */
+  static final int MAX_WEBSOCKET_MESSAGE = 16 * 1024;
   /** The route label of a request that matched no route: bounded, whatever the path. */
   static final String UNMATCHED = "other";
   /** The method label of a request with a method outside HTTP's standard ones: bounded, whatever clients send. */
@@ -140,6 +146,13 @@ public final class WebVerticle extends VerticleBase {
             // every connection's pipeline (scrapes and REST calls too) for nothing
             .setPerMessageWebSocketCompressionSupported(false)
             .setPerFrameWebSocketCompressionSupported(false)
+            // what one client may make the agent hold of one request or frame: the request line, the headers, a
+            // WebSocket frame and message (the bridge's inbound frames are pings and registrations, a few dozen
+            // bytes); the request bodies are bounded by the routes' BodyHandlers
+            .setMaxInitialLineLength(MAX_REQUEST_LINE)
+            .setMaxHeaderSize(MAX_HEADERS)
+            .setMaxWebSocketFrameSize(MAX_WEBSOCKET_MESSAGE)
+            .setMaxWebSocketMessageSize(MAX_WEBSOCKET_MESSAGE)
             .setIdleTimeout((int) config.httpIdleTimeout().toMillis())
             .setIdleTimeoutUnit(TimeUnit.MILLISECONDS))
         .connectionHandler(guard::opened);

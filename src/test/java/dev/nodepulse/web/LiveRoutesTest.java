@@ -182,6 +182,31 @@ class LiveRoutesTest {
     assertThat(all).noneMatch(c -> c.closed().get());
   }
 
+  /**
+   * On the XHR transports the bridge's answers wait in the session until the client polls: a client that posts
+   * frames the bridge refuses and never polls would have them pile up. Its answers count towards its bound like
+   * deliveries, and past it the session is closed: what it posts next finds no session.
+   */
+  @Test
+  void anXhrClientThatSendsWithoutReadingItsAnswersIsClosed() throws Exception {
+    mount(NEVER_MS);
+    String head = "POST /live/000/flood/%s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\n";
+    RawHttp.Reply open = RawHttp.exchange(port, head.formatted("xhr"), new byte[0]);
+    assertThat(open.status()).isEqualTo(200);
+    assertThat(open.body()).as("the open frame (chunked)").contains("\no\n");
+    await().atMost(Duration.ofSeconds(30)).until(() -> counts.contains(1));
+    String publish = new JsonObject().put("type", "publish").put("address", SAMPLE).put("body", 1).encode();
+    String frames = new io.vertx.core.json.JsonArray(java.util.Collections.nCopies(BOUND * 3, publish)).encode();
+    RawHttp.Reply sent = RawHttp.exchange(port, head.formatted("xhr_send"), frames.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    assertThat(sent.status()).as("the frames were taken: " + sent.body()).isEqualTo(204);
+
+    // it never polled: past the bound the session was closed at once (not after the 10 s session timeout, which
+    // without a bound lets a client queue as many answers as it can post meanwhile), so the next post finds none
+    RawHttp.Reply again = RawHttp.exchange(port, head.formatted("xhr_send"), frames.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    assertThat(again.status()).as("a post to the closed session: " + again.body()).isEqualTo(404);
+    await().atMost(Duration.ofSeconds(30)).until(() -> counts.getLast() == 0);
+  }
+
   @Test
   void aClientThatStopsPingingIsClosedEvenWhileItDoesNotRead() throws Exception {
     mount(5_000);
