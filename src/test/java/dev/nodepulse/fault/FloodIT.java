@@ -117,9 +117,14 @@ class FloodIT {
       thread.join(30_000);
     }
 
-    String summary() {
-      return String.format("heap at most %.1f MiB, RSS %.1f -> at most %.1f MiB, %d heap reads answered, %d not",
+    /** Stops watching, prints what it saw after {@code what}, and asserts that the agent stayed bounded and answering. */
+    void bounded(String what) throws InterruptedException {
+      close();
+      System.out.printf("%s; heap at most %.1f MiB, RSS %.1f -> at most %.1f MiB, %d heap reads answered, %d not%n", what,
           maxHeap.get() / 1048576.0, rssBefore / 1048576.0, maxRss.get() / 1048576.0, reads.get(), unanswered.size());
+      assertThat(unanswered).as("the agent's answers to others during the flood").isEmpty();
+      assertThat(maxHeap.get()).as("heap in use during the flood").isLessThan(MAX_HEAP);
+      assertThat(maxRss.get() - rssBefore).as("RSS growth during the flood").isLessThan(MAX_RSS_GROWTH);
     }
   }
 
@@ -207,12 +212,8 @@ class FloodIT {
       boolean closed;
       try (Watch watch = new Watch(agent, http); SocketChannel c = attacker(agent.port)) {
         closed = flood(c, batch, 100, 300_000, sent);
-        watch.close();
-        System.out.printf("pipelining flood: %d requests sent, %s by the agent; %s%n", sent.get(),
-            closed ? "closed" : "not closed", watch.summary());
-        assertThat(watch.unanswered).as("the agent's answers to others during the flood").isEmpty();
-        assertThat(watch.maxHeap.get()).as("heap in use during the flood").isLessThan(MAX_HEAP);
-        assertThat(watch.maxRss.get() - watch.rssBefore).as("RSS growth during the flood").isLessThan(MAX_RSS_GROWTH);
+        watch.bounded("pipelining flood: " + sent.get() + " requests sent, " + (closed ? "closed" : "not closed")
+            + " by the agent");
       }
       assertThat(closed).as("the agent closed the connection that never read its answers").isTrue();
       stillServes(agent, http, "after-pipelining");
@@ -239,12 +240,8 @@ class FloodIT {
       try (Watch watch = new Watch(agent, http); SocketChannel c = attacker(agent.port)) {
         upgrade(c, agent.port);
         closed = flood(c, frames.array(), 1000, 1_000_000, sent);
-        watch.close();
-        System.out.printf("bridge flood: %d publish frames sent, %s by the agent; %s%n", sent.get(),
-            closed ? "closed" : "not closed", watch.summary());
-        assertThat(watch.unanswered).as("the agent's answers to others during the flood").isEmpty();
-        assertThat(watch.maxHeap.get()).as("heap in use during the flood").isLessThan(MAX_HEAP);
-        assertThat(watch.maxRss.get() - watch.rssBefore).as("RSS growth during the flood").isLessThan(MAX_RSS_GROWTH);
+        watch.bounded("bridge flood: " + sent.get() + " publish frames sent, " + (closed ? "closed" : "not closed")
+            + " by the agent");
       }
       assertThat(closed).as("the agent closed the WebSocket that never read its answers").isTrue();
       stillServes(agent, http, "after-bridge-flood");
