@@ -122,6 +122,21 @@ class WebVerticleTest {
     assertThat(starting.bodyAsJsonObject().getString("status")).isEqualTo("starting");
   }
 
+  /** A component that is up but cannot serve (e.g. its database cannot be written) makes the agent not ready. */
+  @Test
+  void aComponentThatCannotServeMakesTheAgentNotReadyAndSaysWhy() {
+    WebVerticle web = start(List.of("metrics", "web", "scheduler"));
+    vertx.eventBus().consumer("nodepulse.health.scheduler", m -> m.reply(new JsonObject().put("state", "up")
+        .put("ready", false).put("lastError", "tasks.db cannot be written")));
+    HttpResponse<Buffer> r = get(web.httpPort(), "/readyz");
+    assertThat(r.statusCode()).isEqualTo(503);
+    JsonObject body = r.bodyAsJsonObject();
+    assertThat(body.getString("status")).as("not starting: it cannot serve").isEqualTo("degraded");
+    assertThat(body.getBoolean("ready")).isFalse();
+    assertThat(body.getJsonObject("components").getJsonObject("scheduler").getString("lastError"))
+        .isEqualTo("tasks.db cannot be written");
+  }
+
   @Test
   void readyWhenAllComponentsAreReady() {
     WebVerticle web = start(List.of("metrics", "web"));
