@@ -6,6 +6,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
@@ -199,6 +200,7 @@ public final class WebVerticle extends VerticleBase {
    */
   private Router newRouter(ConnectionGuard guard, HostCheck hosts) {
     Router router = Router.router(vertx);
+    passThrough.add(router.route().order(-1_002).failureHandler(WebVerticle::clientWentAway));
     passThrough.add(router.route().order(-1_001).handler(guard));
     passThrough.add(router.route().order(-1_000).handler(this::count));
     passThrough.add(router.route().order(-999).handler(hosts));
@@ -220,6 +222,20 @@ public final class WebVerticle extends VerticleBase {
       });
     }
     return router;
+  }
+
+  /**
+   * A client that went away while its request was read or answered (a body cut short, a reset) is ordinary: logged
+   * at DEBUG, where Vert.x would log an ERROR with a stack trace. Every other failure goes on to the error handlers.
+   */
+  private static void clientWentAway(RoutingContext ctx) {
+    Throwable failure = ctx.failure();
+    // the request's stream fails with these only when its connection ends (the response may not know it yet)
+    if (failure instanceof HttpClosedException || failure instanceof java.io.IOException) {
+      LOG.debug("{} {}: the client went away: {}", ctx.request().method(), ctx.request().path(), failure.toString());
+      return;
+    }
+    ctx.next();
   }
 
   /** The methods some route answers on {@code path}, for the Allow header of a 405. */
