@@ -37,6 +37,9 @@ public final class LogSetup extends ContextAwareBase implements Configurator {
     root.addAppender(console);
     ctx.getLogger("io.netty").setLevel(Level.WARN);
     ctx.getLogger("io.fabric8").setLevel(Level.WARN);
+    // the SockJS bridge logs what clients send wrong (an ERROR per frame of an unknown type, a WARN per refused
+    // register): a log flood any client can cause. web.CountedSocket logs what matters about a live client.
+    ctx.getLogger("io.vertx.ext.web.handler.sockjs.impl.EventBusBridgeImpl").setLevel(Level.OFF);
     return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
   }
 }

@@ -29,6 +29,9 @@ import org.slf4j.LoggerFactory;
  * connection installs an {@link AcceptGate} on the listening socket's channel, which counts open connections
  * where they are accepted and stops accepting (the kernel's backlog holds or refuses the rest) once a quarter
  * more than the cap are open, until the event loop has brought them back to the cap.
+ *
+ * <p>Each connection also gets an {@link AnswerGate}, which stops reading from a client that does not read its
+ * answers (pipelined requests, WebSocket frames) and closes one that overruns it.
  */
 final class ConnectionGuard implements Handler<RoutingContext> {
   private static final Logger LOG = LoggerFactory.getLogger(ConnectionGuard.class);
@@ -72,6 +75,10 @@ final class ConnectionGuard implements Handler<RoutingContext> {
   void opened(HttpConnection conn) {
     if (gate == null && conn instanceof HttpServerConnection first) {
       installGate(first.channelHandlerContext().channel());
+    }
+    if (conn instanceof HttpServerConnection c) {
+      ChannelHandlerContext vertxHandler = c.channelHandlerContext();
+      vertxHandler.pipeline().addBefore(vertxHandler.name(), AnswerGate.NAME, new AnswerGate(name));
     }
     State s = new State();
     s.waitingSince = System.nanoTime();

@@ -10,6 +10,7 @@ import io.vertx.ext.web.handler.StaticHandler;
 import io.vertx.ext.web.handler.sockjs.SockJSBridgeOptions;
 import io.vertx.ext.web.handler.sockjs.SockJSHandler;
 import io.vertx.ext.web.handler.sockjs.SockJSHandlerOptions;
+import io.vertx.ext.web.handler.sockjs.impl.EventBusBridgeImpl;
 import java.util.List;
 
 /**
@@ -35,7 +36,7 @@ final class LiveRoutes {
 
   /** Mounts the routes with a per-client bound on frames in flight and a ping timeout; returns the bridge. */
   static LiveBridge mount(Vertx vertx, Router router, int maxInFlight, long pingTimeoutMs) {
-    LiveBridge bridge = new LiveBridge(vertx, WebVerticle.CLIENTS, maxInFlight);
+    LiveBridge bridge = new LiveBridge(vertx, WebVerticle.CLIENTS);
     SockJSHandlerOptions sockJs = new SockJSHandlerOptions()
         .setHeartbeatInterval(10_000)
         .setSessionTimeout(10_000)
@@ -49,7 +50,11 @@ final class LiveRoutes {
     // the XHR transports (a browser whose WebSocket fails falls back to them) post their frames: Vert.x 5's
     // SockJS handler reads those bodies only through a BodyHandler; inbound frames are small (pings, register)
     router.post("/live/*").handler(BodyHandler.create(false).setBodyLimit(64 * 1024));
-    router.route("/live/*").subRouter(SockJSHandler.create(vertx, sockJs).bridge(options, bridge));
+    // the bridge as SockJSHandler.bridge makes it, but handed each client's socket counted (CountedSocket), so that
+    // its own answers to what a client sends count towards the client's bound as its deliveries do
+    EventBusBridgeImpl eventBusBridge = new EventBusBridgeImpl(vertx, null, options, bridge);
+    router.route("/live/*").subRouter(SockJSHandler.create(vertx, sockJs)
+        .socketHandler(socket -> eventBusBridge.handle(new CountedSocket(vertx, socket, maxInFlight))));
 
     router.get("/").handler(StaticHandler.create("webroot").setCachingEnabled(false));
     router.get("/app/*").handler(StaticHandler.create("webroot/app").setCachingEnabled(false));

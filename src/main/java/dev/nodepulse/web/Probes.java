@@ -16,7 +16,9 @@ import java.util.Locale;
 /**
  * /healthz and /readyz: the agent's own status page. Each asks every component on
  * {@code nodepulse.health.<component>} (1 s, else {@code "state": "unresponsive"}).
- * Liveness answers 200 as long as the event loop does; readiness 200 only when every component is ready.
+ * Liveness answers 200 as long as the event loop does; readiness 200 only when every component answers in time
+ * and says {@code "ready": true}. A component that cannot serve says {@code "ready": false} (with its reason in its
+ * own fields, shown as it gave them); unless its state is {@code starting}, the agent is then {@code degraded}.
  */
 final class Probes {
   static final String HEALTH_PREFIX = "nodepulse.health.";
@@ -58,9 +60,12 @@ final class Probes {
       for (int i = 0; i < components.size(); i++) {
         JsonObject answer = asks.get(i).result();
         byName.put(components.get(i), answer);
-        ready &= Boolean.TRUE.equals(answer.getValue("ready"));
+        boolean componentReady = Boolean.TRUE.equals(answer.getValue("ready"));
+        ready &= componentReady;
         String state = String.valueOf(answer.getValue("state"));
-        degraded |= !state.equals("up") && !state.equals("starting");
+        // a component that cannot serve (not ready, and not because it is starting) degrades the agent, whatever
+        // state it names
+        degraded |= !state.equals("up") && !state.equals("starting") || !componentReady && !state.equals("starting");
       }
       String status = degraded ? "degraded" : ready ? "up" : "starting";
       return Future.succeededFuture(new JsonObject()

@@ -6,6 +6,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
@@ -41,6 +42,12 @@ public final class WebVerticle extends VerticleBase {
   public static final String LISTENING = "nodepulse.web.listening";
   /** Largest request body accepted (413 beyond). */
   static final long BODY_LIMIT = 256 * 1024;
+  /** Longest request line (method, path and query) accepted (414 beyond). */
+  static final int MAX_REQUEST_LINE = 4096;
+  /** Most bytes of request headers accepted (431 beyond). */
+  static final int MAX_HEADERS = 8192;
+  /** Largest WebSocket frame and message a client may send (the connection is closed beyond). */
+  static final int MAX_WEBSOCKET_MESSAGE = 16 * 1024;
   /** The route label of a request that matched no route: bounded, whatever the path. */
   static final String UNMATCHED = "other";
   /** The method label of a request with a method outside HTTP's standard ones: bounded, whatever clients send. */
@@ -140,6 +147,13 @@ public final class WebVerticle extends VerticleBase {
             // every connection's pipeline (scrapes and REST calls too) for nothing
             .setPerMessageWebSocketCompressionSupported(false)
             .setPerFrameWebSocketCompressionSupported(false)
+            // what one client may make the agent hold of one request or frame: the request line, the headers, a
+            // WebSocket frame and message (the bridge's inbound frames are pings and registrations, a few dozen
+            // bytes); the request bodies are bounded by the routes' BodyHandlers
+            .setMaxInitialLineLength(MAX_REQUEST_LINE)
+            .setMaxHeaderSize(MAX_HEADERS)
+            .setMaxWebSocketFrameSize(MAX_WEBSOCKET_MESSAGE)
+            .setMaxWebSocketMessageSize(MAX_WEBSOCKET_MESSAGE)
             .setIdleTimeout((int) config.httpIdleTimeout().toMillis())
             .setIdleTimeoutUnit(TimeUnit.MILLISECONDS))
         .connectionHandler(guard::opened);
@@ -186,6 +200,7 @@ public final class WebVerticle extends VerticleBase {
    */
   private Router newRouter(ConnectionGuard guard, HostCheck hosts) {
     Router router = Router.router(vertx);
+    passThrough.add(router.route().order(-1_002).failureHandler(WebVerticle::clientWentAway));
     passThrough.add(router.route().order(-1_001).handler(guard));
     passThrough.add(router.route().order(-1_000).handler(this::count));
     passThrough.add(router.route().order(-999).handler(hosts));
@@ -207,6 +222,20 @@ public final class WebVerticle extends VerticleBase {
       });
     }
     return router;
+  }
+
+  /**
+   * A client that went away while its request was read or answered (a body cut short, a reset) is ordinary: logged
+   * at DEBUG, where Vert.x would log an ERROR with a stack trace. Every other failure goes on to the error handlers.
+   */
+  private static void clientWentAway(RoutingContext ctx) {
+    Throwable failure = ctx.failure();
+    // the request's stream fails with these only when its connection ends (the response may not know it yet)
+    if (failure instanceof HttpClosedException || failure instanceof java.io.IOException) {
+      LOG.debug("{} {}: the client went away: {}", ctx.request().method(), ctx.request().path(), failure.toString());
+      return;
+    }
+    ctx.next();
   }
 
   /** The methods some route answers on {@code path}, for the Allow header of a 405. */

@@ -20,13 +20,20 @@ final class AgentProcess implements AutoCloseable {
 
   /** Starts the jar with {@code args}; {@code maxOpenFiles} > 0 sets the child's open-file limit first. */
   static AgentProcess start(int maxOpenFiles, String... args) throws Exception {
+    return start(maxOpenFiles, List.of("--enable-native-access=ALL-UNNAMED"), args);
+  }
+
+  /** Starts the jar with the JVM options {@code jvmOptions} and the agent options {@code args}. */
+  static AgentProcess start(int maxOpenFiles, List<String> jvmOptions, String... args) throws Exception {
     List<String> cmd = new ArrayList<>();
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     String jar = System.getProperty("nodepulse.jar", "target/nodepulse.jar");
     if (maxOpenFiles > 0) {
       cmd.addAll(List.of("prlimit", "--nofile=" + maxOpenFiles + ":" + maxOpenFiles, "--"));
     }
-    cmd.addAll(List.of(java, "--enable-native-access=ALL-UNNAMED", "-jar", jar));
+    cmd.add(java);
+    cmd.addAll(jvmOptions);
+    cmd.addAll(List.of("-jar", jar));
     cmd.addAll(List.of(args));
     return new AgentProcess(new ProcessBuilder(cmd).redirectErrorStream(true).start());
   }

@@ -182,6 +182,85 @@ class LiveRoutesTest {
     assertThat(all).noneMatch(c -> c.closed().get());
   }
 
+  /**
+   * Clients that go away without a goodbye (a tab closed, a laptop asleep: the TCP connection just ends) are
+   * ordinary: nothing at WARN or above, and no stack trace, is logged for them.
+   */
+  @Test
+  void clientsThatJustGoAwayLogNothingAboveDebug() throws Exception {
+    mount(NEVER_MS);
+    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logs = new ch.qos.logback.core.read.ListAppender<>();
+    ch.qos.logback.classic.Logger root = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    logs.start();
+    root.addAppender(logs);
+    try {
+      for (int i = 0; i < 6; i++) {
+        try (java.net.Socket raw = new java.net.Socket("127.0.0.1", port)) {
+          raw.setSoTimeout(10_000);
+          raw.getOutputStream().write(("GET /live/websocket HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+              + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+              .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+          StringBuilder head = new StringBuilder();
+          while (!head.toString().endsWith("\r\n\r\n")) {
+            head.append((char) raw.getInputStream().read());
+          }
+          assertThat(head.toString()).startsWith("HTTP/1.1 101");
+          raw.getOutputStream().write(maskedText(register(SAMPLE).encode()));
+          await().atMost(Duration.ofSeconds(30)).until(() -> counts.getLast() == 1);
+          // the bridge writes to it while it goes
+          server.eventBus().publish(SAMPLE, new JsonObject().put("seq", -1).put("pad", "x".repeat(FRAME)));
+          if (i % 2 == 1) {
+            raw.setSoLinger(true, 0); // every other one ends with a reset, as a lost network does
+          }
+        } // the TCP connection ends: no close frame
+        await().atMost(Duration.ofSeconds(30)).until(() -> counts.getLast() == 0);
+      }
+    } finally {
+      root.detachAppender(logs);
+    }
+    assertThat(logs.list).filteredOn(e -> e.getLevel().isGreaterOrEqual(ch.qos.logback.classic.Level.WARN)
+        || e.getThrowableProxy() != null).as("log events at WARN or above, or with a stack trace").isEmpty();
+  }
+
+  /** One masked client text frame (payload under 126 bytes). */
+  private static byte[] maskedText(String text) {
+    byte[] payload = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    byte[] frame = new byte[6 + payload.length];
+    frame[0] = (byte) 0x81;
+    frame[1] = (byte) (0x80 | payload.length);
+    byte[] mask = {1, 2, 3, 4};
+    System.arraycopy(mask, 0, frame, 2, 4);
+    for (int i = 0; i < payload.length; i++) {
+      frame[6 + i] = (byte) (payload[i] ^ mask[i % 4]);
+    }
+    return frame;
+  }
+
+  /**
+   * On the XHR transports the bridge's answers wait in the session until the client polls: a client that posts
+   * frames the bridge refuses and never polls would have them pile up. Its answers count towards its bound like
+   * deliveries, and past it the session is closed: what it posts next finds no session.
+   */
+  @Test
+  void anXhrClientThatSendsWithoutReadingItsAnswersIsClosed() throws Exception {
+    mount(NEVER_MS);
+    String head = "POST /live/000/flood/%s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\n";
+    RawHttp.Reply open = RawHttp.exchange(port, head.formatted("xhr"), new byte[0]);
+    assertThat(open.status()).isEqualTo(200);
+    assertThat(open.body()).as("the open frame (chunked)").contains("\no\n");
+    await().atMost(Duration.ofSeconds(30)).until(() -> counts.contains(1));
+    String publish = new JsonObject().put("type", "publish").put("address", SAMPLE).put("body", 1).encode();
+    String frames = new io.vertx.core.json.JsonArray(java.util.Collections.nCopies(BOUND * 3, publish)).encode();
+    RawHttp.Reply sent = RawHttp.exchange(port, head.formatted("xhr_send"), frames.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    assertThat(sent.status()).as("the frames were taken: " + sent.body()).isEqualTo(204);
+
+    // it never polled: past the bound the session was closed at once (not after the 10 s session timeout, which
+    // without a bound lets a client queue as many answers as it can post meanwhile), so the next post finds none
+    RawHttp.Reply again = RawHttp.exchange(port, head.formatted("xhr_send"), frames.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    assertThat(again.status()).as("a post to the closed session: " + again.body()).isEqualTo(404);
+    await().atMost(Duration.ofSeconds(30)).until(() -> counts.getLast() == 0);
+  }
+
   @Test
   void aClientThatStopsPingingIsClosedEvenWhileItDoesNotRead() throws Exception {
     mount(5_000);

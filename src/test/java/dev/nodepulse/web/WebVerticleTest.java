@@ -122,6 +122,52 @@ class WebVerticleTest {
     assertThat(starting.bodyAsJsonObject().getString("status")).isEqualTo("starting");
   }
 
+  /** Clients that go away in the middle of a request body (closed, or reset) are ordinary: nothing above DEBUG. */
+  @Test
+  void clientsThatGoAwayMidRequestLogNothingAboveDebug() throws Exception {
+    WebVerticle web = start(List.of("metrics", "web"));
+    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logs = new ch.qos.logback.core.read.ListAppender<>();
+    ch.qos.logback.classic.Logger root = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    ch.qos.logback.classic.Logger webLog = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(WebVerticle.class);
+    webLog.setLevel(ch.qos.logback.classic.Level.DEBUG);
+    logs.start();
+    root.addAppender(logs);
+    try {
+      for (int i = 0; i < 4; i++) {
+        java.net.Socket s = new java.net.Socket("127.0.0.1", web.httpPort());
+        s.getOutputStream().write(("POST /api/v1/tasks HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            + "Content-Length: 1000\r\n\r\n{\"metadata\":").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        if (i % 2 == 1) {
+          s.setSoLinger(true, 0);
+        }
+        s.close();
+      }
+      // every one of them was logged somehow (at DEBUG when all is well)
+      await().atMost(Duration.ofSeconds(30)).until(() -> List.copyOf(logs.list).stream()
+          .filter(e -> e.getFormattedMessage().contains("went away") || e.getThrowableProxy() != null).count() >= 4);
+    } finally {
+      root.detachAppender(logs);
+      webLog.setLevel(null);
+    }
+    assertThat(logs.list).filteredOn(e -> e.getLevel().isGreaterOrEqual(ch.qos.logback.classic.Level.WARN)
+        || e.getThrowableProxy() != null).as("log events at WARN or above, or with a stack trace").isEmpty();
+  }
+
+  /** A component that is up but cannot serve (e.g. its database cannot be written) makes the agent not ready. */
+  @Test
+  void aComponentThatCannotServeMakesTheAgentNotReadyAndSaysWhy() {
+    WebVerticle web = start(List.of("metrics", "web", "scheduler"));
+    vertx.eventBus().consumer("nodepulse.health.scheduler", m -> m.reply(new JsonObject().put("state", "up")
+        .put("ready", false).put("lastError", "tasks.db cannot be written")));
+    HttpResponse<Buffer> r = get(web.httpPort(), "/readyz");
+    assertThat(r.statusCode()).isEqualTo(503);
+    JsonObject body = r.bodyAsJsonObject();
+    assertThat(body.getString("status")).as("not starting: it cannot serve").isEqualTo("degraded");
+    assertThat(body.getBoolean("ready")).isFalse();
+    assertThat(body.getJsonObject("components").getJsonObject("scheduler").getString("lastError"))
+        .isEqualTo("tasks.db cannot be written");
+  }
+
   @Test
   void readyWhenAllComponentsAreReady() {
     WebVerticle web = start(List.of("metrics", "web"));
