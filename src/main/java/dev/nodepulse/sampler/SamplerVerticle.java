@@ -42,6 +42,8 @@ public final class SamplerVerticle extends VerticleBase {
   private final long historyMs;
   /** A step between samples longer than this is a gap (sampling stalled, or the agent was down). */
   private final long gapThresholdMs;
+  /** No sample for this long: the sampler is not ready (ten intervals, at least 10 s). */
+  private final long stallMs;
   /** Process scans done (tests check that none happen while nobody asks). */
   final AtomicInteger processScans = new AtomicInteger();
   /** How long processes are scanned at each tick after the last request (shorter in tests). */
@@ -95,6 +97,7 @@ public final class SamplerVerticle extends VerticleBase {
     this.intervalMs = config.sampleInterval().toMillis();
     this.historyMs = config.history().toMillis();
     this.gapThresholdMs = intervalMs * 5 / 2;
+    this.stallMs = Math.max(10 * intervalMs, 10_000);
   }
 
   @Override
@@ -300,8 +303,13 @@ public final class SamplerVerticle extends VerticleBase {
   }
 
   private JsonObject health() {
-    boolean ready = latest != null;
-    String lastError = history == null ? null : history.lastError();
+    boolean sampled = latest != null;
+    long sinceLast = clock.millis() - lastSampleT;
+    // a sampler that has stopped sampling cannot serve what /readyz promises, whatever it had before
+    boolean stalled = sampled && sinceLast > stallMs;
+    String lastError = stalled ? "no sample for " + sinceLast / 1000 + " s (every " + intervalMs + " ms expected)"
+        : history == null ? null : history.lastError();
+    boolean ready = sampled && !stalled;
     String state = lastError != null ? "degraded" : ready ? "up" : "starting";
     long points = history == null ? 0 : history.points();
     JsonArray absent = new JsonArray();
@@ -313,7 +321,7 @@ public final class SamplerVerticle extends VerticleBase {
     }
     return new JsonObject().put("state", state).put("ready", ready).put("source", source == null ? null : source.name())
         .put("absent", absent).put("samples", samples)
-        .put("lastSampleAt", ready ? Instant.ofEpochMilli(lastSampleT).toString() : null)
+        .put("lastSampleAt", sampled ? Instant.ofEpochMilli(lastSampleT).toString() : null)
         .put("historyPoints", points).put("lastError", lastError);
   }
 

@@ -12,6 +12,8 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -61,5 +63,30 @@ class DegradedTest {
     assertThat(h.getString("state")).isEqualTo("degraded");
     assertThat(h.getString("lastError")).contains("history.db");
     assertThat(HistoryTest.points(history(vertx, 60_000))).hasSizeGreaterThanOrEqualTo(2);
+  }
+
+  @Test
+  void a_sampler_that_stopped_sampling_is_not_ready_until_it_samples_again(Vertx vertx, @TempDir Path dir)
+      throws Exception {
+    ShiftableClock clock = new ShiftableClock();
+    await(vertx.deployVerticle(new SamplerVerticle(Config.forTest(dir, "--sample-interval", "1s"), clock)));
+    awaitSamples(vertx, 1);
+    assertThat(health(vertx).getBoolean("ready")).isTrue();
+
+    // a minute passes without a sample (as when the sampler's thread is stuck): each poll moves the clock on, so
+    // a sample taken between the move and the question only postpones the answer
+    Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> {
+      clock.shift(Duration.ofMinutes(1));
+      return !health(vertx).getBoolean("ready");
+    });
+    JsonObject stalled = health(vertx);
+    if (!stalled.getBoolean("ready")) { // a sample may have come in the meantime: then the recovery is shown below
+      assertThat(stalled.getString("state")).isEqualTo("degraded");
+      assertThat(stalled.getString("lastError")).contains("no sample for").contains("1000 ms expected");
+    }
+
+    // the next sample makes it ready again
+    Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> health(vertx).getBoolean("ready"));
+    assertThat(health(vertx).getString("state")).isEqualTo("up");
   }
 }
