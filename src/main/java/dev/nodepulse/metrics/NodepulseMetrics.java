@@ -32,6 +32,7 @@ public final class NodepulseMetrics {
 
   private final PrometheusRegistry registry;
   private volatile JsonObject latest;
+  private volatile JsonObject usage;
   private final Map<String, String> phaseByTask = new ConcurrentHashMap<>();
   private final Counter taskRuns;
   private final Histogram taskDuration;
@@ -107,6 +108,11 @@ public final class NodepulseMetrics {
     httpRequests = Counter.builder().withoutExemplars().name("nodepulse_http_requests_total")
         .help("HTTP requests answered, by method, route template and status").labelNames("method", "route", "status")
         .register(registry);
+    pressureCounter("node_pressure_cpu_waiting_seconds_total", "Total time in seconds that processes have waited for CPU time", "cpu", "some");
+    pressureCounter("node_pressure_memory_waiting_seconds_total", "Total time in seconds that processes have waited for memory", "memory", "some");
+    pressureCounter("node_pressure_memory_stalled_seconds_total", "Total time in seconds no process could make progress due to memory congestion", "memory", "full");
+    pressureCounter("node_pressure_io_waiting_seconds_total", "Total time in seconds that processes have waited due to IO congestion", "io", "some");
+    pressureCounter("node_pressure_io_stalled_seconds_total", "Total time in seconds no process could make progress due to IO congestion", "io", "full");
     liveClients = Gauge.builder().withoutExemplars().name("nodepulse_live_clients").help("Live page clients connected over SockJS")
         .register(registry);
   }
@@ -123,6 +129,22 @@ public final class NodepulseMetrics {
   /** A new sample from the sampler ({@code nodepulse.sampler.sample}); gauges read it at the next scrape. */
   public void sample(JsonObject sample) {
     latest = sample;
+  }
+
+  /** A usage sample ({@code nodepulse.usage.sample}): the node's pressure; absent without PSI. */
+  public void usage(JsonObject sample) {
+    usage = sample;
+  }
+
+  /** One of node_exporter's pressure counters (same names and help), from the latest usage sample. */
+  private void pressureCounter(String name, String help, String resource, String line) {
+    CounterWithCallback.builder().name(name).help(help).callback(cb -> {
+      JsonObject u = usage;
+      Double total = u == null ? null : number(object(object(object(u, "pressure"), resource), line), "totalSeconds");
+      if (total != null) {
+        cb.call(total);
+      }
+    }).register(registry);
   }
 
   /** A finished run ({@code nodepulse.tasks.run}). */
