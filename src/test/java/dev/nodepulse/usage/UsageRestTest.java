@@ -103,6 +103,42 @@ class UsageRestTest {
   }
 
   @Test
+  void busiestProcessesCarryTheirCgroup() {
+    JsonObject ps = json("/api/v1/processes", 200);
+    assertThat(ps.getJsonArray("processes")).isNotEmpty();
+    // on this machine every process is in some cgroup (v1 or v2): each listed one says which
+    assertThat(ps.getJsonArray("processes").stream().map(o -> (JsonObject) o))
+        .anySatisfy(p -> assertThat(p.containsKey("cgroup")).isTrue());
+  }
+
+  @Test
+  void theOwnersOfProcessesInPodsAreNamed(@TempDir Path proc) throws Exception {
+    String podPath = "kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" + A.replace('-', '_')
+        + ".slice/cri-containerd-" + CgroupsTest.A1 + ".scope";
+    Files.createDirectories(proc.resolve("41"));
+    Files.writeString(proc.resolve("41/cgroup"), "0::/" + podPath + "\n");
+    Files.createDirectories(proc.resolve("42"));
+    Files.writeString(proc.resolve("42/cgroup"), "0::/system.slice/sshd.service\n");
+    Vertx vertx = Vertx.vertx();
+    try {
+      vertx.deployVerticle(new UsageVerticle(proc, proc.resolve("no-cgroup"), 60_000, System::nanoTime)).await();
+      vertx.eventBus().publish(UsageVerticle.NAMES, new JsonObject().put("uid", A).put("namespace", "shop")
+          .put("name", "web-0").put("containers", new JsonObject().put(CgroupsTest.A1, "nginx")));
+      await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+        JsonObject owners = vertx.eventBus().<JsonObject>request(UsageVerticle.OWNERS,
+            new JsonObject().put("pids", new io.vertx.core.json.JsonArray().add(41).add(42).add(43))).await().body()
+            .getJsonObject("owners");
+        assertThat(owners.getJsonObject("41")).isEqualTo(new JsonObject().put("cgroup", podPath).put("podUid", A)
+            .put("namespace", "shop").put("pod", "web-0").put("container", "nginx"));
+        assertThat(owners.getJsonObject("42")).isEqualTo(new JsonObject().put("cgroup", "system.slice/sshd.service"));
+        assertThat(owners.containsKey("43")).isFalse(); // no such process
+      });
+    } finally {
+      vertx.close().await();
+    }
+  }
+
+  @Test
   void withoutPsiTheComponentSaysSoAndPressureIsAbsent(@TempDir Path proc) throws Exception {
     Vertx vertx = Vertx.vertx();
     try {
