@@ -56,6 +56,10 @@ public final class MetricsVerticle extends VerticleBase {
       metrics.usage(m.body());
       invalidate();
     });
+    if (config.podMetrics()) {
+      metrics.exportPods();
+      bus.<JsonObject>consumer(dev.nodepulse.usage.UsageVerticle.ALL_PODS, m -> metrics.pods(m.body()));
+    }
     bus.<JsonObject>consumer(TASK_RUN, m -> guarded(() -> {
       metrics.taskRun(m.body());
       invalidate();

@@ -33,6 +33,7 @@ public final class NodepulseMetrics {
   private final PrometheusRegistry registry;
   private volatile JsonObject latest;
   private volatile JsonObject usage;
+  private volatile JsonObject pods;
   private final Map<String, String> phaseByTask = new ConcurrentHashMap<>();
   private final Counter taskRuns;
   private final Histogram taskDuration;
@@ -134,6 +135,41 @@ public final class NodepulseMetrics {
   /** A usage sample ({@code nodepulse.usage.sample}): the node's pressure; absent without PSI. */
   public void usage(JsonObject sample) {
     usage = sample;
+  }
+
+  /** Every pod of the node ({@code nodepulse.usage.all-pods}, with {@code --pod-metrics}). */
+  public void pods(JsonObject all) {
+    pods = all;
+  }
+
+  /**
+   * Registers the per-pod series ({@code --pod-metrics}): four counters per pod on the node, labelled
+   * {@code namespace} and {@code pod} (the uid while the pod is unnamed, with an empty namespace).
+   */
+  public void exportPods() {
+    podCounter("nodepulse_pod_cpu_usage_seconds_total", "CPU time used by the pod's cgroup, in seconds", "usageSeconds", null);
+    podCounter("nodepulse_pod_cpu_periods_total", "CFS enforcement periods of the pod's cgroup (with a CPU limit)", null, "periods");
+    podCounter("nodepulse_pod_cpu_throttled_periods_total", "CFS periods in which the pod's cgroup was throttled", null, "throttledPeriods");
+    podCounter("nodepulse_pod_cpu_throttled_seconds_total", "Time the pod's cgroup was throttled, in seconds", null, "throttledSeconds");
+  }
+
+  private void podCounter(String name, String help, String field, String throttlingField) {
+    CounterWithCallback.builder().name(name).help(help).labelNames("namespace", "pod").callback(cb -> {
+      JsonObject all = pods;
+      java.util.Set<String> seen = new java.util.HashSet<>();
+      for (Object o : all == null ? new JsonArray() : array(all, "items")) {
+        if (o instanceof JsonObject p) {
+          Double v = field != null ? number(p, field) : number(object(p, "throttling"), throttlingField);
+          boolean named = p.getValue("name") != null;
+          String ns = named ? label(p.getValue("namespace"), "") : "";
+          String pod = label(named ? p.getValue("name") : p.getValue("uid"), "");
+          // a pod made anew under the same name (its old cgroup not yet gone): the first, busiest, one only
+          if (v != null && seen.add(ns + "/" + pod)) {
+            cb.call(v, ns, pod);
+          }
+        }
+      }
+    }).register(registry);
   }
 
   /** One of node_exporter's pressure counters (same names and help), from the latest usage sample. */

@@ -45,6 +45,8 @@ public final class UsageVerticle extends VerticleBase {
    * "containers": {"<id>": "<name>"}}}, with {@code "deleted": true} when it is gone.
    */
   public static final String NAMES = "nodepulse.usage.names";
+  /** Published (local, not bridged) every sample with {@code --pod-metrics}: {@code {"items": [every pod]}}. */
+  public static final String ALL_PODS = "nodepulse.usage.all-pods";
   public static final String COMPONENT = "usage";
   public static final String HEALTH = "nodepulse.health.usage";
   /** Pods and cgroups in each published sample (REST has all). */
@@ -55,6 +57,7 @@ public final class UsageVerticle extends VerticleBase {
   private final Path cgroupRoot;
   private final long intervalMs;
   private final LongSupplier nanos;
+  private final boolean allPods;
   private final Map<String, CpuUsage.Names> names = new ConcurrentHashMap<>();
   private final CpuUsage usage = new CpuUsage();
   private WorkerExecutor worker;
@@ -69,10 +72,16 @@ public final class UsageVerticle extends VerticleBase {
   private long timer = -1;
 
   public UsageVerticle(Config config) {
-    this(config.procfs(), config.sysfs().resolve("fs/cgroup"), config.sampleInterval().toMillis(), System::nanoTime);
+    this(config.procfs(), config.sysfs().resolve("fs/cgroup"), config.sampleInterval().toMillis(), System::nanoTime,
+        config.podMetrics());
   }
 
   UsageVerticle(Path procfs, Path cgroupRoot, long intervalMs, LongSupplier nanos) {
+    this(procfs, cgroupRoot, intervalMs, nanos, false);
+  }
+
+  UsageVerticle(Path procfs, Path cgroupRoot, long intervalMs, LongSupplier nanos, boolean allPods) {
+    this.allPods = allPods;
     this.procfs = procfs;
     this.cgroupRoot = cgroupRoot;
     this.intervalMs = intervalMs;
@@ -141,6 +150,10 @@ public final class UsageVerticle extends VerticleBase {
       pods = res.groups();
       sampledAt = res.at().toString();
       vertx.eventBus().publish(SAMPLE, live(res));
+      if (allPods) {
+        vertx.eventBus().publish(ALL_PODS, new JsonObject().put("items", res.groups().getJsonArray("items")),
+            new io.vertx.core.eventbus.DeliveryOptions().setLocalOnly(true));
+      }
     });
   }
 

@@ -139,6 +139,27 @@ class UsageRestTest {
   }
 
   @Test
+  void perPodSeriesOnlyWithPodMetrics(@TempDir Path data) {
+    assertThat(get("/metrics").bodyAsString()).doesNotContain("nodepulse_pod_cpu");
+    Path sys = data.resolve("sys");
+    UsageFixtures.copy("cgroup/v1-cgroupfs/t1", sys.resolve("fs/cgroup"));
+    Agent withPods = Agent.start(Config.forTest(data.resolve("data"), "--sysfs", sys.toString(), "--pod-metrics", "true")).await();
+    try {
+      WebClient c = WebClient.create(withPods.vertx());
+      withPods.vertx().eventBus().publish(UsageVerticle.NAMES, new JsonObject().put("uid", A).put("namespace", "shop")
+          .put("name", "web-0").put("containers", new JsonObject()));
+      await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(
+          c.get(withPods.httpPort(), "127.0.0.1", "/metrics").send().await().bodyAsString())
+          .contains("nodepulse_pod_cpu_usage_seconds_total{namespace=\"shop\",pod=\"web-0\"} 5.0")
+          .contains("nodepulse_pod_cpu_periods_total{namespace=\"shop\",pod=\"web-0\"} 10.0")
+          .contains("nodepulse_pod_cpu_throttled_periods_total{namespace=\"shop\",pod=\"web-0\"} 0.0")
+          .contains("nodepulse_pod_cpu_usage_seconds_total{namespace=\"\",pod=\"" + UsageFixtures.B + "\"} 1.0"));
+    } finally {
+      withPods.stop().await();
+    }
+  }
+
+  @Test
   void withoutPsiTheComponentSaysSoAndPressureIsAbsent(@TempDir Path proc) throws Exception {
     Vertx vertx = Vertx.vertx();
     try {
