@@ -134,10 +134,13 @@ public final class Cgroups {
     return out;
   }
 
-  /** A group's counters now, or null when it is gone (or its files say nothing this can read). */
+  /**
+   * A group's counters now, or null when it is gone (or its files say nothing this can read). Pressure is read for
+   * pods only (v2), the one level it is shown at.
+   */
   public Counters read(Group g) {
     try {
-      return version == 2 ? readV2(usageRoot.resolve(g.path())) : readV1(g.path());
+      return version == 2 ? readV2(usageRoot.resolve(g.path()), g.isPod()) : readV1(g.path());
     } catch (NoSuchFileException e) {
       return null;
     } catch (IOException | RuntimeException e) {
@@ -145,13 +148,15 @@ public final class Cgroups {
     }
   }
 
-  private static Counters readV2(Path dir) throws IOException {
+  private static Counters readV2(Path dir, boolean withPressure) throws IOException {
     String stat = Files.readString(dir.resolve("cpu.stat"));
     Pressure pressure = null;
-    try {
-      pressure = Pressure.parse(dir.resolve("cpu.pressure").toString(), Files.readString(dir.resolve("cpu.pressure")));
-    } catch (IOException e) {
-      // no PSI for this group
+    if (withPressure) {
+      try {
+        pressure = Pressure.parse(dir.resolve("cpu.pressure").toString(), Files.readString(dir.resolve("cpu.pressure")));
+      } catch (IOException e) {
+        // no PSI for this group
+      }
     }
     return new Counters(key(stat, "usage_usec"), key(stat, "nr_periods"), key(stat, "nr_throttled"),
         key(stat, "throttled_usec"), pressure);

@@ -17,9 +17,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.WebClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -61,19 +59,9 @@ class PodUsageIT {
     theirs = pod("web-1", "node-b");
     // the fixture tree, with its two pods' slices renamed to the uids the API server gave
     Path cgroup = dir.resolve("sys/fs/cgroup");
-    Path from = Path.of(PodUsageIT.class.getResource("/cgroup/v2-systemd/t1").toURI());
-    try (Stream<Path> all = Files.walk(from)) {
-      for (Path p : (Iterable<Path>) all::iterator) {
-        String rel = from.relativize(p).toString()
-            .replace(FIXTURE_A, mine.getMetadata().getUid().replace('-', '_'))
-            .replace(FIXTURE_B, theirs.getMetadata().getUid().replace('-', '_'));
-        if (Files.isDirectory(p)) {
-          Files.createDirectories(cgroup.resolve(rel));
-        } else {
-          Files.copy(p, cgroup.resolve(rel));
-        }
-      }
-    }
+    dev.nodepulse.usage.UsageFixtures.copy("cgroup/v2-systemd/t1", cgroup, rel -> rel
+        .replace(FIXTURE_A, mine.getMetadata().getUid().replace('-', '_'))
+        .replace(FIXTURE_B, theirs.getMetadata().getUid().replace('-', '_')));
     Path kubeconfig = dir.resolve("kubeconfig");
     Files.writeString(kubeconfig, kubeConfigYaml);
     System.setProperty("kubeconfig", kubeconfig.toString());

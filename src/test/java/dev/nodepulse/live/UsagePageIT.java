@@ -7,13 +7,11 @@ import dev.nodepulse.Agent;
 import dev.nodepulse.config.Config;
 import dev.nodepulse.usage.UsageVerticle;
 import io.vertx.core.json.JsonObject;
-import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,10 +24,6 @@ class UsagePageIT {
   static final String POD_A = "kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod1f3a2b4c_0000_4000_8000_00000000000a.slice";
   @TempDir Path dir;
 
-  static Path fixture() throws URISyntaxException {
-    return Path.of(UsagePageIT.class.getResource("/cgroup/v2-systemd/t1").toURI());
-  }
-
   private static void waitFor(Page page, String expression, Duration timeout) {
     page.waitForFunction(expression, null, new Page.WaitForFunctionOptions().setTimeout(timeout.toMillis()).setPollingInterval(100));
   }
@@ -37,17 +31,7 @@ class UsagePageIT {
   @Test
   void busiestPodsAreLiveSortableAndThrottlingIsMarked() throws Exception {
     Path cgroup = dir.resolve("sys/fs/cgroup");
-    Path from = fixture();
-    try (Stream<Path> all = Files.walk(from)) {
-      for (Path p : (Iterable<Path>) all::iterator) {
-        Path to = cgroup.resolve(from.relativize(p).toString());
-        if (Files.isDirectory(p)) {
-          Files.createDirectories(to);
-        } else {
-          Files.copy(p, to);
-        }
-      }
-    }
+    dev.nodepulse.usage.UsageFixtures.copy("cgroup/v2-systemd/t1", cgroup);
     Agent agent = Agent.start(Config.forTest(dir.resolve("data"), "--sysfs", dir.resolve("sys").toString()))
         .await(60, TimeUnit.SECONDS);
     AtomicLong n = new AtomicLong();

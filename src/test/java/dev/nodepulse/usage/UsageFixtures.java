@@ -9,7 +9,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.stream.Stream;
 
 /** Fixture trees under src/test/resources (cgroup/<case>/<snapshot>, proc/<case>). */
-final class UsageFixtures {
+public final class UsageFixtures {
   static final String A = "1f3a2b4c-0000-4000-8000-00000000000a";
   static final String B = "1f3a2b4c-0000-4000-8000-00000000000b";
   static final String C = "1f3a2b4c-0000-4000-8000-00000000000c";
@@ -30,7 +30,12 @@ final class UsageFixtures {
   }
 
   /** Copies a fixture tree into {@code to} (replacing what is there), so a test can change it between samples. */
-  static void copy(String relative, Path to) {
+  public static void copy(String relative, Path to) {
+    copy(relative, to, path -> path);
+  }
+
+  /** The same, with each relative path renamed (e.g. a fixture pod's uid to one an API server gave). */
+  public static void copy(String relative, Path to, java.util.function.UnaryOperator<String> rename) {
     Path from = resource(relative);
     try {
       if (Files.exists(to)) {
@@ -40,7 +45,7 @@ final class UsageFixtures {
       }
       try (Stream<Path> all = Files.walk(from)) {
         for (Path p : (Iterable<Path>) all::iterator) {
-          Path target = to.resolve(from.relativize(p).toString());
+          Path target = to.resolve(rename.apply(from.relativize(p).toString()));
           if (Files.isDirectory(p)) {
             Files.createDirectories(target);
           } else {
