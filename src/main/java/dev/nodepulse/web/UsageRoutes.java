@@ -15,8 +15,8 @@ final class UsageRoutes {
   private UsageRoutes() {}
 
   /**
-   * The processes' answer with each process's {@code cgroup} and, inside a pod, {@code pod} ("namespace/name",
-   * null until named) and {@code container}; the answer unchanged when the usage concern cannot say.
+   * The processes' answer with each process's {@code cgroup} and, inside a pod, {@code podUid}, {@code pod}
+   * ("namespace/name", null until named) and {@code container}; the answer unchanged when the usage concern cannot say.
    */
   static Future<JsonObject> withOwners(Vertx vertx, JsonObject processes) {
     JsonArray list = processes.getJsonArray("processes", new JsonArray());
@@ -30,7 +30,7 @@ final class UsageRoutes {
             if (owner != null) {
               p.put("cgroup", owner.getString("cgroup"));
               if (owner.containsKey("podUid")) {
-                p.put("pod", owner.getString("pod") == null ? null : owner.getString("namespace") + "/" + owner.getString("pod"))
+                p.put("podUid", owner.getString("podUid")).put("pod", owner.getString("pod") == null ? null : owner.getString("namespace") + "/" + owner.getString("pod"))
                     .put("container", owner.getString("container"));
               }
             }

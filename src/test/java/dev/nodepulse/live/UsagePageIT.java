@@ -70,6 +70,9 @@ class UsagePageIT {
         waitFor(page, "() => document.getElementById('pressure').dataset.available === 'true'", Duration.ofSeconds(30));
         assertThat(page.innerText("#pressure")).matches("cpu [0-9.]+% · memory [0-9.]+% · io [0-9.]+%");
       }
+      // the busiest processes carry a pod / cgroup column
+      waitFor(page, "() => document.querySelectorAll('#procs tr td.pod').length > 0", Duration.ofSeconds(30));
+      assertThat(page.innerText("table.procs thead")).contains("pod / cgroup");
       assertThat(w.errors()).as("console and page errors").isEmpty();
     } finally {
       agent.vertx().cancelTimer(timer);
