@@ -24,6 +24,9 @@ final class PodNames implements Function<KubernetesClient, CompletionStage<?>> {
   private final String node;
   private final Duration resync;
   private SharedIndexInformer<Pod> informer;
+  private CompletionStage<?> started;
+  /** The uids published and not yet deleted, so that pods deleted between two informers are deleted too. */
+  private final java.util.Set<String> known = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   PodNames(Vertx vertx, String node, Duration resync) {
     this.vertx = vertx;
@@ -31,9 +34,15 @@ final class PodNames implements Function<KubernetesClient, CompletionStage<?>> {
     this.resync = resync;
   }
 
-  /** Starts the informer on a (re)connected client, closing the one before; completes once it has listed. */
+  /**
+   * Starts the informer once (it re-opens its watch by itself); a new one only when the last one failed or stopped.
+   * Completes once it has listed; pods published before and not in a new informer's listing are published deleted.
+   */
   @Override
   public synchronized CompletionStage<?> apply(KubernetesClient client) {
+    if (informer != null && informer.isRunning() && !started.toCompletableFuture().isCompletedExceptionally()) {
+      return started;
+    }
     if (informer != null) {
       informer.close();
     }
@@ -54,14 +63,27 @@ final class PodNames implements Function<KubernetesClient, CompletionStage<?>> {
         publish(pod, true);
       }
     });
-    return informer.start();
+    SharedIndexInformer<Pod> current = informer;
+    started = informer.start().thenRun(() -> {
+      java.util.Set<String> listed = new java.util.HashSet<>();
+      current.getStore().list().forEach(p -> listed.add(p.getMetadata().getUid()));
+      for (String uid : known) {
+        if (!listed.contains(uid)) {
+          known.remove(uid);
+          vertx.eventBus().publish(UsageVerticle.NAMES, new JsonObject().put("uid", uid).put("deleted", true));
+        }
+      }
+    });
+    return started;
   }
 
   private void publish(Pod pod, boolean deleted) {
     JsonObject body = new JsonObject().put("uid", pod.getMetadata().getUid());
     if (deleted) {
+      known.remove(pod.getMetadata().getUid());
       body.put("deleted", true);
     } else {
+      known.add(pod.getMetadata().getUid());
       JsonObject containers = new JsonObject();
       if (pod.getStatus() != null) {
         for (List<ContainerStatus> list : List.of(orEmpty(pod.getStatus().getContainerStatuses()),
@@ -69,7 +91,9 @@ final class PodNames implements Function<KubernetesClient, CompletionStage<?>> {
           for (ContainerStatus c : list) {
             String id = c.getContainerID();
             if (id != null && !id.isEmpty()) {
-              containers.put(id.substring(id.indexOf("://") + 1).replace("/", ""), c.getName());
+              // "containerd://<id>", "cri-o://<id>", "docker://<id>": the id is what names the container's cgroup
+              int scheme = id.indexOf("://");
+              containers.put(scheme < 0 ? id : id.substring(scheme + 3), c.getName());
             }
           }
         }

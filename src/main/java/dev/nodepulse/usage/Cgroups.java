@@ -141,10 +141,8 @@ public final class Cgroups {
   public Counters read(Group g) {
     try {
       return version == 2 ? readV2(usageRoot.resolve(g.path()), g.isPod()) : readV1(g.path());
-    } catch (NoSuchFileException e) {
-      return null;
     } catch (IOException | RuntimeException e) {
-      return null;
+      return null; // gone (NoSuchFileException) or not a counter this can read
     }
   }
 
