@@ -8,6 +8,7 @@ import dev.nodepulse.tasks.TasksVerticle;
 import dev.nodepulse.tasks.source.DirectorySource;
 import dev.nodepulse.tasks.source.RestSource;
 import dev.nodepulse.tasks.target.Targets;
+import dev.nodepulse.usage.UsageVerticle;
 import dev.nodepulse.web.ScrapeAuth;
 import dev.nodepulse.web.WebVerticle;
 import io.vertx.core.Future;
@@ -23,7 +24,7 @@ import java.util.List;
  */
 public final class Agent {
   /** Components whose state /healthz and /readyz report; each answers on {@code nodepulse.health.<name>}. */
-  public static final List<String> COMPONENTS = List.of("sampler", "metrics", "scheduler", "tasks-dir", "web");
+  public static final List<String> COMPONENTS = List.of("sampler", "metrics", "scheduler", "tasks-dir", "web", UsageVerticle.COMPONENT);
 
   /** The components of an agent in this mode: Kubernetes mode adds {@code kubernetes}. */
   public static List<String> components(Config config) {
@@ -86,6 +87,7 @@ public final class Agent {
     List<VerticleBase> first = new ArrayList<>();
     first.add(new MetricsVerticle(config));
     first.add(new SamplerVerticle(config));
+    first.add(new UsageVerticle(config));
     Kube.Mode kube = config.mode() == Config.Mode.KUBERNETES ? Kube.mode(config, vertx) : null;
     first.add(kube == null ? new TasksVerticle(config) : new TasksVerticle(config, kube.plugins()));
     first.add(new RestSource());

@@ -324,6 +324,7 @@ async function loadProcesses() {
       el('td', { class: 'num', text: String(p.pid) }),
       el('td', { class: 'name', text: p.name, title: p.name }),
       el('td', { class: 'muted', text: p.user ?? '' }),
+      el('td', { class: 'name muted pod', text: p.pod ? p.pod + (p.container ? ' · ' + p.container : '') : p.podUid ? 'pod ' + p.podUid.slice(0, 8) : (p.cgroup ?? ''), title: p.cgroup ?? '' }),
       el('td', { class: 'num' }, el('div', { class: 'cpu-cell' }, el('div', { class: 'bar' }, fill), el('span', { text: pct(p.cpuPercent) }))),
       el('td', { class: 'num', text: bytes(p.rssBytes) }));
   }));

@@ -39,7 +39,9 @@ public record Config(
     Duration httpHeaderTimeout,
     int httpMaxConnections,
     // kubernetes mode
-    Duration leaseDuration) {
+    Duration leaseDuration,
+    // per-pod CPU series on /metrics (off: the node's pressure only)
+    boolean podMetrics) {
 
   public enum Mode { STANDALONE, KUBERNETES }
 

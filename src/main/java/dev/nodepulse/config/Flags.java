@@ -77,7 +77,9 @@ public final class Flags {
       new Option("http-max-connections", "512", "open connections per listener (16 to 65536; at most a quarter of "
           + "the process's open-file limit); at the cap the longest-waiting idle one is closed"),
       new Option("lease-duration", "15s", "kubernetes mode: how long this agent's Lease holds without renewal "
-          + "(2s to 5m); another agent takes over its runs after that"));
+          + "(2s to 5m); another agent takes over its runs after that"),
+      new Option("pod-metrics", "false", "true|false: export CPU and throttling per pod on /metrics (4 series per pod "
+          + "on the node; the node's pressure is always exported)"));
 
   private Flags() {}
 
@@ -184,7 +186,8 @@ public final class Flags {
         get(v, "http-idle-timeout", s -> within(Durations.parse(s), Duration.ofSeconds(1), Duration.ofHours(1))),
         get(v, "http-header-timeout", s -> within(Durations.parse(s), Duration.ofSeconds(1), Duration.ofMinutes(5))),
         get(v, "http-max-connections", s -> intWithin(s, 16, 65536)),
-        get(v, "lease-duration", s -> within(Durations.parse(s), Duration.ofSeconds(2), Duration.ofMinutes(5))));
+        get(v, "lease-duration", s -> within(Durations.parse(s), Duration.ofSeconds(2), Duration.ofMinutes(5))),
+        get(v, "pod-metrics", s -> oneOf(s, "true", "false").equals("true")));
   }
 
   private static <T> T get(Map<String, String> v, String name, Function<String, T> parse) {

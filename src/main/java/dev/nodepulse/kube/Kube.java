@@ -42,7 +42,8 @@ public final class Kube {
       KubeClaims claims = new KubeClaims(vertx, link);
       plugins = Plugins.standalone().withClaims(claims).withSecrets(new KubeSecrets(vertx, link))
           .withSinks(List.of(new StatusWriter(vertx, link, claims)));
-      verticle = new KubeVerticle(client, settings, Clock.systemUTC(), List.of(), link);
+      verticle = new KubeVerticle(client, settings, Clock.systemUTC(),
+          List.of(new PodNames(vertx, settings.node(), settings.resync())), link);
     }
 
     /** Claims by Leases, Secrets from the API server, the status subresource and Events as a sink. */

@@ -24,6 +24,7 @@ public final class MetricsVerticle extends VerticleBase {
   public static final String HEALTH = "nodepulse.health.metrics";
   // Addresses published by other concerns (their constants live there).
   static final String SAMPLE = dev.nodepulse.sampler.SamplerVerticle.SAMPLE;
+  static final String USAGE = dev.nodepulse.usage.UsageVerticle.SAMPLE;
   static final String TASK_RUN = dev.nodepulse.tasks.TasksVerticle.RUN;
   static final String TASK_CHANGED = dev.nodepulse.tasks.TasksVerticle.CHANGED;
   static final String WEB_REQUEST = dev.nodepulse.web.WebVerticle.REQUEST;
@@ -51,6 +52,14 @@ public final class MetricsVerticle extends VerticleBase {
       metrics.sample(m.body());
       invalidate();
     });
+    bus.<JsonObject>consumer(USAGE, m -> {
+      metrics.usage(m.body());
+      invalidate();
+    });
+    if (config.podMetrics()) {
+      metrics.exportPods();
+      bus.<JsonObject>consumer(dev.nodepulse.usage.UsageVerticle.ALL_PODS, m -> metrics.pods(m.body()));
+    }
     bus.<JsonObject>consumer(TASK_RUN, m -> guarded(() -> {
       metrics.taskRun(m.body());
       invalidate();

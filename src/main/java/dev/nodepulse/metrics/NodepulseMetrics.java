@@ -32,6 +32,8 @@ public final class NodepulseMetrics {
 
   private final PrometheusRegistry registry;
   private volatile JsonObject latest;
+  private volatile JsonObject usage;
+  private volatile JsonObject pods;
   private final Map<String, String> phaseByTask = new ConcurrentHashMap<>();
   private final Counter taskRuns;
   private final Histogram taskDuration;
@@ -107,6 +109,11 @@ public final class NodepulseMetrics {
     httpRequests = Counter.builder().withoutExemplars().name("nodepulse_http_requests_total")
         .help("HTTP requests answered, by method, route template and status").labelNames("method", "route", "status")
         .register(registry);
+    pressureCounter("node_pressure_cpu_waiting_seconds_total", "Total time in seconds that processes have waited for CPU time", "cpu", "some");
+    pressureCounter("node_pressure_memory_waiting_seconds_total", "Total time in seconds that processes have waited for memory", "memory", "some");
+    pressureCounter("node_pressure_memory_stalled_seconds_total", "Total time in seconds no process could make progress due to memory congestion", "memory", "full");
+    pressureCounter("node_pressure_io_waiting_seconds_total", "Total time in seconds that processes have waited due to IO congestion", "io", "some");
+    pressureCounter("node_pressure_io_stalled_seconds_total", "Total time in seconds no process could make progress due to IO congestion", "io", "full");
     liveClients = Gauge.builder().withoutExemplars().name("nodepulse_live_clients").help("Live page clients connected over SockJS")
         .register(registry);
   }
@@ -123,6 +130,57 @@ public final class NodepulseMetrics {
   /** A new sample from the sampler ({@code nodepulse.sampler.sample}); gauges read it at the next scrape. */
   public void sample(JsonObject sample) {
     latest = sample;
+  }
+
+  /** A usage sample ({@code nodepulse.usage.sample}): the node's pressure; absent without PSI. */
+  public void usage(JsonObject sample) {
+    usage = sample;
+  }
+
+  /** Every pod of the node ({@code nodepulse.usage.all-pods}, with {@code --pod-metrics}). */
+  public void pods(JsonObject all) {
+    pods = all;
+  }
+
+  /**
+   * Registers the per-pod series ({@code --pod-metrics}): four counters per pod on the node, labelled
+   * {@code namespace} and {@code pod} (the uid while the pod is unnamed, with an empty namespace).
+   */
+  public void exportPods() {
+    podCounter("nodepulse_pod_cpu_usage_seconds_total", "CPU time used by the pod's cgroup, in seconds", "usageSeconds", null);
+    podCounter("nodepulse_pod_cpu_periods_total", "CFS enforcement periods of the pod's cgroup (with a CPU limit)", null, "periods");
+    podCounter("nodepulse_pod_cpu_throttled_periods_total", "CFS periods in which the pod's cgroup was throttled", null, "throttledPeriods");
+    podCounter("nodepulse_pod_cpu_throttled_seconds_total", "Time the pod's cgroup was throttled, in seconds", null, "throttledSeconds");
+  }
+
+  private void podCounter(String name, String help, String field, String throttlingField) {
+    CounterWithCallback.builder().name(name).help(help).labelNames("namespace", "pod").callback(cb -> {
+      JsonObject all = pods;
+      java.util.Set<String> seen = new java.util.HashSet<>();
+      for (Object o : all == null ? new JsonArray() : array(all, "items")) {
+        if (o instanceof JsonObject p) {
+          Double v = field != null ? number(p, field) : number(object(p, "throttling"), throttlingField);
+          boolean named = p.getValue("name") != null;
+          String ns = named ? label(p.getValue("namespace"), "") : "";
+          String pod = label(named ? p.getValue("name") : p.getValue("uid"), "");
+          // a pod made anew under the same name (its old cgroup not yet gone): the first, busiest, one only
+          if (v != null && seen.add(ns + "/" + pod)) {
+            cb.call(v, ns, pod);
+          }
+        }
+      }
+    }).register(registry);
+  }
+
+  /** One of node_exporter's pressure counters (same names and help), from the latest usage sample. */
+  private void pressureCounter(String name, String help, String resource, String line) {
+    CounterWithCallback.builder().name(name).help(help).callback(cb -> {
+      JsonObject u = usage;
+      Double total = u == null ? null : number(object(object(object(u, "pressure"), resource), line), "totalSeconds");
+      if (total != null) {
+        cb.call(total);
+      }
+    }).register(registry);
   }
 
   /** A finished run ({@code nodepulse.tasks.run}). */

@@ -108,7 +108,8 @@ final class Api {
         return;
       }
     }
-    ask(vertx, ctx, SamplerVerticle.PROCESSES, new JsonObject().put("top", top)).onSuccess(ctx::json);
+    ask(vertx, ctx, SamplerVerticle.PROCESSES, new JsonObject().put("top", top))
+        .compose(p -> UsageRoutes.withOwners(vertx, p)).onSuccess(ctx::json);
   }
 
   /**

@@ -105,6 +105,7 @@ public final class WebVerticle extends VerticleBase {
     passThrough.add(main.route("/api/*").handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT)));
     Api.mount(vertx, main, config);
     TaskRoutes.mount(vertx, main);
+    UsageRoutes.mount(vertx, main);
     mountOperations(main, probes);
     LiveRoutes.mount(vertx, main, LiveBridge.MAX_IN_FLIGHT, LiveRoutes.PING_TIMEOUT_MS);
     Future<Void> docs = Docs.mount(vertx, main);

@@ -49,6 +49,7 @@ class RbacIT {
       rule("", "configmaps", "get", "list", "watch"),
       rule("", "secrets", "get"),
       rule("", "nodes", "get"),
+      rule("", "pods", "list", "watch"),
       rule("", "events", "create", "patch"),
       rule("coordination.k8s.io", "leases", "get", "list", "watch", "create", "update", "delete"),
       rule("authentication.k8s.io", "tokenreviews", "create"),

@@ -263,6 +263,7 @@ class ChartRenderTest {
         "/configmaps:[\"get\",\"list\",\"watch\"]",
         "/secrets:[\"get\"]",
         "/nodes:[\"get\"]",
+        "/pods:[\"list\",\"watch\"]",
         "/events:[\"create\",\"patch\"]",
         "coordination.k8s.io/leases:[\"get\",\"list\",\"watch\",\"create\",\"update\",\"delete\"]",
         "authentication.k8s.io/tokenreviews:[\"create\"]",
