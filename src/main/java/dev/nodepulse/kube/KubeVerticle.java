@@ -46,6 +46,8 @@ final class KubeVerticle extends VerticleBase {
   private Instant lastFailureAt;
   private String lastError;
   private String warning;
+  /** Who the API server says this agent is (a SelfSubjectReview at connect), or null if it could not say. */
+  private String identity;
   private long renewTimer = -1;
   private long sweepTimer = -1;
 
@@ -78,7 +80,8 @@ final class KubeVerticle extends VerticleBase {
 
   private void connect() {
     vertx.executeBlocking(() -> {
-      client.getKubernetesVersion(); // GET /version: reachable and authenticated
+      client.getKubernetesVersion(); // GET /version: reachable
+      identity = Identity.of(client); // authenticated, and as whom
       String problem = heartbeat.readNodeLabels();
       heartbeat.renew();
       return problem;
@@ -89,7 +92,8 @@ final class KubeVerticle extends VerticleBase {
         LOG.warn(problem);
       }
       renewed(clock.instant());
-      LOG.info("connected to the API server; lease {}/{} every {}", settings.leaseNamespace(), settings.node(),
+      LOG.info("connected to the API server as {}; lease {}/{} every {}", identity == null ? "(unknown: "
+          + "SelfSubjectReview not answered)" : identity, settings.leaseNamespace(), settings.node(),
           settings.leaseDuration());
       long period = Math.max(200, settings.leaseDuration().toMillis() / 3);
       renewTimer = vertx.setPeriodic(period, id -> renew());
@@ -233,6 +237,9 @@ final class KubeVerticle extends VerticleBase {
     }
     if (warning != null) {
       h.put("warning", warning);
+    }
+    if (identity != null) {
+      h.put("identity", identity);
     }
     return h;
   }
