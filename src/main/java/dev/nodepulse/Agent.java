@@ -88,7 +88,12 @@ public final class Agent {
     first.add(new MetricsVerticle(config));
     first.add(new SamplerVerticle(config));
     first.add(new UsageVerticle(config));
-    Kube.Mode kube = config.mode() == Config.Mode.KUBERNETES ? Kube.mode(config, vertx) : null;
+    Kube.Mode kube;
+    try {
+      kube = config.mode() == Config.Mode.KUBERNETES ? Kube.mode(config, vertx) : null;
+    } catch (IllegalArgumentException refused) { // credentials the agent cannot send as kubectl would
+      return Future.failedFuture(refused.getMessage());
+    }
     first.add(kube == null ? new TasksVerticle(config) : new TasksVerticle(config, kube.plugins()));
     first.add(new RestSource());
     first.add(new DirectorySource(config));

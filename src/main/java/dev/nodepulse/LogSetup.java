@@ -40,6 +40,11 @@ public final class LogSetup extends ContextAwareBase implements Configurator {
     // the SockJS bridge logs what clients send wrong (an ERROR per frame of an unknown type, a WARN per refused
     // register): a log flood any client can cause. web.CountedSocket logs what matters about a live client.
     ctx.getLogger("io.vertx.ext.web.handler.sockjs.impl.EventBusBridgeImpl").setLevel(Level.OFF);
+    // the informers' list and watch failures are told by the agent's own exception handler, in one line per
+    // outage (kube/Reachability.java); fabric8's would repeat each with a stack trace
+    ctx.getLogger("io.fabric8.kubernetes.client.informers.impl.cache.Reflector").setLevel(Level.OFF);
+    // a watch's socket cut by an outage: WARN lines with a stack trace each; the outage is told once (as above)
+    ctx.getLogger("io.fabric8.kubernetes.client.jdkhttp.JdkWebSocketImpl").setLevel(Level.ERROR);
     return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
   }
 }

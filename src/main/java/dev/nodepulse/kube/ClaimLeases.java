@@ -209,4 +209,9 @@ final class ClaimLeases implements AutoCloseable {
   public void close() {
     informer.close();
   }
+
+  /** Who hears of the informer's failures (instead of fabric8's own log lines). */
+  void failures(io.fabric8.kubernetes.client.informers.ExceptionHandler handler) {
+    informer.exceptionHandler(handler);
+  }
 }

@@ -34,6 +34,10 @@ final class Events {
     try {
       link.client.v1().events().inNamespace(about.getMetadata().getNamespace()).resource(event).create();
     } catch (RuntimeException e) {
+      if (Reachability.recovers(e)) {
+        link.reach.failed(e); // the outage is told once; this Event is lost
+        return;
+      }
       LOG.warn("cannot record an Event on {}/{}: {}", about.getMetadata().getNamespace(),
           about.getMetadata().getName(), Problems.describe(e));
     }

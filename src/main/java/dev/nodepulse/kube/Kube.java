@@ -23,10 +23,12 @@ public final class Kube {
   /**
    * The verticle of Kubernetes mode. The client is configured as kubectl is: inside a pod from its ServiceAccount,
    * outside from {@code KUBECONFIG} or {@code ~/.kube/config}; the Leases live in the pod's namespace (outside:
-   * the kubeconfig context's namespace, else {@code default}).
+   * the kubeconfig context's namespace, else {@code default}). The kubeconfig user's credentials are taken as
+   * kubectl takes them ({@link KubeCredentials}); IllegalArgumentException names what is not supported.
    */
   public static Mode mode(Config config, Vertx vertx) {
     io.fabric8.kubernetes.client.Config client = io.fabric8.kubernetes.client.Config.autoConfigure(null);
+    KubeCredentials.complete(client);
     String ns = client.getNamespace() == null ? "default" : client.getNamespace();
     return new Mode(vertx, client, settings(config, ns));
   }

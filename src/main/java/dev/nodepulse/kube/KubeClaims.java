@@ -173,17 +173,23 @@ final class KubeClaims implements Claims {
             continue;
           }
           if (e.getCode() > 0 && e.getCode() < 500 && e.getCode() != 429) {
+            link.reach.failed(e);
             return new Claim.Taken(null, Problems.describe(e));
           }
+          link.reach.failed(e); // one line for the whole outage, not one per task and second
           return UNREACHABLE;
         }
       }
       return new Claim.Taken(null, "the claim record kept changing");
     }, false).onComplete(ar -> {
       Claim c = ar.succeeded() ? ar.result() : UNREACHABLE;
+      if (ar.failed()) {
+        link.reach.failed(ar.cause());
+      } else if (c != UNREACHABLE) {
+        link.reach.reached();
+      }
       if (c == UNREACHABLE && link.clock.instant().isBefore(giveUpAt)) {
-        LOG.warn("task {}: cannot claim the run due at {} ({}); trying again", req.key(), due,
-            ar.succeeded() ? c : Problems.describe(ar.cause()));
+        LOG.debug("task {}: cannot claim the run due at {} yet; trying again", req.key(), due);
         vertx.setTimer(1000, id -> decide(req, spec, due, answer, giveUpAt));
       } else {
         answer.complete(c);

@@ -16,6 +16,8 @@ final class KubeLink {
   final KubeSettings settings;
   final Clock clock;
   final AtomicLong taskWrites = new AtomicLong();
+  /** Whether the API server answers: one log line per episode for every caller. */
+  final Reachability reach;
   /** Writes to DelayedTasks by every agent in this JVM (tests and the benchmark run several agents in one). */
   static final AtomicLong ALL_TASK_WRITES = new AtomicLong();
   volatile KubernetesClient client;
@@ -29,6 +31,7 @@ final class KubeLink {
   KubeLink(KubeSettings settings, Clock clock) {
     this.settings = settings;
     this.clock = clock;
+    this.reach = new Reachability(clock);
   }
 
   /** The DelayedTask {@code namespace/name} as last seen, or null. */

@@ -34,6 +34,7 @@ final class KubeVerticle extends VerticleBase {
   private final Clock clock;
   private final List<Function<KubernetesClient, CompletionStage<?>>> afterConnect;
   private final KubeLink link;
+  private final Reachability reach;
   private TaskInformers informers;
   private KubernetesClient client;
   private LeaseHeartbeat heartbeat;
@@ -43,9 +44,10 @@ final class KubeVerticle extends VerticleBase {
   private boolean connected;
   private boolean synced;
   private Instant lastRenewAt;
-  private Instant lastFailureAt;
   private String lastError;
   private String warning;
+  /** Who the API server says this agent is (a SelfSubjectReview at connect), or null if it could not say. */
+  private String identity;
   private long renewTimer = -1;
   private long sweepTimer = -1;
 
@@ -62,6 +64,7 @@ final class KubeVerticle extends VerticleBase {
     this.clock = clock;
     this.afterConnect = List.copyOf(afterConnect);
     this.link = link;
+    this.reach = link != null ? link.reach : new Reachability(clock);
   }
 
   @Override
@@ -78,7 +81,8 @@ final class KubeVerticle extends VerticleBase {
 
   private void connect() {
     vertx.executeBlocking(() -> {
-      client.getKubernetesVersion(); // GET /version: reachable and authenticated
+      client.getKubernetesVersion(); // GET /version: reachable
+      identity = Identity.of(client); // authenticated, and as whom
       String problem = heartbeat.readNodeLabels();
       heartbeat.renew();
       return problem;
@@ -89,14 +93,15 @@ final class KubeVerticle extends VerticleBase {
         LOG.warn(problem);
       }
       renewed(clock.instant());
-      LOG.info("connected to the API server; lease {}/{} every {}", settings.leaseNamespace(), settings.node(),
+      LOG.info("connected to the API server as {}; lease {}/{} every {}", identity == null ? "(unknown: "
+          + "SelfSubjectReview not answered)" : identity, settings.leaseNamespace(), settings.node(),
           settings.leaseDuration());
       long period = Math.max(200, settings.leaseDuration().toMillis() / 3);
       renewTimer = vertx.setPeriodic(period, id -> renew());
       startWatching();
     }).onFailure(err -> {
       failed(err);
-      LOG.warn("API server: {}; retrying in {}", lastError, backoff);
+      reach.failed(err); // once per episode, not at every retry
       long delay = backoff.toMillis();
       backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
       vertx.setTimer(delay, id -> connect());
@@ -107,6 +112,7 @@ final class KubeVerticle extends VerticleBase {
     List<CompletionStage<?>> started = new ArrayList<>();
     vertx.<Void>executeBlocking(() -> {
       leaseView = new LeaseView(client, settings, settings.resync(), () -> {});
+      leaseView.failures(reach::informerFailed);
       started.add(leaseView.start());
       CrdSource crds = null;
       ConfigMapSource maps = null;
@@ -114,11 +120,13 @@ final class KubeVerticle extends VerticleBase {
         link.client = client;
         link.leases = leaseView::leases;
         claimLeases = new ClaimLeases(client, settings);
+        claimLeases.failures(reach::informerFailed);
         link.claimLeases = claimLeases;
         started.add(claimLeases.start());
         crds = new CrdSource(vertx, context, link);
         maps = new ConfigMapSource(vertx, context, link);
         informers = new TaskInformers(client, settings, crds, maps);
+        informers.failures(reach::informerFailed);
         link.informers = informers;
         started.add(informers.start());
       }
@@ -140,7 +148,7 @@ final class KubeVerticle extends VerticleBase {
       }
     }).onFailure(err -> {
       failed(err);
-      LOG.warn("watching the cluster failed: {}; retrying in {}", lastError, backoff);
+      reach.failed(err);
       long delay = backoff.toMillis();
       backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
       vertx.executeBlocking(() -> {
@@ -164,31 +172,25 @@ final class KubeVerticle extends VerticleBase {
           if (n > 0) {
             LOG.info("deleted {} claim Lease(s) of ConfigMap tasks that are gone", n);
           }
-        }).onFailure(err -> LOG.warn("sweeping claim Leases: {}", Problems.describe(err)));
+        }).onFailure(reach::failed);
   }
 
   private void renew() {
     vertx.executeBlocking(heartbeat::renew, false).onSuccess(this::renewed).onFailure(err -> {
-      if (lastError == null || !lastError.equals(Problems.describe(err))) {
-        LOG.warn("lease renewal failed: {}", Problems.describe(err));
-      }
+      reach.failed(err);
       failed(err);
     });
   }
 
   private void renewed(Instant at) {
-    if (lastError != null && lastFailureAt != null) {
-      LOG.info("API server reachable again");
-    }
+    reach.reached();
     lastRenewAt = at;
     lastError = null;
-    lastFailureAt = null;
     backoff = FIRST_BACKOFF;
   }
 
   private void failed(Throwable err) {
     lastError = Problems.describe(err);
-    lastFailureAt = clock.instant();
   }
 
   private void closeWatches() {
@@ -233,6 +235,9 @@ final class KubeVerticle extends VerticleBase {
     }
     if (warning != null) {
       h.put("warning", warning);
+    }
+    if (identity != null) {
+      h.put("identity", identity);
     }
     return h;
   }

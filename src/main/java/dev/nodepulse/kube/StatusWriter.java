@@ -128,11 +128,15 @@ final class StatusWriter implements StatusSink {
     vertx.<Void>executeBlocking(() -> {
       write.run();
       return null;
-    }, false).onSuccess(done::complete).onFailure(err -> {
+    }, false).onSuccess(v -> {
+      link.reach.reached();
+      done.complete(v);
+    }).onFailure(err -> {
       int code = err instanceof KubernetesClientException k ? k.getCode() : 0;
       boolean unreachable = code == 0 || code >= 500 || code == 429;
       if (unreachable && link.clock.instant().plus(backoff).isBefore(until)) {
-        LOG.info("status of {}: {}; trying again in {}", key, Problems.describe(err), Durations.format(backoff));
+        link.reach.failed(err); // one line for the whole outage
+        LOG.debug("status of {}: trying again in {}", key, Durations.format(backoff));
         Duration next = backoff.multipliedBy(2).compareTo(Duration.ofSeconds(8)) > 0 ? Duration.ofSeconds(8)
             : backoff.multipliedBy(2);
         vertx.setTimer(backoff.toMillis(), id -> attempt(key, until, write, next, done));

@@ -103,4 +103,9 @@ final class TaskInformers implements AutoCloseable {
   public void close() {
     informers.forEach(SharedIndexInformer::close);
   }
+
+  /** Who hears of the informers' failures (instead of fabric8's own log lines). */
+  void failures(io.fabric8.kubernetes.client.informers.ExceptionHandler handler) {
+    informers.forEach(i -> i.exceptionHandler(handler));
+  }
 }
