@@ -604,6 +604,14 @@ function runsWindow() {
 
 // ---------- the bridge connection ----------
 let sock = null, pingTimer = null, backoff = BACKOFF_MIN, everConnected = false;
+// the other panels' addresses (app/usage.js), carried by this one connection: a page is one live client
+const extra = new Map(); // address -> handler of its bodies
+window.nodepulseBus = {
+  on(address, fn) {
+    extra.set(address, fn);
+    if (sock && sock.readyState === SockJS.OPEN) sock.send(JSON.stringify({ type: 'register', address }));
+  },
+};
 const states = [];
 function setState(s) {
   if (states[states.length - 1] !== s) states.push(s);
@@ -618,7 +626,7 @@ function connect() {
   sock = s;
   s.onopen = () => {
     backoff = BACKOFF_MIN;
-    for (const address of Object.values(ADDR)) s.send(JSON.stringify({ type: 'register', address }));
+    for (const address of [...Object.values(ADDR), ...extra.keys()]) s.send(JSON.stringify({ type: 'register', address }));
     s.send(JSON.stringify({ type: 'ping' }));
     pingTimer = setInterval(() => s.send(JSON.stringify({ type: 'ping' })), PING_MS);
     const again = everConnected;
@@ -636,6 +644,7 @@ function connect() {
     if (m.address === ADDR.sample) onSample(m.body);
     else if (m.address === ADDR.changed) onTaskChanged(m.body);
     else if (m.address === ADDR.run) onRun(m.body);
+    else extra.get(m.address)?.(m.body);
   };
   s.onclose = () => {
     clearInterval(pingTimer);

@@ -1,6 +1,6 @@
 // Who uses the CPU: the node's pressure (beside load) and the busiest pods (or, standalone, cgroups), live from
-// nodepulse.usage.sample over its own SockJS connection. Sortable by clicking a column head; throttled rows marked.
-/* global SockJS */
+// nodepulse.usage.sample, carried by the page's one SockJS connection (window.nodepulseBus, app/live.js). Sortable
+// by clicking a column head; throttled rows marked.
 const ADDRESS = 'nodepulse.usage.sample';
 const state = { sort: 'cpuPercent', desc: true, last: null, samples: 0 };
 const $ = (id) => document.getElementById(id);
@@ -77,25 +77,5 @@ document.querySelectorAll('table.pods th[data-sort]').forEach((th) => th.addEven
   render();
 }));
 
-let backoff = 1000;
-function connect() {
-  const s = new SockJS('/live', null, { transports: ['websocket', 'xhr-streaming', 'xhr-polling'] });
-  let ping = null;
-  s.onopen = () => {
-    backoff = 1000;
-    s.send(JSON.stringify({ type: 'register', address: ADDRESS }));
-    ping = setInterval(() => s.send(JSON.stringify({ type: 'ping' })), 5000);
-  };
-  s.onmessage = (e) => {
-    let m;
-    try { m = JSON.parse(e.data); } catch { return; }
-    if (m.type === 'rec' && m.address === ADDRESS) onUsage(m.body);
-  };
-  s.onclose = () => {
-    clearInterval(ping);
-    setTimeout(connect, backoff);
-    backoff = Math.min(30_000, backoff * 2);
-  };
-}
 window.nodepulseUsage = { get samples() { return state.samples; }, get sort() { return state.sort; } };
-connect();
+window.nodepulseBus.on(ADDRESS, onUsage);
