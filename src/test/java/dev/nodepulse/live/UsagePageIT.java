@@ -73,6 +73,11 @@ class UsagePageIT {
       // the busiest processes carry a pod / cgroup column
       waitFor(page, "() => document.querySelectorAll('#procs tr td.pod').length > 0", Duration.ofSeconds(30));
       assertThat(page.innerText("table.procs thead")).contains("pod / cgroup");
+      // the panel's address rides the page's one connection: one page is one live client
+      String metrics = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+          java.net.URI.create("http://127.0.0.1:" + agent.httpPort() + "/metrics")).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+      assertThat(metrics).containsPattern("(?m)^nodepulse_live_clients 1(\\.0)?$");
       assertThat(w.errors()).as("console and page errors").isEmpty();
     } finally {
       agent.vertx().cancelTimer(timer);
