@@ -33,6 +33,8 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class NodepulseMetrics {
   /** The task phases always exported by {@code nodepulse_tasks}, so a dashboard sees zeros too. */
   static final List<String> PHASES = List.of("Pending", "Scheduled", "Running", "Succeeded", "Failed");
+  /** The target types, as the scheduler labels runs. */
+  private static final List<String> TARGETS = List.of("http", "tcp", "pipe", "compute");
   private static final String[] CPU_MODES = {"user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal"};
 
   private final PrometheusRegistry registry;
@@ -100,6 +102,8 @@ public final class NodepulseMetrics {
     filesystemGauge("nodepulse_filesystem_avail_bytes", "Space of the filesystem available to unprivileged users, in bytes", "availBytes");
     taskRuns = Counter.builder().withoutExemplars().name("nodepulse_task_runs_total").help("Task runs finished, by target type and outcome")
         .labelNames("target", "outcome").register(registry);
+    // a missed run's series exists from the start at 0, so increase() sees the first one (the missed-run alerts)
+    TARGETS.forEach(t -> taskRuns.initLabelValues(t, "missed"));
     taskDuration = Histogram.builder().withoutExemplars().name("nodepulse_task_duration_seconds").help("How long task runs took, by target type")
         .labelNames("target").classicOnly()
         .classicUpperBounds(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300).register(registry);
