@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.nodepulse.config.Config;
 import dev.nodepulse.config.Flags;
+import dev.nodepulse.tasks.model.TaskJson;
+import dev.nodepulse.tasks.model.TaskReader;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
@@ -68,6 +70,15 @@ class TaskHealthMetricsTest {
 
     m.taskChanged(task("warm", 2, "{\"every\": \"5m\"}", "SUCCEEDED", "2026-12-04T17:05:00Z").put("deleted", true));
     assertThat(taskLines(m)).isEmpty();
+  }
+
+  @Test
+  void theIntervalIsReadFromTheTaskAsTheSchedulerPublishesIt() throws Exception {
+    NodepulseMetrics m = exported();
+    String yaml = "metadata: {name: hourly, namespace: shop}\nspec:\n  schedule: \"0 * * * *\"\n"
+        + "  timeZone: Europe/Paris\n  retry: {limit: 2, backoff: 5s}\n  target: " + HTTP + "\n";
+    m.taskChanged(TaskJson.toJson(TaskReader.read(yaml, TaskReader.Format.YAML)));
+    assertThat(taskLines(m)).containsExactly("nodepulse_task_interval_seconds{name=\"hourly\",namespace=\"shop\"} 3600.0");
   }
 
   @Test
