@@ -41,7 +41,9 @@ public record Config(
     // kubernetes mode
     Duration leaseDuration,
     // per-pod CPU series on /metrics (off: the node's pressure only)
-    boolean podMetrics) {
+    boolean podMetrics,
+    // per-task last success, last failure and interval on /metrics (3 series per task)
+    boolean taskMetrics) {
 
   public enum Mode { STANDALONE, KUBERNETES }
 

@@ -79,7 +79,9 @@ public final class Flags {
       new Option("lease-duration", "15s", "kubernetes mode: how long this agent's Lease holds without renewal "
           + "(2s to 5m); another agent takes over its runs after that"),
       new Option("pod-metrics", "false", "true|false: export CPU and throttling per pod on /metrics (4 series per pod "
-          + "on the node; the node's pressure is always exported)"));
+          + "on the node; the node's pressure is always exported)"),
+      new Option("task-metrics", "true", "true|false: export each task's last success, last failure and interval on "
+          + "/metrics (3 series per task, for the alert NodepulseTaskNotSucceeding)"));
 
   private Flags() {}
 
@@ -187,7 +189,8 @@ public final class Flags {
         get(v, "http-header-timeout", s -> within(Durations.parse(s), Duration.ofSeconds(1), Duration.ofMinutes(5))),
         get(v, "http-max-connections", s -> intWithin(s, 16, 65536)),
         get(v, "lease-duration", s -> within(Durations.parse(s), Duration.ofSeconds(2), Duration.ofMinutes(5))),
-        get(v, "pod-metrics", s -> oneOf(s, "true", "false").equals("true")));
+        get(v, "pod-metrics", s -> oneOf(s, "true", "false").equals("true")),
+        get(v, "task-metrics", s -> oneOf(s, "true", "false").equals("true")));
   }
 
   private static <T> T get(Map<String, String> v, String name, Function<String, T> parse) {

@@ -60,6 +60,9 @@ public final class MetricsVerticle extends VerticleBase {
       metrics.exportPods();
       bus.<JsonObject>consumer(dev.nodepulse.usage.UsageVerticle.ALL_PODS, m -> metrics.pods(m.body()));
     }
+    if (config.taskMetrics()) {
+      metrics.exportTasks();
+    }
     bus.<JsonObject>consumer(TASK_RUN, m -> guarded(() -> {
       metrics.taskRun(m.body());
       invalidate();

@@ -1,5 +1,8 @@
 package dev.nodepulse.metrics;
 
+import dev.nodepulse.tasks.model.Schedule;
+import dev.nodepulse.tasks.model.TaskReader;
+import dev.nodepulse.tasks.model.TaskValidationException;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.Gauge;
@@ -14,6 +17,8 @@ import io.vertx.core.json.JsonObject;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -28,6 +33,8 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class NodepulseMetrics {
   /** The task phases always exported by {@code nodepulse_tasks}, so a dashboard sees zeros too. */
   static final List<String> PHASES = List.of("Pending", "Scheduled", "Running", "Succeeded", "Failed");
+  /** The target types, as the scheduler labels runs. */
+  private static final List<String> TARGETS = List.of("http", "tcp", "pipe", "compute");
   private static final String[] CPU_MODES = {"user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal"};
 
   private final PrometheusRegistry registry;
@@ -35,6 +42,8 @@ public final class NodepulseMetrics {
   private volatile JsonObject usage;
   private volatile JsonObject pods;
   private final Map<String, String> phaseByTask = new ConcurrentHashMap<>();
+  /** Per task, with {@code --task-metrics}: its last success and failure and its interval; null: off. */
+  private volatile Map<String, TaskHealth> healthByTask;
   private final Counter taskRuns;
   private final Histogram taskDuration;
   private final Histogram taskLateness;
@@ -93,6 +102,8 @@ public final class NodepulseMetrics {
     filesystemGauge("nodepulse_filesystem_avail_bytes", "Space of the filesystem available to unprivileged users, in bytes", "availBytes");
     taskRuns = Counter.builder().withoutExemplars().name("nodepulse_task_runs_total").help("Task runs finished, by target type and outcome")
         .labelNames("target", "outcome").register(registry);
+    // a missed run's series exists from the start at 0, so increase() sees the first one (the missed-run alerts)
+    TARGETS.forEach(t -> taskRuns.initLabelValues(t, "missed"));
     taskDuration = Histogram.builder().withoutExemplars().name("nodepulse_task_duration_seconds").help("How long task runs took, by target type")
         .labelNames("target").classicOnly()
         .classicUpperBounds(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300).register(registry);
@@ -172,6 +183,41 @@ public final class NodepulseMetrics {
     }).register(registry);
   }
 
+  /**
+   * What the per-task series show of one task: the finish time of its last success and of its last failure
+   * (seconds since the epoch; null until one happened on this agent), and for a recurring task its interval
+   * (null for a one-shot), computed once per generation of its spec.
+   */
+  private record TaskHealth(String namespace, String name, long generation, Double interval, Double lastSuccess,
+      Double lastFailure) {}
+
+  /**
+   * Registers the per-task series ({@code --task-metrics}): three gauges per task this agent knows, labelled
+   * {@code namespace} and {@code name}, removed with the task; what the alerts "not succeeding" needs.
+   */
+  public void exportTasks() {
+    healthByTask = new ConcurrentHashMap<>();
+    taskGauge("nodepulse_task_last_success_timestamp_seconds",
+        "When the task's last successful run on this agent finished, in seconds since the epoch", TaskHealth::lastSuccess);
+    taskGauge("nodepulse_task_last_failure_timestamp_seconds", "When the task's last run on this agent that "
+        + "failed, timed out, was denied or was missed finished, in seconds since the epoch", TaskHealth::lastFailure);
+    taskGauge("nodepulse_task_interval_seconds",
+        "A recurring task's interval: its every, or for a cron schedule the gap between its next two due times",
+        TaskHealth::interval);
+  }
+
+  private void taskGauge(String name, String help, java.util.function.Function<TaskHealth, Double> read) {
+    GaugeWithCallback.builder().name(name).help(help).labelNames("namespace", "name").callback(cb -> {
+      Map<String, TaskHealth> all = healthByTask;
+      for (TaskHealth h : all == null ? List.<TaskHealth>of() : all.values()) {
+        Double v = read.apply(h);
+        if (v != null) {
+          cb.call(v, h.namespace(), h.name());
+        }
+      }
+    }).register(registry);
+  }
+
   /** One of node_exporter's pressure counters (same names and help), from the latest usage sample. */
   private void pressureCounter(String name, String help, String resource, String line) {
     CounterWithCallback.builder().name(name).help(help).callback(cb -> {
@@ -205,12 +251,66 @@ public final class NodepulseMetrics {
     JsonObject meta = object(task, "metadata");
     String key = meta.getValue("namespace", "default") + "/" + meta.getValue("name", "");
     boolean deleted = Boolean.TRUE.equals(task.getValue("deleted")) || meta.getValue("deletionTimestamp") != null;
+    Map<String, TaskHealth> health = healthByTask;
     if (deleted) {
       phaseByTask.remove(key);
+      if (health != null) {
+        health.remove(key);
+      }
       return;
     }
     Object phase = object(task, "status").getValue("phase");
     phaseByTask.put(key, PHASES.contains(phase) ? (String) phase : "Pending");
+    if (health != null) {
+      health.compute(key, (k, old) -> health(task, old));
+    }
+  }
+
+  /** The task's health from its latest change: its last run's finish time goes to the success or failure series. */
+  private static TaskHealth health(JsonObject task, TaskHealth old) {
+    JsonObject meta = object(task, "metadata");
+    long generation = meta.getValue("generation") instanceof Number n ? n.longValue() : 0;
+    Double interval = old != null && old.generation() == generation ? old.interval() : interval(task);
+    Double success = old == null ? null : old.lastSuccess();
+    Double failure = old == null ? null : old.lastFailure();
+    JsonObject last = object(object(task, "status"), "lastRun");
+    Double finished = seconds(last.getValue("finishedAt"));
+    if (finished != null) {
+      switch (label(last.getValue("outcome"), "")) {
+        case "SUCCEEDED" -> success = success == null ? finished : Math.max(success, finished);
+        case "FAILED", "TIMEOUT", "DENIED", "MISSED" -> failure = failure == null ? finished : Math.max(failure, finished);
+        default -> { } // CANCELLED: the task was edited or the agent stopped, neither a success nor a failure
+      }
+    }
+    return new TaskHealth(label(meta.getValue("namespace"), "default"), label(meta.getValue("name"), ""), generation,
+        interval, success, failure);
+  }
+
+  /** A recurring task's interval in seconds, null for a one-shot (or a spec that cannot be read back). */
+  private static Double interval(JsonObject task) {
+    try {
+      var timing = TaskReader.read(task.encode(),
+          TaskReader.Format.JSON).spec().timing();
+      return switch (timing) {
+        case Schedule.Every e -> e.every().toMillis() / 1e3;
+        case Schedule.Cron c -> {
+          var next = c.next(Instant.now());
+          var after = next.flatMap(c::next);
+          yield after.isPresent() ? Duration.between(next.get(), after.get()).toMillis() / 1e3 : null;
+        }
+        default -> null;
+      };
+    } catch (TaskValidationException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  private static Double seconds(Object rfc3339) {
+    try {
+      return rfc3339 instanceof String t ? Instant.parse(t).toEpochMilli() / 1e3 : null;
+    } catch (java.time.format.DateTimeParseException e) {
+      return null;
+    }
   }
 
   /** One HTTP request answered ({@code nodepulse.web.request}). */

@@ -63,6 +63,27 @@ class MetricsVerticleTest {
   }
 
   @Test
+  void perTaskSeriesByDefaultAndNoneWithTaskMetricsFalse() {
+    JsonObject ran = TaskHealthMetricsTest.task("warm", 1, "{\"every\": \"30s\"}", "SUCCEEDED",
+        "2026-12-04T17:00:00Z");
+    vertx.eventBus().publish("nodepulse.tasks.changed", ran);
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(scrape(null).getString("body")).contains(
+        "nodepulse_task_last_success_timestamp_seconds{name=\"warm\",namespace=\"shop\"} 1.7964036E9"));
+
+    Vertx off = Vertx.vertx();
+    try {
+      off.deployVerticle(new MetricsVerticle(Config.forTest(tmp, "--task-metrics", "false"))).await();
+      off.eventBus().publish("nodepulse.tasks.changed", ran);
+      await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(off.eventBus().<JsonObject>request(
+          MetricsVerticle.SCRAPE, new JsonObject()).await().body().getString("body"))
+          .contains("nodepulse_tasks{phase=\"Scheduled\"} 1.0")
+          .doesNotContain("nodepulse_task_last_success_timestamp_seconds", "nodepulse_task_interval_seconds"));
+    } finally {
+      off.close().await();
+    }
+  }
+
+  @Test
   void healthSaysWhenTheLastSampleCame() {
     JsonObject before = vertx.eventBus().<JsonObject>request(MetricsVerticle.HEALTH, new JsonObject()).await().body();
     assertThat(before.getString("state")).isEqualTo("up");

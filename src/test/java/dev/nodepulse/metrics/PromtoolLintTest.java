@@ -42,6 +42,16 @@ class PromtoolLintTest {
     assertPromtoolClean(NodepulseMetricsTest.fed().scrape(null).body());
   }
 
+  @Test
+  void thePerTaskSeriesPassPromtool() throws Exception {
+    NodepulseMetrics m = TaskHealthMetricsTest.exported();
+    m.taskChanged(TaskHealthMetricsTest.task("warm", 1, "{\"every\": \"30s\"}", "SUCCEEDED", "2026-12-04T17:00:00Z"));
+    m.taskChanged(TaskHealthMetricsTest.task("warm", 1, "{\"every\": \"30s\"}", "FAILED", "2026-12-04T17:00:30Z"));
+    String text = m.scrape(null).body();
+    assertThat(text).contains("nodepulse_task_last_failure_timestamp_seconds{", "nodepulse_task_interval_seconds{");
+    assertPromtoolClean(text);
+  }
+
   private static void assertPromtoolClean(String text) throws Exception {
     Process p = new ProcessBuilder(Tools.promtool().toString(), "check", "metrics").redirectErrorStream(true).start();
     try (OutputStream in = p.getOutputStream()) {

@@ -161,10 +161,10 @@ class PrometheusIT {
       }
       assertThat(empty).as("selectors without series; agent output:\n%s", agentOut).isEmpty();
     });
-    // Prometheus itself evaluates the loaded rules: all five, healthy
+    // Prometheus itself evaluates the loaded rules: all seven, healthy
     Awaitility.await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
       JsonNode loaded = JSON.readTree(prometheus.get("/api/v1/rules").body()).path("data").path("groups").get(0).path("rules");
-      assertThat(loaded).hasSize(5);
+      assertThat(loaded).hasSize(7);
       for (JsonNode r : loaded) {
         assertThat(r.path("health").asText()).as(r.path("name").asText() + " " + r.path("lastError")).isEqualTo("ok");
       }

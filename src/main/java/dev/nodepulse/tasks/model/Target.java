@@ -14,6 +14,11 @@ public sealed interface Target permits Target.Http, Target.Tcp, Target.Pipe, Tar
       boolean insecureSkipTlsVerify, int maxRedirects) implements Target {
     /** The timeout when the spec gives none. */
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
+    /**
+     * Sent by the agent on every run: the task and its due time, the same on each retry of that due time
+     * (docs/tasks.md, "Idempotency key"). A task's own header of this name (or User-Agent) is refused.
+     */
+    public static final String IDEMPOTENCY_KEY = "Idempotency-Key";
 
     public Http {
       headers = Map.copyOf(headers);

@@ -54,6 +54,9 @@ final class TaskValidator {
   private static final Pattern TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}");
   /** Set by the HTTP client from the body; a given one could disagree with it and desync a pooled connection. */
   private static final Set<String> FRAMING_HEADERS = Set.of("content-length", "transfer-encoding");
+  /** Sent by the agent on every http run (docs/tasks.md, "Idempotency key"): a task's value would hide it. */
+  private static final Set<String> AGENT_HEADERS =
+      Set.of(Target.Http.IDEMPOTENCY_KEY.toLowerCase(Locale.ROOT), "user-agent");
   private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,255}");
   private static final Pattern BRACKETED = Pattern.compile("\\[([0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*)]:(\\d{1,5})");
   private static final Pattern HOST_PORT = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,252}:(\\d{1,5})");
@@ -299,6 +302,10 @@ final class TaskValidator {
     }
     if (FRAMING_HEADERS.contains(name.toLowerCase(Locale.ROOT))) {
       return fail(hp, "is not accepted: the agent frames the request from the body");
+    }
+    if (AGENT_HEADERS.contains(name.toLowerCase(Locale.ROOT))) {
+      return fail(hp, "is not accepted: it is set by the agent (Idempotency-Key: the task and its due time, the "
+          + "same on a retry; User-Agent: nodepulse/<version>)");
     }
     if (v == null || v.value() == null && v.valueFrom() == null) {
       return fail(hp, "must be a string or {valueFrom: {secretKeyRef: {name, key}}} or {valueFrom: {env: NAME}}");

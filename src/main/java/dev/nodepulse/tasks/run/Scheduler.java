@@ -11,6 +11,7 @@ import dev.nodepulse.tasks.model.Target;
 import dev.nodepulse.tasks.model.TaskJson;
 import dev.nodepulse.tasks.model.TaskMetadata;
 import dev.nodepulse.tasks.model.TaskReader;
+import dev.nodepulse.tasks.model.TaskSpec;
 import dev.nodepulse.tasks.model.TaskStatus;
 import dev.nodepulse.tasks.model.TaskStatus.Phase;
 import dev.nodepulse.tasks.model.TaskValidationException;
@@ -607,6 +608,11 @@ public final class Scheduler {
   }
 
   private void run(TaskEntry e, int epoch, String type, Instant due, Instant startedAt, Map<String, String> headers) {
+    if (e.spec.target() instanceof Target.Http) { // the occurrence's due time: the same key on its retries
+      String task = e.origin.kind() == Origin.Kind.CRD ? e.origin.id() : e.key; // a CRD origin's id: its uid
+      headers = Headers.withIdempotencyKey(headers, task, e.runningDue,
+          e.spec.nodes() == TaskSpec.Nodes.ALL ? config.nodeName() : null);
+    }
     GuardedRun g = GuardedRun.start(vertx, context, runner, e.spec.target(), headers, timeoutOf(e.spec.target()),
         p -> progress(e, epoch, p));
     e.run = g;

@@ -24,8 +24,12 @@ import java.util.Map;
  * policy, then sent to the checked address with the name kept for the Host header, SNI and certificate
  * check. The body is read up to {@link #MAX_BODY} bytes and kept as the output; its start is the excerpt. A
  * body that is not UTF-8 text (gzip, an image) is kept as a one-line statement of its size and Content-Type.
+ * Every hop carries {@code User-Agent: nodepulse/<version>}; a hop to another origin carries the run's
+ * idempotency key but none of the task's headers.
  */
 final class HttpTarget {
+  /** Sent on every request and hop: the agent and its version. */
+  static final String USER_AGENT = "nodepulse/" + dev.nodepulse.config.Flags.version();
   static final int MAX_BODY = 1 << 20;
   static final int EXCERPT_CHARS = 200;
   private static final int EXCERPT_BYTES = EXCERPT_CHARS * 4;
@@ -146,6 +150,7 @@ final class HttpTarget {
         options.setSslOptions(target.insecureSkipTlsVerify() ? INSECURE : verifying);
       }
       headers.forEach(options::putHeader);
+      options.putHeader("User-Agent", USER_AGENT); // a task cannot set it (refused when the task is read)
       client.request(options)
           .compose(request -> {
             current = request;
@@ -192,7 +197,9 @@ final class HttpTarget {
       boolean keep = status == 307 || status == 308
           || ((status == 301 || status == 302) && (method == HttpMethod.GET || method == HttpMethod.HEAD));
       if (!sameOrigin(from, next)) {
-        headers = Map.of(); // the task's headers (maybe from Secrets) are not sent on to another origin
+        // the task's headers (maybe from Secrets) are not sent on to another origin; the idempotency key is
+        String key = headers.get(Target.Http.IDEMPOTENCY_KEY);
+        headers = key == null ? Map.of() : Map.of(Target.Http.IDEMPOTENCY_KEY, key);
       }
       hop(next, keep ? method : HttpMethod.GET, keep ? body : null, redirects + 1);
     }

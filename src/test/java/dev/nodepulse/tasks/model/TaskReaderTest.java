@@ -334,6 +334,16 @@ class TaskReaderTest {
   }
 
   @Test
+  void theHeadersTheAgentSetsAreRefusedNamingTheField() {
+    String json = "{\"metadata\":{\"name\":\"h\"},\"spec\":{\"delay\":\"1s\",\"target\":{\"http\":"
+        + "{\"url\":\"http://127.0.0.1/\",\"headers\":{\"%s\":\"mine\"}}}}}";
+    assertThatThrownBy(() -> TaskReader.read(json.formatted("Idempotency-Key"), TaskReader.Format.JSON))
+        .hasMessageContaining("spec.target.http.headers.Idempotency-Key: is not accepted: it is set by the agent");
+    assertThatThrownBy(() -> TaskReader.read(json.formatted("user-agent"), TaskReader.Format.JSON))
+        .hasMessageContaining("spec.target.http.headers.user-agent: is not accepted: it is set by the agent");
+  }
+
+  @Test
   void sixFieldCronAcceptsTheSpringSpecialCharactersTheDocsList() throws Exception {
     String y = "metadata: {name: c}\nspec:\n  schedule: \"%s\"\n  target: {compute: {pi: {digits: 10}}}\n";
     Instant from = Instant.parse("2026-11-23T12:00:00Z"); // a Monday

@@ -32,6 +32,8 @@ class PipelineEndToEndTest {
   final List<JsonObject> runEvents = new CopyOnWriteArrayList<>();
   final List<JsonObject> changes = new CopyOnWriteArrayList<>();
   final List<Instant> requests = new CopyOnWriteArrayList<>();
+  /** Of each request to /once-a-due-time: its Idempotency-Key and User-Agent headers. */
+  final List<List<String>> keyed = new CopyOnWriteArrayList<>();
   final AtomicInteger inFlight = new AtomicInteger();
   final AtomicInteger maxInFlight = new AtomicInteger();
 
@@ -46,6 +48,7 @@ class PipelineEndToEndTest {
     vertx.eventBus().<JsonObject>consumer(TasksVerticle.CHANGED, m -> changes.add(m.body()));
     // /flaky: 503 twice, then 200; /slow: answers after 300 ms; /never: never answers
     AtomicInteger flaky = new AtomicInteger();
+    AtomicInteger keyedCalls = new AtomicInteger();
     server = get(vertx.createHttpServer().requestHandler(req -> {
       requests.add(Instant.now());
       maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
@@ -53,6 +56,11 @@ class PipelineEndToEndTest {
         case "/flaky" -> {
           inFlight.decrementAndGet();
           req.response().setStatusCode(flaky.getAndIncrement() < 2 ? 503 : 200).end("done");
+        }
+        case "/once-a-due-time" -> { // fails the first request only: one retry, then the next due time
+          inFlight.decrementAndGet();
+          keyed.add(java.util.Arrays.asList(req.getHeader("Idempotency-Key"), req.getHeader("User-Agent")));
+          req.response().setStatusCode(keyedCalls.getAndIncrement() == 0 ? 503 : 200).end();
         }
         case "/slow" -> vertx.setTimer(300, id -> {
           inFlight.decrementAndGet();
@@ -104,6 +112,24 @@ class PipelineEndToEndTest {
     assertThat(s.getJsonObject("lastRun").getString("result")).contains("done");
     assertThat(runEvents).extracting(e -> e.getString("outcome")).containsExactly("failed", "failed", "succeeded");
     assertThat(runEvents).allSatisfy(e -> assertThat(e.getString("target")).isEqualTo("http"));
+  }
+
+  @Test
+  void everyRequestCarriesAKeyForItsDueTimeTheSameOnARetryAndTheAgentsName() throws Exception {
+    deploy();
+    upsert("keyed", "{\"every\": \"1s\", \"retry\": {\"limit\": 1, \"backoff\": \"100ms\"}, "
+        + "\"target\": {\"http\": {\"url\": \"" + url("/once-a-due-time") + "\"}}}");
+    await().atMost(Duration.ofSeconds(15)).until(() -> keyed.size() >= 3);
+
+    // 503 on the first due time, its retry, then the next due time: <namespace/name>/<due time, RFC 3339>
+    List<String> keys = keyed.stream().map(h -> h.get(0)).toList();
+    assertThat(keys.get(0)).startsWith("default/keyed/");
+    assertThat(keys.get(1)).isEqualTo(keys.get(0));
+    Instant first = Instant.parse(keys.get(0).substring("default/keyed/".length()));
+    Instant next = Instant.parse(keys.get(2).substring("default/keyed/".length()));
+    assertThat(next).isAfter(first); // one interval later unless a busy machine made it skip one
+    assertThat(Duration.between(first, next).toMillis() % 1000).isZero();
+    assertThat(keyed).extracting(h -> h.get(1)).containsOnly("nodepulse/" + dev.nodepulse.config.Flags.version());
   }
 
   @Test

@@ -324,11 +324,32 @@ class SchedulerTest {
     upsert("secret", http.formatted("{\"Authorization\": {\"valueFrom\": {\"secretKeyRef\": {\"name\": \"s\", \"key\": \"k\"}}}}"));
     await().atMost(Duration.ofSeconds(30)).until(() -> "Succeeded".equals(status("env").getString("phase"))
         && "Failed".equals(status("noenv").getString("phase")) && "Failed".equals(status("secret").getString("phase")));
-    assertThat(r.headers).containsExactly(Map.of("X-Plain", "1", "X-Token", "s3cret"));
+    assertThat(r.headers).singleElement().satisfies(h -> assertThat(h).containsEntry("X-Plain", "1")
+        .containsEntry("X-Token", "s3cret").containsKey("Idempotency-Key").hasSize(3));
     assertThat(status("noenv").getJsonObject("lastRun").getString("error"))
         .contains("X-Token").contains("NOT_SET");
     assertThat(status("secret").getJsonObject("lastRun").getString("error"))
         .contains("secretKeyRef").contains("needs --mode kubernetes");
+  }
+
+  @Test
+  void theIdempotencyKeyNamesTheTaskAndItsDueTimeAndTheNodeWhenEveryNodeRunsIt() throws Exception {
+    FakeRunner r = new FakeRunner(vertx, 0, SchedulerTest::ok);
+    deploy(r, "--node-name", "node-a");
+    String http = "{\"at\": \"%s\", %s\"target\": {\"http\": {\"url\": \"http://127.0.0.1:1/\"}}}";
+    Instant at = Instant.now().plusMillis(300).truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+    upsert("one", http.formatted(at, ""));
+    await().atMost(Duration.ofSeconds(10)).until(() -> r.headers.size() == 1);
+    upsert("all", http.formatted(at, "\"nodes\": \"all\", "));
+    await().atMost(Duration.ofSeconds(10)).until(() -> r.headers.size() == 2);
+    String task = new JsonObject().put("metadata", new JsonObject().put("name", "crd").put("namespace", "t"))
+        .put("spec", new JsonObject(http.formatted(at, ""))).encode(); // as the cluster declares a DelayedTask
+    get(vertx.eventBus().request(TasksVerticle.DECLARE, Declaration.of(
+        new Origin(Origin.Kind.CRD, "0d5c2a4e-uid", 1), TaskReader.read(task, TaskReader.Format.JSON))));
+    await().atMost(Duration.ofSeconds(10)).until(() -> r.headers.size() == 3);
+
+    assertThat(r.headers).extracting(h -> h.get("Idempotency-Key"))
+        .containsExactly("t/one/" + at, "t/all/" + at + "/node-a", "0d5c2a4e-uid/" + at);
   }
 
   @Test

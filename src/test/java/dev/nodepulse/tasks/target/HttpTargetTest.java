@@ -37,11 +37,15 @@ class HttpTargetTest {
   /** What the in-test server saw of one request. */
   record Seen(String method, String path, String host, String xRun, String body) {}
 
+  /** The headers the agent sets, as the in-test server saw them. */
+  record AgentHeaders(String path, String idempotencyKey, String userAgent) {}
+
   @TempDir Path dir;
   Vertx vertx;
   HttpServer server;
   int port;
   final List<Seen> seen = new CopyOnWriteArrayList<>();
+  final List<AgentHeaders> agentHeaders = new CopyOnWriteArrayList<>();
   final AtomicInteger connections = new AtomicInteger();
   final AtomicBoolean neverClosed = new AtomicBoolean();
   Targets targets;
@@ -65,6 +69,7 @@ class HttpTargetTest {
     req.body().onSuccess(body -> {
       seen.add(new Seen(req.method().name(), req.path(), req.getHeader("Host"), req.getHeader("X-Run"),
           body.toString()));
+      agentHeaders.add(new AgentHeaders(req.path(), req.getHeader("Idempotency-Key"), req.getHeader("User-Agent")));
       switch (req.path()) {
         case "/ok" -> req.response().end("hello world\n");
         case "/fail" -> req.response().setStatusCode(503).end("down for\tmaintenance");
@@ -214,6 +219,19 @@ class HttpTargetTest {
 
     assertThat(seen).extracting(Seen::path, Seen::xRun).containsExactly(
         tuple("/hop", "1"), tuple("/ok", "1"), tuple("/cross", "2"), tuple("/ok", null));
+  }
+
+  @Test
+  void everyHopNamesTheAgentAndTheIdempotencyKeyFollowsEvenToAnotherOrigin() {
+    var target = new Target.Http(url("/cross"), "GET", Map.of(), null, Duration.ofSeconds(5), false, 5);
+    Map<String, String> headers = Map.of("X-Run", "3", "Idempotency-Key", "t/cross/2026-12-04T17:00:00Z");
+    assertThat(await(targets.start(target, headers, p -> {})).outcome()).isEqualTo(Outcome.SUCCEEDED);
+
+    String agent = "nodepulse/" + dev.nodepulse.config.Flags.version();
+    assertThat(agentHeaders).containsExactly(
+        new AgentHeaders("/cross", "t/cross/2026-12-04T17:00:00Z", agent),
+        new AgentHeaders("/ok", "t/cross/2026-12-04T17:00:00Z", agent));
+    assertThat(seen).extracting(Seen::xRun).containsExactly("3", null); // the task's own header stays behind
   }
 
   @Test
