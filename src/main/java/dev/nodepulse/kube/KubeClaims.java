@@ -149,39 +149,33 @@ final class KubeClaims implements Claims {
    */
   private void write(Request req, TaskSpec spec, Instant due, Promise<Claim> answer, boolean lost, Instant giveUpAt) {
     ClaimRecord record = record(req);
-    vertx.executeBlocking(() -> {
-      for (int attempt = 0; attempt < 3; attempt++) {
-        if (!record.read(attempt > 0)) {
-          return (Claim) new Claim.Taken(null, "the " + record.kind() + " was withdrawn");
-        }
-        ClaimRule.Shared s = record.shared();
-        if (s.claimedFor() != null && (s.claimedFor().isAfter(due)
-            || (s.claimedFor().equals(due) && !link.node().equals(s.claimedBy()) && !lost && attempt > 0))) {
-          return new Claim.Taken(s.claimedBy(), "claimed by " + s.claimedBy());
-        }
-        String previous = s.claimedBy();
-        try {
-          link.wrote();
-          record.claim(due, lost);
-          if (lost) {
-            return new Claim.Taken(previous, "the run due at " + due + " was lost with node " + previous);
-          }
-          runningHere.put(req.key(), due);
-          return new Claim.Granted(link.node());
-        } catch (KubernetesClientException e) {
-          if (e.getCode() == 409) {
-            continue;
-          }
-          if (e.getCode() > 0 && e.getCode() < 500 && e.getCode() != 429) {
-            link.reach.failed(e);
-            return new Claim.Taken(null, Problems.describe(e));
-          }
-          link.reach.failed(e); // one line for the whole outage, not one per task and second
-          return UNREACHABLE;
-        }
+    vertx.executeBlocking(() -> Conflicts.retry(3, attempt -> {
+      if (!record.read(attempt > 0)) {
+        return (Claim) new Claim.Taken(null, "the " + record.kind() + " was withdrawn");
       }
-      return new Claim.Taken(null, "the claim record kept changing");
-    }, false).onComplete(ar -> {
+      ClaimRule.Shared s = record.shared();
+      if (s.claimedFor() != null && (s.claimedFor().isAfter(due)
+          || (s.claimedFor().equals(due) && !link.node().equals(s.claimedBy()) && !lost && attempt > 0))) {
+        return new Claim.Taken(s.claimedBy(), "claimed by " + s.claimedBy());
+      }
+      String previous = s.claimedBy();
+      try {
+        link.wrote();
+        record.claim(due, lost);
+      } catch (KubernetesClientException e) {
+        if (Conflicts.conflict(e)) {
+          throw e; // another agent wrote first: read again
+        }
+        link.reach.failed(e); // one line for the whole outage, not one per task and second
+        return e.getCode() > 0 && e.getCode() < 500 && e.getCode() != 429 ? new Claim.Taken(null, Problems.describe(e))
+            : UNREACHABLE;
+      }
+      if (lost) {
+        return new Claim.Taken(previous, "the run due at " + due + " was lost with node " + previous);
+      }
+      runningHere.put(req.key(), due);
+      return new Claim.Granted(link.node());
+    }, () -> new Claim.Taken(null, "the claim record kept changing")), false).onComplete(ar -> {
       Claim c = ar.succeeded() ? ar.result() : UNREACHABLE;
       if (ar.failed()) {
         link.reach.failed(ar.cause());
