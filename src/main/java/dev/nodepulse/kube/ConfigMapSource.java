@@ -95,6 +95,7 @@ final class ConfigMapSource implements TaskInformers.Listener<ConfigMap> {
   private void withdraw(String ns, String cmName, String key) {
     String name = cmName + "." + key;
     link.configMapTasks.remove(ns + "/" + name);
+    link.withdrawn.accept(ns + "/" + name);
     ClaimLeases leases = link.claimLeases;
     if (leases != null && link.speaksFor(ns + "/" + name + "@withdrawn")) { // one agent deletes its claim Lease
       vertx.executeBlocking(() -> {

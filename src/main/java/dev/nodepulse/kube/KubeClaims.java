@@ -44,6 +44,13 @@ final class KubeClaims implements Claims {
   KubeClaims(Vertx vertx, KubeLink link) {
     this.vertx = vertx;
     this.link = link;
+    link.withdrawn = this::forget;
+  }
+
+  /** A withdrawn task's entries (its claims are decided again from the record if it comes back). */
+  void forget(String key) {
+    runningHere.remove(key);
+    asked.remove(key);
   }
 
   /** Where one task's claims are kept, read and written; {@link #read} before {@link #claim}. */
@@ -121,12 +128,13 @@ final class KubeClaims implements Claims {
           write(req, spec, due, answer, true, giveUpAt);
         }
       }
-      case ClaimRule.Taken t -> {
-        if (t.reason().startsWith("no live agent") && now.isBefore(giveUpAt)) {
+      case ClaimRule.Taken t -> answer.complete(new Claim.Taken(shared.claimedBy(), t.reason()));
+      case ClaimRule.NoLiveAgent n -> {
+        if (now.isBefore(giveUpAt)) {
           // also what an agent sees while the API server is away (no Lease renewed): look again
           vertx.setTimer(POLL.toMillis(), id -> decide(req, spec, due, answer, giveUpAt));
         } else {
-          answer.complete(new Claim.Taken(shared.claimedBy(), t.reason()));
+          answer.complete(new Claim.Taken(shared.claimedBy(), n.reason()));
         }
       }
       case ClaimRule.Wait w -> {

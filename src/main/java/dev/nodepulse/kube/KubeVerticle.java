@@ -111,7 +111,7 @@ final class KubeVerticle extends VerticleBase {
   private void startWatching() {
     List<CompletionStage<?>> started = new ArrayList<>();
     vertx.<Void>executeBlocking(() -> {
-      leaseView = new LeaseView(client, settings, settings.resync(), () -> {});
+      leaseView = new LeaseView(client, settings, settings.resync());
       leaseView.failures(reach::informerFailed);
       started.add(leaseView.start());
       CrdSource crds = null;
