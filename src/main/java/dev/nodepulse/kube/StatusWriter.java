@@ -178,7 +178,7 @@ final class StatusWriter implements StatusSink {
       }
       st.schedule = describe(spec.timing());
       st.observedGeneration = r.getMetadata().getGeneration();
-      st.conditions = conditions(st.conditions, r.getMetadata().getGeneration(), run, !oneShot);
+      st.conditions = conditions(st.conditions, r.getMetadata().getGeneration(), run, !oneShot, link.clock.instant());
       link.wrote();
       link.client.resource(withStatus(r, st)).updateStatus();
       return null;
@@ -216,7 +216,7 @@ final class StatusWriter implements StatusSink {
         st.phase = Status.Phase.Failed;
         st.observedGeneration = cur.getMetadata().getGeneration();
         st.nextRunAt = null;
-        String now = Instant.now().toString();
+        String now = link.clock.instant().toString();
         st.conditions = List.of(new ConditionBuilder().withType("Ready").withStatus("False").withReason("InvalidSpec")
             .withMessage(clip(message)).withObservedGeneration(cur.getMetadata().getGeneration())
             .withLastTransitionTime(transition(cur.getStatus() == null ? null : cur.getStatus().conditions, "Ready",
@@ -230,8 +230,9 @@ final class StatusWriter implements StatusSink {
     }
   }
 
-  static List<Condition> conditions(List<Condition> before, Long generation, RunRecord run, boolean recurring) {
-    String now = Instant.now().toString();
+  static List<Condition> conditions(List<Condition> before, Long generation, RunRecord run, boolean recurring,
+      Instant at) {
+    String now = at.toString();
     List<Condition> out = new ArrayList<>();
     out.add(new ConditionBuilder().withType("Ready").withStatus("True").withReason("Accepted")
         .withMessage("the spec is valid").withObservedGeneration(generation).withLastTransitionTime(

@@ -22,7 +22,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** The claim rule on a fixed clock, as a table (STYLE.md section 6). */
+/** The claim rule on a fixed clock, as a table: one row per case, (inputs, now) to the decision. */
 class ClaimRuleTest {
   static final Instant NOW = Instant.parse("2026-11-30T04:00:00Z");
   static final Instant DUE = NOW.minusSeconds(1);

@@ -10,13 +10,13 @@ import java.util.Locale;
 import java.util.TreeMap;
 
 /**
- * Writes the records as JSON with DESIGN.md's field names: the REST answers, the page's
+ * Writes the records as JSON with the field names of docs/tasks.md and openapi.yaml: the REST answers, the page's
  * {@code nodepulse.tasks.changed}, and what the task store keeps. Reading is {@link TaskReader}'s.
  */
 public final class TaskJson {
   private TaskJson() {}
 
-  /** The DelayedTask as JSON with DESIGN.md's field names; null fields left out. */
+  /** The DelayedTask as JSON with docs/tasks.md's field names; null fields left out. */
   public static JsonObject toJson(DelayedTask t) {
     JsonObject o = new JsonObject().put("apiVersion", DelayedTask.API_VERSION).put("kind", DelayedTask.KIND)
         .put("metadata", metadataJson(t.metadata()));
