@@ -204,30 +204,33 @@ final class StatusWriter implements StatusSink {
 
   /** An invalid spec, in status: phase Failed, Ready False with the message (one agent writes it). Blocking. */
   static void invalid(KubeLink link, DelayedTaskResource r, String message) {
-    try {
-      Conflicts.retry(5, attempt -> {
-        DelayedTaskResource cur = attempt == 0 ? r
-            : link.client.resources(DelayedTaskResource.class).inNamespace(r.getMetadata().getNamespace())
-                .withName(r.getMetadata().getName()).get();
-        if (cur == null) {
-          return null;
-        }
-        Status st = copy(cur.getStatus());
-        st.phase = Status.Phase.Failed;
-        st.observedGeneration = cur.getMetadata().getGeneration();
-        st.nextRunAt = null;
-        String now = link.clock.instant().toString();
-        st.conditions = List.of(new ConditionBuilder().withType("Ready").withStatus("False").withReason("InvalidSpec")
-            .withMessage(clip(message)).withObservedGeneration(cur.getMetadata().getGeneration())
-            .withLastTransitionTime(transition(cur.getStatus() == null ? null : cur.getStatus().conditions, "Ready",
-                "False", now)).build());
+    Conflicts.retry(5, attempt -> {
+      DelayedTaskResource cur = attempt == 0 ? r
+          : link.client.resources(DelayedTaskResource.class).inNamespace(r.getMetadata().getNamespace())
+              .withName(r.getMetadata().getName()).get();
+      if (cur == null) {
+        return null;
+      }
+      Status st = copy(cur.getStatus());
+      st.phase = Status.Phase.Failed;
+      st.observedGeneration = cur.getMetadata().getGeneration();
+      st.nextRunAt = null;
+      String now = link.clock.instant().toString();
+      st.conditions = List.of(new ConditionBuilder().withType("Ready").withStatus("False").withReason("InvalidSpec")
+          .withMessage(clip(message)).withObservedGeneration(cur.getMetadata().getGeneration())
+          .withLastTransitionTime(transition(cur.getStatus() == null ? null : cur.getStatus().conditions, "Ready",
+              "False", now)).build());
+      try {
         link.wrote();
         link.client.resource(withStatus(cur, st)).updateStatus();
-        return null;
-      }, () -> null);
-    } catch (KubernetesClientException e) {
-      LOG.warn("status of {}/{}: {}", r.getMetadata().getNamespace(), r.getMetadata().getName(), Problems.describe(e));
-    }
+      } catch (KubernetesClientException e) {
+        if (Conflicts.conflict(e)) {
+          throw e; // another writer was first: read again
+        }
+        LOG.warn("status of {}/{}: {}", r.getMetadata().getNamespace(), r.getMetadata().getName(), Problems.describe(e));
+      }
+      return null;
+    }, () -> null);
   }
 
   static List<Condition> conditions(List<Condition> before, Long generation, RunRecord run, boolean recurring,
