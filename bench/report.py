@@ -99,7 +99,7 @@ ROWS = [
      "nodepulse's tail is the event loop shared with sampling, history and JIT/GC pauses on 2 busy cores."),
     ("response size [bytes]", "body_bytes", "{:.0f}", "", None,
      "node_exporter exports ~1,000 series by default (many collectors); nodepulse the node series named in "
-     "DESIGN.md plus a few of its own process and JVM (CPU, resident memory, heap and non-heap, threads, GC time); "
+     "README.md (Metrics) plus a few of its own process and JVM (CPU, resident memory, heap and non-heap, threads, GC time); "
      "Glances' cpu endpoint is one small JSON object."),
 ]
 

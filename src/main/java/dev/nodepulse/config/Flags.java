@@ -167,7 +167,7 @@ public final class Flags {
         get(v, "metrics-auth", s -> Config.MetricsAuth.valueOf(oneOf(s, "none", "kubernetes").toUpperCase(Locale.ROOT))),
         dataDir,
         v.containsKey("tasks-dir") ? get(v, "tasks-dir", Flags::existingDir) : null,
-        procfsRead ? get(v, "procfs", s -> existingFile(s, "stat")) : get(v, "procfs", Flags::absolute),
+        procfsRead ? get(v, "procfs", s -> dirWithFile(s, "stat")) : get(v, "procfs", Flags::absolute),
         procfsRead || explicit.contains("sysfs") ? get(v, "sysfs", Flags::existingDir) : get(v, "sysfs", Flags::absolute),
         get(v, "rootfs", Flags::existingDir),
         sampler,
@@ -289,7 +289,8 @@ public final class Flags {
     return p;
   }
 
-  private static Path existingFile(String s, String inside) {
+  /** An existing directory holding a readable {@code inside} (a procfs mount holds {@code stat}). */
+  private static Path dirWithFile(String s, String inside) {
     Path p = existingDir(s);
     if (!Files.isReadable(p.resolve(inside))) {
       throw new IllegalArgumentException("'" + s + "' has no readable " + inside + "; expected a procfs mount");

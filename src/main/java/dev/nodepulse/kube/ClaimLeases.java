@@ -1,16 +1,13 @@
 package dev.nodepulse.kube;
 
+import dev.nodepulse.util.Sha256;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
@@ -51,12 +48,7 @@ final class ClaimLeases implements AutoCloseable {
 
   /** The Lease's name for a task: a DNS label whatever the ConfigMap key (keys may hold '_' and capitals). */
   static String leaseName(String taskKey) {
-    try {
-      byte[] h = MessageDigest.getInstance("SHA-256").digest(taskKey.getBytes(StandardCharsets.UTF_8));
-      return "nodepulse-task-" + HexFormat.of().formatHex(h, 0, 10);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is part of every JDK", e);
-    }
+    return "nodepulse-task-" + Sha256.hex(taskKey, 10);
   }
 
   /** The task's claim Lease as last seen (null when none). */
@@ -98,21 +90,16 @@ final class ClaimLeases implements AutoCloseable {
 
   /** Records the run due at {@code due} as finished with {@code outcome} (conditional; a conflict is read again). */
   void finished(String taskKey, Instant due, String outcome, Instant now) {
-    Lease current = cached(taskKey);
-    if (!holds(current, due)) {
-      current = read(taskKey); // the cache may not have this node's claim yet
-    }
-    for (int attempt = 0; attempt < 5 && holds(current, due); attempt++) {
-      try {
-        write(taskKey, current, Map.of(FINISHED_FOR, due.toString(), OUTCOME, outcome), now);
-        return;
-      } catch (KubernetesClientException e) {
-        if (e.getCode() != 409) {
-          throw e;
-        }
-        current = read(taskKey);
+    Conflicts.retry(5, attempt -> {
+      Lease current = attempt == 0 ? cached(taskKey) : null;
+      if (!holds(current, due)) {
+        current = read(taskKey); // the cache may not have this node's claim yet; after a conflict, read again
       }
-    }
+      if (holds(current, due)) {
+        write(taskKey, current, Map.of(FINISHED_FOR, due.toString(), OUTCOME, outcome), now);
+      }
+      return null;
+    }, () -> null);
   }
 
   /** True when {@code l} holds this node's claim of the run due at {@code due}. */
@@ -194,7 +181,7 @@ final class ClaimLeases implements AutoCloseable {
       return !client.leases().inNamespace(settings.leaseNamespace()).withName(l.getMetadata().getName())
           .lockResourceVersion(l.getMetadata().getResourceVersion()).delete().isEmpty();
     } catch (KubernetesClientException e) {
-      if (e.getCode() == 409 || e.getCode() == 404) {
+      if (Conflicts.conflict(e) || e.getCode() == 404) {
         return false; // claimed again meanwhile, or already gone
       }
       throw e;

@@ -24,7 +24,7 @@ public final class ClaimRule {
   }
 
   /** What this agent does about one due run. */
-  public sealed interface Decision permits Claim, Wait, Taken, Missed, TakeOver {}
+  public sealed interface Decision permits Claim, Wait, Taken, NoLiveAgent, Missed, TakeOver {}
 
   /** Claim the run (a conditional status write), then start it. */
   public record Claim() implements Decision {}
@@ -32,8 +32,18 @@ public final class ClaimRule {
   /** Another agent is the candidate: decide again at {@code until} (its Lease's expiry) or when the status changes. */
   public record Wait(String candidate, Instant until) implements Decision {}
 
-  /** Nothing to do: the run is claimed, done, or no live agent may run it (then {@code reason} says why). */
+  /** Nothing to do: the run is claimed or done ({@code reason} says which). */
   public record Taken(String reason) implements Decision {}
+
+  /**
+   * No live agent matches the nodeSelector; also what an agent sees while the API server is away (no Lease
+   * renewed), so the caller looks again until its deadline.
+   */
+  public record NoLiveAgent() implements Decision {
+    public String reason() {
+      return "no live agent matches the nodeSelector";
+    }
+  }
 
   /** The run is past its starting deadline and nobody started it: record it as MISSED (this agent is the candidate). */
   public record Missed() implements Decision {}
@@ -77,11 +87,11 @@ public final class ClaimRule {
       }
       return candidate(key, leases, selector, now).map(c -> c.node().equals(self)
           ? (Decision) new TakeOver(holder) : new Wait(c.node(), c.expiresAt()))
-          .orElse(new Taken("no live agent matches the nodeSelector"));
+          .orElse(new NoLiveAgent());
     }
     Optional<AgentLease> c = candidate(key, leases, selector, now);
     if (c.isEmpty()) {
-      return new Taken("no live agent matches the nodeSelector");
+      return new NoLiveAgent();
     }
     boolean late = deadline != null && now.isAfter(dueAt.plus(deadline));
     if (!c.get().node().equals(self)) {

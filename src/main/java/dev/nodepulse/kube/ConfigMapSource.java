@@ -50,15 +50,7 @@ final class ConfigMapSource implements TaskInformers.Listener<ConfigMap> {
     String ns = cm.getMetadata().getNamespace();
     String cmName = cm.getMetadata().getName();
     Map<String, String> data = cm.getData() == null ? Map.of() : new TreeMap<>(cm.getData());
-    Instant writtenAt = Wire.instant(cm.getMetadata().getCreationTimestamp());
-    if (cm.getMetadata().getManagedFields() != null) {
-      for (var m : cm.getMetadata().getManagedFields()) {
-        Instant t = Wire.instant(m.getTime());
-        if (t != null && (writtenAt == null || t.isAfter(writtenAt))) {
-          writtenAt = t;
-        }
-      }
-    }
+    Instant writtenAt = Wire.specWrittenAt(cm.getMetadata()); // a ConfigMap has no status: every write counts
     Set<String> now = new HashSet<>(data.keySet());
     Set<String> before = keys.put(ns + "/" + cmName, now);
     if (before != null) {
@@ -103,6 +95,7 @@ final class ConfigMapSource implements TaskInformers.Listener<ConfigMap> {
   private void withdraw(String ns, String cmName, String key) {
     String name = cmName + "." + key;
     link.configMapTasks.remove(ns + "/" + name);
+    link.withdrawn.accept(ns + "/" + name);
     ClaimLeases leases = link.claimLeases;
     if (leases != null && link.speaksFor(ns + "/" + name + "@withdrawn")) { // one agent deletes its claim Lease
       vertx.executeBlocking(() -> {

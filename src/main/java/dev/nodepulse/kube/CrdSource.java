@@ -72,6 +72,7 @@ final class CrdSource implements TaskInformers.Listener<DelayedTaskResource> {
   @Override
   public void delete(DelayedTaskResource r) {
     warned.remove(r.getMetadata().getNamespace() + "/" + r.getMetadata().getName());
+    link.withdrawn.accept(r.getMetadata().getNamespace() + "/" + r.getMetadata().getName());
     context.runOnContext(v -> pipeline.withdraw(origin(r), r.getMetadata().getNamespace() + "/"
         + r.getMetadata().getName()));
   }

@@ -3,7 +3,6 @@ package dev.nodepulse.kube;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
-import java.time.Instant;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,7 +17,7 @@ final class Events {
     if (link.client == null) {
       return;
     }
-    String now = Instant.now().toString();
+    String now = link.clock.instant().toString();
     var ref = new ObjectReferenceBuilder().withApiVersion(about.getApiVersion()).withKind(about.getKind())
         .withName(about.getMetadata().getName()).withNamespace(about.getMetadata().getNamespace())
         .withUid(about.getMetadata().getUid()).withResourceVersion(about.getMetadata().getResourceVersion()).build();

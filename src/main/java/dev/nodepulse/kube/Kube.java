@@ -37,10 +37,9 @@ public final class Kube {
   public static final class Mode {
     private final VerticleBase verticle;
     private final Plugins plugins;
-    private final KubeLink link;
 
     Mode(Vertx vertx, io.fabric8.kubernetes.client.Config client, KubeSettings settings) {
-      link = new KubeLink(settings, Clock.systemUTC());
+      KubeLink link = new KubeLink(settings, Clock.systemUTC());
       KubeClaims claims = new KubeClaims(vertx, link);
       plugins = Plugins.standalone().withClaims(claims).withSecrets(new KubeSecrets(vertx, link))
           .withSinks(List.of(new StatusWriter(vertx, link, claims)));
@@ -56,11 +55,6 @@ public final class Kube {
     /** Deploy after the task pipeline. */
     public VerticleBase verticle() {
       return verticle;
-    }
-
-    /** Writes made to DelayedTasks so far (claims and results). */
-    public long taskWrites() {
-      return link.taskWrites.get();
     }
   }
 

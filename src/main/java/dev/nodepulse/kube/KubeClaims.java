@@ -44,6 +44,13 @@ final class KubeClaims implements Claims {
   KubeClaims(Vertx vertx, KubeLink link) {
     this.vertx = vertx;
     this.link = link;
+    link.withdrawn = this::forget;
+  }
+
+  /** A withdrawn task's entries (its claims are decided again from the record if it comes back). */
+  void forget(String key) {
+    runningHere.remove(key);
+    asked.remove(key);
   }
 
   /** Where one task's claims are kept, read and written; {@link #read} before {@link #claim}. */
@@ -121,12 +128,13 @@ final class KubeClaims implements Claims {
           write(req, spec, due, answer, true, giveUpAt);
         }
       }
-      case ClaimRule.Taken t -> {
-        if (t.reason().startsWith("no live agent") && now.isBefore(giveUpAt)) {
+      case ClaimRule.Taken t -> answer.complete(new Claim.Taken(shared.claimedBy(), t.reason()));
+      case ClaimRule.NoLiveAgent n -> {
+        if (now.isBefore(giveUpAt)) {
           // also what an agent sees while the API server is away (no Lease renewed): look again
           vertx.setTimer(POLL.toMillis(), id -> decide(req, spec, due, answer, giveUpAt));
         } else {
-          answer.complete(new Claim.Taken(shared.claimedBy(), t.reason()));
+          answer.complete(new Claim.Taken(shared.claimedBy(), n.reason()));
         }
       }
       case ClaimRule.Wait w -> {
@@ -149,39 +157,33 @@ final class KubeClaims implements Claims {
    */
   private void write(Request req, TaskSpec spec, Instant due, Promise<Claim> answer, boolean lost, Instant giveUpAt) {
     ClaimRecord record = record(req);
-    vertx.executeBlocking(() -> {
-      for (int attempt = 0; attempt < 3; attempt++) {
-        if (!record.read(attempt > 0)) {
-          return (Claim) new Claim.Taken(null, "the " + record.kind() + " was withdrawn");
-        }
-        ClaimRule.Shared s = record.shared();
-        if (s.claimedFor() != null && (s.claimedFor().isAfter(due)
-            || (s.claimedFor().equals(due) && !link.node().equals(s.claimedBy()) && !lost && attempt > 0))) {
-          return new Claim.Taken(s.claimedBy(), "claimed by " + s.claimedBy());
-        }
-        String previous = s.claimedBy();
-        try {
-          link.wrote();
-          record.claim(due, lost);
-          if (lost) {
-            return new Claim.Taken(previous, "the run due at " + due + " was lost with node " + previous);
-          }
-          runningHere.put(req.key(), due);
-          return new Claim.Granted(link.node());
-        } catch (KubernetesClientException e) {
-          if (e.getCode() == 409) {
-            continue;
-          }
-          if (e.getCode() > 0 && e.getCode() < 500 && e.getCode() != 429) {
-            link.reach.failed(e);
-            return new Claim.Taken(null, Problems.describe(e));
-          }
-          link.reach.failed(e); // one line for the whole outage, not one per task and second
-          return UNREACHABLE;
-        }
+    vertx.executeBlocking(() -> Conflicts.retry(3, attempt -> {
+      if (!record.read(attempt > 0)) {
+        return (Claim) new Claim.Taken(null, "the " + record.kind() + " was withdrawn");
       }
-      return new Claim.Taken(null, "the claim record kept changing");
-    }, false).onComplete(ar -> {
+      ClaimRule.Shared s = record.shared();
+      if (s.claimedFor() != null && (s.claimedFor().isAfter(due)
+          || (s.claimedFor().equals(due) && !link.node().equals(s.claimedBy()) && !lost && attempt > 0))) {
+        return new Claim.Taken(s.claimedBy(), "claimed by " + s.claimedBy());
+      }
+      String previous = s.claimedBy();
+      try {
+        link.wrote();
+        record.claim(due, lost);
+      } catch (KubernetesClientException e) {
+        if (Conflicts.conflict(e)) {
+          throw e; // another agent wrote first: read again
+        }
+        link.reach.failed(e); // one line for the whole outage, not one per task and second
+        return e.getCode() > 0 && e.getCode() < 500 && e.getCode() != 429 ? new Claim.Taken(null, Problems.describe(e))
+            : UNREACHABLE;
+      }
+      if (lost) {
+        return new Claim.Taken(previous, "the run due at " + due + " was lost with node " + previous);
+      }
+      runningHere.put(req.key(), due);
+      return new Claim.Granted(link.node());
+    }, () -> new Claim.Taken(null, "the claim record kept changing")), false).onComplete(ar -> {
       Claim c = ar.succeeded() ? ar.result() : UNREACHABLE;
       if (ar.failed()) {
         link.reach.failed(ar.cause());

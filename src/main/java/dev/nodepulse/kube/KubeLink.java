@@ -10,12 +10,11 @@ import java.util.function.Supplier;
 /**
  * What the Kubernetes plugins (claims, status, secrets, sources) share: the client once connected, the agents'
  * Leases, the DelayedTasks as the informer last saw them, this node, and a count of the writes made to tasks
- * (claims and results; tests and the benchmark read it).
+ * (claims and results; tests and the benchmark read it: {@link #ALL_TASK_WRITES}).
  */
 final class KubeLink {
   final KubeSettings settings;
   final Clock clock;
-  final AtomicLong taskWrites = new AtomicLong();
   /** Whether the API server answers: one log line per episode for every caller. */
   final Reachability reach;
   /** Writes to DelayedTasks by every agent in this JVM (tests and the benchmark run several agents in one). */
@@ -25,6 +24,8 @@ final class KubeLink {
   volatile TaskInformers informers;
   /** The claim records of ConfigMap tasks, once watched. */
   volatile ClaimLeases claimLeases;
+  /** Told {@code namespace/name} when a source withdraws that task, so what is kept per task does not only grow. */
+  volatile java.util.function.Consumer<String> withdrawn = key -> {};
   /** ConfigMap tasks by {@code namespace/name}, kept by the ConfigMap source. */
   final java.util.Map<String, ConfigMapSource.Entry> configMapTasks = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -42,7 +43,6 @@ final class KubeLink {
 
   /** Counts one write to a DelayedTask (made or attempted). */
   void wrote() {
-    taskWrites.incrementAndGet();
     ALL_TASK_WRITES.incrementAndGet();
   }
 

@@ -108,10 +108,13 @@ final class KubeVerticle extends VerticleBase {
     });
   }
 
+  /** The informers just started ({@code stages} complete with their first listings) and the task sources. */
+  private record Watches(List<CompletionStage<?>> stages, CrdSource crds, ConfigMapSource maps) {}
+
   private void startWatching() {
-    List<CompletionStage<?>> started = new ArrayList<>();
-    vertx.<Void>executeBlocking(() -> {
-      leaseView = new LeaseView(client, settings, settings.resync(), () -> {});
+    vertx.<Watches>executeBlocking(() -> {
+      List<CompletionStage<?>> started = new ArrayList<>();
+      leaseView = new LeaseView(client, settings, settings.resync());
       leaseView.failures(reach::informerFailed);
       started.add(leaseView.start());
       CrdSource crds = null;
@@ -133,15 +136,13 @@ final class KubeVerticle extends VerticleBase {
       for (var f : afterConnect) {
         started.add(f.apply(client));
       }
-      for (CompletionStage<?> s : started) {
-        s.toCompletableFuture().join();
+      return new Watches(started, crds, maps);
+    }, false).compose(w -> Future.all(w.stages().stream().map(s -> Future.fromCompletionStage(s, context)).toList())
+        .map(w)).onSuccess(w -> { // every first listing is in: no worker thread waits for them
+      if (w.crds() != null) {
+        w.crds().synced();
+        w.maps().synced();
       }
-      if (crds != null) {
-        crds.synced();
-        maps.synced();
-      }
-      return null;
-    }, false).onSuccess(v -> {
       synced = true;
       if (link != null && sweepTimer < 0) { // not at once: the sources may still be handing their objects over
         sweepTimer = vertx.setPeriodic(settings.resync().toMillis(), id -> sweep());

@@ -3,7 +3,6 @@ package dev.nodepulse.kube;
 import com.fasterxml.jackson.core.type.TypeReference;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.time.Duration;
@@ -16,25 +15,9 @@ import java.util.Optional;
 final class LeaseView implements AutoCloseable {
   private final SharedIndexInformer<Lease> informer;
 
-  LeaseView(KubernetesClient client, KubeSettings settings, Duration resync, Runnable onChange) {
+  LeaseView(KubernetesClient client, KubeSettings settings, Duration resync) {
     informer = client.leases().inNamespace(settings.leaseNamespace()).withLabel(LeaseHeartbeat.AGENT_LABEL, "true")
         .runnableInformer(resync.toMillis());
-    informer.addEventHandler(new ResourceEventHandler<>() {
-      @Override
-      public void onAdd(Lease l) {
-        onChange.run();
-      }
-
-      @Override
-      public void onUpdate(Lease before, Lease after) {
-        onChange.run();
-      }
-
-      @Override
-      public void onDelete(Lease l, boolean unknownFinalState) {
-        onChange.run();
-      }
-    });
   }
 
   /** Starts the informer; the future completes once the first listing is in. */

@@ -1,8 +1,6 @@
 package dev.nodepulse.kube;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
+import dev.nodepulse.util.Sha256;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.Comparator;
@@ -36,18 +34,11 @@ public final class Rendezvous {
 
   /** A node's weight for a key: the first 8 bytes of SHA-256(node, NUL, key), as an unsigned-order long. */
   static long weight(String key, String node) {
-    try {
-      MessageDigest d = MessageDigest.getInstance("SHA-256");
-      d.update(node.getBytes(StandardCharsets.UTF_8));
-      d.update((byte) 0);
-      byte[] h = d.digest(key.getBytes(StandardCharsets.UTF_8));
-      long w = 0;
-      for (int i = 0; i < 8; i++) {
-        w = (w << 8) | (h[i] & 0xff);
-      }
-      return w ^ Long.MIN_VALUE; // signed comparison of the flipped value is unsigned order
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is part of every JDK", e);
+    byte[] h = Sha256.of(node + '\0' + key);
+    long w = 0;
+    for (int i = 0; i < 8; i++) {
+      w = (w << 8) | (h[i] & 0xff);
     }
+    return w ^ Long.MIN_VALUE; // signed comparison of the flipped value is unsigned order
   }
 }

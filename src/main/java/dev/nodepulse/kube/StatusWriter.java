@@ -148,16 +148,16 @@ final class StatusWriter implements StatusSink {
   }
 
   private void writeResult(RunRecord run, Status.LastRun last, TaskSpec spec, DelayedTask local) {
-    for (int attempt = 0; attempt < 5; attempt++) {
+    Conflicts.retry(5, attempt -> {
       DelayedTaskResource r = attempt == 0 ? link.task(run.namespace(), run.name())
           : link.client.resources(DelayedTaskResource.class).inNamespace(run.namespace()).withName(run.name()).get();
       if (r == null) {
-        return;
+        return null;
       }
       Status st = copy(r.getStatus());
       Instant recorded = st.lastRun == null ? null : Wire.instant(st.lastRun.dueAt);
       if (recorded != null && recorded.isAfter(Instant.parse(last.dueAt))) {
-        return; // a later run's result is there already (this one was written late, after an outage)
+        return null; // a later run's result is there already (this one was written late, after an outage)
       }
       // a run is one due time: its first recorded attempt counts it, a retry (same due time) is one more attempt
       boolean newRun = st.lastRun == null || !last.dueAt.equals(st.lastRun.dueAt);
@@ -178,17 +178,11 @@ final class StatusWriter implements StatusSink {
       }
       st.schedule = describe(spec.timing());
       st.observedGeneration = r.getMetadata().getGeneration();
-      st.conditions = conditions(st.conditions, r.getMetadata().getGeneration(), run, !oneShot);
-      try {
-        link.wrote();
-        link.client.resource(withStatus(r, st)).updateStatus();
-        return;
-      } catch (KubernetesClientException e) {
-        if (e.getCode() != 409) {
-          throw e;
-        }
-      }
-    }
+      st.conditions = conditions(st.conditions, r.getMetadata().getGeneration(), run, !oneShot, link.clock.instant());
+      link.wrote();
+      link.client.resource(withStatus(r, st)).updateStatus();
+      return null;
+    }, () -> null);
   }
 
   private void applyNodeEntry(RunRecord run, Status.LastRun last, TaskSpec spec) {
@@ -210,18 +204,18 @@ final class StatusWriter implements StatusSink {
 
   /** An invalid spec, in status: phase Failed, Ready False with the message (one agent writes it). Blocking. */
   static void invalid(KubeLink link, DelayedTaskResource r, String message) {
-    for (int attempt = 0; attempt < 5; attempt++) {
+    Conflicts.retry(5, attempt -> {
       DelayedTaskResource cur = attempt == 0 ? r
           : link.client.resources(DelayedTaskResource.class).inNamespace(r.getMetadata().getNamespace())
               .withName(r.getMetadata().getName()).get();
       if (cur == null) {
-        return;
+        return null;
       }
       Status st = copy(cur.getStatus());
       st.phase = Status.Phase.Failed;
       st.observedGeneration = cur.getMetadata().getGeneration();
       st.nextRunAt = null;
-      String now = Instant.now().toString();
+      String now = link.clock.instant().toString();
       st.conditions = List.of(new ConditionBuilder().withType("Ready").withStatus("False").withReason("InvalidSpec")
           .withMessage(clip(message)).withObservedGeneration(cur.getMetadata().getGeneration())
           .withLastTransitionTime(transition(cur.getStatus() == null ? null : cur.getStatus().conditions, "Ready",
@@ -229,19 +223,19 @@ final class StatusWriter implements StatusSink {
       try {
         link.wrote();
         link.client.resource(withStatus(cur, st)).updateStatus();
-        return;
       } catch (KubernetesClientException e) {
-        if (e.getCode() != 409) {
-          LOG.warn("status of {}/{}: {}", r.getMetadata().getNamespace(), r.getMetadata().getName(),
-              Problems.describe(e));
-          return;
+        if (Conflicts.conflict(e)) {
+          throw e; // another writer was first: read again
         }
+        LOG.warn("status of {}/{}: {}", r.getMetadata().getNamespace(), r.getMetadata().getName(), Problems.describe(e));
       }
-    }
+      return null;
+    }, () -> null);
   }
 
-  static List<Condition> conditions(List<Condition> before, Long generation, RunRecord run, boolean recurring) {
-    String now = Instant.now().toString();
+  static List<Condition> conditions(List<Condition> before, Long generation, RunRecord run, boolean recurring,
+      Instant at) {
+    String now = at.toString();
     List<Condition> out = new ArrayList<>();
     out.add(new ConditionBuilder().withType("Ready").withStatus("True").withReason("Accepted")
         .withMessage("the spec is valid").withObservedGeneration(generation).withLastTransitionTime(

@@ -6,6 +6,7 @@ import dev.nodepulse.tasks.model.FieldError;
 import dev.nodepulse.tasks.model.TaskReader;
 import dev.nodepulse.tasks.model.TaskValidationException;
 import io.fabric8.kubernetes.api.model.ManagedFieldsEntry;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
@@ -71,9 +72,14 @@ final class Wire {
    * the creation time. Delays and intervals count from here, so all agents agree on the due times.
    */
   static Instant specWrittenAt(DelayedTaskResource r) {
-    Instant at = instant(r.getMetadata().getCreationTimestamp());
-    if (r.getMetadata().getManagedFields() != null) {
-      for (ManagedFieldsEntry m : r.getMetadata().getManagedFields()) {
+    return specWrittenAt(r.getMetadata());
+  }
+
+  /** {@link #specWrittenAt(DelayedTaskResource)} for any object: a DelayedTask, or a ConfigMap holding tasks. */
+  static Instant specWrittenAt(ObjectMeta meta) {
+    Instant at = instant(meta.getCreationTimestamp());
+    if (meta.getManagedFields() != null) {
+      for (ManagedFieldsEntry m : meta.getManagedFields()) {
         if (!"status".equals(m.getSubresource()) && m.getTime() != null) {
           Instant t = instant(m.getTime());
           if (t != null && (at == null || t.isAfter(at))) {

@@ -25,7 +25,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The front door of nodepulse's metrics: registers every series named in DESIGN.md onto a given
+ * The front door of nodepulse's metrics: registers every series named in README.md's Metrics section onto a given
  * registry and takes the events they are built from. Node gauges read the latest sample by callback;
  * task and HTTP series are counted from the events. Safe to feed from one thread and scrape from another.
  * No exemplars: there is no tracer to take them from.

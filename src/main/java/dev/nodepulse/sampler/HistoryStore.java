@@ -1,5 +1,6 @@
 package dev.nodepulse.sampler;
 
+import dev.nodepulse.util.StorageErrors;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,8 +22,6 @@ import java.util.List;
 final class HistoryStore implements AutoCloseable {
   static final String FILE = "history.db";
 
-  /** SQLite's result code for a full database or disk (SQLITE_FULL). */
-  private static final int SQLITE_FULL = 13;
   /** Less usable space than this on the data dir's file system counts as full (a few SQLite pages). */
   private static final long LOW_SPACE_BYTES = 256 * 1024;
 
@@ -47,8 +46,6 @@ final class HistoryStore implements AutoCloseable {
     }
   }
 
-  /** SQLite's result code for a database locked by another connection (SQLITE_BUSY). */
-  private static final int SQLITE_BUSY = 5;
   /** How long a write waits for another process's lock (SQLite's driver waits 3 s): the next flush tries again. */
   private static final int BUSY_TIMEOUT_MS = 200;
 
@@ -152,15 +149,11 @@ final class HistoryStore implements AutoCloseable {
    * {@link Locked} when another process holds the lock.
    */
   private SQLException full(SQLException e) {
-    for (Throwable c = e; c != null; c = c.getCause()) {
-      if (c instanceof SQLException s && ((s.getErrorCode() & 0xFF) == SQLITE_FULL
-          || String.valueOf(s.getMessage()).contains("SQLITE_FULL"))) {
-        return new DiskFull(db, e);
-      }
-      if (c instanceof SQLException s && ((s.getErrorCode() & 0xFF) == SQLITE_BUSY
-          || String.valueOf(s.getMessage()).contains("SQLITE_BUSY"))) {
-        return new Locked(db, e);
-      }
+    if (StorageErrors.diskFull(e)) {
+      return new DiskFull(db, e);
+    }
+    if (StorageErrors.locked(e)) {
+      return new Locked(db, e);
     }
     try {
       if (Files.getFileStore(db).getUsableSpace() < LOW_SPACE_BYTES) {

@@ -49,7 +49,7 @@ public final class TasksVerticle extends VerticleBase {
   public static final int DEFAULT_PAGE = 100;
   public static final int MAX_PAGE = 500;
   /** How many runs each task keeps in its history. */
-  public static final int HISTORY = 20;
+  public static final int RUNS_KEPT = 20;
 
   private static final Logger LOG = LoggerFactory.getLogger(TasksVerticle.class);
 
@@ -80,7 +80,7 @@ public final class TasksVerticle extends VerticleBase {
       runner = targets::start;
     }
     Runner chosen = runner;
-    return StatusStore.open(vertx, config.dataDir(), HISTORY).map(opened -> {
+    return StatusStore.open(vertx, config.dataDir(), RUNS_KEPT).map(opened -> {
       store = opened.getKey();
       List<StatusSink> sinks = new ArrayList<>();
       sinks.add(BusSinks.page(vertx));

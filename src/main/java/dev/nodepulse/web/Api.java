@@ -4,6 +4,7 @@ import dev.nodepulse.config.Config;
 import dev.nodepulse.config.Durations;
 import dev.nodepulse.config.Flags;
 import dev.nodepulse.sampler.SamplerVerticle;
+import dev.nodepulse.util.MediaType;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -169,7 +170,7 @@ final class Api {
 
   private static void sumBody(RoutingContext ctx) {
     String type = ctx.request().getHeader("content-type");
-    String media = type == null ? "" : type.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
+    String media = MediaType.of(type);
     if (!media.equals("application/json") && !(media.startsWith("application/") && media.endsWith("+json"))) {
       Errors.send(ctx, 415, "the body must be JSON (content-type application/json)",
           new JsonObject().put("field", "content-type").put("value", type));

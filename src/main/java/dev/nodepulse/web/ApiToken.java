@@ -1,5 +1,6 @@
 package dev.nodepulse.web;
 
+import dev.nodepulse.util.Sha256;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
@@ -11,7 +12,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Set;
 
 /**
@@ -52,16 +52,8 @@ final class ApiToken implements Handler<RoutingContext> {
       if (token.isEmpty()) {
         throw new IllegalArgumentException("--api-token-file " + tokenFile + " is empty");
       }
-      return new ApiToken(loopback, sha256(token));
+      return new ApiToken(loopback, Sha256.of(token));
     }, false);
-  }
-
-  private static byte[] sha256(String s) {
-    try {
-      return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e); // every JDK has SHA-256
-    }
   }
 
   @Override
@@ -81,7 +73,7 @@ final class ApiToken implements Handler<RoutingContext> {
           new JsonObject().put("field", "Authorization"));
       return;
     }
-    if (!MessageDigest.isEqual(expected, sha256(header.substring(7).strip()))) {
+    if (!MessageDigest.isEqual(expected, Sha256.of(header.substring(7).strip()))) {
       Errors.send(ctx, 403, "the bearer token is not this agent's", new JsonObject().put("field", "Authorization"));
       return;
     }

@@ -7,7 +7,6 @@ import io.vertx.ext.web.handler.sockjs.BridgeEvent;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The bridge's event handler: counts live clients (publishing {@code {"count": n}} on every change)
@@ -28,7 +27,6 @@ final class LiveBridge implements Handler<BridgeEvent> {
   private final String clientsAddress;
   private final Set<CountedSocket> live = ConcurrentHashMap.newKeySet();
   private final AtomicInteger clients = new AtomicInteger();
-  private final AtomicLong dropped = new AtomicLong();
 
   LiveBridge(Vertx vertx, String clientsAddress) {
     this.vertx = vertx;
@@ -54,8 +52,8 @@ final class LiveBridge implements Handler<BridgeEvent> {
         event.complete(true);
       }
       case RECEIVE -> {
-        if (live.contains(socket) && !socket.offer(event.getRawMessage().toBuffer())) {
-          dropped.incrementAndGet();
+        if (live.contains(socket)) {
+          socket.offer(event.getRawMessage().toBuffer());
         }
         // the frame was written above (or dropped): the bridge must not write it again
         event.complete(false);
@@ -80,15 +78,5 @@ final class LiveBridge implements Handler<BridgeEvent> {
   /** Live clients now. */
   int clients() {
     return clients.get();
-  }
-
-  /** Frames dropped so far because a client's queue was full. */
-  long dropped() {
-    return dropped.get();
-  }
-
-  /** The largest number of frames any one client has in flight now. */
-  int maxInFlightNow() {
-    return live.stream().mapToInt(CountedSocket::inFlight).max().orElse(0);
   }
 }

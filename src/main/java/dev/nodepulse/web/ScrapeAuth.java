@@ -1,6 +1,7 @@
 package dev.nodepulse.web;
 
 import dev.nodepulse.kube.Problems;
+import dev.nodepulse.util.Sha256;
 import io.fabric8.kubernetes.api.model.authentication.TokenReview;
 import io.fabric8.kubernetes.api.model.authentication.TokenReviewBuilder;
 import io.fabric8.kubernetes.api.model.authentication.UserInfo;
@@ -14,13 +15,9 @@ import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.RoutingContext;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -102,7 +99,7 @@ public final class ScrapeAuth implements Handler<RoutingContext>, AutoCloseable 
       refuse(ctx, Verdict.UNAUTHENTICATED);
       return;
     }
-    String key = sha256(token);
+    String key = Sha256.hex(token);
     Instant now = clock.instant();
     Cached entry = cache.get(key);
     if (entry == null || entry.expires.isBefore(now)) {
@@ -171,14 +168,6 @@ public final class ScrapeAuth implements Handler<RoutingContext>, AutoCloseable 
       Errors.send(ctx, 401, "unauthorized", "a bearer token the API server accepts is needed for " + PATH);
     } else {
       Errors.send(ctx, 403, "forbidden", "the token's user may not get " + PATH);
-    }
-  }
-
-  private static String sha256(String token) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
     }
   }
 

@@ -2,6 +2,7 @@ package dev.nodepulse.web;
 
 import dev.nodepulse.config.Config;
 import dev.nodepulse.metrics.MetricsVerticle;
+import dev.nodepulse.util.MediaType;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
@@ -176,7 +177,7 @@ public final class WebVerticle extends VerticleBase {
   /** 415 for form and multipart bodies: the API takes JSON (and YAML for tasks) only. */
   private static void refuseForms(RoutingContext ctx) {
     String type = ctx.request().getHeader("content-type");
-    String media = type == null ? "" : type.split(";", 2)[0].trim().toLowerCase(java.util.Locale.ROOT);
+    String media = MediaType.of(type);
     if (media.startsWith("multipart/") || media.equals("application/x-www-form-urlencoded")) {
       Errors.send(ctx, 415, "the body must be JSON (content-type application/json)",
           new JsonObject().put("field", "content-type").put("value", media));

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.nodepulse.kube.ClaimRule.Claim;
 import dev.nodepulse.kube.ClaimRule.Decision;
 import dev.nodepulse.kube.ClaimRule.Missed;
+import dev.nodepulse.kube.ClaimRule.NoLiveAgent;
 import dev.nodepulse.kube.ClaimRule.Shared;
 import dev.nodepulse.kube.ClaimRule.TakeOver;
 import dev.nodepulse.kube.ClaimRule.Taken;
@@ -21,7 +22,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** The claim rule on a fixed clock, as a table (STYLE.md section 6). */
+/** The claim rule on a fixed clock, as a table: one row per case, (inputs, now) to the decision. */
 class ClaimRuleTest {
   static final Instant NOW = Instant.parse("2026-11-30T04:00:00Z");
   static final Instant DUE = NOW.minusSeconds(1);
@@ -101,7 +102,7 @@ class ClaimRuleTest {
         Arguments.of("nodeSelector: the first does not match, the best matching claims", SECOND, Shared.NONE, false,
             allLive(), Map.of("zone", "b"), null, NOW, new Claim()),
         Arguments.of("nodeSelector matches no live node", SECOND, Shared.NONE, false, allLive(), Map.of("zone", "c"),
-            null, NOW, new Taken("no live agent matches the nodeSelector")),
+            null, NOW, new NoLiveAgent()),
         Arguments.of("no own lease yet: this agent is no candidate", FIRST, Shared.NONE, false,
             allLive().stream().filter(l -> !l.node().equals(FIRST)).toList(), none, null, NOW,
             new Wait(SECOND, NOW.plusSeconds(10))));

@@ -13,11 +13,11 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The dashboard's shape: a templated Prometheus data source on every panel and query, job and node
- * variables and no hard-coded job, and only metric names of the contract (DESIGN.md, Metrics) plus the
+ * variables and no hard-coded job, and only metric names of the contract (README.md, Metrics) plus the
  * JVM's own. That every query returns data is shown against a real Prometheus in {@link PrometheusIT}.
  */
 class DashboardTest {
-  /** DESIGN.md's metric names (histograms by their series). */
+  /** The metric names of README.md's Metrics section (histograms by their series). */
   static final Set<String> CONTRACT = Set.of("nodepulse_cpu_seconds_total", "nodepulse_cpu_usage_ratio",
       "nodepulse_cpu_usage_avg1m_ratio", "nodepulse_load1", "nodepulse_load5", "nodepulse_load15",
       "nodepulse_memory_total_bytes", "nodepulse_memory_available_bytes", "nodepulse_filesystem_size_bytes",

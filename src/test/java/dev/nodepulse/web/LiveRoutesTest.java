@@ -70,7 +70,7 @@ class LiveRoutesTest {
     server.close().await(10, TimeUnit.SECONDS);
   }
 
-  /** A raw bridge client (the bridge writes binary frames: STACK.md G6); {@code seqs} are the frames it got. */
+  /** A raw bridge client (the SockJS bridge writes its frames as binary WebSocket frames); {@code seqs} are the frames it got. */
   private record Client(WebSocket ws, ConcurrentLinkedQueue<JsonObject> got, ConcurrentLinkedQueue<Integer> seqs,
       AtomicBoolean closed) {
     void send(JsonObject frame) {

@@ -1,7 +1,7 @@
 package dev.nodepulse.tasks.model;
 
 /**
- * A DelayedTask (DESIGN.md): metadata, spec, status. {@code spec} is null only for a task that could not be
+ * A DelayedTask (docs/tasks.md): metadata, spec, status. {@code spec} is null only for a task that could not be
  * read (its status is Failed and a condition says why, naming the file and the field).
  */
 public record DelayedTask(TaskMetadata metadata, TaskSpec spec, TaskStatus status) {

@@ -1,25 +1,22 @@
 package dev.nodepulse.tasks.model;
 
 import dev.nodepulse.config.Durations;
+import dev.nodepulse.util.Sha256;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.time.ZoneOffset;
-import java.util.HexFormat;
 import java.util.Locale;
 import java.util.TreeMap;
 
 /**
- * Writes the records as JSON with DESIGN.md's field names: the REST answers, the page's
+ * Writes the records as JSON with the field names of docs/tasks.md and openapi.yaml: the REST answers, the page's
  * {@code nodepulse.tasks.changed}, and what the task store keeps. Reading is {@link TaskReader}'s.
  */
 public final class TaskJson {
   private TaskJson() {}
 
-  /** The DelayedTask as JSON with DESIGN.md's field names; null fields left out. */
+  /** The DelayedTask as JSON with docs/tasks.md's field names; null fields left out. */
   public static JsonObject toJson(DelayedTask t) {
     JsonObject o = new JsonObject().put("apiVersion", DelayedTask.API_VERSION).put("kind", DelayedTask.KIND)
         .put("metadata", metadataJson(t.metadata()));
@@ -171,12 +168,7 @@ public final class TaskJson {
 
   /** A stable hash of the spec (its canonical JSON), to tell an edited task from the same one. */
   public static String specHash(TaskSpec s) {
-    try {
-      byte[] d = MessageDigest.getInstance("SHA-256").digest(specJson(s).encode().getBytes(StandardCharsets.UTF_8));
-      return HexFormat.of().formatHex(d, 0, 16);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    return Sha256.hex(specJson(s).encode(), 16);
   }
 
   private static String time(Instant i) {

@@ -3,7 +3,7 @@ package dev.nodepulse.tasks.model;
 import java.time.Instant;
 import java.util.List;
 
-/** A DelayedTask's {@code status}, as DESIGN.md names it. Nullable fields are left out of the JSON. */
+/** A DelayedTask's {@code status}, as docs/tasks.md names it. Nullable fields are left out of the JSON. */
 public record TaskStatus(Phase phase, Instant nextRunAt, long runs, long attempts, String claimedBy,
     long observedGeneration, List<Condition> conditions, LastRun lastRun, Progress progress,
     List<NodeStatus> nodes) {

@@ -35,9 +35,6 @@ public interface Claims {
 
   Future<Claim> claim(Request request);
 
-  /** The run of a granted claim is recorded (its outcome is in status): a Lease may be released. */
-  default void release(Request request) {}
-
   /** Standalone: this agent is the only one, every claim is granted to its node. */
   static Claims local() {
     return request -> Future.succeededFuture(new Claim.Granted(request.node()));

@@ -5,12 +5,12 @@ import dev.nodepulse.tasks.model.DelayedTask;
 import dev.nodepulse.tasks.model.Origin;
 import dev.nodepulse.tasks.model.TaskReader;
 import dev.nodepulse.tasks.model.TaskValidationException;
+import dev.nodepulse.util.MediaType;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
-import java.util.Locale;
 
 /**
  * Standalone REST source: answers {@code nodepulse.tasks.put} ({@code {"contentType", "body"}} with the body
@@ -36,11 +36,7 @@ public final class RestSource extends VerticleBase {
 
   /** The format for a content type (parameters ignored), or null when it is neither JSON nor YAML. */
   static TaskReader.Format formatOf(String contentType) {
-    if (contentType == null) {
-      return null;
-    }
-    String ct = contentType.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
-    return switch (ct) {
+    return switch (MediaType.of(contentType)) {
       case "application/json" -> TaskReader.Format.JSON;
       case "application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml" -> TaskReader.Format.YAML;
       default -> null;

@@ -1,6 +1,8 @@
 package dev.nodepulse.tasks.status;
 
 import dev.nodepulse.tasks.model.RunResult;
+import dev.nodepulse.util.Sha256;
+import dev.nodepulse.util.StorageErrors;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -14,8 +16,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -24,7 +24,6 @@ import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -381,14 +380,14 @@ public final class StatusStore {
    * (SQLITE_BUSY), "read-only: <path>" (a read-only file system or file), else the error's kind.
    */
   static String describe(Throwable err, Path path) {
+    if (StorageErrors.diskFull(err)) {
+      return "disk full: " + path;
+    }
+    if (StorageErrors.locked(err)) {
+      return "locked by another process: " + path;
+    }
     for (Throwable t = err; t != null; t = t.getCause()) {
       String m = String.valueOf(t.getMessage());
-      if (m.contains("SQLITE_FULL") || m.contains("No space left") || m.contains("database or disk is full")) {
-        return "disk full: " + path;
-      }
-      if (m.contains("SQLITE_BUSY") || m.contains("SQLITE_LOCKED") || m.contains("database is locked")) {
-        return "locked by another process: " + path;
-      }
       if (m.contains("Read-only file system") || m.contains("SQLITE_READONLY")) {
         return "read-only: " + path;
       }
@@ -470,12 +469,7 @@ public final class StatusStore {
   }
 
   private Path outputFile(String key) {
-    try {
-      byte[] d = MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
-      return outputDir.resolve(HexFormat.of().formatHex(d, 0, 16) + ".txt");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    return outputDir.resolve(Sha256.hex(key, 16) + ".txt");
   }
 
   /** The task's last runs, newest first, as {@code {"items": [...]}} (DESIGN's field names). */
