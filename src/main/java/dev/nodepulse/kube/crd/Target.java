@@ -37,7 +37,8 @@ public class Target {
 
     @JsonPropertyDescription("Request headers (at most 32). A value is a string, or {valueFrom: {secretKeyRef: "
     + "{name, key}}}: a key of a Secret in the task's namespace, read when the run starts, never logged. The "
-        + "agent checks names and values (no Content-Length or Transfer-Encoding) and reports a bad one in status.")
+        + "agent checks names and values (no Content-Length or Transfer-Encoding; Idempotency-Key and User-Agent are set "
+        + "by the agent) and reports a bad one in status.")
     @Size(max = Limits.HEADERS)
     public Map<String, AnyType> headers;
 
