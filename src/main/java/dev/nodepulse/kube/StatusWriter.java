@@ -132,14 +132,20 @@ final class StatusWriter implements StatusSink {
       link.reach.reached();
       done.complete(v);
     }).onFailure(err -> {
-      int code = err instanceof KubernetesClientException k ? k.getCode() : 0;
-      boolean unreachable = code == 0 || code >= 500 || code == 429;
+      // the same account of "recovers by itself" as the outage's one log line (a code found anywhere in the causes)
+      boolean unreachable = Reachability.recovers(err);
       if (unreachable && link.clock.instant().plus(backoff).isBefore(until)) {
         link.reach.failed(err); // one line for the whole outage
         LOG.debug("status of {}: trying again in {}", key, Durations.format(backoff));
         Duration next = backoff.multipliedBy(2).compareTo(Duration.ofSeconds(8)) > 0 ? Duration.ofSeconds(8)
             : backoff.multipliedBy(2);
         vertx.setTimer(backoff.toMillis(), id -> attempt(key, until, write, next, done));
+      } else if (unreachable) {
+        // the outage is told once (Reachability); giving this write up is part of it, not a warning of its own
+        link.reach.failed(err);
+        LOG.info("status of {}: not written, the API server was away past the write's deadline ({})", key,
+            Problems.describe(err));
+        done.fail(err);
       } else {
         LOG.warn("status of {}: {}", key, Problems.describe(err));
         done.fail(err);
@@ -227,7 +233,11 @@ final class StatusWriter implements StatusSink {
         if (Conflicts.conflict(e)) {
           throw e; // another writer was first: read again
         }
-        LOG.warn("status of {}/{}: {}", r.getMetadata().getNamespace(), r.getMetadata().getName(), Problems.describe(e));
+        if (Reachability.recovers(e)) {
+          link.reach.failed(e); // an outage: told once for every caller
+        } else {
+          LOG.warn("status of {}/{}: {}", r.getMetadata().getNamespace(), r.getMetadata().getName(), Problems.describe(e));
+        }
       }
       return null;
     }, () -> null);
