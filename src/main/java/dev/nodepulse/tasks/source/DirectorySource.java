@@ -69,6 +69,8 @@ public final class DirectorySource extends VerticleBase {
    * file-system clocks, same-size rewrites): a full scan reads it again until its stamp is older.
    */
   private static final long RACY_MS = 3000;
+  /** How long a change of the directory's stamp may stay unexplained by the watcher before a full rescan. */
+  private static final long UNEXPLAINED_NANOS = TimeUnit.SECONDS.toNanos(2);
   private static final Logger LOG = LoggerFactory.getLogger(DirectorySource.class);
 
   private final Config config;
@@ -95,6 +97,8 @@ public final class DirectorySource extends VerticleBase {
   private boolean scanning;
   private boolean announced;
   private long dirStamp = Long.MIN_VALUE;
+  /** When the directory's stamp was first seen changed with no event to explain it (System.nanoTime); 0: not. */
+  private long unexplainedSince;
   private int loadDone;
   private int loadOf = -1;
   private volatile WatchService watcher;
@@ -218,7 +222,17 @@ public final class DirectorySource extends VerticleBase {
     }
     long seen = dirStamp;
     vertx.executeBlocking(() -> stampOf(config.tasksDir()), false).onSuccess(stamp -> {
-      if (stamp != seen && seen == dirStamp && !scanning && changed.isEmpty()) {
+      if (stamp == seen || seen != dirStamp || scanning || !changed.isEmpty()) {
+        unexplainedSince = 0;
+        return;
+      }
+      // a change no event has told of yet: the watcher's events can lag on a busy machine, so they are given
+      // UNEXPLAINED_NANOS to come before the whole directory is read again
+      long now = System.nanoTime();
+      if (unexplainedSince == 0) {
+        unexplainedSince = now;
+      } else if (now - unexplainedSince >= UNEXPLAINED_NANOS) {
+        unexplainedSince = 0;
         fullWanted.set(true);
         work();
       }
