@@ -65,10 +65,6 @@ final class Downsample {
     if (gap || n == 0) {
       return Point.gap(first);
     }
-    return new Point(first, round(cpuSum / n), nAvg == 0 ? null : round(avgSum / nAvg));
-  }
-
-  private static double round(double v) {
-    return Math.round(v * 100) / 100.0;
+    return new Point(first, SampleJson.round(cpuSum / n), nAvg == 0 ? null : SampleJson.round(avgSum / nAvg));
   }
 }
