@@ -82,15 +82,16 @@ class DirectorySourceScaleTest {
     assertThat(source.examined.get() - examined).isZero();
     assertThat(source.parsed.get() - parsed).isZero();
 
-    // one new file: that file is read, not the directory
+    // one new file: that file is read, not the directory. Writing it is two watcher events (created, then
+    // written); on a busy machine they come apart and the file is read at each, so once or twice
     Files.writeString(dir.resolve("new.yaml"), DirectorySourceTest.task("new", "delay: 1h"));
     await().atMost(Duration.ofSeconds(60)).until(() -> known("new"));
-    assertThat(source.parsed.get() - parsed).isEqualTo(1);
+    assertThat(source.parsed.get() - parsed).isBetween(1L, 2L);
     assertThat(source.examined.get() - examined).isLessThan(10);
-    // one deleted: withdrawn, nothing else read
+    // one deleted: withdrawn, nothing else read (the new file's second event may still come meanwhile)
     Files.delete(dir.resolve("t00007.yaml"));
     await().atMost(Duration.ofSeconds(60)).until(() -> !known("t7"));
-    assertThat(source.parsed.get() - parsed).isEqualTo(1);
+    assertThat(source.parsed.get() - parsed).isBetween(1L, 2L);
     assertThat(source.examined.get() - examined).isLessThan(20);
     assertThat(health().getInteger("files")).isEqualTo(FILES);
   }
