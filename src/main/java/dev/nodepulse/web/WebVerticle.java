@@ -1,5 +1,6 @@
 package dev.nodepulse.web;
 
+import dev.nodepulse.bus.Listening;
 import dev.nodepulse.config.Config;
 import dev.nodepulse.metrics.MetricsVerticle;
 import dev.nodepulse.util.MediaType;
@@ -36,11 +37,6 @@ public final class WebVerticle extends VerticleBase {
   /** Published when the number of live SockJS clients changes: {@code {"count": n}}. */
   public static final String CLIENTS = "nodepulse.web.clients";
   public static final String HEALTH = "nodepulse.health.web";
-  /**
-   * Published once both listeners listen: {@code {"httpPort", "metricsPort"}} (actual ports; metricsPort absent
-   * without a metrics listener), so the destination policy can deny tasks the agent's own API.
-   */
-  public static final String LISTENING = "nodepulse.web.listening";
   /** Largest request body accepted (413 beyond). */
   static final long BODY_LIMIT = 256 * 1024;
   /** Longest request line (method, path and query) accepted (414 beyond). */
@@ -131,11 +127,8 @@ public final class WebVerticle extends VerticleBase {
       }
       LOG.info("listening on http://{}:{}/ (at most {} connections per listener)", config.httpHost(),
           server.actualPort(), mainGuard.max());
-      JsonObject ports = new JsonObject().put("httpPort", httpPort());
-      if (metricsServer != null) {
-        ports.put("metricsPort", metricsPort());
-      }
-      vertx.eventBus().publish(LISTENING, ports);
+      Listening ports = new Listening(httpPort(), metricsServer != null ? metricsPort() : null);
+      vertx.eventBus().publish(Listening.ADDRESS, ports.toJson());
     });
   }
 

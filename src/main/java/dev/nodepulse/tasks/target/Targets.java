@@ -1,11 +1,11 @@
 package dev.nodepulse.tasks.target;
 
+import dev.nodepulse.bus.Listening;
 import dev.nodepulse.config.Config;
 import dev.nodepulse.tasks.model.Progress;
 import dev.nodepulse.tasks.model.RunResult;
 import dev.nodepulse.tasks.model.RunResult.Outcome;
 import dev.nodepulse.tasks.model.Target;
-import dev.nodepulse.web.WebVerticle;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs one attempt against any target type: http, tcp (both through the destination policy, which learns the
- * agent's own listening ports from {@link WebVerticle#LISTENING}), pipe
+ * agent's own listening ports from {@link Listening}), pipe
  * (inside the pipe directory) and compute (pi, capped). Every attempt is bounded by its timeout and can be
  * cancelled; its result is never a failed future. Concurrency limits and retries are the caller's.
  *
@@ -60,9 +60,10 @@ public final class Targets {
     DestinationPolicy policy = new DestinationPolicy(config.destinationAllow(), config.destinationDeny());
     policy.listeners(new DestinationPolicy.Self(ownPorts(config.httpPort(), config.metricsPort()), config.nodeName()));
     // port 0 picks a free port: the web concern says which once it listens
-    this.listening = vertx.eventBus().<JsonObject>localConsumer(WebVerticle.LISTENING, m -> policy.listeners(
-        new DestinationPolicy.Self(ownPorts(m.body().getInteger("httpPort", 0), m.body().getInteger("metricsPort")),
-            config.nodeName())));
+    this.listening = vertx.eventBus().<JsonObject>localConsumer(Listening.ADDRESS, m -> {
+      Listening ports = Listening.fromJson(m.body());
+      policy.listeners(new DestinationPolicy.Self(ownPorts(ports.httpPort(), ports.metricsPort()), config.nodeName()));
+    });
     this.vertx = vertx;
     this.httpClient = vertx.createHttpClient(new HttpClientOptions().setVerifyHost(true));
     this.netClient = vertx.createNetClient(new NetClientOptions());
