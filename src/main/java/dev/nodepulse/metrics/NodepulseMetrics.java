@@ -76,7 +76,7 @@ public final class NodepulseMetrics {
           JsonObject cpu = object(s, "cpu");
           Double total = number(cpu, "percent");
           if (total != null) {
-            cb.call(total / 100, "total");
+            cb.call(ratio(total), "total");
           }
           // perCore lists the CPUs online now; their numbers are in times.perCore (cpu1 may be offline)
           JsonArray perCore = array(cpu, "perCore");
@@ -84,12 +84,12 @@ public final class NodepulseMetrics {
           for (int i = 0; i < perCore.size(); i++) {
             if (perCore.getValue(i) instanceof Number n) {
               Object label = i < times.size() && times.getValue(i) instanceof JsonObject t ? t.getValue("cpu") : null;
-              cb.call(n.doubleValue() / 100, label(label, Integer.toString(i)));
+              cb.call(ratio(n.doubleValue()), label(label, Integer.toString(i)));
             }
           }
         }).register(registry);
     sampleGauge("nodepulse_cpu_usage_avg1m_ratio", "Average of nodepulse_cpu_usage_ratio{cpu=\"total\"} over the last minute, 0 to 1",
-        s -> scaled(number(object(s, "cpu"), "avg1m"), 0.01));
+        s -> ratio(number(object(s, "cpu"), "avg1m")));
     sampleGauge("nodepulse_load1", "Load average over 1 minute", s -> number(object(object(s, "cpu"), "load"), "1m"));
     sampleGauge("nodepulse_load5", "Load average over 5 minutes", s -> number(object(object(s, "cpu"), "load"), "5m"));
     sampleGauge("nodepulse_load15", "Load average over 15 minutes", s -> number(object(object(s, "cpu"), "load"), "15m"));
@@ -383,8 +383,12 @@ public final class NodepulseMetrics {
     return value == null ? orElse : value.toString();
   }
 
-  private static Double scaled(Double v, double factor) {
-    return v == null ? null : v * factor;
+  /**
+   * A percentage of the sample (rounded to 0.01) as a ratio with the same four decimals, so 11.2 % is exposed as
+   * 0.112, not as the nearest double of 11.2 / 100 (0.11199999999999999).
+   */
+  private static Double ratio(Double percent) {
+    return percent == null ? null : Math.round(percent * 100) / 10_000.0;
   }
 
   private static Double number(JsonObject o, String key) {
