@@ -1,5 +1,6 @@
 package dev.nodepulse.metrics;
 
+import dev.nodepulse.bus.Sample;
 import dev.nodepulse.config.Config;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.vertx.core.Future;
@@ -23,7 +24,6 @@ public final class MetricsVerticle extends VerticleBase {
   public static final String SCRAPE = "nodepulse.metrics.scrape";
   public static final String HEALTH = "nodepulse.health.metrics";
   // Addresses published by other concerns (their constants live there).
-  static final String SAMPLE = dev.nodepulse.sampler.SamplerVerticle.SAMPLE;
   static final String USAGE = dev.nodepulse.usage.UsageVerticle.SAMPLE;
   static final String TASK_RUN = dev.nodepulse.tasks.TasksVerticle.RUN;
   static final String TASK_CHANGED = dev.nodepulse.tasks.TasksVerticle.CHANGED;
@@ -48,8 +48,8 @@ public final class MetricsVerticle extends VerticleBase {
   public Future<?> start() {
     metrics = NodepulseMetrics.register(new PrometheusRegistry(), true);
     EventBus bus = vertx.eventBus();
-    bus.<JsonObject>consumer(SAMPLE, m -> {
-      metrics.sample(m.body());
+    bus.<JsonObject>consumer(Sample.ADDRESS, m -> {
+      metrics.sample(Sample.fromJson(m.body()));
       invalidate();
     });
     bus.<JsonObject>consumer(USAGE, m -> {

@@ -1,5 +1,6 @@
 package dev.nodepulse.metrics;
 
+import dev.nodepulse.bus.Sample;
 import dev.nodepulse.tasks.model.Schedule;
 import dev.nodepulse.tasks.model.TaskReader;
 import dev.nodepulse.tasks.model.TaskValidationException;
@@ -35,10 +36,9 @@ public final class NodepulseMetrics {
   static final List<String> PHASES = List.of("Pending", "Scheduled", "Running", "Succeeded", "Failed");
   /** The target types, as the scheduler labels runs. */
   private static final List<String> TARGETS = List.of("http", "tcp", "pipe", "compute");
-  private static final String[] CPU_MODES = {"user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal"};
 
   private final PrometheusRegistry registry;
-  private volatile JsonObject latest;
+  private volatile Sample latest;
   private volatile JsonObject usage;
   private volatile JsonObject pods;
   private final Map<String, String> phaseByTask = new ConcurrentHashMap<>();
@@ -56,50 +56,42 @@ public final class NodepulseMetrics {
         .help("Seconds the CPUs spent in each mode (kernel counters, as node_exporter's node_cpu_seconds_total)")
         .labelNames("cpu", "mode")
         .callback(cb -> {
-          for (Object o : array(sample(), "seconds")) {
-            if (o instanceof JsonObject s) {
-              String cpu = String.valueOf(s.getValue("cpu", "total"));
-              for (String mode : CPU_MODES) {
-                Double v = number(s, mode);
-                if (v != null) {
-                  cb.call(v, cpu, mode);
-                }
-              }
-            }
+          Sample s = latest;
+          for (Sample.Modes cpu : s == null ? List.<Sample.Modes>of() : s.seconds()) {
+            cpu.byMode().forEach((mode, seconds) -> cb.call(seconds, cpu.cpu(), mode));
           }
         }).register(registry);
     GaugeWithCallback.builder().name("nodepulse_cpu_usage_ratio")
         .help("Share of CPU time not idle over the last sample interval, 0 to 1; cpu=\"total\" is the whole node")
         .labelNames("cpu")
         .callback(cb -> {
-          JsonObject s = sample();
-          JsonObject cpu = object(s, "cpu");
-          Double total = number(cpu, "percent");
-          if (total != null) {
-            cb.call(ratio(total), "total");
+          Sample s = latest;
+          if (s == null) {
+            return;
           }
-          // perCore lists the CPUs online now; their numbers are in times.perCore (cpu1 may be offline)
-          JsonArray perCore = array(cpu, "perCore");
-          JsonArray times = array(object(s, "times"), "perCore");
+          cb.call(ratio(s.cpu().percent()), "total");
+          // perCore lists the CPUs online now; their numbers are in the times' perCore (cpu1 may be offline)
+          List<Double> perCore = s.cpu().perCore();
           for (int i = 0; i < perCore.size(); i++) {
-            if (perCore.getValue(i) instanceof Number n) {
-              Object label = i < times.size() && times.getValue(i) instanceof JsonObject t ? t.getValue("cpu") : null;
-              cb.call(ratio(n.doubleValue()), label(label, Integer.toString(i)));
+            if (perCore.get(i) != null) {
+              cb.call(ratio(perCore.get(i)), i < s.perCoreTimes().size() ? s.perCoreTimes().get(i).cpu()
+                  : Integer.toString(i));
             }
           }
         }).register(registry);
     sampleGauge("nodepulse_cpu_usage_avg1m_ratio", "Average of nodepulse_cpu_usage_ratio{cpu=\"total\"} over the last minute, 0 to 1",
-        s -> ratio(number(object(s, "cpu"), "avg1m")));
-    sampleGauge("nodepulse_load1", "Load average over 1 minute", s -> number(object(object(s, "cpu"), "load"), "1m"));
-    sampleGauge("nodepulse_load5", "Load average over 5 minutes", s -> number(object(object(s, "cpu"), "load"), "5m"));
-    sampleGauge("nodepulse_load15", "Load average over 15 minutes", s -> number(object(object(s, "cpu"), "load"), "15m"));
+        s -> ratio(s.cpu().avg1m()));
+    sampleGauge("nodepulse_load1", "Load average over 1 minute", s -> s.cpu().load() == null ? null : s.cpu().load().one());
+    sampleGauge("nodepulse_load5", "Load average over 5 minutes", s -> s.cpu().load() == null ? null : s.cpu().load().five());
+    sampleGauge("nodepulse_load15", "Load average over 15 minutes",
+        s -> s.cpu().load() == null ? null : s.cpu().load().fifteen());
     sampleGauge("nodepulse_memory_total_bytes", "Physical memory of the node in bytes",
-        s -> number(object(s, "memory"), "totalBytes"));
+        s -> (double) s.memory().totalBytes());
     sampleGauge("nodepulse_memory_available_bytes", "Memory available for new work without swapping, in bytes",
-        s -> number(object(s, "memory"), "availableBytes"));
-    filesystemGauge("nodepulse_filesystem_size_bytes", "Size of the filesystem in bytes", "totalBytes");
-    filesystemGauge("nodepulse_filesystem_free_bytes", "Free space of the filesystem in bytes, including space reserved for root", "freeBytes");
-    filesystemGauge("nodepulse_filesystem_avail_bytes", "Space of the filesystem available to unprivileged users, in bytes", "availBytes");
+        s -> (double) s.memory().availableBytes());
+    filesystemGauge("nodepulse_filesystem_size_bytes", "Size of the filesystem in bytes", Sample.Partition::totalBytes);
+    filesystemGauge("nodepulse_filesystem_free_bytes", "Free space of the filesystem in bytes, including space reserved for root", Sample.Partition::freeBytes);
+    filesystemGauge("nodepulse_filesystem_avail_bytes", "Space of the filesystem available to unprivileged users, in bytes", Sample.Partition::availBytes);
     taskRuns = Counter.builder().withoutExemplars().name("nodepulse_task_runs_total").help("Task runs finished, by target type and outcome")
         .labelNames("target", "outcome").register(registry);
     // a missed run's series exists from the start at 0, so increase() sees the first one (the missed-run alerts)
@@ -138,8 +130,8 @@ public final class NodepulseMetrics {
     return m;
   }
 
-  /** A new sample from the sampler ({@code nodepulse.sampler.sample}); gauges read it at the next scrape. */
-  public void sample(JsonObject sample) {
+  /** A new sample from the sampler ({@link Sample#ADDRESS}); gauges read it at the next scrape. */
+  public void sample(Sample sample) {
     latest = sample;
   }
 
@@ -325,8 +317,8 @@ public final class NodepulseMetrics {
 
   /** The latest sample's time, or null before the first. */
   Long lastSampleT() {
-    JsonObject s = latest;
-    return s == null || !(s.getValue("t") instanceof Number n) ? null : n.longValue();
+    Sample s = latest;
+    return s == null ? null : s.t();
   }
 
   /** A scrape: the content type and the exposition text. */
@@ -351,14 +343,9 @@ public final class NodepulseMetrics {
     return accept != null && accept.toLowerCase(Locale.ROOT).contains("application/openmetrics-text");
   }
 
-  private JsonObject sample() {
-    JsonObject s = latest;
-    return s == null ? new JsonObject() : s;
-  }
-
-  private void sampleGauge(String name, String help, java.util.function.Function<JsonObject, Double> read) {
+  private void sampleGauge(String name, String help, java.util.function.Function<Sample, Double> read) {
     GaugeWithCallback.builder().name(name).help(help).callback(cb -> {
-      JsonObject s = latest;
+      Sample s = latest;
       Double v = s == null ? null : read.apply(s);
       if (v != null) {
         cb.call(v);
@@ -366,15 +353,11 @@ public final class NodepulseMetrics {
     }).register(registry);
   }
 
-  private void filesystemGauge(String name, String help, String field) {
+  private void filesystemGauge(String name, String help, java.util.function.ToLongFunction<Sample.Partition> read) {
     GaugeWithCallback.builder().name(name).help(help).labelNames("mountpoint", "device", "fstype").callback(cb -> {
-      for (Object o : array(sample(), "partitions")) {
-        if (o instanceof JsonObject p) {
-          Double v = number(p, field);
-          if (v != null) {
-            cb.call(v, label(p.getValue("mountPoint"), ""), label(p.getValue("device"), ""), label(p.getValue("fsType"), ""));
-          }
-        }
+      Sample s = latest;
+      for (Sample.Partition p : s == null ? List.<Sample.Partition>of() : s.partitions()) {
+        cb.call(read.applyAsLong(p), label(p.mountPoint(), ""), label(p.device(), ""), label(p.fsType(), ""));
       }
     }).register(registry);
   }

@@ -1,7 +1,5 @@
 package dev.nodepulse.sampler;
 
-import io.vertx.core.json.JsonObject;
-
 /** Share of one interval spent in each mode, in percent (they add up to 100, or are all 0). */
 record CpuTimes(String cpu, double user, double nice, double system, double idle, double iowait,
     double irq, double softirq, double steal) {
@@ -13,12 +11,6 @@ record CpuTimes(String cpu, double user, double nice, double system, double idle
 
   static CpuTimes zero(String cpu) {
     return new CpuTimes(cpu, 0, 0, 0, 0, 0, 0, 0, 0);
-  }
-
-  /** The time breakdown, plus {@code cpu} (the cpu index, or "total"). */
-  JsonObject toJson() {
-    return new JsonObject().put("cpu", cpu).put("user", user).put("nice", nice).put("system", system)
-        .put("idle", idle).put("iowait", iowait).put("irq", irq).put("softirq", softirq).put("steal", steal);
   }
 
   static double clamp(double p) {

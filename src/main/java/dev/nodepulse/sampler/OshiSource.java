@@ -1,5 +1,6 @@
 package dev.nodepulse.sampler;
 
+import dev.nodepulse.bus.Sample;
 import dev.nodepulse.config.Config;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -61,7 +62,7 @@ final class OshiSource implements SampleSource {
   /** The CPU modes each platform's kernel counts, as OSHI reads them; the rest it reports as 0 and are left out. */
   static Set<String> modes(PlatformEnum platform) {
     List<String> m = switch (platform) {
-      case LINUX, ANDROID, GNU -> ALL_CPU_MODES;
+      case LINUX, ANDROID, GNU -> Sample.CPU_MODES;
       case MACOS -> List.of("user", "nice", "system", "idle");
       case WINDOWS, WINDOWSCE -> List.of("user", "system", "idle", "irq", "softirq");
       case FREEBSD, KFREEBSD, OPENBSD, NETBSD, DRAGONFLYBSD -> List.of("user", "nice", "system", "idle", "irq");

@@ -1,6 +1,5 @@
 package dev.nodepulse.sampler;
 
-import io.vertx.core.json.JsonObject;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -34,12 +33,6 @@ final class Partitions {
     double usedPercent() {
       long denom = usedBytes() + availBytes;
       return denom <= 0 ? 0 : usedBytes() * 100.0 / denom;
-    }
-
-    JsonObject toJson() {
-      return new JsonObject().put("mountPoint", mountPoint).put("device", device).put("fsType", fsType)
-          .put("totalBytes", totalBytes).put("usedBytes", usedBytes()).put("freeBytes", freeBytes)
-          .put("availBytes", availBytes).put("usedPercent", Math.round(usedPercent() * 100) / 100.0);
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.nodepulse.sampler;
 
+import dev.nodepulse.bus.Sample;
 import dev.nodepulse.config.Config;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -9,7 +10,7 @@ import java.util.Set;
 
 /** The Linux sampler: plain reads of {@code --procfs} and statvfs under {@code --rootfs}, no native library. */
 final class ProcfsSource implements SampleSource {
-  private static final Set<String> MODES = new LinkedHashSet<>(ALL_CPU_MODES);
+  private static final Set<String> MODES = new LinkedHashSet<>(Sample.CPU_MODES);
 
   private final Path procfs;
   private final Path rootfs;

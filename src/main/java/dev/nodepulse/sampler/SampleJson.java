@@ -1,14 +1,17 @@
 package dev.nodepulse.sampler;
 
-import io.vertx.core.json.JsonArray;
+import dev.nodepulse.bus.Sample;
 import io.vertx.core.json.JsonObject;
-import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
- * The sample as {@code nodepulse.sampler.sample} publishes it (docs/architecture.md). Whatever the source, the
- * shape is one: a figure the platform does not count (a CPU mode, the load averages) is left out, not 0.
+ * The sample ({@link Sample}, published as its JSON on {@link Sample#ADDRESS}) from the sampler's readings. Whatever
+ * the source, the shape is one: a figure the platform does not count (a CPU mode, the load averages) is left out,
+ * not 0.
  */
 final class SampleJson {
   private SampleJson() {}
@@ -16,53 +19,50 @@ final class SampleJson {
   /** The figures of one sample: CPU % and its one-minute average, the interval's breakdown, the reading, the filesystems. */
   static JsonObject of(long t, double percent, Double avg1m, CpuMath.Interval interval, SampleSource.Reading r,
       List<Partitions.Partition> partitions, Set<String> modes) {
-    JsonArray perCore = new JsonArray();
-    JsonArray perCoreTimes = new JsonArray();
+    return sample(t, percent, avg1m, interval, r, partitions, modes).toJson();
+  }
+
+  /** The sample as a record (percentages rounded to 0.01; only the CPU modes in {@code modes}). */
+  static Sample sample(long t, double percent, Double avg1m, CpuMath.Interval interval, SampleSource.Reading r,
+      List<Partitions.Partition> partitions, Set<String> modes) {
+    List<Double> perCore = new ArrayList<>();
+    List<Sample.Modes> perCoreTimes = new ArrayList<>();
     for (CpuTimes c : interval.perCpu()) {
       perCore.add(round(c.busy()));
       perCoreTimes.add(times(c, modes));
     }
-    JsonArray seconds = new JsonArray();
+    List<Sample.Modes> seconds = new ArrayList<>();
     for (CpuCounters c : r.stat().perCpu()) {
-      JsonObject s = new JsonObject().put("cpu", c.label());
       long[] ticks = {c.user(), c.nice(), c.system(), c.idle(), c.iowait(), c.irq(), c.softirq(), c.steal()};
+      Map<String, Double> byMode = new LinkedHashMap<>();
       for (int i = 0; i < ticks.length; i++) {
-        String mode = SampleSource.ALL_CPU_MODES.get(i);
+        String mode = Sample.CPU_MODES.get(i);
         if (modes.contains(mode)) {
-          s.put(mode, ticks[i] / ProcStat.USER_HZ);
+          byMode.put(mode, ticks[i] / ProcStat.USER_HZ);
         }
       }
-      seconds.add(s);
+      seconds.add(new Sample.Modes(c.label(), byMode));
     }
-    JsonObject cpu = new JsonObject().put("percent", round(percent)).put("perCore", perCore)
-        .put("avg1m", avg1m == null ? null : round(avg1m));
-    if (r.load() != null) {
-      cpu.put("load", new JsonObject().put("1m", r.load().one()).put("5m", r.load().five()).put("15m", r.load().fifteen()));
-    }
-    JsonArray parts = new JsonArray();
-    partitions.forEach(p -> parts.add(p.toJson()));
+    Sample.Load load = r.load() == null ? null : new Sample.Load(r.load().one(), r.load().five(), r.load().fifteen());
     MemInfo m = r.mem();
-    return new JsonObject()
-        .put("t", t)
-        .put("sampledAt", Instant.ofEpochMilli(t).toString())
-        .put("cpu", cpu)
-        .put("times", new JsonObject().put("total", times(interval.total(), modes)).put("perCore", perCoreTimes))
-        .put("seconds", seconds)
-        .put("memory", new JsonObject().put("totalBytes", m.totalBytes()).put("availableBytes", m.availableBytes())
-            .put("usedBytes", m.usedBytes()).put("swapTotalBytes", m.swapTotalBytes()).put("swapUsedBytes", m.swapUsedBytes()))
-        .put("partitions", parts);
+    return new Sample(t, new Sample.Cpu(round(percent), perCore, avg1m == null ? null : round(avg1m), load),
+        times(interval.total(), modes), perCoreTimes, seconds,
+        new Sample.Memory(m.totalBytes(), m.availableBytes(), m.usedBytes(), m.swapTotalBytes(), m.swapUsedBytes()),
+        partitions.stream().map(p -> new Sample.Partition(p.mountPoint(), p.device(), p.fsType(), p.totalBytes(),
+            p.usedBytes(), p.freeBytes(), p.availBytes(), round(p.usedPercent()))).toList());
   }
 
   /** The breakdown of one cpu in percent (two decimals), the modes the platform counts only. */
-  private static JsonObject times(CpuTimes c, Set<String> modes) {
-    JsonObject all = c.toJson();
-    JsonObject out = new JsonObject().put("cpu", c.cpu());
-    for (String mode : SampleSource.ALL_CPU_MODES) {
+  private static Sample.Modes times(CpuTimes c, Set<String> modes) {
+    double[] shares = {c.user(), c.nice(), c.system(), c.idle(), c.iowait(), c.irq(), c.softirq(), c.steal()};
+    Map<String, Double> byMode = new LinkedHashMap<>();
+    for (int i = 0; i < shares.length; i++) {
+      String mode = Sample.CPU_MODES.get(i);
       if (modes.contains(mode)) {
-        out.put(mode, round(all.getDouble(mode)));
+        byMode.put(mode, round(shares[i]));
       }
     }
-    return out;
+    return new Sample.Modes(c.cpu(), byMode);
   }
 
   static double round(double v) {

@@ -1,5 +1,6 @@
 package dev.nodepulse.sampler;
 
+import dev.nodepulse.bus.Sample;
 import dev.nodepulse.config.Config;
 import java.io.IOException;
 import java.util.List;
@@ -12,16 +13,13 @@ import java.util.Set;
  */
 interface SampleSource extends AutoCloseable {
 
-  /** The CPU modes of the time breakdown a full platform counts (as Linux's {@code /proc/stat}). */
-  List<String> ALL_CPU_MODES = List.of("user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal");
-
   /** One reading for a sample: CPU counters, the load averages ({@code null} where the platform has none), memory. */
   record Reading(ProcStat stat, LoadAvg load, MemInfo mem) {}
 
   /** {@code procfs} or {@code oshi}, as {@code --sampler} names it. */
   String name();
 
-  /** The modes of {@link #ALL_CPU_MODES} this platform counts; the others are absent from the sample. */
+  /** The modes of {@link Sample#CPU_MODES} this platform counts; the others are absent from the sample. */
   Set<String> cpuModes();
 
   /** Host facts; {@code nodeName} is the configured one. */

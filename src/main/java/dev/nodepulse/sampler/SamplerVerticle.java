@@ -1,5 +1,6 @@
 package dev.nodepulse.sampler;
 
+import dev.nodepulse.bus.Sample;
 import dev.nodepulse.config.Config;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -25,7 +26,6 @@ import org.slf4j.LoggerFactory;
  * SQLite each have a thread of their own too.
  */
 public final class SamplerVerticle extends VerticleBase {
-  public static final String SAMPLE = "nodepulse.sampler.sample";
   public static final String LATEST = "nodepulse.sampler.latest";
   public static final String HOST = "nodepulse.sampler.host";
   public static final String PROCESSES = "nodepulse.sampler.processes";
@@ -221,7 +221,7 @@ public final class SamplerVerticle extends VerticleBase {
     samples++;
     lastSampleT = t;
     history.add(new Point(t, SampleJson.round(percent), avg == null ? null : SampleJson.round(avg)));
-    vertx.eventBus().publish(SAMPLE, latest);
+    vertx.eventBus().publish(Sample.ADDRESS, latest);
   }
 
   private void refreshPartitions() {
@@ -317,7 +317,7 @@ public final class SamplerVerticle extends VerticleBase {
       if (latest != null && !latest.getJsonObject("cpu").containsKey("load")) {
         absent.add("load");
       }
-      SampleSource.ALL_CPU_MODES.stream().filter(m -> !source.cpuModes().contains(m)).forEach(absent::add);
+      Sample.CPU_MODES.stream().filter(m -> !source.cpuModes().contains(m)).forEach(absent::add);
     }
     return new JsonObject().put("state", state).put("ready", ready).put("source", source == null ? null : source.name())
         .put("absent", absent).put("samples", samples)

@@ -1,5 +1,6 @@
 package dev.nodepulse.web;
 
+import dev.nodepulse.bus.Sample;
 import dev.nodepulse.sampler.SamplerVerticle;
 import dev.nodepulse.tasks.TasksVerticle;
 import io.vertx.core.Vertx;
@@ -24,7 +25,7 @@ import java.util.List;
 final class LiveRoutes {
   /** The addresses the page listens to (owned by the sampler and the scheduler). */
   static final List<String> OUTBOUND = List.of(
-      SamplerVerticle.SAMPLE, TasksVerticle.CHANGED, TasksVerticle.RUN, dev.nodepulse.usage.UsageVerticle.SAMPLE);
+      Sample.ADDRESS, TasksVerticle.CHANGED, TasksVerticle.RUN, dev.nodepulse.usage.UsageVerticle.SAMPLE);
 
   /** The WebJars the page loads, served from the jar; nothing comes from outside the agent. */
   static final String SOCKJS_CLIENT = "/webjars/sockjs-client/1.6.1/dist/sockjs.min.js";

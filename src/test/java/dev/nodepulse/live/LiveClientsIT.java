@@ -1,5 +1,6 @@
 package dev.nodepulse.live;
 
+import dev.nodepulse.bus.Sample;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -55,7 +56,7 @@ class LiveClientsIT {
       AtomicInteger reported = new AtomicInteger(-1);
       agent.vertx().eventBus().<JsonObject>consumer(WebVerticle.CLIENTS, m -> reported.set(m.body().getInteger("count")));
       Map<Long, Long> publishedAt = new ConcurrentHashMap<>();
-      agent.vertx().eventBus().<JsonObject>consumer(SamplerVerticle.SAMPLE,
+      agent.vertx().eventBus().<JsonObject>consumer(Sample.ADDRESS,
           m -> publishedAt.putIfAbsent(m.body().getLong("t"), System.currentTimeMillis()));
 
       WebSocketClient wsc = clientVertx.createWebSocketClient(new WebSocketClientOptions().setMaxConnections(CLIENTS * 2));
@@ -70,7 +71,7 @@ class LiveClientsIT {
             got.putIfAbsent(frame.getJsonObject("body").getLong("t"), now);
           }
         });
-        ws.writeTextMessage(new JsonObject().put("type", "register").put("address", SamplerVerticle.SAMPLE).encode());
+        ws.writeTextMessage(new JsonObject().put("type", "register").put("address", Sample.ADDRESS).encode());
         long ping = clientVertx.setPeriodic(5000, id -> ws.writeTextMessage("{\"type\":\"ping\"}"));
         ws.closeHandler(v -> clientVertx.cancelTimer(ping));
         clients.add(new Client(ws, got));

@@ -1,5 +1,6 @@
 package dev.nodepulse.metrics;
 
+import dev.nodepulse.bus.Sample;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -38,7 +39,7 @@ class MetricsVerticleTest {
   @Test
   void seriesFollowTheEventsOnTheBus() {
     var bus = vertx.eventBus();
-    bus.publish(SamplerVerticle.SAMPLE, new JsonObject(NodepulseMetricsTest.resource("/sample.json")));
+    bus.publish(Sample.ADDRESS, new JsonObject(NodepulseMetricsTest.resource("/sample.json")));
     bus.publish("nodepulse.tasks.run", new JsonObject().put("namespace", "a").put("name", "b").put("target", "tcp")
         .put("outcome", "timeout").put("durationSeconds", 2.0).put("latenessSeconds", 0.5));
     bus.publish("nodepulse.tasks.changed", NodepulseMetricsTest.task("a", "b", "Failed"));
@@ -90,7 +91,7 @@ class MetricsVerticleTest {
     assertThat(before.getBoolean("ready")).isTrue();
     assertThat(before.getValue("lastSampleAt")).isNull();
     JsonObject sample = new JsonObject(NodepulseMetricsTest.resource("/sample.json"));
-    vertx.eventBus().publish(SamplerVerticle.SAMPLE, sample);
+    vertx.eventBus().publish(Sample.ADDRESS, sample);
     String expected = java.time.Instant.ofEpochMilli(sample.getLong("t")).toString();
     await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
         vertx.eventBus().<JsonObject>request(MetricsVerticle.HEALTH, new JsonObject()).await().body()

@@ -1,5 +1,6 @@
 package dev.nodepulse.metrics;
 
+import dev.nodepulse.bus.Sample;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -24,7 +25,7 @@ class NodepulseMetricsTest {
 
   static NodepulseMetrics fed() {
     NodepulseMetrics m = NodepulseMetrics.register(new PrometheusRegistry(), false);
-    m.sample(new JsonObject(resource("/sample.json")));
+    m.sample(Sample.fromJson(new JsonObject(resource("/sample.json"))));
     // the outcome words the scheduler sends on nodepulse.tasks.run (docs/architecture.md)
     m.taskRun(run("shop", "warm", "http", "succeeded", 0.2, 0.003));
     m.taskRun(run("shop", "warm", "http", "failed", 3, 0.02));
@@ -84,7 +85,7 @@ class NodepulseMetricsTest {
     sample.getJsonObject("times").getJsonArray("perCore").getJsonObject(1).put("cpu", "2");
     sample.getJsonArray("seconds").getJsonObject(1).put("cpu", "2");
     NodepulseMetrics m = NodepulseMetrics.register(new PrometheusRegistry(), false);
-    m.sample(sample);
+    m.sample(Sample.fromJson(sample));
     String body = m.scrape(null).body();
     assertThat(body).contains("nodepulse_cpu_usage_ratio{cpu=\"0\"} 0.1", "nodepulse_cpu_usage_ratio{cpu=\"2\"} 0.15",
         "nodepulse_cpu_seconds_total{cpu=\"2\",mode=\"user\"} 1000.25").doesNotContain("cpu=\"1\"");

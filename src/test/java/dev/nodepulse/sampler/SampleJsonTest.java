@@ -1,5 +1,6 @@
 package dev.nodepulse.sampler;
 
+import dev.nodepulse.bus.Sample;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vertx.core.json.JsonObject;
@@ -37,13 +38,13 @@ class SampleJsonTest {
     JsonObject s = SampleJson.of(1000, 12.5, 10.0, CpuMath.between(t1, t2),
         new SampleSource.Reading(t2, new LoadAvg(1, 2, 3), MEM), List.of(), OshiSource.modes(PlatformEnum.LINUX));
     assertThat(s.getJsonObject("cpu").getJsonObject("load").fieldNames()).containsExactlyInAnyOrder("1m", "5m", "15m");
-    assertThat(s.getJsonObject("times").getJsonObject("total").fieldNames()).containsAll(SampleSource.ALL_CPU_MODES);
-    assertThat(s.getJsonArray("seconds").getJsonObject(0).fieldNames()).containsAll(SampleSource.ALL_CPU_MODES);
+    assertThat(s.getJsonObject("times").getJsonObject("total").fieldNames()).containsAll(Sample.CPU_MODES);
+    assertThat(s.getJsonArray("seconds").getJsonObject(0).fieldNames()).containsAll(Sample.CPU_MODES);
   }
 
   @Test
   void the_modes_each_platform_counts() {
-    assertThat(OshiSource.modes(PlatformEnum.LINUX)).containsExactlyElementsOf(SampleSource.ALL_CPU_MODES);
+    assertThat(OshiSource.modes(PlatformEnum.LINUX)).containsExactlyElementsOf(Sample.CPU_MODES);
     assertThat(OshiSource.modes(PlatformEnum.WINDOWS)).containsExactly("user", "system", "idle", "irq", "softirq");
     assertThat(OshiSource.modes(PlatformEnum.MACOS)).containsExactly("user", "nice", "system", "idle");
     assertThat(OshiSource.modes(PlatformEnum.FREEBSD)).containsExactly("user", "nice", "system", "idle", "irq");

@@ -1,5 +1,6 @@
 package dev.nodepulse.sampler;
 
+import dev.nodepulse.bus.Sample;
 import static dev.nodepulse.sampler.Bus.ask;
 import static dev.nodepulse.sampler.Bus.awaitSamples;
 import static dev.nodepulse.sampler.Bus.health;
@@ -34,7 +35,7 @@ class SamplerVerticleTest {
   void a_published_sample_has_the_documented_shape_and_sane_figures(String sampler, Vertx vertx, @TempDir Path dir) throws Exception {
     CompletableFuture<JsonObject> second = new CompletableFuture<>();
     int[] seen = {0};
-    vertx.eventBus().<JsonObject>consumer(SamplerVerticle.SAMPLE, m -> {
+    vertx.eventBus().<JsonObject>consumer(Sample.ADDRESS, m -> {
       if (++seen[0] == 2) {
         second.complete(m.body());
       }
