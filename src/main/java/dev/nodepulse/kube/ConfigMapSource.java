@@ -67,7 +67,7 @@ final class ConfigMapSource implements TaskInformers.Listener<ConfigMap> {
       try {
         DelayedTask t = Wire.read(ns, name, 1, e.getValue());
         link.configMapTasks.put(ns + "/" + name, new Entry(t.spec(), writtenAt, cm));
-        d = Declaration.of(origin, t);
+        d = Declaration.of(origin, t, writtenAt);
         warned.remove(origin.id());
       } catch (TaskValidationException ex) {
         String message = "ConfigMap " + ns + "/" + cmName + " key " + e.getKey() + ": " + Wire.message(ex);

@@ -43,7 +43,7 @@ final class CrdSource implements TaskInformers.Listener<DelayedTaskResource> {
     Declaration d;
     try {
       DelayedTask t = Wire.read(r);
-      d = Declaration.of(origin, t);
+      d = Declaration.of(origin, t, Wire.specWrittenAt(r));
     } catch (TaskValidationException e) {
       String message = "DelayedTask " + ns + "/" + name + ": " + Wire.message(e);
       d = Declaration.invalid(origin, ns, name, message);

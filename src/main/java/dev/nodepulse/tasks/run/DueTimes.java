@@ -22,6 +22,20 @@ final class DueTimes {
   }
 
   /**
+   * The first due time of a task this agent has no state for, counted from {@code anchor} (when its object was
+   * written in the cluster), so that every agent, and an agent started afresh, has the same due times: a
+   * recurring task's first is the first at or after now (the occurrences before it were this agent's to miss
+   * only if it had been there); a one-shot's is its own, even if past (the startingDeadline decides).
+   */
+  static Instant firstFromAnchor(Schedule timing, Instant anchor, Instant now) {
+    Instant first = first(timing, anchor);
+    if (first == null || timing.oneShot() || !first.isBefore(now)) {
+      return first;
+    }
+    return nextAfter(timing, first, now.minusNanos(1));
+  }
+
+  /**
    * For a due time that passed while the agent was down: one-shots keep it (the startingDeadline decides);
    * recurring tasks collapse the missed occurrences into the latest one not after now.
    */

@@ -156,7 +156,7 @@ public final class Scheduler {
           + d.invalid().message());
     }
     boolean created = !table.containsKey(key);
-    TaskEntry e = d.task() != null ? apply(d.task(), d.origin()) : applyInvalid(d.invalid(), d.origin());
+    TaskEntry e = d.task() != null ? apply(d.task(), d.origin(), d.anchor()) : applyInvalid(d.invalid(), d.origin());
     return new Declared(created, e.task(config.nodeName()));
   }
 
@@ -218,8 +218,11 @@ public final class Scheduler {
 
   // ------------------------------------------------------------------ table changes
 
-  /** Adds or replaces a valid task from a declaration. */
-  private TaskEntry apply(DelayedTask task, Origin origin) {
+  /**
+   * Adds or replaces a valid task from a declaration. {@code anchor} (null: none): when the task's object was written
+   * in the cluster; a new schedule counts from it rather than from now (see {@link #start}).
+   */
+  private TaskEntry apply(DelayedTask task, Origin origin, Instant anchor) {
     Instant now = now();
     leaveOldKey(origin, task.key());
     String hash = TaskJson.specHash(task.spec());
@@ -250,11 +253,11 @@ public final class Scheduler {
           }
         } else {
           e.generation++;
-          e.firstSeen = now;
+          start(e, anchor, now);
           LOG.info("task {} changed while it was not declared: new schedule (generation {})", e.key, e.generation);
         }
       } else {
-        e.firstSeen = now;
+        start(e, anchor, now);
       }
       e.changedAt = now;
       table.put(e.key, e);
@@ -272,8 +275,7 @@ public final class Scheduler {
       e.specHash = hash;
       e.invalid = null;
       e.generation++;
-      e.firstSeen = now;
-      e.nextRunAt = null;
+      start(e, anchor, now);
       e.done = false;
       e.progress = null;
       e.claimedBy = null;
@@ -284,6 +286,15 @@ public final class Scheduler {
     store.dirty(e.key);
     changed(e, false);
     return e;
+  }
+
+  /**
+   * A new schedule: counted from {@code anchor} when the source gives one (the same due times on every agent and
+   * after a restart that lost the state, docs/tasks.md), else from now.
+   */
+  private static void start(TaskEntry e, Instant anchor, Instant now) {
+    e.firstSeen = anchor != null ? anchor : now;
+    e.nextRunAt = anchor != null ? DueTimes.firstFromAnchor(e.spec.timing(), anchor, now) : null;
   }
 
   /**
@@ -412,7 +423,7 @@ public final class Scheduler {
       // from the key: rows written before origins had ids keep working with REST deletes
       Origin origin = Origin.rest(row.key().substring(0, slash), row.key().substring(slash + 1));
       try {
-        apply(TaskReader.read(row.object(), TaskReader.Format.JSON), origin);
+        apply(TaskReader.read(row.object(), TaskReader.Format.JSON), origin, null);
       } catch (TaskValidationException ex) {
         // e.g. posted before a bound was tightened: shown as a Failed task (to fix or delete), not dropped unseen
         LOG.warn("stored task {} cannot be read back: {}", row.key(), ex.getMessage());

@@ -85,4 +85,25 @@ class DueTimesTest {
     assertThat(DueTimes.first(cron("0 0 0 13 * FRI", "UTC"), monday))
         .isEqualTo(Instant.parse("2027-08-13T00:00:00Z"));
   }
+
+  @Test
+  void fromAnAnchorRecurringTasksStartAtTheFirstOccurrenceAtOrAfterNowAndOneShotsKeepTheirs() throws Exception {
+    Instant anchor = SEEN; // when the object was written
+    Schedule every10s = new Schedule.Every(Duration.ofSeconds(10));
+    assertThat(DueTimes.firstFromAnchor(every10s, anchor, anchor.plusSeconds(3))).isEqualTo(anchor.plusSeconds(10));
+    assertThat(DueTimes.firstFromAnchor(every10s, anchor, anchor.plusSeconds(25))).isEqualTo(anchor.plusSeconds(30));
+    assertThat(DueTimes.firstFromAnchor(every10s, anchor, anchor.plusSeconds(30))).isEqualTo(anchor.plusSeconds(30));
+    assertThat(DueTimes.firstFromAnchor(every10s, anchor, anchor.plus(Duration.ofDays(3)).plusMillis(1)))
+        .isEqualTo(anchor.plus(Duration.ofDays(3)).plusSeconds(10));
+    // the same due times whenever an agent starts: each is anchor + k * 10 s
+    for (int late = 0; late < 100; late += 7) {
+      Instant first = DueTimes.firstFromAnchor(every10s, anchor, anchor.plusSeconds(late));
+      assertThat(Duration.between(anchor, first).toMillis() % 10_000).isZero();
+    }
+    Schedule delay = new Schedule.Delay(Duration.ofMinutes(5));
+    assertThat(DueTimes.firstFromAnchor(delay, anchor, anchor.plus(Duration.ofHours(1))))
+        .as("a one-shot keeps its due time; the startingDeadline decides").isEqualTo(anchor.plus(Duration.ofMinutes(5)));
+    assertThat(DueTimes.firstFromAnchor(cron("*/15 * * * *", "UTC"), anchor, Instant.parse("2026-11-23T12:20:00Z")))
+        .isEqualTo(Instant.parse("2026-11-23T12:30:00Z"));
+  }
 }
