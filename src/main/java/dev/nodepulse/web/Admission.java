@@ -1,6 +1,5 @@
 package dev.nodepulse.web;
 
-import dev.nodepulse.tasks.model.FieldError;
 import dev.nodepulse.tasks.model.TaskReader;
 import dev.nodepulse.tasks.model.TaskValidationException;
 import io.vertx.core.buffer.Buffer;
@@ -96,16 +95,15 @@ final class Admission {
     return answer(new JsonObject().put("uid", uid).put("allowed", true));
   }
 
+  /**
+   * The refusal: the message the agent writes into the task's status. No {@code details.causes}: kubectl would print
+   * only those, without the message, which names the task and (in the API server's prefix) the webhook.
+   */
   private static Answer refused(String uid, JsonObject metadata, TaskValidationException e) {
-    JsonArray causes = new JsonArray();
-    for (FieldError f : e.errors()) {
-      causes.add(new JsonObject().put("reason", "FieldValueInvalid").put("field", f.field()).put("message", f.message()));
-    }
     String message = "DelayedTask " + metadata.getValue("namespace") + "/" + metadata.getValue("name") + ": "
         + e.getMessage();
     return answer(new JsonObject().put("uid", uid).put("allowed", false).put("status", new JsonObject()
-        .put("code", 422).put("reason", "Invalid").put("message", message)
-        .put("details", new JsonObject().put("causes", causes))));
+        .put("code", 422).put("reason", "Invalid").put("message", message)));
   }
 
   private static Answer answer(JsonObject response) {
