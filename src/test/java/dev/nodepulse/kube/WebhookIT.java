@@ -39,8 +39,7 @@ class WebhookIT {
   }
 
   static String task(String name, String spec) {
-    return "apiVersion: nodepulse.dev/v1alpha1\nkind: DelayedTask\nmetadata: {name: " + name
-        + ", namespace: default}\nspec:\n" + spec.indent(2);
+    return CrdIT.task(name, spec);
   }
 
   static final String BAD_CRON = "schedule: '61 * * * *'\ntarget: {compute: {pi: {digits: 5}}}";

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.nodepulse.config.Config;
+import dev.nodepulse.web.WebhookCerts;
 import dev.nodepulse.web.WebhookVerticle;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -13,7 +14,6 @@ import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import java.io.ByteArrayInputStream;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.CertificateFactory;
@@ -97,10 +97,7 @@ class WebhookChartTest {
     Path certFile = Files.write(home.resolve("tls.crt"), certPem);
     Path key = Files.write(home.resolve("tls.key"), Base64.getDecoder().decode(secret.path("data").path("tls.key").asText()));
     Path caFile = Files.write(home.resolve("ca.crt"), caPem);
-    int port;
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      port = s.getLocalPort();
-    }
+    int port = WebhookCerts.freePort();
     Vertx vertx = Vertx.vertx();
     try {
       vertx.deployVerticle(new WebhookVerticle(Config.forTest(home.resolve("data"), "--webhook-host", "127.0.0.1",
