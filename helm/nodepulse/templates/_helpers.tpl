@@ -46,6 +46,11 @@ app.kubernetes.io/part-of: nodepulse
 {{- printf "%s-metrics-reader" (include "nodepulse.fullname" .) | trunc 63 | trimSuffix "-" }}
 {{- end }}
 
+{{/* The admission webhook's Service, Secret and ValidatingWebhookConfiguration. */}}
+{{- define "nodepulse.webhookName" -}}
+{{- printf "%s-webhook" (include "nodepulse.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
 {{/* The agent's image. */}}
 {{- define "nodepulse.image" -}}
 {{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}

@@ -11,6 +11,7 @@ import dev.nodepulse.tasks.target.Targets;
 import dev.nodepulse.usage.UsageVerticle;
 import dev.nodepulse.web.ScrapeAuth;
 import dev.nodepulse.web.WebVerticle;
+import dev.nodepulse.web.WebhookVerticle;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VerticleBase;
@@ -99,6 +100,9 @@ public final class Agent {
     first.add(new DirectorySource(config));
     if (kube != null) {
       first.add(kube.verticle()); // kubernetes mode is the only path that loads fabric8 classes
+    }
+    if (config.webhookPort() > 0) { // the admission webhook: the agent's validation at kubectl apply
+      first.add(new WebhookVerticle(config));
     }
     Future<Void> chain = Future.succeededFuture();
     for (VerticleBase v : first) {

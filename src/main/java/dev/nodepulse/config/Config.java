@@ -43,7 +43,12 @@ public record Config(
     // per-pod CPU series on /metrics (off: the node's pressure only)
     boolean podMetrics,
     // per-task last success, last failure and interval on /metrics (3 series per task)
-    boolean taskMetrics) {
+    boolean taskMetrics,
+    // the admission webhook's HTTPS listener (port 0: none; the files are then null)
+    String webhookHost,
+    int webhookPort,
+    Path webhookCertFile,
+    Path webhookKeyFile) {
 
   public enum Mode { STANDALONE, KUBERNETES }
 

@@ -81,7 +81,12 @@ public final class Flags {
       new Option("pod-metrics", "false", "true|false: export CPU and throttling per pod on /metrics (4 series per pod "
           + "on the node; the node's pressure is always exported)"),
       new Option("task-metrics", "true", "true|false: export each task's last success, last failure and interval on "
-          + "/metrics (3 series per task, for the alert NodepulseTaskNotSucceeding)"));
+          + "/metrics (3 series per task, for the alert NodepulseTaskNotSucceeding)"),
+      new Option("webhook-host", "0.0.0.0", "address of the admission webhook listener (with --webhook-port)"),
+      new Option("webhook-port", "0", "port of an HTTPS listener answering the API server's admission reviews of "
+          + "DelayedTasks with the agent's own validation (0: none)"),
+      new Option("webhook-cert-file", null, "the webhook listener's certificate chain, PEM (needed with --webhook-port)"),
+      new Option("webhook-key-file", null, "the webhook listener's private key, PEM (needed with --webhook-port)"));
 
   private Flags() {}
 
@@ -190,7 +195,27 @@ public final class Flags {
         get(v, "http-max-connections", s -> intWithin(s, 16, 65536)),
         get(v, "lease-duration", s -> within(Durations.parse(s), Duration.ofSeconds(2), Duration.ofMinutes(5))),
         get(v, "pod-metrics", s -> oneOf(s, "true", "false").equals("true")),
-        get(v, "task-metrics", s -> oneOf(s, "true", "false").equals("true")));
+        get(v, "task-metrics", s -> oneOf(s, "true", "false").equals("true")),
+        get(v, "webhook-host", Flags::host),
+        get(v, "webhook-port", Flags::port),
+        webhookFile(v, "webhook-cert-file"),
+        webhookFile(v, "webhook-key-file"));
+  }
+
+  /** A PEM file of the webhook listener: required with a webhook port, refused without one. */
+  private static Path webhookFile(Map<String, String> v, String name) {
+    boolean on = !"0".equals(v.get("webhook-port"));
+    if (!v.containsKey(name)) {
+      if (on) {
+        throw new BadOption("--" + name + " (NODEPULSE_" + name.toUpperCase(Locale.ROOT).replace('-', '_')
+            + "): needed with --webhook-port " + v.get("webhook-port") + " (the listener is HTTPS)");
+      }
+      return null;
+    }
+    if (!on) {
+      throw new BadOption("--" + name + " is given but --webhook-port is 0 (no webhook listener)");
+    }
+    return get(v, name, Flags::readableFile);
   }
 
   private static <T> T get(Map<String, String> v, String name, Function<String, T> parse) {

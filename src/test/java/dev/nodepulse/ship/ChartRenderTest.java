@@ -42,10 +42,18 @@ class ChartRenderTest {
    */
   private static final Map<String, Consumer<Rendered>> SCENARIOS = Map.of(
       "default-values.yaml", r -> assertThat(r.kinds()).containsExactly("ClusterRole", "ClusterRole",
-          "ClusterRoleBinding", "ConfigMap", "DaemonSet", "Service", "ServiceAccount"),
+          "ClusterRoleBinding", "ConfigMap", "DaemonSet", "Secret", "Service", "Service", "ServiceAccount",
+          "ValidatingWebhookConfiguration"),
       "all-options-values.yaml", r -> assertThat(r.kinds()).containsExactly("ClusterRole", "ClusterRole",
           "ClusterRoleBinding", "ClusterRoleBinding", "ConfigMap", "ConfigMap", "DaemonSet", "NetworkPolicy",
-          "PrometheusRule", "Service", "ServiceAccount", "ServiceMonitor"),
+          "PrometheusRule", "Secret", "Service", "Service", "ServiceAccount", "ServiceMonitor",
+          "ValidatingWebhookConfiguration"),
+      "no-webhook-values.yaml", r -> {
+        assertThat(r.kinds()).doesNotContain("Secret", "ValidatingWebhookConfiguration").containsOnlyOnce("Service");
+        assertThat(container(r).path("args").toString()).doesNotContain("--webhook");
+        assertThat(container(r).path("ports")).hasSize(1);
+        assertThat(pod(r).path("volumes").toString()).doesNotContain("webhook");
+      },
       "metrics-auth-none-values.yaml", r -> {
         assertThat(container(r).path("args").toString()).contains("--metrics-auth=none");
         assertThat(r.ofKind("ClusterRole")).extracting(o -> o.path("metadata").path("name").asText())
@@ -65,9 +73,11 @@ class ChartRenderTest {
       },
       "networkpolicy-values.yaml", r -> {
         JsonNode ingress = r.one("NetworkPolicy").path("spec").path("ingress");
-        assertThat(ingress).hasSize(1);
+        assertThat(ingress).hasSize(2);
         assertThat(ingress.get(0).path("ports").toString()).isEqualTo("[{\"port\":\"metrics\",\"protocol\":\"TCP\"}]");
         assertThat(ingress.get(0).path("from").get(0).has("namespaceSelector")).isTrue();
+        // the API server's calls to the admission webhook come from the control plane, whatever Prometheus' place
+        assertThat(ingress.get(1).toString()).isEqualTo("{\"ports\":[{\"port\":\"webhook\",\"protocol\":\"TCP\"}]}");
       },
       "no-rootfs-values.yaml", r -> {
         JsonNode pod = pod(r);
@@ -193,8 +203,9 @@ class ChartRenderTest {
     assertThat(nodeName.path("valueFrom").path("fieldRef").path("fieldPath").asText()).isEqualTo("spec.nodeName");
     assertThat(c.path("livenessProbe").path("httpGet").path("port").asText()).isEqualTo("metrics");
     assertThat(c.path("readinessProbe").path("httpGet").path("path").asText()).isEqualTo("/readyz");
-    assertThat(c.path("ports")).hasSize(1);
+    assertThat(c.path("ports")).hasSize(2);
     assertThat(c.path("ports").get(0).path("containerPort").asInt()).isEqualTo(9101);
+    assertThat(c.path("ports").get(1).path("name").asText()).isEqualTo("webhook");
     assertThat(c.path("resources").path("limits").path("memory").asText()).isNotEmpty();
 
     for (JsonNode m : c.path("volumeMounts")) {
@@ -275,7 +286,7 @@ class ChartRenderTest {
   @Test
   void theServiceIsHeadlessForMetricsOnlyAndTheServiceMonitorPutsTheNodeOnEverySeries() throws Exception {
     Rendered all = template("-f", KubeTools.ALL_OPTIONS.toString());
-    JsonNode svc = all.one("Service").path("spec");
+    JsonNode svc = all.named("Service", "nodepulse").path("spec");
     assertThat(svc.path("clusterIP").asText()).isEqualTo("None");
     assertThat(svc.path("ports")).hasSize(1);
     assertThat(svc.path("ports").get(0).path("name").asText()).isEqualTo("metrics");

@@ -81,6 +81,8 @@ class HelmInstallIT {
     found.addAll(client.rbac().clusterRoles().withLabel(sel).list().getItems());
     found.addAll(client.rbac().clusterRoleBindings().withLabel(sel).list().getItems());
     found.addAll(client.secrets().inAnyNamespace().withLabel("owner", "helm").list().getItems());
+    found.addAll(client.secrets().inAnyNamespace().withLabel(sel).list().getItems());
+    found.addAll(client.admissionRegistration().v1().validatingWebhookConfigurations().withLabel(sel).list().getItems());
     if (client.apiextensions().v1().customResourceDefinitions().withName("servicemonitors.monitoring.coreos.com").get() != null) {
       found.addAll(client.genericKubernetesResources(SERVICE_MONITORS).inAnyNamespace().withLabel(sel).list().getItems());
       found.addAll(client.genericKubernetesResources(PROMETHEUS_RULES).inAnyNamespace().withLabel(sel).list().getItems());
@@ -98,7 +100,9 @@ class HelmInstallIT {
     assertThat(ours()).containsExactlyInAnyOrder(
         "ClusterRole/null/nodepulse", "ClusterRole/null/nodepulse-metrics-reader", "ClusterRoleBinding/null/nodepulse",
         "ConfigMap/nodepulse/nodepulse-dashboard", "DaemonSet/nodepulse/nodepulse", "Service/nodepulse/nodepulse",
-        "ServiceAccount/nodepulse/nodepulse", "Secret/nodepulse/sh.helm.release.v1.nodepulse.v1");
+        "ServiceAccount/nodepulse/nodepulse", "Secret/nodepulse/sh.helm.release.v1.nodepulse.v1",
+        "Secret/nodepulse/nodepulse-webhook", "Service/nodepulse/nodepulse-webhook",
+        "ValidatingWebhookConfiguration/null/nodepulse-webhook");
     if (Files.exists(CRD)) {
       assertThat(client.apiextensions().v1().customResourceDefinitions().withName("delayedtasks.nodepulse.dev").get())
           .isNotNull();
@@ -109,11 +113,17 @@ class HelmInstallIT {
   @Order(2)
   void upgradeWithChangedValuesAndTheOperatorsApisPresent() throws Exception {
     applyMonitoringCrds();
+    String ca = client.secrets().inNamespace("nodepulse").withName("nodepulse-webhook").get().getData().get("ca.crt");
     helm("upgrade", "nodepulse", KubeTools.CHART.toString(), "--namespace", "nodepulse",
         "--set", "agent.sampleInterval=5s", "--set", "networkPolicy.enabled=true", "--set", "host.rootfs=false").ok();
     DaemonSet ds = client.apps().daemonSets().inNamespace("nodepulse").withName("nodepulse").get();
     assertThat(ds.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs())
         .contains("--sample-interval=5s").doesNotContain("--rootfs=/host/root");
+    // the webhook's CA and certificate are kept (lookup), and the registration still names that CA
+    assertThat(client.secrets().inNamespace("nodepulse").withName("nodepulse-webhook").get().getData().get("ca.crt"))
+        .isEqualTo(ca);
+    assertThat(client.admissionRegistration().v1().validatingWebhookConfigurations().withName("nodepulse-webhook").get()
+        .getWebhooks().get(0).getClientConfig().getCaBundle()).isEqualTo(ca);
     // create: auto, and the cluster now has monitoring.coreos.com/v1
     assertThat(ours()).contains("NetworkPolicy/nodepulse/nodepulse", "ServiceMonitor/nodepulse/nodepulse",
         "PrometheusRule/nodepulse/nodepulse");
@@ -130,7 +140,8 @@ class HelmInstallIT {
         "ConfigMap/full/full-nodepulse-dashboard", "ConfigMap/full/full-nodepulse-example-tasks",
         "DaemonSet/full/full-nodepulse", "NetworkPolicy/full/full-nodepulse", "PrometheusRule/full/full-nodepulse",
         "Secret/full/sh.helm.release.v1.full.v1", "Service/full/full-nodepulse", "ServiceAccount/full/full-nodepulse",
-        "ServiceMonitor/full/full-nodepulse");
+        "ServiceMonitor/full/full-nodepulse", "Secret/full/full-nodepulse-webhook", "Service/full/full-nodepulse-webhook",
+        "ValidatingWebhookConfiguration/null/full-nodepulse-webhook");
     GenericKubernetesResource sm = client.genericKubernetesResources(SERVICE_MONITORS).inNamespace("full")
         .withName("full-nodepulse").get();
     assertThat(sm.get("spec", "endpoints", 0, "relabelings", 0, "targetLabel").toString()).isEqualTo("node");
