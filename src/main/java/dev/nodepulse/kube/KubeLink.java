@@ -26,6 +26,8 @@ final class KubeLink {
   volatile ClaimLeases claimLeases;
   /** Told {@code namespace/name} when a source withdraws that task, so what is kept per task does not only grow. */
   volatile java.util.function.Consumer<String> withdrawn = key -> {};
+  /** Events kept while the API server was away, written when it is back ({@link Events}). */
+  final EventBacklog events = new EventBacklog();
   /** ConfigMap tasks by {@code namespace/name}, kept by the ConfigMap source. */
   final java.util.Map<String, ConfigMapSource.Entry> configMapTasks = new java.util.concurrent.ConcurrentHashMap<>();
 

@@ -177,7 +177,13 @@ final class KubeVerticle extends VerticleBase {
   }
 
   private void renew() {
-    vertx.executeBlocking(heartbeat::renew, false).onSuccess(this::renewed).onFailure(err -> {
+    vertx.executeBlocking(() -> {
+      Instant at = heartbeat.renew();
+      if (link != null) {
+        Events.flush(link); // the Events kept while the API server was away, a batch per renewal
+      }
+      return at;
+    }, false).onSuccess(this::renewed).onFailure(err -> {
       reach.failed(err);
       failed(err);
     });

@@ -82,7 +82,8 @@ final class StatusWriter implements StatusSink {
         ConfigMapSource.Entry e = link.configMapTasks.get(run.key());
         if (e != null) {
           Events.emit(link, e.configMap(), ok(run) ? "Normal" : "Warning", ok(run) ? "RunSucceeded" : "RunFailed",
-              "task " + run.name() + " on " + run.node() + ": " + words(run));
+              "task " + run.name() + ", run due at " + (due != null ? due : run.dueAt()) + " on " + run.node() + ": "
+                  + words(run));
         }
         return null;
       }, false);
@@ -100,7 +101,7 @@ final class StatusWriter implements StatusSink {
       } else {
         writeResult(run, last, spec, local);
       }
-    }).onSuccess(v -> vertx.executeBlocking(() -> {
+    }).onComplete(v -> vertx.executeBlocking(() -> { // the run happened, whether or not its status was written
       DelayedTaskResource r = link.task(run.namespace(), run.name());
       if (r != null) {
         Events.emit(link, r, ok(run) ? "Normal" : "Warning", ok(run) ? "RunSucceeded" : "RunFailed",
