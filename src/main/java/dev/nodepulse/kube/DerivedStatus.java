@@ -56,6 +56,21 @@ final class DerivedStatus {
     return st;
   }
 
+  /**
+   * The status of a spec the agents refuse: phase Failed, {@code Ready} False with the message (reason
+   * {@code InvalidSpec}); the other facts are kept.
+   */
+  static Status invalid(Status facts, String message, Long generation, Instant now) {
+    Status st = StatusWriter.copy(facts);
+    List<Condition> before = st.conditions == null ? List.of() : st.conditions;
+    st.phase = Status.Phase.Failed;
+    st.observedGeneration = generation;
+    st.nextRunAt = null;
+    st.summary = "invalid spec";
+    st.conditions = List.of(condition(before, "Ready", false, "InvalidSpec", clip(message), generation, now));
+    return st;
+  }
+
   /** {@code nodes: one}: running while a claim is later than the latest run; a one-shot ends with its run. */
   private static Status.Phase onePhase(Status st, boolean oneShot) {
     if (running(st)) {
@@ -98,7 +113,7 @@ final class DerivedStatus {
     if (st.lastRun == null) {
       return "not run yet";
     }
-    return word(st.lastRun.outcome) + " on " + st.lastRun.node;
+    return word(st.lastRun.outcome) + (st.lastRun.node == null ? "" : " on " + st.lastRun.node);
   }
 
   /** {@code 3/3 nodes succeeded}; {@code 1/3 nodes succeeded, 2 failed (node-2, node-3)}. */

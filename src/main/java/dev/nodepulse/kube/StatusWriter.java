@@ -10,8 +10,6 @@ import dev.nodepulse.tasks.model.TaskSpec;
 import dev.nodepulse.tasks.status.RunRecord;
 import dev.nodepulse.tasks.status.StatusSink;
 import dev.nodepulse.tasks.status.TaskChange;
-import io.fabric8.kubernetes.api.model.Condition;
-import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
@@ -27,8 +25,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The status sink of a cluster: after each attempt on this node, the DelayedTask's status subresource gets the
- * result (one write; a conflict is read again and retried; {@code runs} counts due times, {@code attempts} attempts) and the task gets an Event (Normal for a success,
- * Warning otherwise). {@code nodes: all} tasks: this node's own {@code status.nodes} entry, by server-side apply
+ * result (one write; a conflict is read again and retried; {@code runs} counts due times, {@code attempts} attempts;
+ * phase, conditions and the rest derived from these facts by {@link DerivedStatus}) and the task gets an Event
+ * (Normal for a success, Warning otherwise). {@code nodes: all} tasks: this node's own {@code status.nodes} entry, by server-side apply
  * with a field manager per node, so agents never conflict. ConfigMap tasks get the Event on their ConfigMap and,
  * with {@code nodes: one}, the finished due time and outcome on their claim Lease ({@link ClaimLeases}).
  * Status stays small: the excerpt, counters, the last run; the whole output stays on this agent.
@@ -214,15 +213,8 @@ final class StatusWriter implements StatusSink {
       if (cur == null) {
         return null;
       }
-      Status st = copy(cur.getStatus());
-      st.phase = Status.Phase.Failed;
-      st.observedGeneration = cur.getMetadata().getGeneration();
-      st.nextRunAt = null;
-      String now = link.clock.instant().toString();
-      st.conditions = List.of(new ConditionBuilder().withType("Ready").withStatus("False").withReason("InvalidSpec")
-          .withMessage(DerivedStatus.clip(message)).withObservedGeneration(cur.getMetadata().getGeneration())
-          .withLastTransitionTime(transition(cur.getStatus() == null ? null : cur.getStatus().conditions, "Ready",
-              "False", now)).build());
+      Status st = DerivedStatus.invalid(cur.getStatus(), message, cur.getMetadata().getGeneration(),
+          link.clock.instant());
       try {
         link.wrote();
         link.client.resource(withStatus(cur, st)).updateStatus();
@@ -238,17 +230,6 @@ final class StatusWriter implements StatusSink {
       }
       return null;
     }, () -> null);
-  }
-
-  private static String transition(List<Condition> before, String type, String status, String now) {
-    if (before != null) {
-      for (Condition c : before) {
-        if (type.equals(c.getType()) && status.equals(c.getStatus()) && c.getLastTransitionTime() != null) {
-          return c.getLastTransitionTime();
-        }
-      }
-    }
-    return now;
   }
 
   static Status.LastRun lastRun(RunRecord run, Instant due) {

@@ -171,6 +171,20 @@ class DerivedStatusTest {
   }
 
   @Test
+  void aRefusedSpecIsFailedWithReadyFalseNamingTheField() {
+    Status facts = one("node-1", D1, run("node-1", D1, "SUCCEEDED", null), 4L);
+    Status st = DerivedStatus.invalid(facts, "spec.delay: must be 0s to 365d", 2L, T1);
+    assertThat(st.phase).isEqualTo(Status.Phase.Failed);
+    assertThat(st.runs).as("facts kept").isEqualTo(4L);
+    assertThat(st.observedGeneration).isEqualTo(2L);
+    assertThat(st.conditions).singleElement().satisfies(c -> {
+      assertThat(c.getType() + "=" + c.getStatus() + "/" + c.getReason()).isEqualTo("Ready=False/InvalidSpec");
+      assertThat(c.getMessage()).isEqualTo("spec.delay: must be 0s to 365d");
+      assertThat(c.getLastTransitionTime()).isEqualTo(T1.toString());
+    });
+  }
+
+  @Test
   void aSummaryNamesAtMostThreeNodesPerOutcome() {
     List<Status.NodeStatus> five = new ArrayList<>();
     for (int i = 1; i <= 5; i++) {

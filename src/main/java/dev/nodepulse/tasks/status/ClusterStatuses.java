@@ -48,8 +48,8 @@ public final class ClusterStatuses {
   public JsonObject json(DelayedTask t) {
     JsonObject o = TaskJson.toJson(t);
     JsonObject cluster = of(t);
-    if (cluster == null || t.status() == null) {
-      return o;
+    if (cluster == null || t.status() == null || t.spec() == null) {
+      return o; // an unreadable declaration is shown as this agent read it (its Valid condition names the field)
     }
     JsonObject own = o.getJsonObject("status");
     JsonObject local = new JsonObject().put("node", node);
