@@ -27,8 +27,9 @@ import org.slf4j.LoggerFactory;
  * The status sink of a cluster: after each attempt on this node, the DelayedTask's status subresource gets the
  * result (one write; a conflict is read again and retried; {@code runs} counts due times, {@code attempts} attempts;
  * phase, conditions and the rest derived from these facts by {@link DerivedStatus}) and the task gets an Event
- * (Normal for a success, Warning otherwise). {@code nodes: all} tasks: this node's own {@code status.nodes} entry, by server-side apply
- * with a field manager per node, so agents never conflict. ConfigMap tasks get the Event on their ConfigMap and,
+ * (Normal for a success, Warning otherwise). {@code nodes: all} tasks: this node's own {@code status.nodes} entry
+ * (with this node's runs and attempts), by server-side apply with a field manager per node, so agents never
+ * conflict; {@link NodeSummaries} sums the entries up. ConfigMap tasks get the Event on their ConfigMap and,
  * with {@code nodes: one}, the finished due time and outcome on their claim Lease ({@link ClaimLeases}).
  * Status stays small: the excerpt, counters, the last run; the whole output stays on this agent.
  */
