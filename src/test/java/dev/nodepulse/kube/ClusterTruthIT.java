@@ -135,6 +135,8 @@ class ClusterTruthIT {
     HttpResponse<Buffer> output = rest(idle, "/api/v1/tasks/default/ran-elsewhere/runs/latest/output");
     assertThat(output.statusCode()).isEqualTo(404);
     assertThat(output.bodyAsJsonObject().getString("error")).contains("ran on " + ran);
+    await().atMost(30, TimeUnit.SECONDS).until(() -> rest(ran, "/api/v1/tasks/default/ran-elsewhere/runs/latest/output")
+        .statusCode() == 200);
     assertThat(rest(ran, "/api/v1/tasks/default/ran-elsewhere/runs/latest/output").bodyAsString())
         .as("the output stays on the node that ran it").isEqualTo("reply-of-ran-elsewhere");
     assertThat(paths).filteredOn("/ran-elsewhere"::equals).hasSize(1);
