@@ -473,9 +473,12 @@ async function loadRuns(key, runs) {
   renderTasks();
 }
 // who ran it: the agent that claimed the last run, and with nodes: all each node's own state
+// (Kubernetes mode: the status is the cluster's, this agent's own runs are status.local)
 function claimsOf(st) {
   const parts = [];
+  if (st.summary) parts.push(el('span', { class: 'claim', text: st.summary }));
   if (st.claimedBy) parts.push(el('span', { class: 'claim', text: `claimed by ${st.claimedBy}` }));
+  if (st.local) parts.push(el('span', { class: 'claim', text: `${st.local.runs ?? 0} run${st.local.runs === 1 ? '' : 's'} on this node (${st.local.node})` }));
   const nodes = Array.isArray(st.nodes) ? st.nodes : [];
   for (const n of nodes) {
     const word = n.lastRun ? outcomeWord(n.lastRun.outcome) : (n.phase ?? 'Pending');
@@ -535,7 +538,8 @@ function renderTasks() {
     c1.title = detail;
     setCell(c2, whenOf(t.spec), () => [whenOf(t.spec)]);
     setCell(c3, phase, () => [el('span', { class: `pill ${phase}`, text: phase })]);
-    setCell(c4, relative(st.nextRunAt), () => [relative(st.nextRunAt)]);
+    const next = st.nextRunAt ?? st.local?.nextRunAt;
+    setCell(c4, relative(next), () => [relative(next)]);
     const [sig, build] = lastRunCell(st);
     setCell(c5, sig, build);
     const why = whyOf(t);
@@ -552,7 +556,7 @@ function renderTasks() {
       const runs = `${st.runs ?? 0}|${st.lastRun?.finishedAt ?? ''}`;
       if (!h || (h.status !== 'loading' && h.runs !== runs)) loadRuns(key, runs);
       const shown = histories.get(key);
-      const whoSig = JSON.stringify([st.claimedBy ?? null, st.nodes ?? null]);
+      const whoSig = JSON.stringify([st.summary ?? null, st.claimedBy ?? null, st.nodes ?? null, st.local?.runs ?? null]);
       setCell(r.history.firstChild, `${shown?.status}|${JSON.stringify(shown?.items ?? null)}|${whoSig}`, () => historyBody(key, shown, st));
       ordered.push(r.history);
     }

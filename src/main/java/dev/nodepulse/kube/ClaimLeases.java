@@ -1,5 +1,6 @@
 package dev.nodepulse.kube;
 
+import dev.nodepulse.kube.crd.Status;
 import dev.nodepulse.util.Sha256;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
@@ -29,6 +30,8 @@ final class ClaimLeases implements AutoCloseable {
   static final String CLAIMED_FOR = "nodepulse.dev/claimed-for";
   static final String FINISHED_FOR = "nodepulse.dev/finished-for";
   static final String OUTCOME = "nodepulse.dev/outcome";
+  /** Runs recorded so far (due times finished, LOST ones included). */
+  static final String RUNS = "nodepulse.dev/runs";
 
   private final KubernetesClient client;
   private final KubeSettings settings;
@@ -84,6 +87,7 @@ final class ClaimLeases implements AutoCloseable {
     if (lostOutcome != null) {
       notes.put(FINISHED_FOR, due.toString());
       notes.put(OUTCOME, lostOutcome);
+      notes.put(RUNS, Long.toString(runs(current) + 1));
     }
     write(taskKey, current, notes, now);
   }
@@ -96,7 +100,10 @@ final class ClaimLeases implements AutoCloseable {
         current = read(taskKey); // the cache may not have this node's claim yet; after a conflict, read again
       }
       if (holds(current, due)) {
-        write(taskKey, current, Map.of(FINISHED_FOR, due.toString(), OUTCOME, outcome), now);
+        // a retry of a due time already finished is one more attempt, not one more run
+        long runs = runs(current) + (due.toString().equals(annotation(current, FINISHED_FOR)) ? 0 : 1);
+        write(taskKey, current, Map.of(FINISHED_FOR, due.toString(), OUTCOME, outcome, RUNS, Long.toString(runs)),
+            now);
       }
       return null;
     }, () -> null);
@@ -186,6 +193,61 @@ final class ClaimLeases implements AutoCloseable {
       }
       throw e;
     }
+  }
+
+  private static long runs(Lease l) {
+    try {
+      return l == null || annotation(l, RUNS) == null ? 0 : Long.parseLong(annotation(l, RUNS));
+    } catch (NumberFormatException e) {
+      return 0;
+    }
+  }
+
+  /** The task a claim Lease is of ({@code namespace/name}), or null. */
+  static String taskOf(Lease l) {
+    return annotation(l, TASK);
+  }
+
+  /**
+   * The claim facts of a claim Lease as a DelayedTask's status records them, for {@link DerivedStatus}: claimedBy
+   * (the holder), claimedFor, and once that claim's run finished, lastRun (due time, outcome, node) and runs.
+   */
+  static Status status(Lease l) {
+    Status st = new Status();
+    st.claimedBy = l.getSpec() == null ? null : l.getSpec().getHolderIdentity();
+    st.claimedFor = annotation(l, CLAIMED_FOR);
+    String finished = annotation(l, FINISHED_FOR);
+    if (finished != null) {
+      Status.LastRun r = new Status.LastRun();
+      r.dueAt = finished;
+      r.outcome = annotation(l, OUTCOME);
+      boolean lost = "LOST".equals(r.outcome);
+      r.node = lost ? null : st.claimedBy; // a LOST run: the node that stopped is named by its RunLost Event
+      r.error = lost ? "the agent that claimed it stopped during the run; its outcome is unknown" : null;
+      st.lastRun = r;
+    }
+    st.runs = annotation(l, RUNS) == null ? null : runs(l);
+    return st;
+  }
+
+  /** Who hears of every claim Lease added, changed or deleted (on the informer's thread). Before {@link #start}. */
+  void listen(TaskInformers.Listener<Lease> listener) {
+    informer.addEventHandler(new io.fabric8.kubernetes.client.informers.ResourceEventHandler<>() {
+      @Override
+      public void onAdd(Lease l) {
+        listener.upsert(l);
+      }
+
+      @Override
+      public void onUpdate(Lease before, Lease after) {
+        listener.upsert(after);
+      }
+
+      @Override
+      public void onDelete(Lease l, boolean deletedFinalStateUnknown) {
+        listener.delete(l);
+      }
+    });
   }
 
   private static String annotation(Lease l, String key) {

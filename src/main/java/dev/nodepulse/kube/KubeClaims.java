@@ -249,8 +249,10 @@ final class KubeClaims implements Claims {
       if (lost) {
         st.lastRun = StatusWriter.lost(due, previous, link.clock.instant());
         st.runs = (st.runs == null ? 0 : st.runs) + 1;
-      } else {
-        st.phase = Status.Phase.Running;
+      }
+      Known k = known();
+      if (k != null) { // phase (Running, or the lost run's end), conditions, summary: derived from these facts
+        st = DerivedStatus.of(st, k.spec(), read.getMetadata().getGeneration(), link.clock.instant());
       }
       link.client.resource(StatusWriter.withStatus(read, st)).updateStatus(); // PUT with the resourceVersion read
     }

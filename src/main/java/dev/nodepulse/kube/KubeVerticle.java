@@ -122,13 +122,16 @@ final class KubeVerticle extends VerticleBase {
       if (link != null) {
         link.client = client;
         link.leases = leaseView::leases;
+        ClusterFeed feed = new ClusterFeed(vertx, link);
         claimLeases = new ClaimLeases(client, settings);
         claimLeases.failures(reach::informerFailed);
+        claimLeases.listen(feed.claims());
         link.claimLeases = claimLeases;
         started.add(claimLeases.start());
         crds = new CrdSource(vertx, context, link);
         maps = new ConfigMapSource(vertx, context, link);
-        informers = new TaskInformers(client, settings, crds, maps);
+        informers = new TaskInformers(client, settings, TaskInformers.Listener.all(crds,
+            new NodeSummaries(vertx, link), feed.tasks()), TaskInformers.Listener.all(maps, feed.configMaps()));
         informers.failures(reach::informerFailed);
         link.informers = informers;
         started.add(informers.start());

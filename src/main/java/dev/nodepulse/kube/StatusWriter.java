@@ -6,13 +6,10 @@ import dev.nodepulse.kube.crd.Status;
 import dev.nodepulse.tasks.model.DelayedTask;
 import dev.nodepulse.tasks.model.Origin;
 import dev.nodepulse.tasks.model.RunResult;
-import dev.nodepulse.tasks.model.Schedule;
 import dev.nodepulse.tasks.model.TaskSpec;
 import dev.nodepulse.tasks.status.RunRecord;
 import dev.nodepulse.tasks.status.StatusSink;
 import dev.nodepulse.tasks.status.TaskChange;
-import io.fabric8.kubernetes.api.model.Condition;
-import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
@@ -20,7 +17,6 @@ import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -29,16 +25,17 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The status sink of a cluster: after each attempt on this node, the DelayedTask's status subresource gets the
- * result (one write; a conflict is read again and retried; {@code runs} counts due times, {@code attempts} attempts) and the task gets an Event (Normal for a success,
- * Warning otherwise). {@code nodes: all} tasks: this node's own {@code status.nodes} entry, by server-side apply
- * with a field manager per node, so agents never conflict. ConfigMap tasks get the Event on their ConfigMap and,
+ * result (one write; a conflict is read again and retried; {@code runs} counts due times, {@code attempts} attempts;
+ * phase, conditions and the rest derived from these facts by {@link DerivedStatus}) and the task gets an Event
+ * (Normal for a success, Warning otherwise). {@code nodes: all} tasks: this node's own {@code status.nodes} entry
+ * (with this node's runs and attempts), by server-side apply with a field manager per node, so agents never
+ * conflict; {@link NodeSummaries} sums the entries up. ConfigMap tasks get the Event on their ConfigMap and,
  * with {@code nodes: one}, the finished due time and outcome on their claim Lease ({@link ClaimLeases}).
  * Status stays small: the excerpt, counters, the last run; the whole output stays on this agent.
  */
 final class StatusWriter implements StatusSink {
   private static final Logger LOG = LoggerFactory.getLogger(StatusWriter.class);
-  private static final KubernetesSerialization JSON = new KubernetesSerialization();
-  private static final int EXCERPT = 256;
+  static final KubernetesSerialization JSON = new KubernetesSerialization();
 
   private final Vertx vertx;
   private final KubeLink link;
@@ -97,7 +94,7 @@ final class StatusWriter implements StatusSink {
     TaskSpec spec = local.spec();
     retrying(run.key(), link.clock.instant().plus(KEEP_TRYING), () -> {
       if (spec.nodes() == TaskSpec.Nodes.ALL) {
-        applyNodeEntry(run, last, spec);
+        applyNodeEntry(run, last, spec, local);
       } else {
         writeResult(run, last, spec, local);
       }
@@ -178,24 +175,24 @@ final class StatusWriter implements StatusSink {
         st.claimedFor = last.dueAt;
       }
       st.progress = null;
-      boolean oneShot = spec.timing().oneShot();
       if (!laterClaimed) {
-        st.phase = oneShot ? (ok(run) ? Status.Phase.Succeeded : Status.Phase.Failed) : Status.Phase.Scheduled;
-        st.nextRunAt = oneShot || local.status().nextRunAt() == null ? null : local.status().nextRunAt().toString();
+        st.nextRunAt = spec.timing().oneShot() || local.status().nextRunAt() == null ? null
+            : local.status().nextRunAt().toString();
       }
-      st.schedule = describe(spec.timing());
-      st.observedGeneration = r.getMetadata().getGeneration();
-      st.conditions = conditions(st.conditions, r.getMetadata().getGeneration(), run, !oneShot, link.clock.instant());
+      st = DerivedStatus.of(st, spec, r.getMetadata().getGeneration(), link.clock.instant());
       link.wrote();
       link.client.resource(withStatus(r, st)).updateStatus();
       return null;
     }, () -> null);
   }
 
-  private void applyNodeEntry(RunRecord run, Status.LastRun last, TaskSpec spec) {
+  private void applyNodeEntry(RunRecord run, Status.LastRun last, TaskSpec spec, DelayedTask local) {
     Status.NodeStatus entry = new Status.NodeStatus();
     entry.node = run.node();
     entry.lastRun = last;
+    // this node's counters as of the run's start: an occurrence counts once it ends, so this one is still to add
+    entry.runs = local.status().runs() + 1;
+    entry.attempts = local.status().attempts() + (run.startedAt() == null ? 1 : 0); // a MISSED run never started
     entry.phase = spec.timing().oneShot() ? (ok(run) ? Status.Phase.Succeeded : Status.Phase.Failed)
         : Status.Phase.Scheduled;
     Status st = new Status();
@@ -218,15 +215,8 @@ final class StatusWriter implements StatusSink {
       if (cur == null) {
         return null;
       }
-      Status st = copy(cur.getStatus());
-      st.phase = Status.Phase.Failed;
-      st.observedGeneration = cur.getMetadata().getGeneration();
-      st.nextRunAt = null;
-      String now = link.clock.instant().toString();
-      st.conditions = List.of(new ConditionBuilder().withType("Ready").withStatus("False").withReason("InvalidSpec")
-          .withMessage(clip(message)).withObservedGeneration(cur.getMetadata().getGeneration())
-          .withLastTransitionTime(transition(cur.getStatus() == null ? null : cur.getStatus().conditions, "Ready",
-              "False", now)).build());
+      Status st = DerivedStatus.invalid(cur.getStatus(), message, cur.getMetadata().getGeneration(),
+          link.clock.instant());
       try {
         link.wrote();
         link.client.resource(withStatus(cur, st)).updateStatus();
@@ -244,38 +234,6 @@ final class StatusWriter implements StatusSink {
     }, () -> null);
   }
 
-  static List<Condition> conditions(List<Condition> before, Long generation, RunRecord run, boolean recurring,
-      Instant at) {
-    String now = at.toString();
-    List<Condition> out = new ArrayList<>();
-    out.add(new ConditionBuilder().withType("Ready").withStatus("True").withReason("Accepted")
-        .withMessage("the spec is valid").withObservedGeneration(generation).withLastTransitionTime(
-            transition(before, "Ready", "True", now)).build());
-    out.add(new ConditionBuilder().withType("Scheduled").withStatus(recurring ? "True" : "False")
-        .withReason(recurring ? "NextRunPlanned" : "Finished")
-        .withMessage(recurring ? "a next run is planned" : "a one-shot task does not run again")
-        .withObservedGeneration(generation).withLastTransitionTime(
-            transition(before, "Scheduled", recurring ? "True" : "False", now)).build());
-    boolean failed = !ok(run);
-    out.add(new ConditionBuilder().withType("Failed").withStatus(failed ? "True" : "False")
-        .withReason(run.result().outcome().name().charAt(0) + run.result().outcome().name().substring(1).toLowerCase())
-        .withMessage(failed ? clip(run.result().error()) : "the last run succeeded")
-        .withObservedGeneration(generation).withLastTransitionTime(
-            transition(before, "Failed", failed ? "True" : "False", now)).build());
-    return out;
-  }
-
-  private static String transition(List<Condition> before, String type, String status, String now) {
-    if (before != null) {
-      for (Condition c : before) {
-        if (type.equals(c.getType()) && status.equals(c.getStatus()) && c.getLastTransitionTime() != null) {
-          return c.getLastTransitionTime();
-        }
-      }
-    }
-    return now;
-  }
-
   static Status.LastRun lastRun(RunRecord run, Instant due) {
     Status.LastRun l = new Status.LastRun();
     l.dueAt = due.toString();
@@ -286,8 +244,8 @@ final class StatusWriter implements StatusSink {
     l.outcome = run.result().outcome().name();
     l.httpStatus = run.result().httpStatus();
     l.bytes = run.result().bytes();
-    l.result = run.result().result() == null ? null : clip(run.result().result());
-    l.error = run.result().error() == null ? null : clip(run.result().error());
+    l.result = run.result().result() == null ? null : DerivedStatus.clip(run.result().result());
+    l.error = run.result().error() == null ? null : DerivedStatus.clip(run.result().error());
     return l;
   }
 
@@ -304,26 +262,13 @@ final class StatusWriter implements StatusSink {
     return l;
   }
 
-  static String describe(Schedule timing) {
-    return switch (timing) {
-      case Schedule.Delay d -> "delay " + Durations.format(d.delay());
-      case Schedule.At a -> "at " + a.at();
-      case Schedule.Every e -> "every " + Durations.format(e.every());
-      case Schedule.Cron c -> c.expression() + (c.zone().getId().equals("Z") ? "" : " (" + c.zone().getId() + ")");
-    };
-  }
-
   private static boolean ok(RunRecord run) {
     return run.result().outcome() == RunResult.Outcome.SUCCEEDED;
   }
 
   private static String words(RunRecord run) {
     return run.result().outcome().name().toLowerCase() + (run.result().error() == null ? ""
-        : ": " + clip(run.result().error()));
-  }
-
-  private static String clip(String s) {
-    return s == null || s.length() <= EXCERPT ? s : s.substring(0, EXCERPT) + "…";
+        : ": " + DerivedStatus.clip(run.result().error()));
   }
 
   static Status copy(Status s) {

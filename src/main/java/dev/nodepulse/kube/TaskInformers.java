@@ -27,6 +27,28 @@ final class TaskInformers implements AutoCloseable {
 
     /** Deleted. */
     void delete(T object);
+
+    /** Tells {@code first}, then each of {@code then}. */
+    @SafeVarargs
+    static <T> Listener<T> all(Listener<T> first, Listener<T>... then) {
+      return new Listener<>() {
+        @Override
+        public void upsert(T object) {
+          first.upsert(object);
+          for (Listener<T> l : then) {
+            l.upsert(object);
+          }
+        }
+
+        @Override
+        public void delete(T object) {
+          first.delete(object);
+          for (Listener<T> l : then) {
+            l.delete(object);
+          }
+        }
+      };
+    }
   }
 
   private final List<SharedIndexInformer<?>> informers = new ArrayList<>();

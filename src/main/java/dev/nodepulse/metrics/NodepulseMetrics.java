@@ -239,7 +239,11 @@ public final class NodepulseMetrics {
    * A task changed ({@code nodepulse.tasks.changed}): the DelayedTask object. It is gone when the body
    * says {@code "deleted": true} or its {@code metadata.deletionTimestamp} is set.
    */
-  public void taskChanged(JsonObject task) {
+  public void taskChanged(JsonObject changed) {
+    // Kubernetes mode: status is the cluster's and this agent's own account is status.local; the series are this
+    // agent's (its own runs), as everywhere else
+    JsonObject local = object(object(changed, "status"), "local");
+    JsonObject task = local.isEmpty() ? changed : changed.copy().put("status", local);
     JsonObject meta = object(task, "metadata");
     String key = meta.getValue("namespace", "default") + "/" + meta.getValue("name", "");
     boolean deleted = Boolean.TRUE.equals(task.getValue("deleted")) || meta.getValue("deletionTimestamp") != null;

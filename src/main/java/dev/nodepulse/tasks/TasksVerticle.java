@@ -1,7 +1,9 @@
 package dev.nodepulse.tasks;
 
 import dev.nodepulse.config.Config;
+import dev.nodepulse.tasks.model.ClusterStatus;
 import dev.nodepulse.tasks.model.Declaration;
+import dev.nodepulse.tasks.model.DelayedTask;
 import dev.nodepulse.tasks.model.LocalCodec;
 import dev.nodepulse.tasks.model.Origin;
 import dev.nodepulse.tasks.model.Synced;
@@ -11,6 +13,7 @@ import dev.nodepulse.tasks.run.Refusal;
 import dev.nodepulse.tasks.run.Runner;
 import dev.nodepulse.tasks.run.Scheduler;
 import dev.nodepulse.tasks.status.BusSinks;
+import dev.nodepulse.tasks.status.ClusterStatuses;
 import dev.nodepulse.tasks.status.StatusSink;
 import dev.nodepulse.tasks.status.StatusStore;
 import dev.nodepulse.tasks.target.Targets;
@@ -58,6 +61,7 @@ public final class TasksVerticle extends VerticleBase {
   private Scheduler scheduler;
   private StatusStore store;
   private Targets targets;
+  private ClusterStatuses cluster;
   private volatile boolean ready;
 
   public TasksVerticle(Config config) {
@@ -83,7 +87,8 @@ public final class TasksVerticle extends VerticleBase {
     return StatusStore.open(vertx, config.dataDir(), RUNS_KEPT).map(opened -> {
       store = opened.getKey();
       List<StatusSink> sinks = new ArrayList<>();
-      sinks.add(BusSinks.page(vertx));
+      cluster = new ClusterStatuses(config.nodeName());
+      sinks.add(BusSinks.page(vertx, cluster::json));
       sinks.add(BusSinks.metrics(vertx));
       sinks.add(store.history());
       sinks.addAll(plugins.sinks());
@@ -92,19 +97,20 @@ public final class TasksVerticle extends VerticleBase {
       bus.<Object>consumer(LIST, msg -> answer(msg, () -> list(msg)));
       bus.<Object>consumer(GET, msg -> answer(msg, () -> {
         JsonObject k = key(msg);
-        return TaskJson.toJson(scheduler.get(k.getString("namespace"), k.getString("name")));
+        return cluster.json(scheduler.get(k.getString("namespace"), k.getString("name")));
       }));
       bus.<Object>consumer(RUNS, msg -> {
         JsonObject k = key(msg);
+        JsonObject latest;
         try {
-          scheduler.get(k.getString("namespace"), k.getString("name"));
+          latest = clusterLastRun(scheduler.get(k.getString("namespace"), k.getString("name")));
         } catch (Refusal r) {
           fail(msg, r);
           return;
         }
         store.runs(k.getString("namespace") + "/" + k.getString("name")).onComplete(ar -> {
           if (ar.succeeded()) {
-            msg.reply(ar.result());
+            msg.reply(latest == null ? ar.result() : ar.result().copy().put("lastRun", latest));
           } else {
             msg.fail(503, error("the run history cannot be read: " + store.lastError()));
           }
@@ -113,15 +119,21 @@ public final class TasksVerticle extends VerticleBase {
       bus.<Object>consumer(OUTPUT, msg -> {
         JsonObject k = key(msg);
         String key = k.getString("namespace") + "/" + k.getString("name");
+        JsonObject latest;
         try {
-          scheduler.get(k.getString("namespace"), k.getString("name"));
+          latest = clusterLastRun(scheduler.get(k.getString("namespace"), k.getString("name")));
         } catch (Refusal r) {
           fail(msg, r);
           return;
         }
+        String elsewhere = latest == null || config.nodeName().equals(latest.getString("node")) ? null
+            : latest.getString("node");
         store.output(key).onComplete(ar -> {
           if (ar.failed()) {
             msg.fail(503, error("the output cannot be read"));
+          } else if (ar.result() == null && elsewhere != null) {
+            msg.fail(404, error("task " + key + " has no run output on this node (" + config.nodeName()
+                + "): its latest run ran on " + elsewhere + ", whose agent keeps its output"));
           } else if (ar.result() == null) {
             msg.fail(404, error("task " + key + " has no run output yet"));
           } else {
@@ -129,6 +141,7 @@ public final class TasksVerticle extends VerticleBase {
           }
         });
       });
+      bus.<ClusterStatus>consumer(ClusterStatus.ADDRESS, this::clusterStatus);
       bus.<Declaration>consumer(DECLARE, this::declare);
       bus.<Withdrawal>consumer(WITHDRAW, this::withdraw);
       bus.<Synced>consumer(SYNCED, msg -> answer(msg, () ->
@@ -258,12 +271,33 @@ public final class TasksVerticle extends VerticleBase {
     }
     Scheduler.Page page = scheduler.page(body.getString("after"), limit);
     JsonArray items = new JsonArray(new ArrayList<>(page.items().size()));
-    page.items().forEach(t -> items.add(TaskJson.toJson(t)));
+    page.items().forEach(t -> items.add(cluster.json(t)));
     JsonObject out = new JsonObject().put("items", items);
     if (page.remaining() > 0 && !page.items().isEmpty()) {
       out.put("last", page.items().getLast().key()).put("remaining", page.remaining());
     }
     return out;
+  }
+
+  /** What the cluster side tells of a task's status: kept, and shown to the page when the task is known here. */
+  private void clusterStatus(Message<ClusterStatus> msg) {
+    if (!(msg.body() instanceof ClusterStatus s)) {
+      return;
+    }
+    cluster.put(s);
+    int slash = s.key().indexOf('/');
+    try {
+      DelayedTask t = scheduler.get(s.key().substring(0, slash), s.key().substring(slash + 1));
+      vertx.eventBus().publish(CHANGED, cluster.json(t));
+    } catch (Refusal | IndexOutOfBoundsException unknownHere) {
+      // not declared here (yet): its declaration is shown with this status
+    }
+  }
+
+  /** The task's latest run in the cluster, wherever it ran (Kubernetes mode), or null. */
+  private JsonObject clusterLastRun(DelayedTask t) {
+    JsonObject c = cluster.of(t);
+    return c == null ? null : c.getJsonObject("lastRun");
   }
 
   private static JsonObject key(Message<?> msg) {

@@ -62,6 +62,19 @@ class TaskHealthMetricsTest {
   }
 
   @Test
+  void inKubernetesModeTheSeriesAreThisAgentsOwnRunsNotTheClusters() {
+    NodepulseMetrics m = exported();
+    JsonObject ranElsewhere = task("warm", 1, "{\"every\": \"30s\"}", "SUCCEEDED", "2026-12-04T17:00:00Z");
+    JsonObject status = ranElsewhere.getJsonObject("status");
+    status.put("local", new JsonObject().put("node", "node-b").put("phase", "Scheduled").put("runs", 1)
+        .put("lastRun", new JsonObject().put("finishedAt", "2026-12-04T16:00:00Z").put("outcome", "FAILED")));
+    m.taskChanged(ranElsewhere);
+    assertThat(taskLines(m)).containsExactly(
+        "nodepulse_task_interval_seconds{name=\"warm\",namespace=\"shop\"} 30.0",
+        "nodepulse_task_last_failure_timestamp_seconds{name=\"warm\",namespace=\"shop\"} 1.7964E9");
+  }
+
+  @Test
   void aNewGenerationGetsItsNewIntervalAndARemovedTaskLeavesNoSeries() {
     NodepulseMetrics m = exported();
     m.taskChanged(task("warm", 1, "{\"every\": \"30s\"}", "SUCCEEDED", "2026-12-04T17:00:00Z"));

@@ -24,11 +24,14 @@ public class Status {
 
   @JsonPropertyDescription("When the next run is due (RFC 3339).") public String nextRunAt;
 
-  @JsonPropertyDescription("Runs so far (a run is one due time; retries are attempts of it).") public Long runs;
+  @JsonPropertyDescription("Runs so far (a run is one due time; retries are attempts of it); nodes: all: "
+      + "the sum over the nodes.") public Long runs;
 
-  @JsonPropertyDescription("Attempts so far, retries included.") public Long attempts;
+  @JsonPropertyDescription("Attempts so far, retries included; nodes: all: the sum over the nodes.")
+  public Long attempts;
 
-  @JsonPropertyDescription("The node whose agent claimed the latest run (nodes: one).") public String claimedBy;
+  @JsonPropertyDescription("The node whose agent claimed the latest run (nodes: all: the node of the latest run).")
+  public String claimedBy;
 
   @JsonPropertyDescription("The due time of the run claimedBy claimed: a claim is keyed by the task and its due "
   + "time, so another agent learns that this run is taken.") public String claimedFor;
@@ -38,11 +41,15 @@ public class Status {
   @JsonPropertyDescription("Ready (the spec is valid and accepted), Scheduled (a next run is planned), Failed "
   + "(the last run failed), each with reason and message.") public List<Condition> conditions;
 
-  @JsonPropertyDescription("The latest finished attempt.") public LastRun lastRun;
+  @JsonPropertyDescription("The latest finished attempt (nodes: all: the latest of the nodes').")
+  public LastRun lastRun;
 
   @JsonPropertyDescription("A running computation's progress.") public Progress progress;
 
   @JsonPropertyDescription("nodes: all: one entry per node, written by that node's agent.") public List<NodeStatus> nodes;
+
+  @JsonPropertyDescription("The status in words: for nodes: all the nodes' latest runs (3/3 nodes succeeded), "
+      + "else the latest run and where it ran (succeeded on node-2).") public String summary;
 
 
   /** The task's phase. */
@@ -89,5 +96,9 @@ public class Status {
     @JsonPropertyDescription("This node's phase.") public Phase phase;
 
     @JsonPropertyDescription("This node's latest finished attempt.") public LastRun lastRun;
+
+    @JsonPropertyDescription("Runs on this node (a run is one due time).") public Long runs;
+
+    @JsonPropertyDescription("Attempts on this node, retries included.") public Long attempts;
   }
 }

@@ -10,7 +10,8 @@ import java.util.List;
  * handed over). They never go over the wire: the SockJS bridge carries JSON only ({@link TaskJson}).
  */
 public final class LocalCodec<T> implements MessageCodec<T, T> {
-  private static final List<Class<?>> TYPES = List.of(Declaration.class, Withdrawal.class, Synced.class);
+  private static final List<Class<?>> TYPES = List.of(Declaration.class, Withdrawal.class, Synced.class,
+      ClusterStatus.class);
 
   private final Class<T> type;
 

@@ -1,11 +1,13 @@
 package dev.nodepulse.tasks.status;
 
+import dev.nodepulse.tasks.model.DelayedTask;
 import dev.nodepulse.tasks.model.TaskJson;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * The bus sinks: the page's {@code nodepulse.tasks.changed} (a DelayedTask as JSON, {@code "deleted": true}
@@ -19,18 +21,25 @@ public final class BusSinks {
 
   /** The page (and anyone on the bus): every status change; progress alone at most 4 times a second per task. */
   public static StatusSink page(Vertx vertx) {
-    return new PageSink(vertx);
+    return page(vertx, TaskJson::toJson);
+  }
+
+  /** The same, each task written as {@code json} writes it (Kubernetes mode: with the cluster's status). */
+  public static StatusSink page(Vertx vertx, Function<DelayedTask, JsonObject> json) {
+    return new PageSink(vertx, json);
   }
 
   private static final class PageSink implements StatusSink {
     private static final long PROGRESS_EVERY_MS = 250;
     private final Vertx vertx;
+    private final Function<DelayedTask, JsonObject> json;
     /** Per task: when progress was last published, and the progress change held back meanwhile. */
     private final Map<String, Long> publishedAt = new HashMap<>();
     private final Map<String, TaskChange> held = new HashMap<>();
 
-    PageSink(Vertx vertx) {
+    PageSink(Vertx vertx, Function<DelayedTask, JsonObject> json) {
       this.vertx = vertx;
+      this.json = json;
     }
 
     @Override
@@ -61,7 +70,7 @@ public final class BusSinks {
     }
 
     private void publish(TaskChange c) {
-      JsonObject body = TaskJson.toJson(c.task());
+      JsonObject body = json.apply(c.task());
       if (c.deleted()) {
         body.put("deleted", true);
       }
