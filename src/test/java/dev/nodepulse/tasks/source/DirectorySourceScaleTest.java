@@ -79,20 +79,24 @@ class DirectorySourceScaleTest {
     long parsed = source.parsed.get();
     long checks = source.checks.get();
     await().atMost(Duration.ofSeconds(60)).until(() -> source.checks.get() >= checks + 10);
-    assertThat(source.examined.get() - examined).isZero();
-    assertThat(source.parsed.get() - parsed).isZero();
+    assertThat(source.examined.get() - examined).as("entries examined while idle (health %s)", health()).isZero();
+    assertThat(source.parsed.get() - parsed).as("files parsed while idle (health %s)", health()).isZero();
 
     // one new file: that file is read, not the directory. Writing it is two watcher events (created, then
     // written); on a busy machine they come apart and the file is read at each, so once or twice
     Files.writeString(dir.resolve("new.yaml"), DirectorySourceTest.task("new", "delay: 1h"));
     await().atMost(Duration.ofSeconds(60)).until(() -> known("new"));
-    assertThat(source.parsed.get() - parsed).isBetween(1L, 2L);
-    assertThat(source.examined.get() - examined).isLessThan(10);
+    assertThat(source.parsed.get() - parsed).as("files parsed for one new one (health %s)", health())
+        .isBetween(1L, 2L);
+    assertThat(source.examined.get() - examined).as("entries examined for one new file (health %s)", health())
+        .isLessThan(10);
     // one deleted: withdrawn, nothing else read (the new file's second event may still come meanwhile)
     Files.delete(dir.resolve("t00007.yaml"));
     await().atMost(Duration.ofSeconds(60)).until(() -> !known("t7"));
-    assertThat(source.parsed.get() - parsed).isBetween(1L, 2L);
-    assertThat(source.examined.get() - examined).isLessThan(20);
+    assertThat(source.parsed.get() - parsed).as("files parsed after a deletion (health %s)", health())
+        .isBetween(1L, 2L);
+    assertThat(source.examined.get() - examined).as("entries examined after a deletion (health %s)", health())
+        .isLessThan(20);
     assertThat(health().getInteger("files")).isEqualTo(FILES);
   }
 }
