@@ -17,6 +17,7 @@ final class Rules {
 
   static final String UP_TO_365D = MILLIS + ".all(ms, ms <= 31536000000)";
   static final String ONE_SECOND_TO_365D = MILLIS + ".all(ms, ms >= 1000 && ms <= 31536000000)";
+  static final String UP_TO_1H = MILLIS + ".all(ms, ms <= 3600000)";
   static final String TIMEOUT_RANGE = MILLIS + ".all(ms, ms >= 10 && ms <= 3600000)";
   static final String TIMEOUT_MESSAGE = "must be 10ms to 1h";
 

@@ -72,6 +72,12 @@ public class Spec {
   @ValidationRule(value = Rules.ONE_SECOND_TO_365D, message = "must be 1s to 365d")
   public String startingDeadline;
 
+  @JsonPropertyDescription("Spreads each due time later by a stable amount below this, from the task (nodes: one, the "
+      + "same on every agent) or the task and the node (nodes: all): 0s to 1h, and less than every.")
+  @Pattern(Rules.DURATION_PATTERN) @Size(max = 64)
+  @ValidationRule(value = Rules.UP_TO_1H, message = "must be 0s to 1h")
+  public String jitter;
+
   /** Which agents run the task. */
   public enum Nodes {
     @JsonProperty("one") ONE,

@@ -38,7 +38,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The task table and the steps each run takes: <b>due</b> ({@link DueTimes}, one Vert.x timer per task) →
+ * The task table and the steps each run takes: <b>due</b> ({@link DuePlan}: {@link DueTimes} with the jitter; one
+ * Vert.x timer per task) →
  * <b>claim</b> ({@link Claims}) → a concurrency slot ({@link RunQueue}) → <b>started</b> (recorded durably
  * before the target is called) → <b>secrets</b> ({@link SecretResolver}) → <b>run</b> ({@link GuardedRun}) →
  * <b>record</b> (every {@link StatusSink}), then a retry or the next due time.
@@ -302,7 +303,7 @@ public final class Scheduler {
       e.phase = Phase.Failed;
       e.nextRunAt = null;
     } else {
-      e.nextRunAt = DueTimes.nextAfter(e.spec.timing(), due, now);
+      e.nextRunAt = e.plan(config.nodeName()).nextAfter(due, now);
     }
     record(e, e.spec.target().type(), due, null, now, Duration.ZERO, r);
     LOG.warn("task {}: {}", e.key, error);
@@ -439,9 +440,9 @@ public final class Scheduler {
       return;
     }
     // a run interrupted by a stop has no nextRunAt: it counts from the first due time, then collapses like the rest
-    Instant due = e.nextRunAt == null ? DueTimes.first(e.spec.timing(), e.firstSeen) : e.nextRunAt;
+    Instant due = e.nextRunAt == null ? e.plan(config.nodeName()).first(e.firstSeen) : e.nextRunAt;
     if (restoring && due != null && due.isBefore(now)) {
-      due = DueTimes.latestMissed(e.spec.timing(), due, now);
+      due = e.plan(config.nodeName()).latestMissed(due, now);
     }
     if (due == null) {
       e.phase = Phase.Failed;
@@ -501,7 +502,7 @@ public final class Scheduler {
   private void taken(TaskEntry e, Instant due, Claims.Claim.Taken t) {
     e.claimedBy = t.holder();
     Instant now = now();
-    Instant next = DueTimes.nextAfter(e.spec.timing(), due, now);
+    Instant next = e.plan(config.nodeName()).nextAfter(due, now);
     if (next == null) {
       e.done = true;
       e.nextRunAt = null;
@@ -683,7 +684,7 @@ public final class Scheduler {
       e.nextRunAt = null;
       e.phase = r.succeeded() ? Phase.Succeeded : Phase.Failed;
     } else {
-      Instant next = DueTimes.nextAfter(e.spec.timing(), due, now);
+      Instant next = e.plan(config.nodeName()).nextAfter(due, now);
       if (next == null) {
         e.done = true;
         e.phase = r.succeeded() ? Phase.Succeeded : Phase.Failed;

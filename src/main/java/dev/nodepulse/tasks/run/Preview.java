@@ -1,0 +1,45 @@
+package dev.nodepulse.tasks.run;
+
+import dev.nodepulse.tasks.model.TaskSpec;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The next due times of a task ({@code status.nextRuns}, {@code status.nextRunAt} the first of them): pure functions
+ * of the spec, the task's identity and node (its {@link Jitter}), an anchor or the planned due time, and now. Due
+ * times are occurrences: a retry of one is not another.
+ */
+public final class Preview {
+  /** How many due times a preview lists. */
+  public static final int COUNT = 5;
+
+  private Preview() {}
+
+  /**
+   * The due times of a task anchored at {@code anchor} (first seen, its spec written; a dry run: now): the first
+   * one, or for a recurring task whose first due time has passed, the first after now; then those after it.
+   */
+  public static List<Instant> of(TaskSpec spec, String key, String node, Instant anchor, Instant now) {
+    DuePlan plan = new DuePlan(spec.timing(), Jitter.of(spec, key, node));
+    Instant first = plan.first(anchor);
+    if (first != null && !spec.timing().oneShot() && first.isBefore(now)) {
+      first = plan.nextAfter(first, now);
+    }
+    return from(plan, first);
+  }
+
+  /** {@code next} (a planned due time; null: none) and the due times after it, at most {@link #COUNT}. */
+  public static List<Instant> from(DuePlan plan, Instant next) {
+    List<Instant> out = new ArrayList<>(COUNT);
+    for (Instant t = next; t != null && out.size() < COUNT; t = plan.nextAfter(t, t)) {
+      out.add(t);
+    }
+    return List.copyOf(out);
+  }
+
+  /** The due times after {@code due} (an occurrence that has run or is running), strictly after {@code now}. */
+  public static List<Instant> after(DuePlan plan, Instant due, Instant now) {
+    return from(plan, plan.nextAfter(due, now));
+  }
+}
