@@ -1,6 +1,8 @@
 package dev.nodepulse.tasks.run;
 
+import dev.nodepulse.tasks.model.DelayedTask;
 import dev.nodepulse.tasks.model.TaskSpec;
+import dev.nodepulse.tasks.model.TaskStatus;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,5 +43,26 @@ public final class Preview {
   /** The due times after {@code due} (an occurrence that has run or is running), strictly after {@code now}. */
   public static List<Instant> after(DuePlan plan, Instant due, Instant now) {
     return from(plan, plan.nextAfter(due, now));
+  }
+
+  /**
+   * A dry run ({@code POST /api/v1/tasks?dryRun=All}): {@code task} as declaring it now would make it. {@code before}:
+   * the status of the task of that name (null: none); {@code same}: its spec is unchanged, so it keeps its schedule.
+   * Otherwise the schedule starts now, as on a real declaration; counters and the last run are kept.
+   */
+  public static DelayedTask dryRun(DelayedTask task, TaskStatus before, boolean same, long generation, Instant now,
+      String node) {
+    var metadata = task.metadata().withGeneration(generation);
+    if (same) {
+      return new DelayedTask(metadata, task.spec(), before);
+    }
+    List<Instant> next = of(task.spec(), task.key(), node, now, now);
+    TaskStatus.Phase phase = next.isEmpty() ? TaskStatus.Phase.Pending : TaskStatus.Phase.Scheduled;
+    TaskStatus.LastRun last = before == null ? null : before.lastRun();
+    List<TaskStatus.NodeStatus> nodes = task.spec().nodes() == TaskSpec.Nodes.ALL
+        ? List.of(new TaskStatus.NodeStatus(node, phase, last)) : List.of();
+    return new DelayedTask(metadata, task.spec(), new TaskStatus(phase, next.isEmpty() ? null : next.getFirst(),
+        before == null ? 0 : before.runs(), before == null ? 0 : before.attempts(), null, generation, List.of(), last,
+        null, nodes, next));
   }
 }

@@ -161,6 +161,19 @@ public final class Scheduler {
     return new Declared(created, e.task(config.nodeName()));
   }
 
+  /** A dry run of {@link #declare}: the task as declaring it would make it ({@link Preview#dryRun}); nothing changes. */
+  public Declared preview(Declaration d) {
+    String conflict = conflict(d.key(), d.origin());
+    if (conflict != null) {
+      throw new Refusal(409, conflict);
+    }
+    TaskEntry e = table.get(d.key());
+    boolean same = e != null && e.spec != null && TaskJson.specHash(d.task().spec()).equals(e.specHash);
+    long generation = e == null ? d.task().metadata().generation() : same ? e.generation : e.generation + 1;
+    return new Declared(e == null, Preview.dryRun(d.task(), e == null ? null : e.status(config.nodeName()), same,
+        generation, now(), config.nodeName()));
+  }
+
   /** A source withdraws its declaration; Refusal 404 when unknown, 409 when another origin holds the key. */
   public void withdraw(Origin origin, String key) {
     String held = owners.get(owner(origin));
