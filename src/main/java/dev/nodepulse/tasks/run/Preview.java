@@ -23,9 +23,13 @@ public final class Preview {
    * one, or for a recurring task whose first due time has passed, the first after now; then those after it.
    */
   public static List<Instant> of(TaskSpec spec, String key, String node, Instant anchor, Instant now) {
-    DuePlan plan = new DuePlan(spec.timing(), Jitter.of(spec, key, node));
+    return of(new DuePlan(spec.timing(), Jitter.of(spec, key, node)), anchor, now);
+  }
+
+  /** {@link #of(TaskSpec, String, String, Instant, Instant)} for a plan of due times (the cluster's: shared jitter). */
+  public static List<Instant> of(DuePlan plan, Instant anchor, Instant now) {
     Instant first = plan.first(anchor);
-    if (first != null && !spec.timing().oneShot() && first.isBefore(now)) {
+    if (first != null && !plan.timing().oneShot() && first.isBefore(now)) {
       first = plan.nextAfter(first, now);
     }
     return from(plan, first);
