@@ -162,4 +162,22 @@ class DryRunRestTest {
     assertThat(nextRuns(post("?dryRun=All", jittered).bodyAsJsonObject()))
         .isEqualTo(nextRuns(getPath("/api/v1/tasks/shop/warm").bodyAsJsonObject()));
   }
+
+  @Test
+  void aJitteredTaskRunsAtItsJitteredDueTime() throws Exception {
+    String jittered = EVERY.replace("every: 30m", "every: 1s\n  jitter: 900ms");
+    Duration j = Jitter.of(TaskReader.read(jittered, TaskReader.Format.YAML).spec(), "shop/warm", "any node");
+    HttpResponse<Buffer> created = post("", jittered); // its answer shows the plan, whenever the first run comes
+    assertThat(created.statusCode()).isEqualTo(201);
+    Instant planned = nextRuns(created.bodyAsJsonObject()).getFirst();
+    await().atMost(Duration.ofSeconds(60)).until(() ->
+        !getPath("/api/v1/tasks/shop/warm/runs").bodyAsJsonObject().getJsonArray("items").isEmpty());
+    JsonArray runs = getPath("/api/v1/tasks/shop/warm/runs").bodyAsJsonObject().getJsonArray("items");
+    JsonObject first = runs.getJsonObject(runs.size() - 1);
+    // the run's due time is the jittered one the preview showed, and it did not start before it
+    assertThat(Instant.parse(first.getString("dueAt"))).isEqualTo(planned);
+    assertThat(Instant.parse(first.getString("startedAt"))).isAfterOrEqualTo(planned);
+    assertThat(Duration.between(planned.minus(j), nextRuns(getPath("/api/v1/tasks/shop/warm").bodyAsJsonObject())
+        .getFirst().minus(j)).toMillis() % 1000).isZero();
+  }
 }
