@@ -117,7 +117,7 @@ final class StatusWriter implements StatusSink {
       if (spec.nodes() == TaskSpec.Nodes.ALL) {
         applyNodeEntry(run, last, spec, local);
       } else {
-        writeResult(run, last, spec, local);
+        writeResult(run, last, spec);
       }
     }).onSuccess(v -> vertx.executeBlocking(() -> {
       DelayedTaskResource r = link.task(run.namespace(), run.name());
@@ -172,7 +172,7 @@ final class StatusWriter implements StatusSink {
     });
   }
 
-  private void writeResult(RunRecord run, Status.LastRun last, TaskSpec spec, DelayedTask local) {
+  private void writeResult(RunRecord run, Status.LastRun last, TaskSpec spec) {
     Conflicts.retry(5, attempt -> {
       DelayedTaskResource r = attempt == 0 ? link.task(run.namespace(), run.name())
           : link.client.resources(DelayedTaskResource.class).inNamespace(run.namespace()).withName(run.name()).get();

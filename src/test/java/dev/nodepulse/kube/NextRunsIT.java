@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.nodepulse.Agent;
-import dev.nodepulse.config.Config;
 import dev.nodepulse.kube.crd.DelayedTaskResource;
 import dev.nodepulse.kube.crd.Status;
 import dev.nodepulse.tasks.run.Jitter;
@@ -13,7 +12,6 @@ import io.fabric8.kubeapitest.junit.KubeConfig;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
-import io.vertx.ext.web.client.WebClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -50,25 +48,20 @@ class NextRunsIT {
     System.setProperty("kubeconfig", kubeconfig.toString());
     vertx = Vertx.vertx();
     target = vertx.createHttpServer().requestHandler(req -> req.response().end("ok")).listen(0, "127.0.0.1").await();
-    for (String node : List.of("node-1", "node-2")) {
-      Config config = Config.forTest(Files.createDirectories(dir.resolve(node)), "--mode", "kubernetes",
-          "--node-name", node, "--lease-duration", "3s");
-      agents.add(Agent.start(config).await(60, TimeUnit.SECONDS));
-    }
-    WebClient web = WebClient.create(vertx);
-    for (Agent a : agents) {
-      await().atMost(90, TimeUnit.SECONDS).until(() -> web.get(a.httpPort(), "127.0.0.1", "/readyz").send().await()
-          .bodyAsJsonObject().getJsonObject("components").getJsonObject("kubernetes").getBoolean("ready"));
-    }
+    agents.addAll(TestCluster.agents(dir, vertx, "node-1", "node-2"));
   }
 
   @AfterAll
   static void stop() {
-    for (Agent a : agents) {
-      a.stop().await();
-    }
-    vertx.close().await();
-    System.clearProperty("kubeconfig");
+    TestCluster.stop(agents, vertx);
+  }
+
+  /** Applies a DelayedTask {@code name} with the given timing lines, whose runs call the test's target. */
+  static void apply(String name, String timing) throws Exception {
+    Kubectl.Result r = kubectl.apply("apiVersion: nodepulse.dev/v1alpha1\nkind: DelayedTask\nmetadata: {name: " + name
+        + ", namespace: default}\nspec:\n  " + timing + "\n  target: {http: {url: \"http://127.0.0.1:"
+        + target.actualPort() + "/" + name + "\"}}\n");
+    assertThat(r.exitCode()).as(r.err()).isZero();
   }
 
   static DelayedTaskResource get(String name) {
@@ -92,14 +85,7 @@ class NextRunsIT {
 
   @Test
   void beforeItsFirstRunAnEveryTaskShowsItsNextRunAndFiveDueTimes() throws Exception {
-    assertThat(kubectl.apply("""
-        apiVersion: nodepulse.dev/v1alpha1
-        kind: DelayedTask
-        metadata: {name: hourly, namespace: default}
-        spec:
-          every: 1h
-          target: {http: {url: "http://127.0.0.1:%d/hourly"}}
-        """.formatted(target.actualPort())).exitCode()).isZero();
+    apply("hourly", "every: 1h");
     await().atMost(60, TimeUnit.SECONDS).until(() -> {
       Status st = get("hourly").getStatus();
       return st != null && st.nextRuns != null;
@@ -120,15 +106,7 @@ class NextRunsIT {
 
   @Test
   void afterItsRunsAJitteredEveryTaskShowsTheNextJitteredDueTimes() throws Exception {
-    assertThat(kubectl.apply("""
-        apiVersion: nodepulse.dev/v1alpha1
-        kind: DelayedTask
-        metadata: {name: often, namespace: default}
-        spec:
-          every: 2s
-          jitter: 1500ms
-          target: {http: {url: "http://127.0.0.1:%d/often"}}
-        """.formatted(target.actualPort())).exitCode()).isZero();
+    apply("often", "every: 2s\n  jitter: 1500ms");
     await().atMost(120, TimeUnit.SECONDS).until(() -> {
       Status st = get("often").getStatus();
       return st != null && st.runs != null && st.runs >= 3 && st.lastRun != null && st.nextRuns != null;

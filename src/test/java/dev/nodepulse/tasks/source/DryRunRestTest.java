@@ -3,23 +3,18 @@ package dev.nodepulse.tasks.source;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.nodepulse.Agent;
-import dev.nodepulse.config.Config;
 import dev.nodepulse.tasks.model.TaskReader;
 import dev.nodepulse.tasks.run.Jitter;
-import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
-import io.vertx.ext.web.client.WebClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -28,33 +23,28 @@ import org.junit.jupiter.api.io.TempDir;
 /** POST /api/v1/tasks?dryRun=All and status.nextRuns on a whole agent started in-process. */
 class DryRunRestTest {
   @TempDir Path tmp;
-  Agent agent;
-  WebClient client;
+  /** The agent of the REST source's tests, as the harness: started in-process with a tasks directory. */
+  final TaskRestTest agent = new TaskRestTest();
   Path dir;
-
-  static <T> T get(Future<T> f) throws Exception {
-    return f.toCompletionStage().toCompletableFuture().get(15, TimeUnit.SECONDS);
-  }
 
   @BeforeEach
   void start() throws Exception {
-    dir = Files.createDirectories(tmp.resolve("tasks"));
-    agent = get(Agent.start(Config.forTest(tmp.resolve("data"), "--tasks-dir", dir.toString())));
-    client = WebClient.create(agent.vertx());
+    agent.tmp = tmp;
+    agent.start();
+    dir = agent.dir;
   }
 
   @AfterEach
   void stop() throws Exception {
-    get(agent.stop());
+    agent.stop();
   }
 
   HttpResponse<Buffer> post(String query, String yaml) throws Exception {
-    return get(client.post(agent.httpPort(), "127.0.0.1", "/api/v1/tasks" + query)
-        .putHeader("Content-Type", "application/yaml").sendBuffer(Buffer.buffer(yaml)));
+    return agent.post(query, "application/yaml", yaml);
   }
 
   HttpResponse<Buffer> getPath(String path) throws Exception {
-    return get(client.get(agent.httpPort(), "127.0.0.1", path).send());
+    return agent.getPath(path);
   }
 
   static final String EVERY = """
