@@ -19,6 +19,7 @@ import java.util.Map;
     message = "exactly one of delay, at, every, schedule is required", reason = "FieldValueInvalid")
 @ValidationRule(value = "!has(self.timeZone) || has(self.schedule)",
     message = "timeZone is only allowed with schedule (a cron expression)", fieldPath = ".timeZone")
+@ValidationRule(value = Rules.JITTER_BELOW_EVERY, message = "jitter must be less than every", fieldPath = ".jitter")
 public class Spec {
   @JsonPropertyDescription("Shown in the page and the API; free text.")
   @Size(max = Limits.TITLE)

@@ -200,6 +200,8 @@ class TaskReaderTest {
       digits too large   | delay: 5s\\ntarget: {compute: {pi: {digits: 1000001}}}             | spec.target.compute.pi.digits
       delay beyond 365d  | delay: 366d\\ntarget: {compute: {pi: {digits: 5}}}                 | spec.delay
       every below 1s     | every: 500ms\\ntarget: {compute: {pi: {digits: 5}}}                | spec.every
+      jitter beyond 1h   | every: 2h\\njitter: 61m\\ntarget: {compute: {pi: {digits: 5}}}   | spec.jitter
+      jitter not below every | every: 30s\\njitter: 30s\\ntarget: {compute: {pi: {digits: 5}}} | spec.jitter
       duration words     | delay: 5 minutes\\ntarget: {compute: {pi: {digits: 5}}}            | spec.delay
       timeout too short  | delay: 5s\\ntarget: {tcp: {address: 'a:1', timeout: 5ms}}          | spec.target.tcp.timeout
       port out of range  | delay: 5s\\ntarget: {tcp: {address: 'a:70000'}}                    | spec.target.tcp.address
