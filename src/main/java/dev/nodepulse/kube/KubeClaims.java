@@ -7,6 +7,7 @@ import dev.nodepulse.tasks.model.Schedule;
 import dev.nodepulse.tasks.model.TaskSpec;
 import dev.nodepulse.tasks.model.TaskValidationException;
 import dev.nodepulse.tasks.run.Claims;
+import dev.nodepulse.tasks.run.Jitter;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.vertx.core.Future;
@@ -93,7 +94,9 @@ final class KubeClaims implements Claims {
       return Future.succeededFuture(matches ? new Claim.Granted(req.node())
           : new Claim.Taken(null, "this node does not match the nodeSelector"));
     }
-    Instant due = canonicalDue(spec.timing(), req.dueAt(), known.writtenAt());
+    // the anchor moved by the task's jitter (the same on every agent for nodes: one), as the local due times are
+    Instant due = canonicalDue(spec.timing(), req.dueAt(),
+        known.writtenAt() == null ? null : known.writtenAt().plus(Jitter.shared(spec, req.key())));
     asked.put(req.key(), new Occurrence(req.dueAt(), due));
     Promise<Claim> answer = Promise.promise();
     decide(req, spec, due, answer, link.clock.instant().plus(spec.startingDeadline() == null
@@ -251,7 +254,9 @@ final class KubeClaims implements Claims {
         st.runs = (st.runs == null ? 0 : st.runs) + 1;
       }
       Known k = known();
-      if (k != null) { // phase (Running, or the lost run's end), conditions, summary: derived from these facts
+      if (k != null) {
+        PlannedStatus.after(st, k.spec(), req.key(), due, link.clock.instant()); // the run is no longer the next one
+        // phase (Running, or the lost run's end), conditions, summary: derived from these facts
         st = DerivedStatus.of(st, k.spec(), read.getMetadata().getGeneration(), link.clock.instant());
       }
       link.client.resource(StatusWriter.withStatus(read, st)).updateStatus(); // PUT with the resourceVersion read

@@ -41,6 +41,8 @@ final class StatusWriter implements StatusSink {
   private final KubeLink link;
   private final KubeClaims claims;
   private final Map<String, DelayedTask> latest = new ConcurrentHashMap<>();
+  /** The spec generation whose due times were announced, per CRD task ({@link PlannedStatus#announce}). */
+  private final Map<String, Long> announced = new ConcurrentHashMap<>();
 
   StatusWriter(Vertx vertx, KubeLink link, KubeClaims claims) {
     this.vertx = vertx;
@@ -52,9 +54,26 @@ final class StatusWriter implements StatusSink {
   public void changed(TaskChange change) {
     if (change.deleted()) {
       latest.remove(change.task().key());
+      announced.remove(change.task().key());
     } else if (!change.progressOnly()) {
       latest.put(change.task().key(), change.task());
+      announce(change);
     }
+  }
+
+  /** A CRD task's new spec generation: its due times in status before its first run (one agent writes them). */
+  private void announce(TaskChange change) {
+    DelayedTask t = change.task();
+    long generation = change.origin().generation();
+    if (change.origin().kind() != Origin.Kind.CRD || t.spec() == null
+        || Long.valueOf(generation).equals(announced.put(t.key(), generation))
+        || !link.speaksFor(t.key() + "@planned-" + generation)) {
+      return;
+    }
+    vertx.executeBlocking(() -> {
+      PlannedStatus.announce(link, t.metadata().namespace(), t.metadata().name(), generation);
+      return null;
+    }, false);
   }
 
   @Override
@@ -96,7 +115,7 @@ final class StatusWriter implements StatusSink {
       if (spec.nodes() == TaskSpec.Nodes.ALL) {
         applyNodeEntry(run, last, spec, local);
       } else {
-        writeResult(run, last, spec, local);
+        writeResult(run, last, spec);
       }
     }).onComplete(v -> vertx.executeBlocking(() -> { // the run happened, whether or not its status was written
       DelayedTaskResource r = link.task(run.namespace(), run.name());
@@ -151,7 +170,7 @@ final class StatusWriter implements StatusSink {
     });
   }
 
-  private void writeResult(RunRecord run, Status.LastRun last, TaskSpec spec, DelayedTask local) {
+  private void writeResult(RunRecord run, Status.LastRun last, TaskSpec spec) {
     Conflicts.retry(5, attempt -> {
       DelayedTaskResource r = attempt == 0 ? link.task(run.namespace(), run.name())
           : link.client.resources(DelayedTaskResource.class).inNamespace(run.namespace()).withName(run.name()).get();
@@ -176,8 +195,7 @@ final class StatusWriter implements StatusSink {
       }
       st.progress = null;
       if (!laterClaimed) {
-        st.nextRunAt = spec.timing().oneShot() || local.status().nextRunAt() == null ? null
-            : local.status().nextRunAt().toString();
+        PlannedStatus.after(st, spec, run.key(), Instant.parse(last.dueAt), link.clock.instant());
       }
       st = DerivedStatus.of(st, spec, r.getMetadata().getGeneration(), link.clock.instant());
       link.wrote();
@@ -195,8 +213,13 @@ final class StatusWriter implements StatusSink {
     entry.attempts = local.status().attempts() + (run.startedAt() == null ? 1 : 0); // a MISSED run never started
     entry.phase = spec.timing().oneShot() ? (ok(run) ? Status.Phase.Succeeded : Status.Phase.Failed)
         : Status.Phase.Scheduled;
+    entry.nextRunAt = local.status().nextRunAt() == null ? null : local.status().nextRunAt().toString();
     Status st = new Status();
     st.nodes = List.of(entry);
+    DelayedTaskResource seen = link.task(run.namespace(), run.name()); // the cluster's due times, as every node has
+    if (seen != null && !spec.timing().oneShot()) {
+      PlannedStatus.fromSpec(st, spec, run.key(), Wire.specWrittenAt(seen), link.clock.instant());
+    }
     DelayedTaskResource patch = new DelayedTaskResource();
     patch.getMetadata().setName(run.name());
     patch.getMetadata().setNamespace(run.namespace());

@@ -43,6 +43,8 @@ public final class TasksVerticle extends VerticleBase {
   public static final String RUNS = "nodepulse.tasks.runs";
   public static final String OUTPUT = "nodepulse.tasks.output";
   public static final String DECLARE = "nodepulse.tasks.declare";
+  /** A dry run of {@link #DECLARE}: a valid {@link Declaration} → the same answer, nothing declared or stored. */
+  public static final String PREVIEW = "nodepulse.tasks.preview";
   public static final String WITHDRAW = "nodepulse.tasks.withdraw";
   public static final String SYNCED = "nodepulse.tasks.synced";
   public static final String CHANGED = BusSinks.CHANGED;
@@ -143,6 +145,10 @@ public final class TasksVerticle extends VerticleBase {
       });
       bus.<ClusterStatus>consumer(ClusterStatus.ADDRESS, this::clusterStatus);
       bus.<Declaration>consumer(DECLARE, this::declare);
+      bus.<Object>consumer(PREVIEW, msg -> answer(msg, () -> {
+        Scheduler.Declared p = scheduler.preview((Declaration) msg.body());
+        return new JsonObject().put("created", p.created()).put("task", TaskJson.toJson(p.task()));
+      }));
       bus.<Withdrawal>consumer(WITHDRAW, this::withdraw);
       bus.<Synced>consumer(SYNCED, msg -> answer(msg, () ->
           new JsonObject().put("forgotten", scheduler.synced(msg.body().kind()))));

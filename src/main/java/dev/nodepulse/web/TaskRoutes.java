@@ -8,6 +8,7 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import java.util.List;
 
 /**
  * /api/v1/tasks: forwards to the task concern over the event bus (list, get, runs and output to the task
@@ -39,14 +40,35 @@ final class TaskRoutes {
                 .end(m.body()))
             .onFailure(err -> Errors.fromBus(ctx, TasksVerticle.OUTPUT, err)));
     router.post("/api/v1/tasks").handler(ctx -> {
+      Boolean dryRun = dryRun(ctx);
+      if (dryRun == null) {
+        return;
+      }
       Buffer body = ctx.body().buffer();
       JsonObject req = new JsonObject().put("contentType", ctx.request().getHeader("Content-Type"))
-          .put("body", body == null ? Buffer.buffer() : body);
+          .put("body", body == null ? Buffer.buffer() : body).put("dryRun", dryRun);
       Api.ask(vertx, ctx, RestSource.PUT, req).onSuccess(reply ->
-          json(ctx, reply.getBoolean("created", false) ? 201 : 200, reply.getJsonObject("task")));
+          json(ctx, !dryRun && reply.getBoolean("created", false) ? 201 : 200, reply.getJsonObject("task")));
     });
     router.delete("/api/v1/tasks/:namespace/:name").handler(ctx ->
         Api.ask(vertx, ctx, RestSource.DELETE, key(ctx)).onSuccess(ignored -> ctx.response().setStatusCode(204).end()));
+  }
+
+  /**
+   * {@code dryRun} as the Kubernetes API spells it: absent (false) or {@code All} (true: validate and preview, store
+   * nothing); anything else is answered 400 naming it and its value (null).
+   */
+  private static Boolean dryRun(RoutingContext ctx) {
+    List<String> values = ctx.queryParam("dryRun");
+    for (String v : values) {
+      if (!"All".equals(v)) {
+        Errors.send(ctx, 400, "dryRun must be All (validate and preview without storing), not '"
+            + (v.length() > 80 ? v.substring(0, 77) + "..." : v) + "'", new JsonObject().put("field", "dryRun")
+            .put("value", v.length() > 200 ? v.substring(0, 200) + "…" : v));
+        return null;
+      }
+    }
+    return !values.isEmpty();
   }
 
   private static JsonObject key(RoutingContext ctx) {

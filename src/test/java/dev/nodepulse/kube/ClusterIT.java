@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.nodepulse.Agent;
-import dev.nodepulse.config.Config;
 import dev.nodepulse.kube.crd.DelayedTaskResource;
 import dev.nodepulse.kube.crd.Status;
 import io.fabric8.kubeapitest.junit.EnableKubeAPIServer;
@@ -84,26 +83,12 @@ class ClusterIT {
       }
       req.response().end("ok");
     }).listen(0, "127.0.0.1").await();
-    for (String node : List.of("node-1", "node-2", "node-3")) {
-      Config config = Config.forTest(Files.createDirectories(dir.resolve(node)), "--mode", "kubernetes",
-          "--node-name", node, "--lease-duration", "3s");
-      Agent agent = Agent.start(config).await(60, TimeUnit.SECONDS);
-      agents.add(agent);
-    }
-    WebClient web = WebClient.create(vertx);
-    for (Agent a : agents) {
-      await().atMost(90, TimeUnit.SECONDS).until(() -> web.get(a.httpPort(), "127.0.0.1", "/readyz").send().await()
-          .bodyAsJsonObject().getJsonObject("components").getJsonObject("kubernetes").getBoolean("ready"));
-    }
+    agents.addAll(TestCluster.agents(dir, vertx, "node-1", "node-2", "node-3"));
   }
 
   @AfterAll
   static void stop() {
-    for (Agent a : agents) {
-      a.stop().await();
-    }
-    vertx.close().await();
-    System.clearProperty("kubeconfig");
+    TestCluster.stop(agents, vertx);
   }
 
   /** A task name whose run at {@code at} ranks {@code node} first among the agents. */

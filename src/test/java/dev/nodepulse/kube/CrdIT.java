@@ -74,6 +74,8 @@ class CrdIT {
       digits too large   | delay: 5s\\ntarget: {compute: {pi: {digits: 1000001}}}             | should be less than or equal to 1000000
       delay beyond 365d  | delay: 366d\\ntarget: {compute: {pi: {digits: 5}}}                 | spec.delay: Invalid value: \"string\": must be 0s to 365d
       every below 1s     | every: 500ms\\ntarget: {compute: {pi: {digits: 5}}}                | spec.every: Invalid value: \"string\": must be 1s to 365d
+      jitter beyond 1h   | every: 2h\\njitter: 61m\\ntarget: {compute: {pi: {digits: 5}}}   | spec.jitter: Invalid value: \"string\": must be 0s to 1h
+      jitter not below every | every: 30s\\njitter: 30s\\ntarget: {compute: {pi: {digits: 5}}} | spec.jitter: Invalid value: \"object\": jitter must be less than every
       duration words     | delay: 5 minutes\\ntarget: {compute: {pi: {digits: 5}}}            | spec.delay: Invalid value: \"5 minutes\": spec.delay in body should match
       timeout too short  | delay: 5s\\ntarget: {tcp: {address: 'a:1', timeout: 5ms}}          | spec.target.tcp.timeout: Invalid value: \"string\": must be 10ms to 1h
       port out of range  | delay: 5s\\ntarget: {tcp: {address: 'a:70000'}}                    | the port must be 1 to 65535

@@ -1,7 +1,17 @@
 package dev.nodepulse.kube;
 
+import static org.awaitility.Awaitility.await;
+
+import dev.nodepulse.Agent;
+import dev.nodepulse.config.Config;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.vertx.core.Vertx;
+import io.vertx.ext.web.client.WebClient;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** Shared steps of the tests against a real API server. */
@@ -19,5 +29,33 @@ final class TestCluster {
         .waitUntilCondition(c -> c != null && c.getStatus() != null && c.getStatus().getConditions() != null
             && c.getStatus().getConditions().stream()
             .anyMatch(x -> "Established".equals(x.getType()) && "True".equals(x.getStatus())), 60, TimeUnit.SECONDS);
+  }
+
+  /**
+   * Whole agents in Kubernetes mode, one per node name (data under {@code dir/<node>}, a 3 s Lease), started and
+   * waited for until their kubernetes component is ready; the kubeconfig comes from the {@code kubeconfig} property.
+   */
+  static List<Agent> agents(Path dir, Vertx vertx, String... nodes) throws Exception {
+    List<Agent> agents = new ArrayList<>();
+    for (String node : nodes) {
+      Config config = Config.forTest(Files.createDirectories(dir.resolve(node)), "--mode", "kubernetes",
+          "--node-name", node, "--lease-duration", "3s");
+      agents.add(Agent.start(config).await(60, TimeUnit.SECONDS));
+    }
+    WebClient web = WebClient.create(vertx);
+    for (Agent a : agents) {
+      await().atMost(90, TimeUnit.SECONDS).until(() -> web.get(a.httpPort(), "127.0.0.1", "/readyz").send().await()
+          .bodyAsJsonObject().getJsonObject("components").getJsonObject("kubernetes").getBoolean("ready"));
+    }
+    return agents;
+  }
+
+  /** Stops the agents and their test's Vert.x, and forgets the kubeconfig the agents were given. */
+  static void stop(List<Agent> agents, Vertx vertx) {
+    for (Agent a : agents) {
+      a.stop().await();
+    }
+    vertx.close().await();
+    System.clearProperty("kubeconfig");
   }
 }

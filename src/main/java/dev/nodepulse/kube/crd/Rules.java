@@ -9,14 +9,21 @@ final class Rules {
   /** A duration in the agent's notation. */
   static final String DURATION_PATTERN = "^([0-9]{1,9}(ms|s|m|h|d))+$";
 
-  /** The value of {@code self} (a duration string) in milliseconds, as a one-element list bound to {@code ms}. */
-  private static final String MILLIS = "[self.findAll('[0-9]+(ms|s|m|h|d)').map(p, p.endsWith('ms')"
+  /** After a duration string: its parts summed in milliseconds, closing the list {@link #MILLIS} opens. */
+  private static final String SUM = ".findAll('[0-9]+(ms|s|m|h|d)').map(p, p.endsWith('ms')"
       + " ? int(p.substring(0, size(p) - 2))"
       + " : int(p.substring(0, size(p) - 1)) * (p.endsWith('s') ? 1000 : p.endsWith('m') ? 60000"
       + " : p.endsWith('h') ? 3600000 : 86400000)).sum()]";
 
+  /** The value of {@code self} (a duration string) in milliseconds, as a one-element list bound to {@code ms}. */
+  private static final String MILLIS = "[self" + SUM;
+
   static final String UP_TO_365D = MILLIS + ".all(ms, ms <= 31536000000)";
+  /** {@code spec.jitter} below {@code spec.every} (on the spec: both durations in milliseconds). */
+  static final String JITTER_BELOW_EVERY = "!has(self.jitter) || !has(self.every) || "
+      + "[self.jitter" + SUM + "[0] < [self.every" + SUM + "[0]";
   static final String ONE_SECOND_TO_365D = MILLIS + ".all(ms, ms >= 1000 && ms <= 31536000000)";
+  static final String UP_TO_1H = MILLIS + ".all(ms, ms <= 3600000)";
   static final String TIMEOUT_RANGE = MILLIS + ".all(ms, ms >= 10 && ms <= 3600000)";
   static final String TIMEOUT_MESSAGE = "must be 10ms to 1h";
 

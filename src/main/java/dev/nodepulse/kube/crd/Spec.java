@@ -19,6 +19,7 @@ import java.util.Map;
     message = "exactly one of delay, at, every, schedule is required", reason = "FieldValueInvalid")
 @ValidationRule(value = "!has(self.timeZone) || has(self.schedule)",
     message = "timeZone is only allowed with schedule (a cron expression)", fieldPath = ".timeZone")
+@ValidationRule(value = Rules.JITTER_BELOW_EVERY, message = "jitter must be less than every", fieldPath = ".jitter")
 public class Spec {
   @JsonPropertyDescription("Shown in the page and the API; free text.")
   @Size(max = Limits.TITLE)
@@ -71,6 +72,12 @@ public class Spec {
   @Pattern(Rules.DURATION_PATTERN) @Size(max = 64)
   @ValidationRule(value = Rules.ONE_SECOND_TO_365D, message = "must be 1s to 365d")
   public String startingDeadline;
+
+  @JsonPropertyDescription("Spreads each due time later by a stable amount below this, from the task (nodes: one, the "
+      + "same on every agent) or the task and the node (nodes: all): 0s to 1h, and less than every.")
+  @Pattern(Rules.DURATION_PATTERN) @Size(max = 64)
+  @ValidationRule(value = Rules.UP_TO_1H, message = "must be 0s to 1h")
+  public String jitter;
 
   /** Which agents run the task. */
   public enum Nodes {

@@ -22,7 +22,12 @@ public class Status {
   @JsonPropertyDescription("The timing in words: delay 30s, at <time>, every 5m, or the cron expression.")
   public String schedule;
 
-  @JsonPropertyDescription("When the next run is due (RFC 3339).") public String nextRunAt;
+  @JsonPropertyDescription("When the next run is due (RFC 3339): the first of nextRuns.") public String nextRunAt;
+
+  @JsonPropertyDescription("The next due times (RFC 3339, at most five, jitter included; for nodes: all the start "
+      + "of each node's spread, a node's own in nodes[].nextRunAt).")
+  @io.fabric8.generator.annotation.Size(max = 5)
+  public List<String> nextRuns;
 
   @JsonPropertyDescription("Runs so far (a run is one due time; retries are attempts of it); nodes: all: "
       + "the sum over the nodes.") public Long runs;
@@ -100,5 +105,8 @@ public class Status {
     @JsonPropertyDescription("Runs on this node (a run is one due time).") public Long runs;
 
     @JsonPropertyDescription("Attempts on this node, retries included.") public Long attempts;
+
+    @JsonPropertyDescription("When this node's next run is due (RFC 3339, its jitter included).")
+    public String nextRunAt;
   }
 }

@@ -20,6 +20,8 @@ public final class Limits {
   public static final int LABELS = 64;
   /** A label value, as Kubernetes bounds it. */
   public static final int LABEL_VALUE = 63;
+  /** The most {@code spec.jitter} may spread a due time. */
+  public static final java.time.Duration MAX_JITTER = java.time.Duration.ofHours(1);
 
   private Limits() {}
 }

@@ -71,6 +71,9 @@ public final class TaskJson {
     if (s.startingDeadline() != null) {
       o.put("startingDeadline", Durations.format(s.startingDeadline()));
     }
+    if (!s.jitter().isZero()) { // absent when zero: the hash of a spec without jitter stays what it was
+      o.put("jitter", Durations.format(s.jitter()));
+    }
     return o;
   }
 
@@ -109,6 +112,9 @@ public final class TaskJson {
   public static JsonObject statusJson(TaskStatus s) {
     JsonObject o = new JsonObject().put("phase", s.phase().name());
     putIf(o, "nextRunAt", time(s.nextRunAt()));
+    if (!s.nextRuns().isEmpty()) {
+      o.put("nextRuns", new JsonArray(s.nextRuns().stream().map(Instant::toString).toList()));
+    }
     o.put("runs", s.runs()).put("attempts", s.attempts());
     putIf(o, "claimedBy", s.claimedBy());
     o.put("observedGeneration", s.observedGeneration());

@@ -3,9 +3,12 @@ package dev.nodepulse.tasks.model;
 import java.time.Duration;
 import java.util.Map;
 
-/** A validated DelayedTask {@code spec}. {@code startingDeadline} is null when not set. */
+/**
+ * A validated DelayedTask {@code spec}. {@code startingDeadline} is null when not set; {@code jitter} is zero when not
+ * set (each due time is spread by a stable amount below it: {@code tasks.run.Jitter}).
+ */
 public record TaskSpec(String title, Schedule timing, Target target, Nodes nodes, Map<String, String> nodeSelector,
-    Retry retry, Duration startingDeadline) {
+    Retry retry, Duration startingDeadline, Duration jitter) {
 
   public TaskSpec {
     nodeSelector = Map.copyOf(nodeSelector);

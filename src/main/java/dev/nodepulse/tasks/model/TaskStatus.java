@@ -3,14 +3,18 @@ package dev.nodepulse.tasks.model;
 import java.time.Instant;
 import java.util.List;
 
-/** A DelayedTask's {@code status}, as docs/tasks.md names it. Nullable fields are left out of the JSON. */
+/**
+ * A DelayedTask's {@code status}, as docs/tasks.md names it. Nullable fields are left out of the JSON.
+ * {@code nextRuns}: the next due times (at most five, jitter included), empty when none is planned.
+ */
 public record TaskStatus(Phase phase, Instant nextRunAt, long runs, long attempts, String claimedBy,
     long observedGeneration, List<Condition> conditions, LastRun lastRun, Progress progress,
-    List<NodeStatus> nodes) {
+    List<NodeStatus> nodes, List<Instant> nextRuns) {
 
   public TaskStatus {
     conditions = List.copyOf(conditions);
     nodes = List.copyOf(nodes);
+    nextRuns = List.copyOf(nextRuns);
   }
 
   public enum Phase { Pending, Scheduled, Running, Succeeded, Failed }
@@ -26,6 +30,6 @@ public record TaskStatus(Phase phase, Instant nextRunAt, long runs, long attempt
   public record NodeStatus(String node, Phase phase, LastRun lastRun) {}
 
   public static TaskStatus pending() {
-    return new TaskStatus(Phase.Pending, null, 0, 0, null, 0, List.of(), null, null, List.of());
+    return new TaskStatus(Phase.Pending, null, 0, 0, null, 0, List.of(), null, null, List.of(), List.of());
   }
 }

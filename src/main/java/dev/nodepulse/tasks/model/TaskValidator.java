@@ -34,7 +34,7 @@ import java.util.regex.Pattern;
  * url ≤ 2048 characters, http/https; body, payload and data ≤ 64 Ki characters; ≤ 32 headers (value ≤ 8 Ki
  * characters, ISO-8859-1); lengths count characters, as the API server does ({@link Limits});
  * digits 1..1,000,000; delay 0s..365d; every 1s..365d; timeouts 10ms..1h; retry limit 0..10, backoff
- * 10ms..1h; startingDeadline 1s..365d; ≤ 64 labels and nodeSelector entries. Cron: {@code schedule} with 5
+ * 10ms..1h; startingDeadline 1s..365d; jitter 0s..1h (and less than every); ≤ 64 labels and nodeSelector entries. Cron: {@code schedule} with 5
  * fields (Unix, minute first) or 6 fields (seconds first, Spring-style), in the time zone named by
  * {@code spec.timeZone} (IANA name, default UTC), as a Kubernetes CronJob's {@code timeZone}. A tcp address is
  * {@code host:port} or {@code [ipv6]:port}: an IPv6 address without brackets ({@code ::1:5000}) is ambiguous.
@@ -141,7 +141,8 @@ final class TaskValidator {
           TaskSpec.Retry.NONE.backoff()));
     }
     Duration deadline = duration(s.startingDeadline(), "spec.startingDeadline", Duration.ofSeconds(1), MAX_SPAN, null);
-    return errors.isEmpty() ? new TaskSpec(title, timing, target, nodes, selector, retry, deadline) : null;
+    Duration jitter = jitter(s.jitter(), timing);
+    return errors.isEmpty() ? new TaskSpec(title, timing, target, nodes, selector, retry, deadline, jitter) : null;
   }
 
   private Schedule timing(TaskDocument.Spec s) {
@@ -459,5 +460,18 @@ final class TaskValidator {
       }
     });
     return out;
+  }
+
+  /**
+   * {@code spec.jitter}: 0s to {@link Limits#MAX_JITTER}, and less than the interval of {@code every} (a spread of a
+   * whole interval or more would only move the schedule); zero when not given.
+   */
+  private Duration jitter(String text, Schedule timing) {
+    Duration j = duration(text, "spec.jitter", Duration.ZERO, Limits.MAX_JITTER, Duration.ZERO);
+    if (j != null && timing instanceof Schedule.Every e && e.every() != null && j.compareTo(e.every()) >= 0) {
+      return fail("spec.jitter", "'" + clip(text) + "' is not less than every (" + Durations.format(e.every())
+          + "); the spread must be shorter than the interval");
+    }
+    return j;
   }
 }

@@ -38,7 +38,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The task table and the steps each run takes: <b>due</b> ({@link DueTimes}, one Vert.x timer per task) →
+ * The task table and the steps each run takes: <b>due</b> ({@link DuePlan}: {@link DueTimes} with the jitter; one
+ * Vert.x timer per task) →
  * <b>claim</b> ({@link Claims}) → a concurrency slot ({@link RunQueue}) → <b>started</b> (recorded durably
  * before the target is called) → <b>secrets</b> ({@link SecretResolver}) → <b>run</b> ({@link GuardedRun}) →
  * <b>record</b> (every {@link StatusSink}), then a retry or the next due time.
@@ -158,6 +159,19 @@ public final class Scheduler {
     boolean created = !table.containsKey(key);
     TaskEntry e = d.task() != null ? apply(d.task(), d.origin(), d.anchor()) : applyInvalid(d.invalid(), d.origin());
     return new Declared(created, e.task(config.nodeName()));
+  }
+
+  /** A dry run of {@link #declare}: the task as declaring it would make it ({@link Preview#dryRun}); nothing changes. */
+  public Declared preview(Declaration d) {
+    String conflict = conflict(d.key(), d.origin());
+    if (conflict != null) {
+      throw new Refusal(409, conflict);
+    }
+    TaskEntry e = table.get(d.key());
+    boolean same = e != null && e.spec != null && TaskJson.specHash(d.task().spec()).equals(e.specHash);
+    long generation = e == null ? d.task().metadata().generation() : same ? e.generation : e.generation + 1;
+    return new Declared(e == null, Preview.dryRun(d.task(), e == null ? null : e.status(config.nodeName()), same,
+        generation, now(), config.nodeName()));
   }
 
   /** A source withdraws its declaration; Refusal 404 when unknown, 409 when another origin holds the key. */
@@ -292,9 +306,9 @@ public final class Scheduler {
    * A new schedule: counted from {@code anchor} when the source gives one (the same due times on every agent and
    * after a restart that lost the state, docs/tasks.md), else from now.
    */
-  private static void start(TaskEntry e, Instant anchor, Instant now) {
+  private void start(TaskEntry e, Instant anchor, Instant now) {
     e.firstSeen = anchor != null ? anchor : now;
-    e.nextRunAt = anchor != null ? DueTimes.firstFromAnchor(e.spec.timing(), anchor, now) : null;
+    e.nextRunAt = anchor != null ? e.plan(config.nodeName()).firstFromAnchor(anchor, now) : null;
   }
 
   /**
@@ -313,7 +327,7 @@ public final class Scheduler {
       e.phase = Phase.Failed;
       e.nextRunAt = null;
     } else {
-      e.nextRunAt = DueTimes.nextAfter(e.spec.timing(), due, now);
+      e.nextRunAt = e.plan(config.nodeName()).nextAfter(due, now);
     }
     record(e, e.spec.target().type(), due, null, now, Duration.ZERO, r);
     LOG.warn("task {}: {}", e.key, error);
@@ -450,9 +464,9 @@ public final class Scheduler {
       return;
     }
     // a run interrupted by a stop has no nextRunAt: it counts from the first due time, then collapses like the rest
-    Instant due = e.nextRunAt == null ? DueTimes.first(e.spec.timing(), e.firstSeen) : e.nextRunAt;
+    Instant due = e.nextRunAt == null ? e.plan(config.nodeName()).first(e.firstSeen) : e.nextRunAt;
     if (restoring && due != null && due.isBefore(now)) {
-      due = DueTimes.latestMissed(e.spec.timing(), due, now);
+      due = e.plan(config.nodeName()).latestMissed(due, now);
     }
     if (due == null) {
       e.phase = Phase.Failed;
@@ -512,7 +526,7 @@ public final class Scheduler {
   private void taken(TaskEntry e, Instant due, Claims.Claim.Taken t) {
     e.claimedBy = t.holder();
     Instant now = now();
-    Instant next = DueTimes.nextAfter(e.spec.timing(), due, now);
+    Instant next = e.plan(config.nodeName()).nextAfter(due, now);
     if (next == null) {
       e.done = true;
       e.nextRunAt = null;
@@ -694,7 +708,7 @@ public final class Scheduler {
       e.nextRunAt = null;
       e.phase = r.succeeded() ? Phase.Succeeded : Phase.Failed;
     } else {
-      Instant next = DueTimes.nextAfter(e.spec.timing(), due, now);
+      Instant next = e.plan(config.nodeName()).nextAfter(due, now);
       if (next == null) {
         e.done = true;
         e.phase = r.succeeded() ? Phase.Succeeded : Phase.Failed;

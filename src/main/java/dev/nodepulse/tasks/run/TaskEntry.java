@@ -60,8 +60,28 @@ final class TaskEntry {
     }
     List<TaskStatus.NodeStatus> nodes = spec != null && spec.nodes() == TaskSpec.Nodes.ALL
         ? List.of(new TaskStatus.NodeStatus(node, phase, lastRun)) : List.of();
-    return new TaskStatus(phase, nextRunAt, runs, attempts, claimedBy, spec == null ? 0 : generation, conditions,
-        lastRun, progress, nodes);
+    List<Instant> next = nextRuns(node);
+    Instant nextAt = nextRunAt != null ? nextRunAt : next.isEmpty() ? null : next.getFirst();
+    return new TaskStatus(phase, nextAt, runs, attempts, claimedBy, spec == null ? 0 : generation, conditions,
+        lastRun, progress, nodes, next);
+  }
+
+  /** This task's due times with its jitter on {@code node}. */
+  DuePlan plan(String node) {
+    return new DuePlan(spec.timing(), Jitter.of(spec, key, node));
+  }
+
+  /**
+   * The next due times ({@link Preview}): from the planned one; while an occurrence runs or waits for a retry (whose
+   * time nextRunAt is), from the occurrence after it.
+   */
+  private List<Instant> nextRuns(String node) {
+    if (spec == null || done) {
+      return List.of();
+    }
+    DuePlan plan = plan(node);
+    Instant current = runningDue != null ? runningDue : retry > 0 ? occurrence : null;
+    return current != null ? Preview.after(plan, current, current) : Preview.from(plan, nextRunAt);
   }
 
   DelayedTask task(String node) {

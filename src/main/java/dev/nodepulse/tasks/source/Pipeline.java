@@ -44,6 +44,11 @@ public final class Pipeline {
     return ask(TasksVerticle.DECLARE, d);
   }
 
+  /** A dry run of {@link #declare}: the same answer and refusals, nothing declared. */
+  public Future<JsonObject> preview(Declaration d) {
+    return ask(TasksVerticle.PREVIEW, d);
+  }
+
   public Future<JsonObject> withdraw(Origin origin, String key) {
     return ask(TasksVerticle.WITHDRAW, new Withdrawal(origin, key));
   }

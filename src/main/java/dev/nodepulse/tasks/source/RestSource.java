@@ -14,7 +14,8 @@ import io.vertx.core.json.JsonObject;
 
 /**
  * Standalone REST source: answers {@code nodepulse.tasks.put} ({@code {"contentType", "body"}} with the body
- * as a Buffer: JSON or YAML of a DelayedTask, strictly UTF-8) and {@code nodepulse.tasks.delete}, validates
+ * as a Buffer: JSON or YAML of a DelayedTask, strictly UTF-8; {@code "dryRun": true}: validated and previewed,
+ * nothing declared) and {@code nodepulse.tasks.delete}, validates
  * once with {@link TaskReader} and declares the task with origin REST. The pipeline answers a REST declaration or
  * withdrawal once it is committed to tasks.db (a posted task has no other home), and refuses it (503, why) while
  * tasks.db cannot be written; those answers are passed on as they are.
@@ -63,7 +64,8 @@ public final class RestSource extends VerticleBase {
       }
       DelayedTask task = ar.result();
       Origin origin = Origin.rest(task.metadata().namespace(), task.metadata().name());
-      pipeline.declare(Declaration.of(origin, task))
+      Declaration d = Declaration.of(origin, task);
+      (body.getBoolean("dryRun", false) ? pipeline.preview(d) : pipeline.declare(d))
           .onSuccess(msg::reply)
           .onFailure(err -> forward(msg, err));
     });

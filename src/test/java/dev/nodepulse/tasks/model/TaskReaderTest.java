@@ -170,7 +170,7 @@ class TaskReaderTest {
             "spec.target.http.headers.A.valueFrom.secretKeyRef.namespace", "unknown field; known: name, key"),
         Arguments.of(pi.formatted("1") + "  nodeselector: {a: b}\n", "spec.nodeselector",
             "unknown field; known: title, delay, at, every, schedule, timeZone, target, nodes, nodeSelector, retry, "
-                + "startingDeadline"));
+                + "startingDeadline, jitter"));
   }
 
   /** Jackson binds the document strictly: a wrong type or an unknown field is refused where it is, by its path. */
@@ -200,6 +200,8 @@ class TaskReaderTest {
       digits too large   | delay: 5s\\ntarget: {compute: {pi: {digits: 1000001}}}             | spec.target.compute.pi.digits
       delay beyond 365d  | delay: 366d\\ntarget: {compute: {pi: {digits: 5}}}                 | spec.delay
       every below 1s     | every: 500ms\\ntarget: {compute: {pi: {digits: 5}}}                | spec.every
+      jitter beyond 1h   | every: 2h\\njitter: 61m\\ntarget: {compute: {pi: {digits: 5}}}   | spec.jitter
+      jitter not below every | every: 30s\\njitter: 30s\\ntarget: {compute: {pi: {digits: 5}}} | spec.jitter
       duration words     | delay: 5 minutes\\ntarget: {compute: {pi: {digits: 5}}}            | spec.delay
       timeout too short  | delay: 5s\\ntarget: {tcp: {address: 'a:1', timeout: 5ms}}          | spec.target.tcp.timeout
       port out of range  | delay: 5s\\ntarget: {tcp: {address: 'a:70000'}}                    | spec.target.tcp.address

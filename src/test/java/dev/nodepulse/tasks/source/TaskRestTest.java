@@ -43,7 +43,12 @@ class TaskRestTest {
   }
 
   HttpResponse<Buffer> post(String contentType, String body) throws Exception {
-    var req = client.post(agent.httpPort(), "127.0.0.1", "/api/v1/tasks");
+    return post("", contentType, body);
+  }
+
+  /** {@code query}: after the path, such as {@code ?dryRun=All}. */
+  HttpResponse<Buffer> post(String query, String contentType, String body) throws Exception {
+    var req = client.post(agent.httpPort(), "127.0.0.1", "/api/v1/tasks" + query);
     if (contentType != null) {
       req.putHeader("Content-Type", contentType);
     }
