@@ -5,10 +5,12 @@ import java.util.Map;
 
 /**
  * A validated DelayedTask {@code spec}. {@code startingDeadline} is null when not set; {@code jitter} is zero when not
- * set (each due time is spread by a stable amount below it: {@code tasks.run.Jitter}).
+ * set (each due time is spread by a stable amount below it: {@code tasks.run.Jitter}). {@code suspend}: no new run
+ * starts (docs/tasks.md); it is not part of what the task is ({@link TaskJson#specHash}), so pausing and resuming
+ * keep its schedule and state.
  */
 public record TaskSpec(String title, Schedule timing, Target target, Nodes nodes, Map<String, String> nodeSelector,
-    Retry retry, Duration startingDeadline, Duration jitter) {
+    Retry retry, Duration startingDeadline, Duration jitter, boolean suspend) {
 
   public TaskSpec {
     nodeSelector = Map.copyOf(nodeSelector);
