@@ -11,7 +11,6 @@ import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -44,13 +43,10 @@ class OutageEventsIT {
   @Test
   void runsMadeWhileTheApiServerWasAwayHaveTheirEventsWhenItIsBack() throws Exception {
     TestCluster.installCrd(client);
-    int apiPort = Integer.parseInt(kubeConfigYaml.replaceAll("(?s).*server: *\"?https://127\\.0\\.0\\.1:(\\d+).*", "$1"));
-    int proxyPort;
-    try (ServerSocket s = new ServerSocket(0)) {
-      proxyPort = s.getLocalPort();
-    }
-    Path kubeconfig = dir.resolve("kubeconfig");
-    Files.writeString(kubeconfig, kubeConfigYaml.replace("127.0.0.1:" + apiPort, "127.0.0.1:" + proxyPort));
+    OutageScenario.Proxied proxied = OutageScenario.proxied(dir, kubeConfigYaml);
+    int apiPort = proxied.apiPort();
+    int proxyPort = proxied.proxyPort();
+    Path kubeconfig = proxied.kubeconfig();
     Vertx vertx = Vertx.vertx();
     List<String> hits = new CopyOnWriteArrayList<>();
     HttpServer target = vertx.createHttpServer().requestHandler(req -> {

@@ -16,7 +16,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.WebClient;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -41,13 +40,10 @@ class OutageLogIT {
   @Test
   void anOutageIsOneWarnLineWhenItStartsAndOneInfoLineWhenItEnds() throws Exception {
     TestCluster.installCrd(client);
-    int apiPort = Integer.parseInt(kubeConfigYaml.replaceAll("(?s).*server: *\"?https://127\\.0\\.0\\.1:(\\d+).*", "$1"));
-    int proxyPort;
-    try (ServerSocket s = new ServerSocket(0)) {
-      proxyPort = s.getLocalPort();
-    }
-    Path kubeconfig = dir.resolve("kubeconfig");
-    Files.writeString(kubeconfig, kubeConfigYaml.replace("127.0.0.1:" + apiPort, "127.0.0.1:" + proxyPort));
+    OutageScenario.Proxied proxied = OutageScenario.proxied(dir, kubeConfigYaml);
+    int apiPort = proxied.apiPort();
+    int proxyPort = proxied.proxyPort();
+    Path kubeconfig = proxied.kubeconfig();
     Vertx vertx = Vertx.vertx();
     AtomicInteger hits = new AtomicInteger();
     HttpServer target = vertx.createHttpServer().requestHandler(req -> {

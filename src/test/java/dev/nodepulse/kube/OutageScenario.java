@@ -29,6 +29,20 @@ final class OutageScenario {
     }).listen(0, "127.0.0.1").await();
   }
 
+  /** A kubeconfig in {@code dir} that reaches the API server through {@code proxyPort}, where a test's Proxy listens. */
+  record Proxied(int apiPort, int proxyPort, Path kubeconfig) {}
+
+  static Proxied proxied(Path dir, String kubeConfigYaml) throws java.io.IOException {
+    int apiPort = Integer.parseInt(kubeConfigYaml.replaceAll("(?s).*server: *\"?https://127\\.0\\.0\\.1:(\\d+).*", "$1"));
+    int proxyPort;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      proxyPort = s.getLocalPort();
+    }
+    Path kubeconfig = dir.resolve("kubeconfig");
+    Files.writeString(kubeconfig, kubeConfigYaml.replace("127.0.0.1:" + apiPort, "127.0.0.1:" + proxyPort));
+    return new Proxied(apiPort, proxyPort, kubeconfig);
+  }
+
   /** Starts agents on node-x and node-y (Kubernetes mode, 3 s leases), adding each to {@code agents} once up. */
   static void startTwoAgents(Path dir, List<Agent> agents) throws Exception {
     for (String node : List.of("node-x", "node-y")) {
