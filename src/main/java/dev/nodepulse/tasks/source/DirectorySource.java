@@ -335,6 +335,7 @@ public final class DirectorySource extends VerticleBase {
         loadDone = to;
         if (next == null) {
           ready = true;
+          loadOf = -1; // loaded: the health body says ready and no longer loading, at once
           return announce();
         }
         return chunks(listing, to, next);
