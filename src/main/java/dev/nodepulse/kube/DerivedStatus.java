@@ -52,10 +52,7 @@ final class DerivedStatus {
     st.observedGeneration = generation;
     st.phase = all ? nodesPhase(nodes, oneShot, st.nextRunAt) : onePhase(st, oneShot);
     st.summary = all ? nodesSummary(nodes) : oneSummary(st);
-    if (spec.suspend()) {
-      st.summary = st.summary == null ? "suspended" : "suspended; " + st.summary;
-    }
-    st.conditions = conditions(st, nodes, all, oneShot, spec.suspend(), generation, now);
+    st.conditions = conditions(st, nodes, all, oneShot, generation, now);
     return st;
   }
 
@@ -141,14 +138,12 @@ final class DerivedStatus {
   }
 
   private static List<Condition> conditions(Status st, List<Status.NodeStatus> nodes, boolean all, boolean oneShot,
-      boolean suspended, Long generation, Instant now) {
+      Long generation, Instant now) {
     List<Condition> before = st.conditions == null ? List.of() : st.conditions;
     List<Condition> out = new ArrayList<>();
     out.add(condition(before, "Ready", true, "Accepted", "the spec is valid", generation, now));
     boolean finished = oneShot && (st.phase == Status.Phase.Succeeded || st.phase == Status.Phase.Failed);
-    out.add(suspended && !finished ? condition(before, "Scheduled", false, "Suspended",
-            "spec.suspend is true: no new run starts", generation, now)
-        : !oneShot ? condition(before, "Scheduled", true, "NextRunPlanned", "a next run is planned", generation, now)
+    out.add(!oneShot ? condition(before, "Scheduled", true, "NextRunPlanned", "a next run is planned", generation, now)
         : finished ? condition(before, "Scheduled", false, "Finished", "a one-shot task does not run again",
             generation, now)
         : condition(before, "Scheduled", true, "RunPlanned", "its one run is to come or running", generation, now));

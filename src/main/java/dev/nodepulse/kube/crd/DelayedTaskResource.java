@@ -34,7 +34,6 @@ import io.fabric8.kubernetes.model.annotation.Version;
     type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(name = "Claimed By", jsonPath = ".status.claimedBy", type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(name = "Summary", jsonPath = ".status.summary", type = AdditionalPrinterColumn.Type.STRING)
-@AdditionalPrinterColumn(name = "Suspend", jsonPath = ".spec.suspend", type = AdditionalPrinterColumn.Type.BOOLEAN)
 @AdditionalPrinterColumn(name = "Last Node", jsonPath = ".status.lastRun.node", type = AdditionalPrinterColumn.Type.STRING,
     priority = 1)
 @AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)

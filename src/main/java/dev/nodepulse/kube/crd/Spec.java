@@ -73,12 +73,6 @@ public class Spec {
   @ValidationRule(value = Rules.ONE_SECOND_TO_365D, message = "must be 1s to 365d")
   public String startingDeadline;
 
-  @JsonPropertyDescription("true: no new run starts (a run under way finishes). A recurring task's due times that pass "
-      + "meanwhile are skipped, not run late; a one-shot waits and runs when resumed (its startingDeadline still "
-      + "counts). The schedule and the status are kept.")
-  @io.fabric8.generator.annotation.Default("false")
-  public Boolean suspend;
-
   @JsonPropertyDescription("Spreads each due time later by a stable amount below this, from the task (nodes: one, the "
       + "same on every agent) or the task and the node (nodes: all): 0s to 1h, and less than every.")
   @Pattern(Rules.DURATION_PATTERN) @Size(max = 64)

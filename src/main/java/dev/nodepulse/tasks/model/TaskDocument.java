@@ -19,8 +19,7 @@ record TaskDocument(String apiVersion, String kind, Metadata metadata, Spec spec
       Map<String, String> labels, Map<String, String> annotations, String creationTimestamp) {}
 
   record Spec(String title, String delay, String at, String every, String schedule, String timeZone,
-      Targets target, String nodes, Map<String, String> nodeSelector, Retry retry, String startingDeadline, String jitter,
-      Boolean suspend) {}
+      Targets target, String nodes, Map<String, String> nodeSelector, Retry retry, String startingDeadline, String jitter) {}
 
   record Retry(BigInteger limit, String backoff) {}
 

@@ -74,9 +74,6 @@ public final class TaskJson {
     if (!s.jitter().isZero()) { // absent when zero: the hash of a spec without jitter stays what it was
       o.put("jitter", Durations.format(s.jitter()));
     }
-    if (s.suspend()) {
-      o.put("suspend", true);
-    }
     return o;
   }
 
@@ -175,14 +172,9 @@ public final class TaskJson {
         o.getInteger("httpStatus"), o.getLong("bytes", 0L), o.getString("result"), o.getString("error"));
   }
 
-  /**
-   * A stable hash of the spec (its canonical JSON), to tell an edited task from the same one. {@code suspend} is left
-   * out: a paused task is the same task, with the same schedule and state.
-   */
+  /** A stable hash of the spec (its canonical JSON), to tell an edited task from the same one. */
   public static String specHash(TaskSpec s) {
-    JsonObject json = specJson(s);
-    json.remove("suspend");
-    return Sha256.hex(json.encode(), 16);
+    return Sha256.hex(specJson(s).encode(), 16);
   }
 
   private static String time(Instant i) {

@@ -5,12 +5,10 @@ import java.util.Map;
 
 /**
  * A validated DelayedTask {@code spec}. {@code startingDeadline} is null when not set; {@code jitter} is zero when not
- * set (each due time is spread by a stable amount below it: {@code tasks.run.Jitter}). {@code suspend}: no new run
- * starts (docs/tasks.md); it is not part of what the task is ({@link TaskJson#specHash}), so pausing and resuming
- * keep its schedule and state.
+ * set (each due time is spread by a stable amount below it: {@code tasks.run.Jitter}).
  */
 public record TaskSpec(String title, Schedule timing, Target target, Nodes nodes, Map<String, String> nodeSelector,
-    Retry retry, Duration startingDeadline, Duration jitter, boolean suspend) {
+    Retry retry, Duration startingDeadline, Duration jitter) {
 
   public TaskSpec {
     nodeSelector = Map.copyOf(nodeSelector);

@@ -142,9 +142,7 @@ final class TaskValidator {
     }
     Duration deadline = duration(s.startingDeadline(), "spec.startingDeadline", Duration.ofSeconds(1), MAX_SPAN, null);
     Duration jitter = jitter(s.jitter(), timing);
-    return errors.isEmpty()
-        ? new TaskSpec(title, timing, target, nodes, selector, retry, deadline, jitter, Boolean.TRUE.equals(s.suspend()))
-        : null;
+    return errors.isEmpty() ? new TaskSpec(title, timing, target, nodes, selector, retry, deadline, jitter) : null;
   }
 
   private Schedule timing(TaskDocument.Spec s) {

@@ -281,12 +281,7 @@ public final class Scheduler {
       e.origin = origin;
       e.metadata = task.metadata();
       if (hash.equals(e.specHash)) {
-        boolean pausedOrResumed = e.spec.suspend() != task.spec().suspend();
-        e.spec = task.spec(); // the same task (suspend is not part of the hash)
         store.dirty(e.key); // labels or the origin's generation may have changed
-        if (pausedOrResumed) {
-          suspendOrResume(e, now);
-        }
         return e;
       }
       stopEntry(e);
@@ -498,9 +493,6 @@ public final class Scheduler {
   // ------------------------------------------------------------------ claim, slot, started, secrets, run
 
   private void due(TaskEntry e, Instant due, boolean isRetry) {
-    if (!isRetry && e.spec.suspend()) {
-      return; // suspended: held at this due time; resuming decides (suspendOrResume)
-    }
     if (isRetry) {
       take(e, due, true); // a retry runs under the occurrence's claim
       return;
@@ -528,40 +520,6 @@ public final class Scheduler {
   private Claims.Request request(TaskEntry e, Instant due) {
     return new Claims.Request(e.metadata.namespace(), e.metadata.name(), e.origin, e.generation, e.spec.nodes(),
         due, config.nodeName());
-  }
-
-  /**
-   * {@code spec.suspend} changed. Suspended: the timer is stopped (a run under way finishes and plans its next due
-   * time, which is held there). Resumed: a one-shot's due time stands (run late, or MISSED past its
-   * startingDeadline); a recurring task's due times that passed meanwhile are skipped on purpose, and the next one
-   * after now is planned.
-   */
-  private void suspendOrResume(TaskEntry e, Instant now) {
-    if (e.spec.suspend()) {
-      if (e.timerId >= 0) {
-        vertx.cancelTimer(e.timerId);
-        e.timerId = -1;
-      }
-      LOG.info("task {} suspended", e.key);
-    } else if (e.timerId < 0 && e.run == null && !e.done && e.nextRunAt != null) {
-      Instant due = e.nextRunAt;
-      if (!e.spec.timing().oneShot() && due.isBefore(now)) {
-        Instant next = e.plan(config.nodeName()).nextAfter(due, now);
-        LOG.info("task {} resumed: the due times from {} to {} passed while it was suspended and are skipped",
-            e.key, due, now);
-        due = next;
-      } else {
-        LOG.info("task {} resumed", e.key);
-      }
-      if (due == null) {
-        e.done = true;
-        e.nextRunAt = null;
-      } else {
-        schedule(e, due, false);
-      }
-    }
-    e.changedAt = now;
-    changed(e, false);
   }
 
   /** Another node runs this occurrence: nothing runs here; the next occurrence is planned. */
