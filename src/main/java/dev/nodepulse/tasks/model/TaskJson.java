@@ -71,6 +71,9 @@ public final class TaskJson {
     if (s.startingDeadline() != null) {
       o.put("startingDeadline", Durations.format(s.startingDeadline()));
     }
+    if (s.missedRuns() != TaskSpec.MissedRuns.RunLatest) { // the default is left out: specHash of older tasks stays
+      o.put("missedRuns", s.missedRuns().name());
+    }
     return o;
   }
 

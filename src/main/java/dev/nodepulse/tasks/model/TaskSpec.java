@@ -3,13 +3,19 @@ package dev.nodepulse.tasks.model;
 import java.time.Duration;
 import java.util.Map;
 
-/** A validated DelayedTask {@code spec}. {@code startingDeadline} is null when not set. */
+/**
+ * A validated DelayedTask {@code spec}. {@code startingDeadline} is null when not set; {@code missedRuns}: what
+ * becomes of due times that passed while nothing could run (docs/tasks.md).
+ */
 public record TaskSpec(String title, Schedule timing, Target target, Nodes nodes, Map<String, String> nodeSelector,
-    Retry retry, Duration startingDeadline) {
+    Retry retry, Duration startingDeadline, MissedRuns missedRuns) {
 
   public TaskSpec {
     nodeSelector = Map.copyOf(nodeSelector);
   }
+
+  /** Of the due times that passed while nothing could run: run the latest once (default), or skip them all. */
+  public enum MissedRuns { RunLatest, Skip }
 
   /** one: exactly one agent in the cluster runs it; all: every matching node. */
   public enum Nodes { ONE, ALL }
