@@ -142,6 +142,14 @@ public final class TaskJson {
       }
       o.put("nodes", ns);
     }
+    if (s.missed() > 0) {
+      o.put("missed", s.missed());
+    }
+    if (s.lastMissed() != null) {
+      TaskStatus.LastMissed m = s.lastMissed();
+      o.put("lastMissed", new JsonObject().put("from", time(m.from())).put("to", time(m.to()))
+          .put("count", m.count()).put("reason", m.reason()));
+    }
     return o;
   }
 

@@ -15,6 +15,7 @@ import dev.nodepulse.tasks.model.TaskSpec;
 import dev.nodepulse.tasks.model.TaskStatus;
 import dev.nodepulse.tasks.model.TaskStatus.Phase;
 import dev.nodepulse.tasks.model.TaskValidationException;
+import dev.nodepulse.tasks.status.MissedBurst;
 import dev.nodepulse.tasks.status.RunRecord;
 import dev.nodepulse.tasks.status.StatusSink;
 import dev.nodepulse.tasks.status.StatusStore;
@@ -64,6 +65,8 @@ public final class Scheduler {
   private final StatusStore store;
   private final List<StatusSink> sinks;
   private final RunQueue queue;
+  /** Due times before this passed while the agent was not running. */
+  private final Instant startedAt;
 
   /** By key (namespace/name), sorted: a list is paged in this order ({@link #page}). */
   private final NavigableMap<String, TaskEntry> table = new TreeMap<>();
@@ -84,6 +87,7 @@ public final class Scheduler {
     this.store = store;
     this.sinks = List.copyOf(sinks);
     this.queue = new RunQueue(config.maxConcurrentRuns());
+    this.startedAt = now();
     for (TaskRow row : rows) {
       stored.put(row.key(), row);
     }
@@ -438,11 +442,9 @@ public final class Scheduler {
       }
       return;
     }
-    // a run interrupted by a stop has no nextRunAt: it counts from the first due time, then collapses like the rest
+    // a run interrupted by a stop has no nextRunAt: it counts from the first due time; due times that passed
+    // meanwhile are accounted for when the timer fires (catchUp)
     Instant due = e.nextRunAt == null ? DueTimes.first(e.spec.timing(), e.firstSeen) : e.nextRunAt;
-    if (restoring && due != null && due.isBefore(now)) {
-      due = DueTimes.latestMissed(e.spec.timing(), due, now);
-    }
     if (due == null) {
       e.phase = Phase.Failed;
       e.invalid = "the schedule never fires again";
@@ -473,8 +475,14 @@ public final class Scheduler {
       return;
     }
     e.retry = 0;
+    Catchup.Decision d = catchUp(e, due);
+    if (d.run() == null) {
+      return;
+    }
+    due = d.run();
     e.occurrence = due;
     int epoch = e.epoch;
+    Instant claimed = due;
     Claims.Request req = request(e, due);
     claims.claim(req).onComplete(ar -> context.runOnContext(v -> {
       if (e.epoch != epoch || table.get(e.key) != e) {
@@ -485,11 +493,47 @@ public final class Scheduler {
       switch (c) {
         case Claims.Claim.Granted g -> {
           e.claimedBy = g.holder();
-          take(e, due, false);
+          take(e, claimed, false);
         }
-        case Claims.Claim.Taken t -> taken(e, due, t);
+        case Claims.Claim.Taken t -> taken(e, claimed, t);
       }
     }));
+  }
+
+  /**
+   * Accounts for the due times from {@code due} to now (one passed alone runs; a burst follows spec.missedRuns;
+   * startingDeadline applies): the MISSED ones are recorded as one burst; when none runs, the next is planned.
+   */
+  private Catchup.Decision catchUp(TaskEntry e, Instant due) {
+    Instant now = now();
+    String why = due.isBefore(startedAt) ? "the agent was not running"
+        : "the agent could not run them when due (paused, or its clock jumped)";
+    Catchup.Decision d = Catchup.decide(e.spec.missedRuns(), e.spec.startingDeadline(), e.spec.timing(), due, now, why);
+    Catchup.Missed m = d.missed();
+    if (m.count() > 0) {
+      e.missed += m.count();
+      e.lastMissed = new TaskStatus.LastMissed(m.from(), m.to(), m.count(), m.reason());
+      MissedBurst burst = new MissedBurst(e.metadata.namespace(), e.metadata.name(), e.origin,
+          e.spec.target().type(), m.count(), m.from(), m.to(), m.named(), m.reason(), config.nodeName(), now);
+      sinks.forEach(s -> s.missed(burst));
+      LOG.info("task {}: {} due time(s) from {} to {} MISSED: {}", e.key, m.count(), m.from(), m.to(), m.reason());
+    }
+    if (d.run() == null) {
+      if (d.next() == null) {
+        String error = "MISSED: " + m.reason();
+        e.lastRun = new TaskStatus.LastRun(null, now, 0, config.nodeName(), RunResult.Outcome.MISSED, null, 0, null,
+            error);
+        e.done = true;
+        e.nextRunAt = null;
+        e.phase = Phase.Failed;
+      } else {
+        schedule(e, d.next(), false);
+      }
+      e.changedAt = now;
+      store.writeNow(e.key);
+      changed(e, false);
+    }
+    return d;
   }
 
   private Claims.Request request(TaskEntry e, Instant due) {
@@ -540,7 +584,9 @@ public final class Scheduler {
     RunResult r = RunResult.failure(RunResult.Outcome.MISSED, error);
     e.lastRun = new TaskStatus.LastRun(null, now, 0, config.nodeName(), r.outcome(), null, 0, null, error);
     record(e, e.spec.target().type(), due, null, now, late, r);
-    finishRun(e, e.occurrence == null ? due : e.occurrence, now, r);
+    e.missed++;
+    e.lastMissed = new TaskStatus.LastMissed(due, due, 1, error);
+    accounted(e, e.occurrence == null ? due : e.occurrence, now, r); // counted in missed, not in runs
   }
 
   /**
@@ -676,6 +722,11 @@ public final class Scheduler {
 
   private void finishRun(TaskEntry e, Instant due, Instant now, RunResult r) {
     e.runs++;
+    accounted(e, due, now, r);
+  }
+
+  /** The due time is done with (run or MISSED): the next is planned, or the task is finished. */
+  private void accounted(TaskEntry e, Instant due, Instant now, RunResult r) {
     e.retry = 0;
     e.runningDue = null;
     if (e.spec.timing().oneShot()) {

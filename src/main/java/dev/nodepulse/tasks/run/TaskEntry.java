@@ -34,6 +34,10 @@ final class TaskEntry {
   /** Why a due run waits for tasks.db to be writable (its start cannot be recorded), or null. */
   String held;
 
+  /** Due times not run (MISSED), and the latest burst of them. */
+  long missed;
+  TaskStatus.LastMissed lastMissed;
+
   /** Bumped whenever the schedule is reset or the task removed: timers and queued runs of an older epoch are stale. */
   int epoch;
   long timerId = -1;
@@ -61,7 +65,7 @@ final class TaskEntry {
     List<TaskStatus.NodeStatus> nodes = spec != null && spec.nodes() == TaskSpec.Nodes.ALL
         ? List.of(new TaskStatus.NodeStatus(node, phase, lastRun)) : List.of();
     return new TaskStatus(phase, nextRunAt, runs, attempts, claimedBy, spec == null ? 0 : generation, conditions,
-        lastRun, progress, nodes);
+        lastRun, progress, nodes, missed, lastMissed);
   }
 
   DelayedTask task(String node) {
