@@ -493,6 +493,13 @@ public final class Scheduler {
       switch (c) {
         case Claims.Claim.Granted g -> {
           e.claimedBy = g.holder();
+          if (laterDuePassed(e, claimed)) { // the claim took long (outage, takeover): this agent accounts for them
+            Catchup.Decision late = catchUp(e, claimed, CLAIM_LATE);
+            if (late.run() != null) {
+              due(e, late.run(), false); // the latest, claimed in its own right
+            }
+            return;
+          }
           take(e, claimed, false);
         }
         case Claims.Claim.Taken t -> taken(e, claimed, t);
@@ -505,9 +512,21 @@ public final class Scheduler {
    * startingDeadline applies): the MISSED ones are recorded as one burst; when none runs, the next is planned.
    */
   private Catchup.Decision catchUp(TaskEntry e, Instant due) {
+    return catchUp(e, due, due.isBefore(startedAt) ? "the agent was not running"
+        : "the agent could not run them when due (paused, or its clock jumped)");
+  }
+
+  private static final String CLAIM_LATE = "no agent could claim them in time (the API server was away, or the "
+      + "claim holder stopped)";
+
+  /** A recurring task's next due time after {@code due} has passed already. */
+  private boolean laterDuePassed(TaskEntry e, Instant due) {
+    Instant next = e.spec.timing().oneShot() ? null : DueTimes.nextAfter(e.spec.timing(), due, due);
+    return next != null && !next.isAfter(now());
+  }
+
+  private Catchup.Decision catchUp(TaskEntry e, Instant due, String why) {
     Instant now = now();
-    String why = due.isBefore(startedAt) ? "the agent was not running"
-        : "the agent could not run them when due (paused, or its clock jumped)";
     Catchup.Decision d = Catchup.decide(e.spec.missedRuns(), e.spec.startingDeadline(), e.spec.timing(), due, now, why);
     Catchup.Missed m = d.missed();
     if (m.count() > 0) {
