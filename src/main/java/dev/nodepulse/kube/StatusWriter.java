@@ -341,7 +341,11 @@ final class StatusWriter implements StatusSink {
    * {@code nodes: one} DelayedTask, {@code status.missed} and {@code status.lastMissed}.
    */
   @Override
-  public void missed(MissedBurst m) {
+  public void missed(MissedBurst burst) {
+    MissedBurst m = new MissedBurst(burst.namespace(), burst.name(), burst.origin(), burst.target(), burst.count(),
+        claims.onClusterSchedule(burst.key(), burst.from()), claims.onClusterSchedule(burst.key(), burst.to()),
+        burst.named().stream().map(d -> claims.onClusterSchedule(burst.key(), d)).toList(), burst.reason(),
+        burst.node(), burst.at()); // the due times every agent agrees on, as lastRun.dueAt
     DelayedTask local = latest.get(m.key());
     if (local == null || local.spec() == null) {
       return;

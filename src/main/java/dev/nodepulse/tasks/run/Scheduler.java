@@ -396,6 +396,7 @@ public final class Scheduler {
   private void stopEntry(TaskEntry e) {
     e.epoch++;
     e.retry = 0;
+    e.unclaimed = null;
     e.held = null;
     if (e.timerId >= 0) {
       vertx.cancelTimer(e.timerId);
@@ -493,12 +494,17 @@ public final class Scheduler {
       switch (c) {
         case Claims.Claim.Granted g -> {
           e.claimedBy = g.holder();
-          if (laterDuePassed(e, claimed)) { // the claim took long (outage, takeover): this agent accounts for them
-            Catchup.Decision late = catchUp(e, claimed, CLAIM_LATE);
-            if (late.run() != null) {
+          Instant from = e.unclaimed != null ? e.unclaimed : claimed;
+          e.unclaimed = null;
+          if (from.isBefore(claimed) || laterDuePassed(e, claimed)) {
+            // due times no agent could claim (outage, takeover): the agent that claims again accounts for them
+            Catchup.Decision late = catchUp(e, from, CLAIM_LATE);
+            if (late.run() != null && !late.run().equals(claimed)) {
               due(e, late.run(), false); // the latest, claimed in its own right
             }
-            return;
+            if (late.run() == null || !late.run().equals(claimed)) {
+              return;
+            }
           }
           take(e, claimed, false);
         }
@@ -563,6 +569,8 @@ public final class Scheduler {
   /** Another node runs this occurrence: nothing runs here; the next occurrence is planned. */
   private void taken(TaskEntry e, Instant due, Claims.Claim.Taken t) {
     e.claimedBy = t.holder();
+    boolean unclaimed = t.holder() == null && e.spec.nodes() == TaskSpec.Nodes.ONE; // nobody could claim it
+    e.unclaimed = unclaimed ? (e.unclaimed == null ? due : e.unclaimed) : null;
     Instant now = now();
     Instant next = DueTimes.nextAfter(e.spec.timing(), due, now);
     if (next == null) {

@@ -37,6 +37,8 @@ final class TaskEntry {
   /** Due times not run (MISSED), and the latest burst of them. */
   long missed;
   TaskStatus.LastMissed lastMissed;
+  /** The oldest due time no agent could claim (nodes: one; the API server away): accounted for at the next claim. */
+  Instant unclaimed;
 
   /** Bumped whenever the schedule is reset or the task removed: timers and queued runs of an older epoch are stale. */
   int epoch;
