@@ -137,12 +137,13 @@ final class KubeClaims implements Claims {
           // also what an agent sees while the API server is away (no Lease renewed): look again
           vertx.setTimer(POLL.toMillis(), id -> decide(req, spec, due, answer, giveUpAt));
         } else {
-          answer.complete(new Claim.Taken(shared.claimedBy(), n.reason()));
+          answer.complete(new Claim.Taken(null, n.reason())); // nobody claimed it (the API server away)
         }
       }
       case ClaimRule.Wait w -> {
         if (now.isAfter(giveUpAt)) {
-          answer.complete(new Claim.Taken(w.candidate(), "waited for " + w.candidate() + " in vain"));
+          // nobody claimed it: no holder, so the agent that claims again accounts for it (MISSED)
+          answer.complete(new Claim.Taken(null, "waited for " + w.candidate() + " in vain"));
         } else {
           vertx.setTimer(POLL.toMillis(), id -> decide(req, spec, due, answer, giveUpAt));
         }
@@ -331,6 +332,12 @@ final class KubeClaims implements Claims {
   Instant canonicalOf(String key, Instant localDue) {
     Occurrence o = asked.get(key);
     return o == null || localDue.isBefore(o.localDue()) ? null : o.due();
+  }
+
+  /** A local due time moved onto the cluster's schedule by the latest claim's offset (itself before any claim). */
+  Instant onClusterSchedule(String key, Instant localDue) {
+    Occurrence o = asked.get(key);
+    return o == null ? localDue : localDue.plus(Duration.between(o.localDue(), o.due()));
   }
 
   static ClaimRule.Shared shared(DelayedTaskResource r) {

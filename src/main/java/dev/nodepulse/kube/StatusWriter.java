@@ -7,6 +7,7 @@ import dev.nodepulse.tasks.model.DelayedTask;
 import dev.nodepulse.tasks.model.Origin;
 import dev.nodepulse.tasks.model.RunResult;
 import dev.nodepulse.tasks.model.TaskSpec;
+import dev.nodepulse.tasks.status.MissedBurst;
 import dev.nodepulse.tasks.status.RunRecord;
 import dev.nodepulse.tasks.status.StatusSink;
 import dev.nodepulse.tasks.status.TaskChange;
@@ -302,5 +303,81 @@ final class StatusWriter implements StatusSink {
     DelayedTaskResource copy = JSON.clone(r);
     copy.setStatus(st);
     return copy;
+  }
+
+  /**
+   * Due times not run: one Warning Event naming them (one for the burst, not one per due time) and, for a
+   * {@code nodes: one} DelayedTask, {@code status.missed} and {@code status.lastMissed}.
+   */
+  @Override
+  public void missed(MissedBurst burst) {
+    MissedBurst m = new MissedBurst(burst.namespace(), burst.name(), burst.origin(), burst.target(), burst.count(),
+        claims.onClusterSchedule(burst.key(), burst.from()), claims.onClusterSchedule(burst.key(), burst.to()),
+        burst.named().stream().map(d -> claims.onClusterSchedule(burst.key(), d)).toList(), burst.reason(),
+        burst.node(), burst.at()); // the due times every agent agrees on, as lastRun.dueAt
+    DelayedTask local = latest.get(m.key());
+    if (local == null || local.spec() == null) {
+      return;
+    }
+    String message = missedWords(m);
+    if (m.origin().kind() == Origin.Kind.CONFIGMAP) {
+      vertx.executeBlocking(() -> {
+        ConfigMapSource.Entry e = link.configMapTasks.get(m.key());
+        if (e != null) {
+          Events.emit(link, e.configMap(), "Warning", "RunsMissed", "task " + m.name() + ": " + message);
+        }
+        return null;
+      }, false);
+      return;
+    }
+    if (m.origin().kind() != Origin.Kind.CRD) {
+      return;
+    }
+    boolean one = local.spec().nodes() == TaskSpec.Nodes.ONE;
+    retrying(m.key(), link.clock.instant().plus(KEEP_TRYING), () -> {
+      if (one) {
+        writeMissed(m);
+      }
+    }).onSuccess(v -> vertx.executeBlocking(() -> {
+      DelayedTaskResource r = link.task(m.namespace(), m.name());
+      if (r != null) {
+        Events.emit(link, r, "Warning", "RunsMissed", message);
+      }
+      return null;
+    }, false));
+  }
+
+  private void writeMissed(MissedBurst m) {
+    Conflicts.retry(5, attempt -> {
+      DelayedTaskResource r = attempt == 0 ? link.task(m.namespace(), m.name())
+          : link.client.resources(DelayedTaskResource.class).inNamespace(m.namespace()).withName(m.name()).get();
+      if (r == null) {
+        return null;
+      }
+      Status st = copy(r.getStatus());
+      st.missed = (st.missed == null ? 0 : st.missed) + m.count();
+      st.lastMissed = new Status.LastMissed();
+      st.lastMissed.from = m.from().toString();
+      st.lastMissed.to = m.to().toString();
+      st.lastMissed.count = m.count();
+      st.lastMissed.reason = DerivedStatus.clip(m.reason());
+      link.wrote();
+      link.client.resource(withStatus(r, st)).updateStatus();
+      return null;
+    }, () -> null);
+  }
+
+  /** "16 due times MISSED on node-a (…): 12:00:00Z, 12:00:02Z, … and 4 more". */
+  static String missedWords(MissedBurst m) {
+    StringBuilder b = new StringBuilder().append(m.count()).append(m.count() == 1 ? " due time" : " due times")
+        .append(" MISSED (from ").append(m.from()).append(" to ").append(m.to()).append(", seen by ").append(m.node())
+        .append("): ").append(m.reason()).append("; due at ");
+    for (int i = 0; i < m.named().size(); i++) {
+      b.append(i == 0 ? "" : ", ").append(m.named().get(i));
+    }
+    if (m.count() > m.named().size()) {
+      b.append(" and ").append(m.count() - m.named().size()).append(" more");
+    }
+    return b.toString();
   }
 }

@@ -224,7 +224,9 @@ public final class NodepulseMetrics {
   /** A finished run ({@code nodepulse.tasks.run}). */
   public void taskRun(JsonObject run) {
     String target = label(run.getValue("target"), "unknown");
-    taskRuns.labelValues(target, label(run.getValue("outcome"), "unknown")).inc();
+    Double count = number(run, "count"); // a burst of MISSED due times comes as one event
+    taskRuns.labelValues(target, label(run.getValue("outcome"), "unknown"))
+        .inc(count == null || count < 1 ? 1 : Math.min(count, 1e9));
     Double duration = number(run, "durationSeconds");
     if (duration != null && duration >= 0) {
       taskDuration.labelValues(target).observe(duration);

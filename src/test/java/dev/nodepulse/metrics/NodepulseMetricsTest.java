@@ -97,4 +97,17 @@ class NodepulseMetricsTest {
     assertThat(body).doesNotContain("nodepulse_cpu_usage_ratio{", "nodepulse_load1 ", "nodepulse_filesystem_size_bytes{")
         .contains("nodepulse_tasks{phase=\"Running\"} 0.0", "nodepulse_live_clients 0.0");
   }
+
+  @Test
+  void aBurstOfMissedDueTimesIsOneEventCountingEach() {
+    NodepulseMetrics m = NodepulseMetrics.register(new PrometheusRegistry(), false);
+    // what the scheduler's metrics sink sends for a MISSED burst (BusSinks.metrics: StatusSink.missed)
+    m.taskRun(new JsonObject().put("namespace", "shop").put("name", "tick").put("target", "http")
+        .put("outcome", "missed").put("count", 15));
+    m.taskRun(run("shop", "tick", "http", "succeeded", 0.1, 0.5));
+    String body = m.scrape(null).body();
+    assertThat(body).contains("nodepulse_task_runs_total{outcome=\"missed\",target=\"http\"} 15.0",
+        "nodepulse_task_runs_total{outcome=\"succeeded\",target=\"http\"} 1.0",
+        "nodepulse_task_lateness_seconds_count 1");
+  }
 }

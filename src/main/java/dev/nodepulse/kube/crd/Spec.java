@@ -79,6 +79,14 @@ public class Spec {
   @ValidationRule(value = Rules.UP_TO_1H, message = "must be 0s to 1h")
   public String jitter;
 
+  @JsonPropertyDescription("Due times that passed while nothing could run (agent down, API server away, claim holder "
+      + "stopped): RunLatest (default) runs the latest once and records the others MISSED; Skip records them all "
+      + "MISSED and waits for the next due time.")
+  public MissedRuns missedRuns;
+
+  /** What becomes of due times that passed while nothing could run. */
+  public enum MissedRuns { RunLatest, Skip }
+
   /** Which agents run the task. */
   public enum Nodes {
     @JsonProperty("one") ONE,

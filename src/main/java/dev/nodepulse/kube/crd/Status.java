@@ -56,6 +56,23 @@ public class Status {
   @JsonPropertyDescription("The status in words: for nodes: all the nodes' latest runs (3/3 nodes succeeded), "
       + "else the latest run and where it ran (succeeded on node-2).") public String summary;
 
+  @JsonPropertyDescription("Due times not run (MISSED): runs + missed counts every due time.") public Long missed;
+
+  @JsonPropertyDescription("The latest burst of MISSED due times: from, to, count and why.") public LastMissed lastMissed;
+
+  /** The latest burst of due times not run. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class LastMissed {
+    @JsonPropertyDescription("The first due time of the burst (RFC 3339).") public String from;
+
+    @JsonPropertyDescription("The last due time of the burst (RFC 3339).") public String to;
+
+    @JsonPropertyDescription("How many due times the burst has.") public Long count;
+
+    @JsonPropertyDescription("Why they were not run: the agent was not running, the API server was away, the claim "
+        + "holder stopped, past the startingDeadline, or skipped (missedRuns: Skip).") public String reason;
+  }
+
 
   /** The task's phase. */
   public enum Phase { Pending, Scheduled, Running, Succeeded, Failed }

@@ -74,6 +74,9 @@ public final class TaskJson {
     if (!s.jitter().isZero()) { // absent when zero: the hash of a spec without jitter stays what it was
       o.put("jitter", Durations.format(s.jitter()));
     }
+    if (s.missedRuns() != TaskSpec.MissedRuns.RunLatest) { // the default is left out: specHash of older tasks stays
+      o.put("missedRuns", s.missedRuns().name());
+    }
     return o;
   }
 
@@ -144,6 +147,14 @@ public final class TaskJson {
         ns.add(no);
       }
       o.put("nodes", ns);
+    }
+    if (s.missed() > 0) {
+      o.put("missed", s.missed());
+    }
+    if (s.lastMissed() != null) {
+      TaskStatus.LastMissed m = s.lastMissed();
+      o.put("lastMissed", new JsonObject().put("from", time(m.from())).put("to", time(m.to()))
+          .put("count", m.count()).put("reason", m.reason()));
     }
     return o;
   }

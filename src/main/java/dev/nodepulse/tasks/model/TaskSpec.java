@@ -5,14 +5,18 @@ import java.util.Map;
 
 /**
  * A validated DelayedTask {@code spec}. {@code startingDeadline} is null when not set; {@code jitter} is zero when not
- * set (each due time is spread by a stable amount below it: {@code tasks.run.Jitter}).
+ * set (each due time is spread by a stable amount below it: {@code tasks.run.Jitter}); {@code missedRuns}: what
+ * becomes of due times that passed while nothing could run (docs/tasks.md).
  */
 public record TaskSpec(String title, Schedule timing, Target target, Nodes nodes, Map<String, String> nodeSelector,
-    Retry retry, Duration startingDeadline, Duration jitter) {
+    Retry retry, Duration startingDeadline, Duration jitter, MissedRuns missedRuns) {
 
   public TaskSpec {
     nodeSelector = Map.copyOf(nodeSelector);
   }
+
+  /** Of the due times that passed while nothing could run: run the latest once (default), or skip them all. */
+  public enum MissedRuns { RunLatest, Skip }
 
   /** one: exactly one agent in the cluster runs it; all: every matching node. */
   public enum Nodes { ONE, ALL }

@@ -9,7 +9,7 @@ import java.util.List;
  */
 public record TaskStatus(Phase phase, Instant nextRunAt, long runs, long attempts, String claimedBy,
     long observedGeneration, List<Condition> conditions, LastRun lastRun, Progress progress,
-    List<NodeStatus> nodes, List<Instant> nextRuns) {
+    List<NodeStatus> nodes, List<Instant> nextRuns, long missed, LastMissed lastMissed) {
 
   public TaskStatus {
     conditions = List.copyOf(conditions);
@@ -26,10 +26,16 @@ public record TaskStatus(Phase phase, Instant nextRunAt, long runs, long attempt
   public record LastRun(Instant startedAt, Instant finishedAt, long durationMs, String node, RunResult.Outcome outcome,
       Integer httpStatus, long bytes, String result, String error) {}
 
+  /**
+   * The latest burst of due times that were not run: {@code count} of them from {@code from} to {@code to}, and why
+   * (docs/tasks.md "Due times that passed").
+   */
+  public record LastMissed(Instant from, Instant to, long count, String reason) {}
+
   /** One node's view of a {@code nodes: all} task. */
   public record NodeStatus(String node, Phase phase, LastRun lastRun) {}
 
   public static TaskStatus pending() {
-    return new TaskStatus(Phase.Pending, null, 0, 0, null, 0, List.of(), null, null, List.of(), List.of());
+    return new TaskStatus(Phase.Pending, null, 0, 0, null, 0, List.of(), null, null, List.of(), List.of(), 0, null);
   }
 }

@@ -142,7 +142,22 @@ final class TaskValidator {
     }
     Duration deadline = duration(s.startingDeadline(), "spec.startingDeadline", Duration.ofSeconds(1), MAX_SPAN, null);
     Duration jitter = jitter(s.jitter(), timing);
-    return errors.isEmpty() ? new TaskSpec(title, timing, target, nodes, selector, retry, deadline, jitter) : null;
+    TaskSpec.MissedRuns missedRuns = missedRuns(s.missedRuns());
+    return errors.isEmpty()
+        ? new TaskSpec(title, timing, target, nodes, selector, retry, deadline, jitter, missedRuns) : null;
+  }
+
+  /** {@code spec.missedRuns}: RunLatest (the default) or Skip. */
+  private TaskSpec.MissedRuns missedRuns(String value) {
+    if (value == null) {
+      return TaskSpec.MissedRuns.RunLatest;
+    }
+    for (TaskSpec.MissedRuns m : TaskSpec.MissedRuns.values()) {
+      if (m.name().equals(value)) {
+        return m;
+      }
+    }
+    return fail("spec.missedRuns", "'" + clip(value) + "' is not accepted; expected RunLatest or Skip");
   }
 
   private Schedule timing(TaskDocument.Spec s) {

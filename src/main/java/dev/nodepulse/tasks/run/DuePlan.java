@@ -22,11 +22,6 @@ public record DuePlan(Schedule timing, Duration jitter) {
     return plus(DueTimes.firstFromAnchor(timing, anchor, now.minus(jitter)));
   }
 
-  /** {@link DueTimes#latestMissed} on the jittered timeline. */
-  public Instant latestMissed(Instant due, Instant now) {
-    return plus(DueTimes.latestMissed(timing, due.minus(jitter), now.minus(jitter)));
-  }
-
   /** {@link DueTimes#nextAfter} on the jittered timeline: the next due time after {@code due}, strictly after now. */
   public Instant nextAfter(Instant due, Instant now) {
     return plus(DueTimes.nextAfter(timing, due.minus(jitter), now.minus(jitter)));

@@ -35,25 +35,6 @@ final class DueTimes {
     return nextAfter(timing, first, now.minusNanos(1));
   }
 
-  /**
-   * For a due time that passed while the agent was down: one-shots keep it (the startingDeadline decides);
-   * recurring tasks collapse the missed occurrences into the latest one not after now.
-   */
-  static Instant latestMissed(Schedule timing, Instant due, Instant now) {
-    return switch (timing) {
-      case Schedule.Delay d -> due;
-      case Schedule.At a -> due;
-      case Schedule.Every ev -> {
-        long periods = Duration.between(due, now).toMillis() / ev.every().toMillis();
-        yield due.plus(ev.every().multipliedBy(Math.max(0, periods)));
-      }
-      case Schedule.Cron c -> {
-        Instant last = c.last(now).orElse(due);
-        yield last.isAfter(due) ? last : due;
-      }
-    };
-  }
-
   /** The next occurrence of a recurring task after the one due at {@code due}, strictly after now; null: none. */
   static Instant nextAfter(Schedule timing, Instant due, Instant now) {
     return switch (timing) {

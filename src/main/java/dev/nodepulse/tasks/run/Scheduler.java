@@ -15,6 +15,7 @@ import dev.nodepulse.tasks.model.TaskSpec;
 import dev.nodepulse.tasks.model.TaskStatus;
 import dev.nodepulse.tasks.model.TaskStatus.Phase;
 import dev.nodepulse.tasks.model.TaskValidationException;
+import dev.nodepulse.tasks.status.MissedBurst;
 import dev.nodepulse.tasks.status.RunRecord;
 import dev.nodepulse.tasks.status.StatusSink;
 import dev.nodepulse.tasks.status.StatusStore;
@@ -65,6 +66,8 @@ public final class Scheduler {
   private final StatusStore store;
   private final List<StatusSink> sinks;
   private final RunQueue queue;
+  /** Due times before this passed while the agent was not running. */
+  private final Instant startedAt;
 
   /** By key (namespace/name), sorted: a list is paged in this order ({@link #page}). */
   private final NavigableMap<String, TaskEntry> table = new TreeMap<>();
@@ -85,6 +88,7 @@ public final class Scheduler {
     this.store = store;
     this.sinks = List.copyOf(sinks);
     this.queue = new RunQueue(config.maxConcurrentRuns());
+    this.startedAt = now();
     for (TaskRow row : rows) {
       stored.put(row.key(), row);
     }
@@ -417,6 +421,7 @@ public final class Scheduler {
   private void stopEntry(TaskEntry e) {
     e.epoch++;
     e.retry = 0;
+    e.unclaimed = null;
     e.held = null;
     if (e.timerId >= 0) {
       vertx.cancelTimer(e.timerId);
@@ -463,11 +468,9 @@ public final class Scheduler {
       }
       return;
     }
-    // a run interrupted by a stop has no nextRunAt: it counts from the first due time, then collapses like the rest
+    // a run interrupted by a stop has no nextRunAt: it counts from the first due time; due times that passed
+    // meanwhile are accounted for when the timer fires (catchUp)
     Instant due = e.nextRunAt == null ? e.plan(config.nodeName()).first(e.firstSeen) : e.nextRunAt;
-    if (restoring && due != null && due.isBefore(now)) {
-      due = e.plan(config.nodeName()).latestMissed(due, now);
-    }
     if (due == null) {
       e.phase = Phase.Failed;
       e.invalid = "the schedule never fires again";
@@ -498,8 +501,14 @@ public final class Scheduler {
       return;
     }
     e.retry = 0;
+    Catchup.Decision d = catchUp(e, due);
+    if (d.run() == null) {
+      return;
+    }
+    due = d.run();
     e.occurrence = due;
     int epoch = e.epoch;
+    Instant claimed = due;
     Claims.Request req = request(e, due);
     claims.claim(req).onComplete(ar -> context.runOnContext(v -> {
       if (e.epoch != epoch || table.get(e.key) != e) {
@@ -510,11 +519,73 @@ public final class Scheduler {
       switch (c) {
         case Claims.Claim.Granted g -> {
           e.claimedBy = g.holder();
-          take(e, due, false);
+          Instant from = e.unclaimed != null ? e.unclaimed : claimed;
+          e.unclaimed = null;
+          if (from.isBefore(claimed) || laterDuePassed(e, claimed)) {
+            // due times no agent could claim (outage, takeover): the agent that claims again accounts for them
+            Catchup.Decision late = catchUp(e, from, CLAIM_LATE);
+            if (late.run() != null && !late.run().equals(claimed)) {
+              due(e, late.run(), false); // the latest, claimed in its own right
+            }
+            if (late.run() == null || !late.run().equals(claimed)) {
+              return;
+            }
+          }
+          take(e, claimed, false);
         }
-        case Claims.Claim.Taken t -> taken(e, due, t);
+        case Claims.Claim.Taken t -> taken(e, claimed, t);
       }
     }));
+  }
+
+  /**
+   * Accounts for the due times from {@code due} to now (one passed alone runs; a burst follows spec.missedRuns;
+   * startingDeadline applies): the MISSED ones are recorded as one burst; when none runs, the next is planned.
+   */
+  private Catchup.Decision catchUp(TaskEntry e, Instant due) {
+    return catchUp(e, due, due.isBefore(startedAt) ? "the agent was not running"
+        : "the agent could not run them when due (paused, or its clock jumped)");
+  }
+
+  private static final String CLAIM_LATE = "no agent could claim them in time (the API server was away, or the "
+      + "claim holder stopped)";
+
+  /** A recurring task's next due time after {@code due} has passed already. */
+  private boolean laterDuePassed(TaskEntry e, Instant due) {
+    Instant next = e.spec.timing().oneShot() ? null : e.plan(config.nodeName()).nextAfter(due, due);
+    return next != null && !next.isAfter(now());
+  }
+
+  private Catchup.Decision catchUp(TaskEntry e, Instant due, String why) {
+    Instant now = now();
+    Duration jitter = e.plan(config.nodeName()).jitter(); // decided on the schedule's own times, then moved back
+    Catchup.Decision d = Catchup.decide(e.spec.missedRuns(), e.spec.startingDeadline(), e.spec.timing(),
+        due.minus(jitter), now.minus(jitter), why).shifted(jitter);
+    Catchup.Missed m = d.missed();
+    if (m.count() > 0) {
+      e.missed += m.count();
+      e.lastMissed = new TaskStatus.LastMissed(m.from(), m.to(), m.count(), m.reason());
+      MissedBurst burst = new MissedBurst(e.metadata.namespace(), e.metadata.name(), e.origin,
+          e.spec.target().type(), m.count(), m.from(), m.to(), m.named(), m.reason(), config.nodeName(), now);
+      sinks.forEach(s -> s.missed(burst));
+      LOG.info("task {}: {} due time(s) from {} to {} MISSED: {}", e.key, m.count(), m.from(), m.to(), m.reason());
+    }
+    if (d.run() == null) {
+      if (d.next() == null) {
+        String error = "MISSED: " + m.reason();
+        e.lastRun = new TaskStatus.LastRun(null, now, 0, config.nodeName(), RunResult.Outcome.MISSED, null, 0, null,
+            error);
+        e.done = true;
+        e.nextRunAt = null;
+        e.phase = Phase.Failed;
+      } else {
+        schedule(e, d.next(), false);
+      }
+      e.changedAt = now;
+      store.writeNow(e.key);
+      changed(e, false);
+    }
+    return d;
   }
 
   private Claims.Request request(TaskEntry e, Instant due) {
@@ -525,6 +596,8 @@ public final class Scheduler {
   /** Another node runs this occurrence: nothing runs here; the next occurrence is planned. */
   private void taken(TaskEntry e, Instant due, Claims.Claim.Taken t) {
     e.claimedBy = t.holder();
+    boolean unclaimed = t.holder() == null && e.spec.nodes() == TaskSpec.Nodes.ONE; // nobody could claim it
+    e.unclaimed = unclaimed ? (e.unclaimed == null ? due : e.unclaimed) : null;
     Instant now = now();
     Instant next = e.plan(config.nodeName()).nextAfter(due, now);
     if (next == null) {
@@ -565,7 +638,9 @@ public final class Scheduler {
     RunResult r = RunResult.failure(RunResult.Outcome.MISSED, error);
     e.lastRun = new TaskStatus.LastRun(null, now, 0, config.nodeName(), r.outcome(), null, 0, null, error);
     record(e, e.spec.target().type(), due, null, now, late, r);
-    finishRun(e, e.occurrence == null ? due : e.occurrence, now, r);
+    e.missed++;
+    e.lastMissed = new TaskStatus.LastMissed(due, due, 1, error);
+    accounted(e, e.occurrence == null ? due : e.occurrence, now, r); // counted in missed, not in runs
   }
 
   /**
@@ -701,6 +776,11 @@ public final class Scheduler {
 
   private void finishRun(TaskEntry e, Instant due, Instant now, RunResult r) {
     e.runs++;
+    accounted(e, due, now, r);
+  }
+
+  /** The due time is done with (run or MISSED): the next is planned, or the task is finished. */
+  private void accounted(TaskEntry e, Instant due, Instant now, RunResult r) {
     e.retry = 0;
     e.runningDue = null;
     if (e.spec.timing().oneShot()) {

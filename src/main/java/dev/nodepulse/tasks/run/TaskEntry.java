@@ -34,6 +34,12 @@ final class TaskEntry {
   /** Why a due run waits for tasks.db to be writable (its start cannot be recorded), or null. */
   String held;
 
+  /** Due times not run (MISSED), and the latest burst of them. */
+  long missed;
+  TaskStatus.LastMissed lastMissed;
+  /** The oldest due time no agent could claim (nodes: one; the API server away): accounted for at the next claim. */
+  Instant unclaimed;
+
   /** Bumped whenever the schedule is reset or the task removed: timers and queued runs of an older epoch are stale. */
   int epoch;
   long timerId = -1;
@@ -63,7 +69,7 @@ final class TaskEntry {
     List<Instant> next = nextRuns(node);
     Instant nextAt = nextRunAt != null ? nextRunAt : next.isEmpty() ? null : next.getFirst();
     return new TaskStatus(phase, nextAt, runs, attempts, claimedBy, spec == null ? 0 : generation, conditions,
-        lastRun, progress, nodes, next);
+        lastRun, progress, nodes, next, missed, lastMissed);
   }
 
   /** This task's due times with its jitter on {@code node}. */

@@ -96,6 +96,13 @@ public final class BusSinks {
             .put("durationSeconds", r.durationMs() / 1e3)
             .put("latenessSeconds", Math.max(0, r.latenessMs()) / 1e3));
       }
+
+      @Override
+      public void missed(MissedBurst m) { // one event counting every due time of the burst
+        vertx.eventBus().publish(RUN, new JsonObject()
+            .put("namespace", m.namespace()).put("name", m.name()).put("target", m.target())
+            .put("outcome", "missed").put("count", m.count()));
+      }
     };
   }
 }

@@ -16,6 +16,9 @@ public interface StatusSink {
   /** One attempt ended (each retry is one; a MISSED run is one with duration 0). */
   void attempted(RunRecord run);
 
+  /** Due times that were not run (MISSED: a burst told once, not once per due time). Default: nothing. */
+  default void missed(MissedBurst burst) {}
+
   /** The task's history is no longer wanted (the task was removed or forgotten). Default: nothing kept. */
   default void forget(String key) {}
 }

@@ -170,7 +170,18 @@ class TaskReaderTest {
             "spec.target.http.headers.A.valueFrom.secretKeyRef.namespace", "unknown field; known: name, key"),
         Arguments.of(pi.formatted("1") + "  nodeselector: {a: b}\n", "spec.nodeselector",
             "unknown field; known: title, delay, at, every, schedule, timeZone, target, nodes, nodeSelector, retry, "
-                + "startingDeadline, jitter"));
+                + "startingDeadline, jitter, missedRuns"));
+  }
+
+  @Test
+  void missedRunsIsRunLatestByDefaultSkipWhenSaidAndAnythingElseIsRefusedNamingIt() throws Exception {
+    String pi = "metadata: {name: p}\nspec:\n  every: 1m\n  target: {compute: {pi: {digits: 10}}}\n";
+    assertThat(TaskReader.read(pi, TaskReader.Format.YAML).spec().missedRuns()).isEqualTo(TaskSpec.MissedRuns.RunLatest);
+    assertThat(TaskReader.read(pi + "  missedRuns: Skip\n", TaskReader.Format.YAML).spec().missedRuns())
+        .isEqualTo(TaskSpec.MissedRuns.Skip);
+    assertThatThrownBy(() -> TaskReader.read(pi + "  missedRuns: skip\n", TaskReader.Format.YAML))
+        .isInstanceOf(TaskValidationException.class)
+        .hasMessageContaining("spec.missedRuns").hasMessageContaining("'skip' is not accepted; expected RunLatest or Skip");
   }
 
   /** Jackson binds the document strictly: a wrong type or an unknown field is refused where it is, by its path. */

@@ -29,17 +29,6 @@ class DueTimesTest {
   }
 
   @Test
-  void missedOccurrencesCollapseIntoTheLatestAndOneShotsKeepTheirDueTime() throws Exception {
-    Instant due = SEEN.plusSeconds(60);
-    Instant now = due.plus(Duration.ofMinutes(10)).plusSeconds(7);
-    assertThat(DueTimes.latestMissed(new Schedule.Every(Duration.ofMinutes(1)), due, now))
-        .isEqualTo(due.plus(Duration.ofMinutes(10)));
-    assertThat(DueTimes.latestMissed(new Schedule.Delay(Duration.ofMinutes(1)), due, now)).isEqualTo(due);
-    assertThat(DueTimes.latestMissed(cron("*/5 * * * *", "UTC"), Instant.parse("2026-11-23T12:05:00Z"),
-        Instant.parse("2026-11-23T12:31:00Z"))).isEqualTo(Instant.parse("2026-11-23T12:30:00Z"));
-  }
-
-  @Test
   void theNextOccurrenceIsStrictlyInTheFutureAndOnTheGrid() {
     Schedule every = new Schedule.Every(Duration.ofSeconds(10));
     Instant due = SEEN;

@@ -114,9 +114,13 @@ class PreviewTest {
     assertThat(first).isEqualTo(SEEN.plusSeconds(60).plus(j));
     assertThat(Preview.from(plan, first)).containsExactly(first, first.plusSeconds(60), first.plusSeconds(120),
         first.plusSeconds(180), first.plusSeconds(240));
-    // a due time missed while the agent was down collapses into the latest one, still jittered
+    // due times missed while the agent was down: the latest runs (missedRuns: RunLatest), still jittered
     Instant now = first.plus(Duration.ofMinutes(10)).plusSeconds(7);
-    assertThat(plan.latestMissed(first, now)).isEqualTo(first.plus(Duration.ofMinutes(10)));
+    Catchup.Decision d = Catchup.decide(TaskSpec.MissedRuns.RunLatest, null, s.timing(), first.minus(j), now.minus(j),
+        "down").shifted(j);
+    assertThat(d.run()).isEqualTo(first.plus(Duration.ofMinutes(10)));
+    assertThat(d.missed().from()).isEqualTo(first);
+    assertThat(d.missed().count()).isEqualTo(10);
     assertThat(plan.nextAfter(first, now)).isEqualTo(first.plus(Duration.ofMinutes(11)));
   }
 }

@@ -431,12 +431,14 @@ class SchedulerTest {
     upsert("recurring", "{\"every\": \"10m\", \"startingDeadline\": \"1m\", " + COMPUTE + "}");
     upsert("flood", "{\"every\": \"10s\", " + COMPUTE + "}");
     await().atMost(Duration.ofSeconds(30)).until(() -> "Succeeded".equals(status("within").getString("phase"))
-        && "Failed".equals(status("outside").getString("phase")) && status("recurring").getLong("runs") >= 1
+        && "Failed".equals(status("outside").getString("phase")) && status("recurring").getLong("missed") >= 1
         && status("flood").getLong("runs") >= 1);
     // within ran late once; flood missed ~89 occurrences of 10s while down (no deadline): it runs once, not 89
-    // times (a second run may follow within 10 s, on its normal schedule)
+    // times (a second run may follow within 10 s, on its normal schedule); the others are one MISSED burst
     assertThat(runEvents.stream().filter(e -> e.getString("name").equals("within")).count()).isEqualTo(1);
-    assertThat(runEvents.stream().filter(e -> e.getString("name").equals("flood")).count()).isBetween(1L, 2L);
+    assertThat(runEvents.stream().filter(e -> e.getString("name").equals("flood"))
+        .filter(e -> !e.getString("outcome").equals("missed")).count()).isBetween(1L, 2L);
+    assertThat(status("flood").getLong("missed")).isBetween(85L, 95L);
     assertThat(after.starts.size()).isBetween(2, 3);
     assertThat(r.starts).isEmpty();
     assertThat(status("outside").getJsonObject("lastRun").getString("outcome")).isEqualTo("MISSED");
@@ -449,8 +451,67 @@ class SchedulerTest {
     runEvents.stream().filter(e -> e.getString("name").equals("recurring")).forEach(e -> recurring.add(e.getString("outcome")));
     assertThat(recurring).containsExactly("missed");
     JsonObject rec = status("recurring");
+    assertThat(rec.getLong("runs")).isZero();
+    assertThat(rec.getJsonObject("lastMissed").getString("reason")).contains("startingDeadline of 1m");
     assertThat(rec.getString("phase")).isEqualTo("Scheduled");
     assertThat(Instant.parse(rec.getString("nextRunAt"))).isAfter(Instant.now().plus(Duration.ofMinutes(19)));
+  }
+
+  /** A clock that can be moved forward: the agent "sleeps" (paused, suspended) while its timers wait. */
+  static final class ShiftedClock extends Clock {
+    final AtomicReference<Duration> offset = new AtomicReference<>(Duration.ZERO);
+
+    @Override
+    public java.time.ZoneId getZone() {
+      return java.time.ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(java.time.ZoneId zone) {
+      return this;
+    }
+
+    @Override
+    public Instant instant() {
+      return Instant.now().plus(offset.get());
+    }
+  }
+
+  @Test
+  void dueTimesPassedWhileNothingCouldRunAreTheLatestRunOnceAndTheOthersMissed() throws Exception {
+    FakeRunner r = new FakeRunner(vertx, 0, SchedulerTest::ok);
+    ShiftedClock clock = new ShiftedClock();
+    deploy(r, clock, k -> null);
+    Instant seen = Instant.now();
+    upsert("latest", "{\"every\": \"10s\", " + COMPUTE + "}");
+    upsert("skip", "{\"every\": \"10s\", \"missedRuns\": \"Skip\", " + COMPUTE + "}");
+    // the agent's clock jumps 155 s while the first timers (10 s) wait: when they fire, 16 due times have passed
+    // (seen+10s .. seen+160s) and the next (seen+170s) is still ahead
+    clock.offset.set(Duration.ofSeconds(155));
+    await().atMost(Duration.ofSeconds(60)).until(() -> status("latest").getLong("runs") == 1
+        && status("skip").getLong("missed") > 0);
+    JsonObject latest = status("latest");
+    assertThat(latest.getLong("missed")).isEqualTo(15);
+    JsonObject burst = latest.getJsonObject("lastMissed");
+    assertThat(burst.getLong("count")).isEqualTo(15);
+    assertThat(Duration.between(Instant.parse(burst.getString("from")), Instant.parse(burst.getString("to"))))
+        .isEqualTo(Duration.ofSeconds(140));
+    assertThat(Duration.between(seen, Instant.parse(burst.getString("from")))).isBetween(Duration.ofSeconds(9),
+        Duration.ofSeconds(11));
+    assertThat(burst.getString("reason")).contains("RunLatest");
+    assertThat(r.starts).hasSize(1); // the latest, once: not the oldest, not 16 times
+    JsonObject skip = status("skip");
+    assertThat(skip.getLong("runs")).isZero();
+    assertThat(skip.getLong("missed")).isEqualTo(16);
+    assertThat(skip.getJsonObject("lastMissed").getString("reason")).contains("Skip");
+    // the metric's run event: one per burst, counting every due time; the run itself as succeeded
+    assertThat(runEvents).anySatisfy(e -> {
+      assertThat(e.getString("name")).isEqualTo("latest");
+      assertThat(e.getString("outcome")).isEqualTo("missed");
+      assertThat(e.getLong("count")).isEqualTo(15);
+    });
+    assertThat(runEvents.stream().filter(e -> e.getString("name").equals("skip")).toList())
+        .singleElement().satisfies(e -> assertThat(e.getLong("count")).isEqualTo(16));
   }
 
   @Test
@@ -526,17 +587,19 @@ class SchedulerTest {
     restart(after, Clock.offset(Clock.systemUTC(), Duration.ofMinutes(10)));
     runEvents.clear();
     upsert("long", spec);
-    // the interrupted run is recorded failed at the restart; its event may reach this test after the clear above
+    // the interrupted run is recorded failed at the restart (its event may reach this test after the clear above);
+    // the due times between it and the latest are one MISSED burst
     await().atMost(Duration.ofSeconds(30)).until(() -> runEvents.stream()
         .anyMatch(e -> "succeeded".equals(e.getString("outcome"))));
     List<JsonObject> events = List.copyOf(runEvents);
     JsonObject first = events.stream().filter(e -> "succeeded".equals(e.getString("outcome"))).findFirst()
         .orElseThrow();
-    assertThat(events.subList(0, events.indexOf(first))).as("before it, at most the interrupted run's record")
-        .allMatch(e -> "failed".equals(e.getString("outcome"))).hasSizeLessThanOrEqualTo(1);
+    assertThat(events.subList(0, events.indexOf(first))).as("before it, the interrupted run's record and the burst")
+        .allMatch(e -> "failed".equals(e.getString("outcome")) || "missed".equals(e.getString("outcome")));
     // the latest occurrence (less than 1s ago) runs; the first occurrence, 10 minutes ago, is not what counts
     assertThat(first.getDouble("latenessSeconds")).isLessThan(5.0);
     assertThat(status("long").getLong("runs")).isGreaterThanOrEqualTo(1);
+    assertThat(status("long").getLong("missed")).isGreaterThan(500);
   }
 
   static long storedRows(Path db, String key) throws Exception {
