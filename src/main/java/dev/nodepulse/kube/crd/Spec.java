@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import dev.nodepulse.tasks.model.Limits;
+import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
@@ -71,6 +72,11 @@ public class Spec {
   @Pattern(Rules.DURATION_PATTERN) @Size(max = 64)
   @ValidationRule(value = Rules.ONE_SECOND_TO_365D, message = "must be 1s to 365d")
   public String startingDeadline;
+
+  @JsonPropertyDescription("true: no new runs (a run in flight finishes); due times that pass while suspended are "
+      + "skipped on purpose, not missed; a one-shot waits and runs when resumed. Default false.")
+  @Default("false")
+  public Boolean suspend;
 
   /** Which agents run the task. */
   public enum Nodes {

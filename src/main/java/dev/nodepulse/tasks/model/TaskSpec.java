@@ -3,9 +3,12 @@ package dev.nodepulse.tasks.model;
 import java.time.Duration;
 import java.util.Map;
 
-/** A validated DelayedTask {@code spec}. {@code startingDeadline} is null when not set. */
+/**
+ * A validated DelayedTask {@code spec}. {@code startingDeadline} is null when not set. {@code suspend}: no new runs
+ * while true (docs/tasks.md, "Pause and resume"); not part of the spec's hash, so pausing keeps the schedule.
+ */
 public record TaskSpec(String title, Schedule timing, Target target, Nodes nodes, Map<String, String> nodeSelector,
-    Retry retry, Duration startingDeadline) {
+    Retry retry, Duration startingDeadline, boolean suspend) {
 
   public TaskSpec {
     nodeSelector = Map.copyOf(nodeSelector);

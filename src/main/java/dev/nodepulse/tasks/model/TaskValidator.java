@@ -141,7 +141,13 @@ final class TaskValidator {
           TaskSpec.Retry.NONE.backoff()));
     }
     Duration deadline = duration(s.startingDeadline(), "spec.startingDeadline", Duration.ofSeconds(1), MAX_SPAN, null);
-    return errors.isEmpty() ? new TaskSpec(title, timing, target, nodes, selector, retry, deadline) : null;
+    return errors.isEmpty() ? new TaskSpec(title, timing, target, nodes, selector, retry, deadline, suspend(s))
+        : null;
+  }
+
+  /** {@code spec.suspend}: a JSON boolean (the binding refuses another type); absent is false. */
+  private static boolean suspend(TaskDocument.Spec s) {
+    return Boolean.TRUE.equals(s.suspend());
   }
 
   private Schedule timing(TaskDocument.Spec s) {

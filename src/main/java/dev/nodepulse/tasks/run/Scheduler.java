@@ -266,8 +266,13 @@ public final class Scheduler {
     } else {
       e.origin = origin;
       e.metadata = task.metadata();
-      if (hash.equals(e.specHash)) {
+      if (hash.equals(e.specHash)) { // spec.suspend is not in the hash: pausing keeps the schedule
+        boolean suspendChanged = e.spec.suspend() != task.spec().suspend();
+        e.spec = task.spec();
         store.dirty(e.key); // labels or the origin's generation may have changed
+        if (suspendChanged) {
+          suspendChanged(e, now);
+        }
         return e;
       }
       stopEntry(e);
@@ -286,6 +291,15 @@ public final class Scheduler {
     store.dirty(e.key);
     changed(e, false);
     return e;
+  }
+
+  /** {@code spec.suspend} was set or cleared ({@link Suspension}): a one-shot that waited is planned now. */
+  private void suspendChanged(TaskEntry e, Instant now) {
+    if (Suspension.changed(e, e.spec.suspend()) && e.timerId < 0 && e.run == null) {
+      schedule(e, e.nextRunAt, false);
+    }
+    e.changedAt = now;
+    changed(e, false);
   }
 
   /**
@@ -404,6 +418,7 @@ public final class Scheduler {
     e.epoch++;
     e.retry = 0;
     e.held = null;
+    Suspension.changed(e, true);
     if (e.timerId >= 0) {
       vertx.cancelTimer(e.timerId);
       e.timerId = -1;
@@ -483,6 +498,10 @@ public final class Scheduler {
       take(e, due, true); // a retry runs under the occurrence's claim
       return;
     }
+    if (e.spec.suspend()) {
+      suspended(e, due);
+      return;
+    }
     e.retry = 0;
     e.occurrence = due;
     int epoch = e.epoch;
@@ -506,6 +525,21 @@ public final class Scheduler {
   private Claims.Request request(TaskEntry e, Instant due) {
     return new Claims.Request(e.metadata.namespace(), e.metadata.name(), e.origin, e.generation, e.spec.nodes(),
         due, config.nodeName());
+  }
+
+  /** Suspended: nothing runs; a recurring task plans its next due time, a one-shot waits ({@link Suspension}). */
+  private void suspended(TaskEntry e, Instant due) {
+    Instant now = now();
+    Instant next = Suspension.reached(e, due, now);
+    if (next != null) {
+      schedule(e, next, false);
+    } else if (!e.waitsForResume) {
+      e.done = true;
+      e.nextRunAt = null;
+    }
+    e.changedAt = now;
+    store.dirty(e.key);
+    changed(e, false);
   }
 
   /** Another node runs this occurrence: nothing runs here; the next occurrence is planned. */

@@ -34,6 +34,11 @@ final class TaskEntry {
   /** Why a due run waits for tasks.db to be writable (its start cannot be recorded), or null. */
   String held;
 
+  /** Due times skipped while suspended, since when ({@link Suspension}); a one-shot's due time waiting for resume. */
+  long skipped;
+  Instant skippedSince;
+  boolean waitsForResume;
+
   /** Bumped whenever the schedule is reset or the task removed: timers and queued runs of an older epoch are stale. */
   int epoch;
   long timerId = -1;
@@ -57,6 +62,10 @@ final class TaskEntry {
     }
     if (held != null) {
       conditions.add(new TaskStatus.Condition("Held", "True", "StateNotWritable", held, changedAt));
+    }
+    TaskStatus.Condition suspended = Suspension.condition(this);
+    if (suspended != null) {
+      conditions.add(suspended);
     }
     List<TaskStatus.NodeStatus> nodes = spec != null && spec.nodes() == TaskSpec.Nodes.ALL
         ? List.of(new TaskStatus.NodeStatus(node, phase, lastRun)) : List.of();

@@ -170,7 +170,9 @@ class TaskReaderTest {
             "spec.target.http.headers.A.valueFrom.secretKeyRef.namespace", "unknown field; known: name, key"),
         Arguments.of(pi.formatted("1") + "  nodeselector: {a: b}\n", "spec.nodeselector",
             "unknown field; known: title, delay, at, every, schedule, timeZone, target, nodes, nodeSelector, retry, "
-                + "startingDeadline"));
+                + "startingDeadline, suspend"),
+        Arguments.of(pi.formatted("1") + "  suspend: \"yes\"\n", "spec.suspend",
+            "must be true or false, not a string ('yes')"));
   }
 
   /** Jackson binds the document strictly: a wrong type or an unknown field is refused where it is, by its path. */
