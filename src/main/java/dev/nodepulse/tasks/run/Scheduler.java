@@ -6,6 +6,7 @@ import dev.nodepulse.tasks.model.Declaration;
 import dev.nodepulse.tasks.model.DelayedTask;
 import dev.nodepulse.tasks.model.Origin;
 import dev.nodepulse.tasks.model.Progress;
+import dev.nodepulse.tasks.model.RunRequest;
 import dev.nodepulse.tasks.model.RunResult;
 import dev.nodepulse.tasks.model.Target;
 import dev.nodepulse.tasks.model.TaskJson;
@@ -139,6 +140,70 @@ public final class Scheduler {
       if (e.run != null) {
         e.run.cancel();
       }
+    }
+  }
+
+  /**
+   * Run now ({@link RunNow}): one extra run of the task, claimed, run and recorded like a due one, due now; it waits
+   * for a run in flight; the schedule goes on after it. False when the request id was handled already. Refusal 404
+   * for an unknown task, 409 for one whose declaration is invalid.
+   */
+  public boolean runNow(RunRequest r) {
+    TaskEntry e = table.get(r.key());
+    if (e == null) {
+      throw new Refusal(404, "task " + r.key() + " not found");
+    }
+    if (e.spec == null) {
+      throw new Refusal(409, "task " + r.key() + " cannot run: its declaration is invalid: " + e.invalid);
+    }
+    if (!e.runNow.accept(r.requestId())) {
+      return false;
+    }
+    runWaiting(e);
+    return true;
+  }
+
+  /** Starts the next waiting run-now request when nothing of the task is in progress (claim, run, retry, hold). */
+  private void runWaiting(TaskEntry e) {
+    boolean idle = e.spec != null && e.extra == null && e.run == null && e.runningDue == null && e.retry == 0
+        && e.held == null && (e.timerId >= 0 || e.done || e.waitsForResume || e.nextRunAt == null);
+    String id = idle ? e.runNow.next() : null;
+    if (id == null) {
+      return;
+    }
+    if (e.timerId >= 0) {
+      vertx.cancelTimer(e.timerId);
+      e.timerId = -1;
+    }
+    e.extra = new RunNow.Extra(id, e.nextRunAt, e.done, e.waitsForResume, e.phase);
+    e.done = false;
+    e.waitsForResume = false;
+    LOG.info("task {}: run now (request {})", e.key, id);
+    due(e, now(), false);
+  }
+
+  /** An extra run ended ({@code r}), or another node ran it (null): the schedule it interrupted goes on. */
+  private void extraEnded(TaskEntry e, Instant now, RunResult r) {
+    RunNow.Extra x = e.extra;
+    e.extra = null;
+    e.done = x.done();
+    e.waitsForResume = x.waitsForResume();
+    Instant next = x.nextRunAt();
+    if (next != null && next.isBefore(now) && !e.spec.timing().oneShot() && !x.done() && !x.waitsForResume()) {
+      next = DueTimes.nextAfter(e.spec.timing(), next, now); // passed during the extra run: skipped, as in a run
+    }
+    if (x.done()) { // a finished one-shot ran again: it shows that run's outcome
+      e.nextRunAt = null;
+      e.phase = r == null ? x.phase() : r.succeeded() ? Phase.Succeeded : Phase.Failed;
+    } else if (x.waitsForResume()) {
+      e.nextRunAt = next;
+      e.phase = Phase.Scheduled;
+    } else if (next == null) { // nothing was planned, or the schedule never fires again
+      e.nextRunAt = null;
+      e.done = x.nextRunAt() != null;
+      e.phase = x.phase();
+    } else {
+      schedule(e, next, false);
     }
   }
 
@@ -419,6 +484,8 @@ public final class Scheduler {
     e.retry = 0;
     e.held = null;
     Suspension.changed(e, true);
+    e.extra = null;
+    e.runNow.clearWaiting();
     if (e.timerId >= 0) {
       vertx.cancelTimer(e.timerId);
       e.timerId = -1;
@@ -498,7 +565,7 @@ public final class Scheduler {
       take(e, due, true); // a retry runs under the occurrence's claim
       return;
     }
-    if (e.spec.suspend()) {
+    if (e.spec.suspend() && e.extra == null) {
       suspended(e, due);
       return;
     }
@@ -547,7 +614,9 @@ public final class Scheduler {
     e.claimedBy = t.holder();
     Instant now = now();
     Instant next = DueTimes.nextAfter(e.spec.timing(), due, now);
-    if (next == null) {
+    if (e.extra != null) {
+      extraEnded(e, now, null);
+    } else if (next == null) {
       e.done = true;
       e.nextRunAt = null;
       e.phase = Phase.Pending;
@@ -557,6 +626,7 @@ public final class Scheduler {
     e.changedAt = now;
     store.dirty(e.key);
     changed(e, false);
+    runWaiting(e);
   }
 
   /** Waits for a slot of the target's type; past its startingDeadline when the slot comes, the run is MISSED. */
@@ -723,7 +793,9 @@ public final class Scheduler {
     e.runs++;
     e.retry = 0;
     e.runningDue = null;
-    if (e.spec.timing().oneShot()) {
+    if (e.extra != null) {
+      extraEnded(e, now, r);
+    } else if (e.spec.timing().oneShot()) {
       e.done = true;
       e.nextRunAt = null;
       e.phase = r.succeeded() ? Phase.Succeeded : Phase.Failed;
@@ -739,6 +811,7 @@ public final class Scheduler {
     e.changedAt = now;
     store.writeNow(e.key);
     changed(e, false);
+    runWaiting(e);
   }
 
   private void progress(TaskEntry e, int epoch, Progress p) {

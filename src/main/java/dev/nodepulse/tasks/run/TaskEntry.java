@@ -38,6 +38,9 @@ final class TaskEntry {
   long skipped;
   Instant skippedSince;
   boolean waitsForResume;
+  /** Run-now request ids handled and waiting; the extra run in progress, or null ({@link RunNow}). */
+  final RunNow runNow = new RunNow();
+  RunNow.Extra extra;
 
   /** Bumped whenever the schedule is reset or the task removed: timers and queued runs of an older epoch are stale. */
   int epoch;
