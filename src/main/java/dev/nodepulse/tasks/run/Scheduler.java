@@ -146,7 +146,7 @@ public final class Scheduler {
   /**
    * Run now ({@link RunNow}): one extra run of the task, claimed, run and recorded like a due one, due now; it waits
    * for a run in flight; the schedule goes on after it. False when the request id was handled already. Refusal 404
-   * for an unknown task, 409 for one whose declaration is invalid.
+   * for an unknown task, 409 for one whose declaration is invalid or that is declared in the cluster.
    */
   public boolean runNow(RunRequest r) {
     TaskEntry e = table.get(r.key());
@@ -155,6 +155,11 @@ public final class Scheduler {
     }
     if (e.spec == null) {
       throw new Refusal(409, "task " + r.key() + " cannot run: its declaration is invalid: " + e.invalid);
+    }
+    if (e.origin.kind() == Origin.Kind.CRD || e.origin.kind() == Origin.Kind.CONFIGMAP) {
+      // its runs are claimed in the cluster by due time: an extra due time needs one identity on every agent
+      throw new Refusal(409, "task " + r.key() + " is declared in the cluster (" + e.origin.describe() + "); run now "
+          + "applies to this agent's own tasks (REST and files) for now");
     }
     if (!e.runNow.accept(r.requestId())) {
       return false;

@@ -1,6 +1,7 @@
 package dev.nodepulse.tasks.run;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.nodepulse.config.Config;
@@ -14,6 +15,7 @@ import dev.nodepulse.tasks.target.Execution;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -122,5 +124,18 @@ class RunNowTest {
     assertThat(s.getJsonObject("lastRun").getString("outcome")).isEqualTo("SUCCEEDED");
     assertThat(s.getJsonArray("conditions").stream().map(c -> ((JsonObject) c).getString("type")))
         .contains("Suspended");
+  }
+
+  @Test
+  void aTaskDeclaredInTheClusterIsRefusedForNow() throws Exception {
+    String task = new JsonObject().put("metadata", new JsonObject().put("name", "crd").put("namespace", "t"))
+        .put("spec", new JsonObject("{\"every\": \"1h\", " + COMPUTE + "}")).encode();
+    get(vertx.eventBus().request(TasksVerticle.DECLARE, Declaration.of(new Origin(Origin.Kind.CRD, "uid-1", 1),
+        TaskReader.read(task, TaskReader.Format.JSON))));
+    assertThatThrownBy(() -> runNow("crd", "r1")).cause().isInstanceOfSatisfying(ReplyException.class, ex -> {
+      assertThat(ex.failureCode()).isEqualTo(409);
+      assertThat(ex.getMessage()).contains("is declared in the cluster");
+    });
+    assertThat(runs).isEmpty();
   }
 }
