@@ -138,6 +138,13 @@ final class DerivedStatus {
     return s.toString();
   }
 
+  /** True when the status's {@code Suspended} condition does not say what {@code spec.suspend} says. */
+  static boolean suspendShownWrong(Status st, TaskSpec spec) {
+    String shown = st == null || st.conditions == null ? null : st.conditions.stream()
+        .filter(c -> "Suspended".equals(c.getType())).map(Condition::getStatus).findFirst().orElse(null);
+    return spec.suspend() != "True".equals(shown);
+  }
+
   private static List<Condition> conditions(Status st, List<Status.NodeStatus> nodes, boolean all, boolean oneShot,
       boolean suspend, Long generation, Instant now) {
     List<Condition> before = st.conditions == null ? List.of() : st.conditions;
