@@ -168,46 +168,22 @@ public final class Scheduler {
     return true;
   }
 
-  /** Starts the next waiting run-now request when nothing of the task is in progress (claim, run, retry, hold). */
+  /** Starts the next waiting run-now request when nothing of the task is in progress ({@link RunNow#start}). */
   private void runWaiting(TaskEntry e) {
-    boolean idle = e.spec != null && e.extra == null && e.run == null && e.runningDue == null && e.retry == 0
-        && e.held == null && (e.timerId >= 0 || e.done || e.waitsForResume || e.nextRunAt == null);
-    String id = idle ? e.runNow.next() : null;
-    if (id == null) {
-      return;
+    long timer = e.timerId;
+    if (RunNow.start(e)) {
+      if (timer >= 0) {
+        vertx.cancelTimer(timer); // the planned due time waits for the extra run
+      }
+      LOG.info("task {}: run now (request {})", e.key, e.extra.requestId());
+      due(e, now(), false);
     }
-    if (e.timerId >= 0) {
-      vertx.cancelTimer(e.timerId);
-      e.timerId = -1;
-    }
-    e.extra = new RunNow.Extra(id, e.nextRunAt, e.done, e.waitsForResume, e.phase);
-    e.done = false;
-    e.waitsForResume = false;
-    LOG.info("task {}: run now (request {})", e.key, id);
-    due(e, now(), false);
   }
 
   /** An extra run ended ({@code r}), or another node ran it (null): the schedule it interrupted goes on. */
   private void extraEnded(TaskEntry e, Instant now, RunResult r) {
-    RunNow.Extra x = e.extra;
-    e.extra = null;
-    e.done = x.done();
-    e.waitsForResume = x.waitsForResume();
-    Instant next = x.nextRunAt();
-    if (next != null && next.isBefore(now) && !e.spec.timing().oneShot() && !x.done() && !x.waitsForResume()) {
-      next = DueTimes.nextAfter(e.spec.timing(), next, now); // passed during the extra run: skipped, as in a run
-    }
-    if (x.done()) { // a finished one-shot ran again: it shows that run's outcome
-      e.nextRunAt = null;
-      e.phase = r == null ? x.phase() : r.succeeded() ? Phase.Succeeded : Phase.Failed;
-    } else if (x.waitsForResume()) {
-      e.nextRunAt = next;
-      e.phase = Phase.Scheduled;
-    } else if (next == null) { // nothing was planned, or the schedule never fires again
-      e.nextRunAt = null;
-      e.done = x.nextRunAt() != null;
-      e.phase = x.phase();
-    } else {
+    Instant next = RunNow.ended(e, now, r);
+    if (next != null) {
       schedule(e, next, false);
     }
   }
