@@ -44,6 +44,13 @@ final class CrdSource implements TaskInformers.Listener<DelayedTaskResource> {
     try {
       DelayedTask t = Wire.read(r);
       d = Declaration.of(origin, t, Wire.specWrittenAt(r));
+      if (DerivedStatus.suspendShownWrong(r.getStatus(), t.spec())
+          && link.speaksFor(ns + "/" + name + "@suspend-" + origin.generation())) {
+        vertx.executeBlocking(() -> { // nothing runs to write it: spec.suspend alone changed what status shows
+          StatusWriter.derive(link, r, t.spec());
+          return null;
+        }, false);
+      }
     } catch (TaskValidationException e) {
       String message = "DelayedTask " + ns + "/" + name + ": " + Wire.message(e);
       d = Declaration.invalid(origin, ns, name, message);

@@ -20,7 +20,8 @@ import java.util.Set;
  * ({@code claimedBy}, {@code claimedFor}), the latest run and the counters of a {@code nodes: one} task, each node's
  * entry of a {@code nodes: all} task, {@code nextRunAt}, {@code progress}. The rest follows from them and the spec:
  * {@code phase}, {@code schedule} (in words), {@code summary}, {@code observedGeneration}, the conditions
- * {@code Ready}, {@code Scheduled} and {@code Failed} (Kubernetes API conventions: {@code lastTransitionTime} moves
+ * {@code Ready}, {@code Scheduled}, {@code Failed} and {@code Suspended} (from {@code spec.suspend}; False once
+ * resumed) (Kubernetes API conventions: {@code lastTransitionTime} moves
  * only when a condition's status changes; conditions of other types are kept), and for {@code nodes: all} the
  * top-level {@code runs}, {@code attempts}, {@code lastRun} and {@code claimedBy}, which summarize {@code nodes[]}.
  * Pure: every writer calls it on what it is about to write; deriving what it derived changes nothing, whatever
@@ -28,7 +29,7 @@ import java.util.Set;
  */
 final class DerivedStatus {
   private static final int EXCERPT = 256;
-  private static final Set<String> OWN = Set.of("Ready", "Scheduled", "Failed");
+  private static final Set<String> OWN = Set.of("Ready", "Scheduled", "Failed", "Suspended");
 
   private DerivedStatus() {}
 
@@ -52,7 +53,7 @@ final class DerivedStatus {
     st.observedGeneration = generation;
     st.phase = all ? nodesPhase(nodes, oneShot, st.nextRunAt) : onePhase(st, oneShot);
     st.summary = all ? nodesSummary(nodes) : oneSummary(st);
-    st.conditions = conditions(st, nodes, all, oneShot, generation, now);
+    st.conditions = conditions(st, nodes, all, oneShot, spec.suspend(), generation, now);
     return st;
   }
 
@@ -137,8 +138,15 @@ final class DerivedStatus {
     return s.toString();
   }
 
+  /** True when the status's {@code Suspended} condition does not say what {@code spec.suspend} says. */
+  static boolean suspendShownWrong(Status st, TaskSpec spec) {
+    String shown = st == null || st.conditions == null ? null : st.conditions.stream()
+        .filter(c -> "Suspended".equals(c.getType())).map(Condition::getStatus).findFirst().orElse(null);
+    return spec.suspend() != "True".equals(shown);
+  }
+
   private static List<Condition> conditions(Status st, List<Status.NodeStatus> nodes, boolean all, boolean oneShot,
-      Long generation, Instant now) {
+      boolean suspend, Long generation, Instant now) {
     List<Condition> before = st.conditions == null ? List.of() : st.conditions;
     List<Condition> out = new ArrayList<>();
     out.add(condition(before, "Ready", true, "Accepted", "the spec is valid", generation, now));
@@ -160,6 +168,13 @@ final class DerivedStatus {
       boolean failed = !succeeded(st.lastRun);
       out.add(condition(before, "Failed", failed, reason(st.lastRun.outcome),
           failed ? clip(error(st.lastRun)) : "the last run succeeded", generation, now));
+    }
+    if (suspend) {
+      out.add(condition(before, "Suspended", true, "Suspended", "spec.suspend is true: no new runs; due times are "
+          + "skipped on purpose" + (oneShot ? " (a one-shot waits and runs when resumed)" : ""), generation, now));
+    } else if (before.stream().anyMatch(c -> "Suspended".equals(c.getType()))) {
+      out.add(condition(before, "Suspended", false, "Resumed", "spec.suspend is false: runs as scheduled", generation,
+          now));
     }
     for (Condition c : before) {
       if (!OWN.contains(c.getType())) {

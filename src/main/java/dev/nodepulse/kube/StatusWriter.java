@@ -231,7 +231,22 @@ final class StatusWriter implements StatusSink {
   }
 
   /** An invalid spec, in status: phase Failed, Ready False with the message (one agent writes it). Blocking. */
+  /**
+   * Writes the status derived again from its facts with {@code spec} (nothing ran: e.g. {@code spec.suspend} was
+   * set or cleared, which the {@code Suspended} condition shows).
+   */
+  static void derive(KubeLink link, DelayedTaskResource r, TaskSpec spec) {
+    write(link, r, cur -> DerivedStatus.of(cur.getStatus() == null ? new Status() : cur.getStatus(), spec,
+        cur.getMetadata().getGeneration(), link.clock.instant()));
+  }
+
   static void invalid(KubeLink link, DelayedTaskResource r, String message) {
+    write(link, r, cur -> DerivedStatus.invalid(cur.getStatus(), message, cur.getMetadata().getGeneration(),
+        link.clock.instant()));
+  }
+
+  private static void write(KubeLink link, DelayedTaskResource r,
+      java.util.function.Function<DelayedTaskResource, Status> derive) {
     Conflicts.retry(5, attempt -> {
       DelayedTaskResource cur = attempt == 0 ? r
           : link.client.resources(DelayedTaskResource.class).inNamespace(r.getMetadata().getNamespace())
@@ -239,8 +254,7 @@ final class StatusWriter implements StatusSink {
       if (cur == null) {
         return null;
       }
-      Status st = DerivedStatus.invalid(cur.getStatus(), message, cur.getMetadata().getGeneration(),
-          link.clock.instant());
+      Status st = derive.apply(cur);
       try {
         link.wrote();
         link.client.resource(withStatus(cur, st)).updateStatus();

@@ -6,6 +6,7 @@ import dev.nodepulse.tasks.model.Declaration;
 import dev.nodepulse.tasks.model.DelayedTask;
 import dev.nodepulse.tasks.model.LocalCodec;
 import dev.nodepulse.tasks.model.Origin;
+import dev.nodepulse.tasks.model.RunRequest;
 import dev.nodepulse.tasks.model.Synced;
 import dev.nodepulse.tasks.model.TaskJson;
 import dev.nodepulse.tasks.model.Withdrawal;
@@ -47,6 +48,8 @@ public final class TasksVerticle extends VerticleBase {
   public static final String PREVIEW = "nodepulse.tasks.preview";
   public static final String WITHDRAW = "nodepulse.tasks.withdraw";
   public static final String SYNCED = "nodepulse.tasks.synced";
+  /** Run now: {@code {"namespace", "name", "requestId"}} (a checked id) → {@code {"requestId", "accepted", "task"}}. */
+  public static final String RUN_NOW = "nodepulse.tasks.runNow";
   public static final String CHANGED = BusSinks.CHANGED;
   public static final String RUN = BusSinks.RUN;
   public static final String HEALTH = "nodepulse.health.scheduler";
@@ -100,6 +103,14 @@ public final class TasksVerticle extends VerticleBase {
       bus.<Object>consumer(GET, msg -> answer(msg, () -> {
         JsonObject k = key(msg);
         return cluster.json(scheduler.get(k.getString("namespace"), k.getString("name")));
+      }));
+      bus.<Object>consumer(RUN_NOW, msg -> answer(msg, () -> {
+        JsonObject k = key(msg);
+        RunRequest r = new RunRequest(k.getString("namespace"), k.getString("name"),
+            ((JsonObject) msg.body()).getString("requestId"));
+        boolean accepted = scheduler.runNow(r);
+        return new JsonObject().put("requestId", r.requestId()).put("accepted", accepted)
+            .put("task", cluster.json(scheduler.get(r.namespace(), r.name())));
       }));
       bus.<Object>consumer(RUNS, msg -> {
         JsonObject k = key(msg);

@@ -4,11 +4,15 @@ import dev.nodepulse.tasks.TasksVerticle;
 import dev.nodepulse.tasks.source.RestSource;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import dev.nodepulse.tasks.model.RunRequest;
 import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.List;
+import java.nio.charset.StandardCharsets;
 
 /**
  * /api/v1/tasks: forwards to the task concern over the event bus (list, get, runs and output to the task
@@ -50,6 +54,15 @@ final class TaskRoutes {
       Api.ask(vertx, ctx, RestSource.PUT, req).onSuccess(reply ->
           json(ctx, !dryRun && reply.getBoolean("created", false) ? 201 : 200, reply.getJsonObject("task")));
     });
+    router.post("/api/v1/tasks/:namespace/:name/runs").handler(ctx -> {
+      String id = requestId(ctx);
+      if (id != null) {
+        Api.ask(vertx, ctx, TasksVerticle.RUN_NOW, key(ctx).put("requestId", id)).onSuccess(reply -> {
+          boolean accepted = (Boolean) reply.remove("accepted"); // 200: this id was handled before, nothing new runs
+          json(ctx, accepted ? 202 : 200, reply.put("duplicate", !accepted));
+        });
+      }
+    });
     router.delete("/api/v1/tasks/:namespace/:name").handler(ctx ->
         Api.ask(vertx, ctx, RestSource.DELETE, key(ctx)).onSuccess(ignored -> ctx.response().setStatusCode(204).end()));
   }
@@ -69,6 +82,42 @@ final class TaskRoutes {
       }
     }
     return !values.isEmpty();
+  }
+
+  /**
+   * The request id of a run-now request: from the optional JSON body {@code {"requestId": "..."}} (checked by
+   * {@link RunRequest#problem}), a new one when there is none; null after answering 400.
+   */
+  private static String requestId(RoutingContext ctx) {
+    Buffer body = ctx.body().buffer();
+    if (body == null || body.toString(StandardCharsets.UTF_8).isBlank()) {
+      return RunRequest.newId();
+    }
+    Object parsed;
+    try {
+      parsed = Json.decodeValue(body);
+    } catch (DecodeException e) {
+      parsed = null;
+    }
+    if (!(parsed instanceof JsonObject o)) {
+      Errors.send(ctx, 400, "the body is not a JSON object such as {\"requestId\": \"1733337600\"}", null);
+      return null;
+    }
+    for (String f : o.fieldNames()) {
+      if (!f.equals("requestId")) {
+        Errors.send(ctx, 400, "unknown field '" + (f.length() > 64 ? f.substring(0, 64) + "..." : f)
+            + "'; known: requestId", new JsonObject().put("field", "requestId"));
+        return null;
+      }
+    }
+    Object id = o.getValue("requestId");
+    String problem = id == null ? null : RunRequest.problem("requestId", id instanceof String str ? str : null);
+    if (problem != null) {
+      Errors.send(ctx, 400, id instanceof String ? problem : "requestId must be a string", new JsonObject()
+          .put("field", "requestId"));
+      return null;
+    }
+    return id == null ? RunRequest.newId() : (String) id;
   }
 
   private static JsonObject key(RoutingContext ctx) {

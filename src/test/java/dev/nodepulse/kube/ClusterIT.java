@@ -352,4 +352,45 @@ class ClusterIT {
     assertThat(paths.stream().filter(p -> p.startsWith("/cm"))).as("nodes: one (the default): one agent ran it")
         .hasSize(1);
   }
+
+  @Test
+  void aSuspendedTaskSkipsItsDueTimesEverywhereAndRunsAgainWhenResumed() throws Exception {
+    int port = target.actualPort();
+    Kubectl kubectl = new Kubectl(dir, kubeConfigYaml);
+    assertThat(kubectl.apply("""
+        apiVersion: nodepulse.dev/v1alpha1
+        kind: DelayedTask
+        metadata: {name: paused, namespace: default}
+        spec:
+          every: 1s
+          suspend: true
+          target: {http: {url: "http://127.0.0.1:%d/paused"}}
+        """.formatted(port)).exitCode()).isZero();
+    assertThat(kubectl.apply("""
+        apiVersion: nodepulse.dev/v1alpha1
+        kind: DelayedTask
+        metadata: {name: beside-paused, namespace: default}
+        spec:
+          every: 1s
+          target: {http: {url: "http://127.0.0.1:%d/beside-paused"}}
+        """.formatted(port)).exitCode()).isZero();
+    // the evidence that due times passed: a task beside it, on the same schedule, ran (not a wait of milliseconds)
+    await().atMost(120, TimeUnit.SECONDS).until(() -> paths.stream().filter(p -> p.startsWith("/beside-paused "))
+        .count() >= 4);
+    client.resources(DelayedTaskResource.class).inNamespace("default").withName("beside-paused").delete();
+    assertThat(paths.stream().filter(p -> p.startsWith("/paused "))).as("nothing ran while suspended").isEmpty();
+    await().atMost(60, TimeUnit.SECONDS).until(() -> get("paused").getStatus() != null
+        && get("paused").getStatus().conditions != null && get("paused").getStatus().conditions.stream()
+        .anyMatch(c -> c.getType().equals("Suspended") && c.getStatus().equals("True")));
+    Kubectl.Result columns = kubectl.run(null, "get", "dtask", "-n", "default", "paused");
+    assertThat(columns.out().strip().split("\n")[1].split("\\s{2,}")).as(columns.out()).contains("true");
+
+    assertThat(kubectl.run(null, "patch", "dtask", "-n", "default", "paused", "--type", "merge", "-p",
+        "{\"spec\": {\"suspend\": false}}").exitCode()).isZero();
+    await().atMost(120, TimeUnit.SECONDS).until(() -> paths.stream().filter(p -> p.startsWith("/paused ")).count() >= 2);
+    await().atMost(60, TimeUnit.SECONDS).until(() -> get("paused").getStatus().conditions.stream()
+        .anyMatch(c -> c.getType().equals("Suspended") && c.getStatus().equals("False")
+            && c.getReason().equals("Resumed")));
+    client.resources(DelayedTaskResource.class).inNamespace("default").withName("paused").delete();
+  }
 }

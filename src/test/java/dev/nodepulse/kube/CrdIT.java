@@ -130,12 +130,13 @@ class CrdIT {
     String[] lines = r.out().strip().split("\n");
     // in the order DelayedTaskResource declares them (the generator alone would sort them by JSON path)
     assertThat(lines[0].split("\\s{2,}")).containsExactly("NAME", "PHASE", "SCHEDULE", "NEXT RUN", "RUNS",
-        "LAST OUTCOME", "CLAIMED BY", "SUMMARY", "AGE");
+        "LAST OUTCOME", "CLAIMED BY", "SUSPENDED", "SUMMARY", "AGE");
     assertThat(lines[1].split("\\s{2,}")).containsSequence("columns", "Scheduled", "every 5m", "2026-11-30T04:05:00Z",
-        "7", "SUCCEEDED", "node-a", "succeeded on node-b");
+        "7", "SUCCEEDED", "node-a", "false", "succeeded on node-b");
     Kubectl.Result wide = kubectl.run(null, "get", "dtask", "-n", "default", "columns", "-o", "wide");
     assertThat(wide.out().strip().split("\n")[0].split("\\s{2,}")).as("the node of the last attempt: -o wide")
-        .containsExactly("NAME", "PHASE", "SCHEDULE", "NEXT RUN", "RUNS", "LAST OUTCOME", "CLAIMED BY", "SUMMARY",
+        .containsExactly("NAME", "PHASE", "SCHEDULE", "NEXT RUN", "RUNS", "LAST OUTCOME", "CLAIMED BY", "SUSPENDED",
+            "SUMMARY",
             "LAST NODE", "AGE");
     Kubectl.Result all = kubectl.run(null, "get", "all", "-n", "default");
     assertThat(all.out()).as("category all is left out").doesNotContain("delayedtask");

@@ -192,4 +192,23 @@ class DerivedStatusTest {
     }
     assertThat(DerivedStatus.nodesSummary(five)).isEqualTo("0/5 nodes succeeded, 5 timeout (node-1, node-2, node-3, …)");
   }
+
+  @Test
+  void aSuspendedTaskHasASuspendedConditionThatTurnsFalseWhenResumed() throws Exception {
+    Status paused = DerivedStatus.of(new Status(), spec("every: 5m\n  suspend: true", "one"), 2L, T0);
+    Condition c = paused.conditions.stream().filter(x -> x.getType().equals("Suspended")).findFirst().orElseThrow();
+    assertThat(c.getStatus()).isEqualTo("True");
+    assertThat(c.getMessage()).isEqualTo("spec.suspend is true: no new runs; due times are skipped on purpose");
+    assertThat(DerivedStatus.of(paused, spec("every: 5m\n  suspend: true", "one"), 2L, T1).conditions)
+        .as("deriving again changes nothing").isEqualTo(paused.conditions);
+    Status resumed = DerivedStatus.of(paused, spec("every: 5m", "one"), 2L, T1);
+    assertThat(resumed.conditions).filteredOn(x -> x.getType().equals("Suspended")).singleElement()
+        .satisfies(x -> {
+          assertThat(x.getStatus()).isEqualTo("False");
+          assertThat(x.getReason()).isEqualTo("Resumed");
+          assertThat(x.getLastTransitionTime()).isEqualTo(T1.toString());
+        });
+    assertThat(DerivedStatus.of(new Status(), spec("every: 5m", "one"), 2L, T0).conditions)
+        .as("never suspended: no condition").noneMatch(x -> x.getType().equals("Suspended"));
+  }
 }

@@ -38,7 +38,7 @@ class DocsPageTest {
       page.navigate(origin + "/docs");
       page.waitForSelector(".opblock-summary-path", new Page.WaitForSelectorOptions().setTimeout(20_000));
       List<String> paths = page.locator(".opblock-summary-path").allTextContents();
-      assertThat(paths).hasSize(21);
+      assertThat(paths).hasSize(22);
       assertThat(String.join(" ", paths).replace("\u200b", ""))
           .contains("/api/v1/host", "/api/v1/history", "/api/v1/pressure", "/api/v1/pods/{namespace}/{name}",
               "/api/v1/tasks/{namespace}/{name}", "/api/v1/sum", "/readyz", "/metrics");

@@ -33,6 +33,7 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @AdditionalPrinterColumn(name = "Last Outcome", jsonPath = ".status.lastRun.outcome",
     type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(name = "Claimed By", jsonPath = ".status.claimedBy", type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(name = "Suspended", jsonPath = ".spec.suspend", type = AdditionalPrinterColumn.Type.BOOLEAN)
 @AdditionalPrinterColumn(name = "Summary", jsonPath = ".status.summary", type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(name = "Last Node", jsonPath = ".status.lastRun.node", type = AdditionalPrinterColumn.Type.STRING,
     priority = 1)

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import dev.nodepulse.tasks.model.Limits;
+import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
@@ -86,6 +87,11 @@ public class Spec {
 
   /** What becomes of due times that passed while nothing could run. */
   public enum MissedRuns { RunLatest, Skip }
+
+  @JsonPropertyDescription("true: no new runs (a run in flight finishes); due times that pass while suspended are "
+      + "skipped on purpose, not missed; a one-shot waits and runs when resumed. Default false.")
+  @Default("false")
+  public Boolean suspend;
 
   /** Which agents run the task. */
   public enum Nodes {

@@ -77,6 +77,9 @@ public final class TaskJson {
     if (s.missedRuns() != TaskSpec.MissedRuns.RunLatest) { // the default is left out: specHash of older tasks stays
       o.put("missedRuns", s.missedRuns().name());
     }
+    if (s.suspend()) {
+      o.put("suspend", true);
+    }
     return o;
   }
 
@@ -185,7 +188,9 @@ public final class TaskJson {
 
   /** A stable hash of the spec (its canonical JSON), to tell an edited task from the same one. */
   public static String specHash(TaskSpec s) {
-    return Sha256.hex(specJson(s).encode(), 16);
+    JsonObject spec = specJson(s);
+    spec.remove("suspend"); // pausing and resuming keep the schedule and the state (docs/tasks.md)
+    return Sha256.hex(spec.encode(), 16);
   }
 
   private static String time(Instant i) {

@@ -6,10 +6,11 @@ import java.util.Map;
 /**
  * A validated DelayedTask {@code spec}. {@code startingDeadline} is null when not set; {@code jitter} is zero when not
  * set (each due time is spread by a stable amount below it: {@code tasks.run.Jitter}); {@code missedRuns}: what
- * becomes of due times that passed while nothing could run (docs/tasks.md).
+ * becomes of due times that passed while nothing could run (docs/tasks.md). {@code suspend}: no new runs while true
+ * (docs/tasks.md, "Pause and resume"); not part of the spec's hash, so pausing keeps the schedule.
  */
 public record TaskSpec(String title, Schedule timing, Target target, Nodes nodes, Map<String, String> nodeSelector,
-    Retry retry, Duration startingDeadline, Duration jitter, MissedRuns missedRuns) {
+    Retry retry, Duration startingDeadline, Duration jitter, MissedRuns missedRuns, boolean suspend) {
 
   public TaskSpec {
     nodeSelector = Map.copyOf(nodeSelector);

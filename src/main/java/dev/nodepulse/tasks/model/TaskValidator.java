@@ -144,7 +144,12 @@ final class TaskValidator {
     Duration jitter = jitter(s.jitter(), timing);
     TaskSpec.MissedRuns missedRuns = missedRuns(s.missedRuns());
     return errors.isEmpty()
-        ? new TaskSpec(title, timing, target, nodes, selector, retry, deadline, jitter, missedRuns) : null;
+        ? new TaskSpec(title, timing, target, nodes, selector, retry, deadline, jitter, missedRuns, suspend(s)) : null;
+  }
+
+  /** {@code spec.suspend}: a JSON boolean (the binding refuses another type); absent is false. */
+  private static boolean suspend(TaskDocument.Spec s) {
+    return Boolean.TRUE.equals(s.suspend());
   }
 
   /** {@code spec.missedRuns}: RunLatest (the default) or Skip. */

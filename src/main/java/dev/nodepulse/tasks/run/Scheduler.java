@@ -6,6 +6,7 @@ import dev.nodepulse.tasks.model.Declaration;
 import dev.nodepulse.tasks.model.DelayedTask;
 import dev.nodepulse.tasks.model.Origin;
 import dev.nodepulse.tasks.model.Progress;
+import dev.nodepulse.tasks.model.RunRequest;
 import dev.nodepulse.tasks.model.RunResult;
 import dev.nodepulse.tasks.model.Target;
 import dev.nodepulse.tasks.model.TaskJson;
@@ -147,6 +148,51 @@ public final class Scheduler {
     }
   }
 
+  /**
+   * Run now ({@link RunNow}): one extra run of the task, claimed, run and recorded like a due one, due now; it waits
+   * for a run in flight; the schedule goes on after it. False when the request id was handled already. Refusal 404
+   * for an unknown task, 409 for one whose declaration is invalid or that is declared in the cluster.
+   */
+  public boolean runNow(RunRequest r) {
+    TaskEntry e = table.get(r.key());
+    if (e == null) {
+      throw new Refusal(404, "task " + r.key() + " not found");
+    }
+    if (e.spec == null) {
+      throw new Refusal(409, "task " + r.key() + " cannot run: its declaration is invalid: " + e.invalid);
+    }
+    if (e.origin.kind() == Origin.Kind.CRD || e.origin.kind() == Origin.Kind.CONFIGMAP) {
+      // its runs are claimed in the cluster by due time: an extra due time needs one identity on every agent
+      throw new Refusal(409, "task " + r.key() + " is declared in the cluster (" + e.origin.describe() + "); run now "
+          + "applies to this agent's own tasks (REST and files) for now");
+    }
+    if (!e.runNow.accept(r.requestId())) {
+      return false;
+    }
+    runWaiting(e);
+    return true;
+  }
+
+  /** Starts the next waiting run-now request when nothing of the task is in progress ({@link RunNow#start}). */
+  private void runWaiting(TaskEntry e) {
+    long timer = e.timerId;
+    if (RunNow.start(e)) {
+      if (timer >= 0) {
+        vertx.cancelTimer(timer); // the planned due time waits for the extra run
+      }
+      LOG.info("task {}: run now (request {})", e.key, e.extra.requestId());
+      due(e, now(), false);
+    }
+  }
+
+  /** An extra run ended ({@code r}), or another node ran it (null): the schedule it interrupted goes on. */
+  private void extraEnded(TaskEntry e, Instant now, RunResult r) {
+    Instant next = RunNow.ended(e, e.plan(config.nodeName()), now, r);
+    if (next != null) {
+      schedule(e, next, false);
+    }
+  }
+
   // ------------------------------------------------------------------ declarations
 
   /** The result of a declaration: whether the task is new, and the task as it is now. */
@@ -284,8 +330,13 @@ public final class Scheduler {
     } else {
       e.origin = origin;
       e.metadata = task.metadata();
-      if (hash.equals(e.specHash)) {
+      if (hash.equals(e.specHash)) { // spec.suspend is not in the hash: pausing keeps the schedule
+        boolean suspendChanged = e.spec.suspend() != task.spec().suspend();
+        e.spec = task.spec();
         store.dirty(e.key); // labels or the origin's generation may have changed
+        if (suspendChanged) {
+          suspendChanged(e, now);
+        }
         return e;
       }
       stopEntry(e);
@@ -304,6 +355,15 @@ public final class Scheduler {
     store.dirty(e.key);
     changed(e, false);
     return e;
+  }
+
+  /** {@code spec.suspend} was set or cleared ({@link Suspension}): a one-shot that waited is planned now. */
+  private void suspendChanged(TaskEntry e, Instant now) {
+    if (Suspension.changed(e, e.spec.suspend()) && e.timerId < 0 && e.run == null) {
+      schedule(e, e.nextRunAt, false);
+    }
+    e.changedAt = now;
+    changed(e, false);
   }
 
   /**
@@ -423,6 +483,9 @@ public final class Scheduler {
     e.retry = 0;
     e.unclaimed = null;
     e.held = null;
+    Suspension.changed(e, true);
+    e.extra = null;
+    e.runNow.clearWaiting();
     if (e.timerId >= 0) {
       vertx.cancelTimer(e.timerId);
       e.timerId = -1;
@@ -498,6 +561,10 @@ public final class Scheduler {
   private void due(TaskEntry e, Instant due, boolean isRetry) {
     if (isRetry) {
       take(e, due, true); // a retry runs under the occurrence's claim
+      return;
+    }
+    if (e.spec.suspend() && e.extra == null) {
+      suspended(e, due);
       return;
     }
     e.retry = 0;
@@ -593,6 +660,21 @@ public final class Scheduler {
         due, config.nodeName());
   }
 
+  /** Suspended: nothing runs; a recurring task plans its next due time, a one-shot waits ({@link Suspension}). */
+  private void suspended(TaskEntry e, Instant due) {
+    Instant now = now();
+    Instant next = Suspension.reached(e, e.plan(config.nodeName()), due, now);
+    if (next != null) {
+      schedule(e, next, false);
+    } else if (!e.waitsForResume) {
+      e.done = true;
+      e.nextRunAt = null;
+    }
+    e.changedAt = now;
+    store.dirty(e.key);
+    changed(e, false);
+  }
+
   /** Another node runs this occurrence: nothing runs here; the next occurrence is planned. */
   private void taken(TaskEntry e, Instant due, Claims.Claim.Taken t) {
     e.claimedBy = t.holder();
@@ -600,7 +682,9 @@ public final class Scheduler {
     e.unclaimed = unclaimed ? (e.unclaimed == null ? due : e.unclaimed) : null;
     Instant now = now();
     Instant next = e.plan(config.nodeName()).nextAfter(due, now);
-    if (next == null) {
+    if (e.extra != null) {
+      extraEnded(e, now, null);
+    } else if (next == null) {
       e.done = true;
       e.nextRunAt = null;
       e.phase = Phase.Pending;
@@ -610,6 +694,7 @@ public final class Scheduler {
     e.changedAt = now;
     store.dirty(e.key);
     changed(e, false);
+    runWaiting(e);
   }
 
   /** Waits for a slot of the target's type; past its startingDeadline when the slot comes, the run is MISSED. */
@@ -783,7 +868,9 @@ public final class Scheduler {
   private void accounted(TaskEntry e, Instant due, Instant now, RunResult r) {
     e.retry = 0;
     e.runningDue = null;
-    if (e.spec.timing().oneShot()) {
+    if (e.extra != null) {
+      extraEnded(e, now, r);
+    } else if (e.spec.timing().oneShot()) {
       e.done = true;
       e.nextRunAt = null;
       e.phase = r.succeeded() ? Phase.Succeeded : Phase.Failed;
@@ -799,6 +886,7 @@ public final class Scheduler {
     e.changedAt = now;
     store.writeNow(e.key);
     changed(e, false);
+    runWaiting(e);
   }
 
   private void progress(TaskEntry e, int epoch, Progress p) {

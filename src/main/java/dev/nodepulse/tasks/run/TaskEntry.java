@@ -39,6 +39,13 @@ final class TaskEntry {
   TaskStatus.LastMissed lastMissed;
   /** The oldest due time no agent could claim (nodes: one; the API server away): accounted for at the next claim. */
   Instant unclaimed;
+  /** Due times skipped while suspended, since when ({@link Suspension}); a one-shot's due time waiting for resume. */
+  long skipped;
+  Instant skippedSince;
+  boolean waitsForResume;
+  /** Run-now request ids handled and waiting; the extra run in progress, or null ({@link RunNow}). */
+  final RunNow runNow = new RunNow();
+  RunNow.Extra extra;
 
   /** Bumped whenever the schedule is reset or the task removed: timers and queued runs of an older epoch are stale. */
   int epoch;
@@ -63,6 +70,10 @@ final class TaskEntry {
     }
     if (held != null) {
       conditions.add(new TaskStatus.Condition("Held", "True", "StateNotWritable", held, changedAt));
+    }
+    TaskStatus.Condition suspended = Suspension.condition(this);
+    if (suspended != null) {
+      conditions.add(suspended);
     }
     List<TaskStatus.NodeStatus> nodes = spec != null && spec.nodes() == TaskSpec.Nodes.ALL
         ? List.of(new TaskStatus.NodeStatus(node, phase, lastRun)) : List.of();
