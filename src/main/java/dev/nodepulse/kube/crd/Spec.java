@@ -72,6 +72,13 @@ public class Spec {
   @ValidationRule(value = Rules.ONE_SECOND_TO_365D, message = "must be 1s to 365d")
   public String startingDeadline;
 
+  @JsonPropertyDescription("What a due time does while a run of the task is still going: Forbid (the default) skips "
+      + "it, Allow runs it too (overlapping, within --max-concurrent-runs), Replace cancels the running attempt.")
+  public ConcurrencyPolicy concurrencyPolicy;
+
+  /** What a due time does while a run is still going. */
+  public enum ConcurrencyPolicy { Forbid, Allow, Replace }
+
   /** Which agents run the task. */
   public enum Nodes {
     @JsonProperty("one") ONE,

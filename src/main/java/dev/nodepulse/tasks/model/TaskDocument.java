@@ -19,7 +19,8 @@ record TaskDocument(String apiVersion, String kind, Metadata metadata, Spec spec
       Map<String, String> labels, Map<String, String> annotations, String creationTimestamp) {}
 
   record Spec(String title, String delay, String at, String every, String schedule, String timeZone,
-      Targets target, String nodes, Map<String, String> nodeSelector, Retry retry, String startingDeadline) {}
+      Targets target, String nodes, Map<String, String> nodeSelector, Retry retry, String startingDeadline,
+      String concurrencyPolicy) {}
 
   record Retry(BigInteger limit, String backoff) {}
 

@@ -71,6 +71,9 @@ public final class TaskJson {
     if (s.startingDeadline() != null) {
       o.put("startingDeadline", Durations.format(s.startingDeadline()));
     }
+    if (s.concurrencyPolicy() != TaskSpec.ConcurrencyPolicy.Forbid) { // the default is left out: hashes stay
+      o.put("concurrencyPolicy", s.concurrencyPolicy().name());
+    }
     return o;
   }
 

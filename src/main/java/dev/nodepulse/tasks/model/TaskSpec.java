@@ -5,11 +5,17 @@ import java.util.Map;
 
 /** A validated DelayedTask {@code spec}. {@code startingDeadline} is null when not set. */
 public record TaskSpec(String title, Schedule timing, Target target, Nodes nodes, Map<String, String> nodeSelector,
-    Retry retry, Duration startingDeadline) {
+    Retry retry, Duration startingDeadline, ConcurrencyPolicy concurrencyPolicy) {
 
   public TaskSpec {
     nodeSelector = Map.copyOf(nodeSelector);
   }
+
+  /**
+   * What a due time does while a run of the task is still going: Forbid (the default) skips it, Allow runs it too
+   * (overlapping, within the concurrency limit), Replace cancels the running attempt and runs it.
+   */
+  public enum ConcurrencyPolicy { Forbid, Allow, Replace }
 
   /** one: exactly one agent in the cluster runs it; all: every matching node. */
   public enum Nodes { ONE, ALL }

@@ -141,7 +141,20 @@ final class TaskValidator {
           TaskSpec.Retry.NONE.backoff()));
     }
     Duration deadline = duration(s.startingDeadline(), "spec.startingDeadline", Duration.ofSeconds(1), MAX_SPAN, null);
-    return errors.isEmpty() ? new TaskSpec(title, timing, target, nodes, selector, retry, deadline) : null;
+    TaskSpec.ConcurrencyPolicy overlap = concurrencyPolicy(s.concurrencyPolicy());
+    return errors.isEmpty() ? new TaskSpec(title, timing, target, nodes, selector, retry, deadline, overlap) : null;
+  }
+
+  private TaskSpec.ConcurrencyPolicy concurrencyPolicy(String s) {
+    if (s == null) {
+      return TaskSpec.ConcurrencyPolicy.Forbid;
+    }
+    for (TaskSpec.ConcurrencyPolicy p : TaskSpec.ConcurrencyPolicy.values()) {
+      if (p.name().equals(s)) {
+        return p;
+      }
+    }
+    return fail("spec.concurrencyPolicy", "'" + clip(s) + "' is not accepted; expected Forbid, Allow or Replace");
   }
 
   private Schedule timing(TaskDocument.Spec s) {

@@ -483,6 +483,11 @@ public final class Scheduler {
       take(e, due, true); // a retry runs under the occurrence's claim
       return;
     }
+    if (Overlap.decide(e.spec.concurrencyPolicy(), e.running()) == Overlap.Decision.REPLACE) {
+      e.epoch++; // the running attempt's CANCELLED result is recorded; this due time owns the status
+      e.run.cancel();
+      e.run = null;
+    }
     e.retry = 0;
     e.occurrence = due;
     int epoch = e.epoch;
@@ -628,6 +633,13 @@ public final class Scheduler {
         p -> progress(e, epoch, p));
     e.run = g;
     g.result().onComplete(ar -> ended(e, epoch, type, due, startedAt, ar.result()));
+    if (Overlap.plansAhead(e.spec.concurrencyPolicy()) && e.timerId < 0 && !e.spec.timing().oneShot()) {
+      Instant next = DueTimes.nextAfter(e.spec.timing(), e.runningDue, startedAt);
+      if (next != null) { // Allow, Replace: the next due time may come while this run goes on (Overlap)
+        schedule(e, next, false);
+        e.phase = Phase.Running;
+      }
+    }
   }
 
   private Duration timeoutOf(Target t) {
@@ -695,7 +707,9 @@ public final class Scheduler {
       e.phase = r.succeeded() ? Phase.Succeeded : Phase.Failed;
     } else {
       Instant next = DueTimes.nextAfter(e.spec.timing(), due, now);
-      if (next == null) {
+      if (e.timerId >= 0) {
+        e.phase = e.running() ? Phase.Running : Phase.Scheduled; // planned when the run started (Overlap)
+      } else if (next == null) {
         e.done = true;
         e.phase = r.succeeded() ? Phase.Succeeded : Phase.Failed;
       } else {
