@@ -74,6 +74,9 @@ public final class TaskJson {
     if (s.concurrencyPolicy() != TaskSpec.ConcurrencyPolicy.Forbid) { // the default is left out: hashes stay
       o.put("concurrencyPolicy", s.concurrencyPolicy().name());
     }
+    if (s.history() != Limits.HISTORY_DEFAULT) { // as above
+      o.put("history", s.history());
+    }
     return o;
   }
 

@@ -5,7 +5,8 @@ import java.util.Map;
 
 /** A validated DelayedTask {@code spec}. {@code startingDeadline} is null when not set. */
 public record TaskSpec(String title, Schedule timing, Target target, Nodes nodes, Map<String, String> nodeSelector,
-    Retry retry, Duration startingDeadline, ConcurrencyPolicy concurrencyPolicy) {
+    Retry retry, Duration startingDeadline, ConcurrencyPolicy concurrencyPolicy,
+    int history) {
 
   public TaskSpec {
     nodeSelector = Map.copyOf(nodeSelector);

@@ -142,7 +142,9 @@ final class TaskValidator {
     }
     Duration deadline = duration(s.startingDeadline(), "spec.startingDeadline", Duration.ofSeconds(1), MAX_SPAN, null);
     TaskSpec.ConcurrencyPolicy overlap = concurrencyPolicy(s.concurrencyPolicy());
-    return errors.isEmpty() ? new TaskSpec(title, timing, target, nodes, selector, retry, deadline, overlap) : null;
+    int history = (int) number(s.history(), "spec.history", 1, Limits.HISTORY, Limits.HISTORY_DEFAULT);
+    return errors.isEmpty() ? new TaskSpec(title, timing, target, nodes, selector, retry, deadline, overlap, history)
+        : null;
   }
 
   private TaskSpec.ConcurrencyPolicy concurrencyPolicy(String s) {

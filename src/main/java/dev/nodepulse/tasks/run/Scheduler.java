@@ -225,6 +225,7 @@ public final class Scheduler {
   private TaskEntry apply(DelayedTask task, Origin origin, Instant anchor) {
     Instant now = now();
     leaveOldKey(origin, task.key());
+    store.keep(task.key(), task.spec().history());
     String hash = TaskJson.specHash(task.spec());
     TaskEntry e = table.get(task.key());
     if (e != null && e.spec == null) {
@@ -392,6 +393,7 @@ public final class Scheduler {
     TaskEntry e = table.remove(key);
     stored.remove(key);
     store.delete(key);
+    store.keep(key, null);
     sinks.forEach(s -> s.forget(key));
     if (e != null) {
       stopEntry(e);
