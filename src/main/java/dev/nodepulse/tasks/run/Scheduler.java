@@ -667,7 +667,9 @@ public final class Scheduler {
       record(e, type, due, startedAt, finished, Duration.between(due, startedAt), r);
       return;
     }
-    e.run = null;
+    if (e.run != null && e.run.result().isComplete()) {
+      e.run = null; // else a later run of the task goes on (concurrencyPolicy Allow)
+    }
     e.progress = null; // the result is in lastRun
     e.lastRun = new TaskStatus.LastRun(startedAt, finished, took.toMillis(), config.nodeName(), r.outcome(),
         r.httpStatus(), r.bytes(), r.result(), r.error());
