@@ -56,8 +56,6 @@ public final class TasksVerticle extends VerticleBase {
   /** Tasks in a page of {@link #LIST} when none is asked, and the most a page holds. */
   public static final int DEFAULT_PAGE = 100;
   public static final int MAX_PAGE = 500;
-  /** How many runs each task keeps in its history. */
-  public static final int RUNS_KEPT = 20;
 
   private static final Logger LOG = LoggerFactory.getLogger(TasksVerticle.class);
 
@@ -89,7 +87,7 @@ public final class TasksVerticle extends VerticleBase {
       runner = targets::start;
     }
     Runner chosen = runner;
-    return StatusStore.open(vertx, config.dataDir(), RUNS_KEPT).map(opened -> {
+    return StatusStore.open(vertx, config.dataDir(), dev.nodepulse.tasks.model.Limits.HISTORY_DEFAULT).map(opened -> {
       store = opened.getKey();
       List<StatusSink> sinks = new ArrayList<>();
       cluster = new ClusterStatuses(config.nodeName());

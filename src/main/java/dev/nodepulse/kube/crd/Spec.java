@@ -6,6 +6,8 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import dev.nodepulse.tasks.model.Limits;
 import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
@@ -92,6 +94,17 @@ public class Spec {
       + "skipped on purpose, not missed; a one-shot waits and runs when resumed. Default false.")
   @Default("false")
   public Boolean suspend;
+
+  @JsonPropertyDescription("What a due time does while a run of the task is still going: Forbid (the default) skips "
+      + "it, Allow runs it too (overlapping, within --max-concurrent-runs), Replace cancels the running attempt.")
+  public ConcurrencyPolicy concurrencyPolicy;
+
+  @JsonPropertyDescription("How many runs of the task its agent keeps and lists (1 to 100, default 20).")
+  @Min(1) @Max(Limits.HISTORY)
+  public Integer history;
+
+  /** What a due time does while a run is still going. */
+  public enum ConcurrencyPolicy { Forbid, Allow, Replace }
 
   /** Which agents run the task. */
   public enum Nodes {

@@ -14,6 +14,9 @@ public final class Limits {
   public static final int PI_DIGITS = 1_000_000;
   public static final int REDIRECTS = 10;
   public static final int RETRIES = 10;
+  /** spec.history: runs kept per task (default {@link #HISTORY_DEFAULT}). */
+  public static final int HISTORY = 100;
+  public static final int HISTORY_DEFAULT = 20;
   public static final int TITLE = 256;
   public static final int SCHEDULE = 256;
   /** Labels and nodeSelector entries. */

@@ -80,6 +80,12 @@ public final class TaskJson {
     if (s.suspend()) {
       o.put("suspend", true);
     }
+    if (s.concurrencyPolicy() != TaskSpec.ConcurrencyPolicy.Forbid) { // the default is left out: hashes stay
+      o.put("concurrencyPolicy", s.concurrencyPolicy().name());
+    }
+    if (s.history() != Limits.HISTORY_DEFAULT) { // as above
+      o.put("history", s.history());
+    }
     return o;
   }
 

@@ -10,7 +10,8 @@ import java.util.Map;
  * (docs/tasks.md, "Pause and resume"); not part of the spec's hash, so pausing keeps the schedule.
  */
 public record TaskSpec(String title, Schedule timing, Target target, Nodes nodes, Map<String, String> nodeSelector,
-    Retry retry, Duration startingDeadline, Duration jitter, MissedRuns missedRuns, boolean suspend) {
+    Retry retry, Duration startingDeadline, Duration jitter, MissedRuns missedRuns, boolean suspend,
+    ConcurrencyPolicy concurrencyPolicy, int history) {
 
   public TaskSpec {
     nodeSelector = Map.copyOf(nodeSelector);
@@ -18,6 +19,12 @@ public record TaskSpec(String title, Schedule timing, Target target, Nodes nodes
 
   /** Of the due times that passed while nothing could run: run the latest once (default), or skip them all. */
   public enum MissedRuns { RunLatest, Skip }
+
+  /**
+   * What a due time does while a run of the task is still going: Forbid (the default) skips it, Allow runs it too
+   * (overlapping, within the concurrency limit), Replace cancels the running attempt and runs it.
+   */
+  public enum ConcurrencyPolicy { Forbid, Allow, Replace }
 
   /** one: exactly one agent in the cluster runs it; all: every matching node. */
   public enum Nodes { ONE, ALL }

@@ -143,8 +143,10 @@ final class TaskValidator {
     Duration deadline = duration(s.startingDeadline(), "spec.startingDeadline", Duration.ofSeconds(1), MAX_SPAN, null);
     Duration jitter = jitter(s.jitter(), timing);
     TaskSpec.MissedRuns missedRuns = missedRuns(s.missedRuns());
-    return errors.isEmpty()
-        ? new TaskSpec(title, timing, target, nodes, selector, retry, deadline, jitter, missedRuns, suspend(s)) : null;
+    TaskSpec.ConcurrencyPolicy overlap = concurrencyPolicy(s.concurrencyPolicy());
+    int history = (int) number(s.history(), "spec.history", 1, Limits.HISTORY, Limits.HISTORY_DEFAULT);
+    return errors.isEmpty() ? new TaskSpec(title, timing, target, nodes, selector, retry, deadline, jitter, missedRuns,
+        suspend(s), overlap, history) : null;
   }
 
   /** {@code spec.suspend}: a JSON boolean (the binding refuses another type); absent is false. */
@@ -163,6 +165,18 @@ final class TaskValidator {
       }
     }
     return fail("spec.missedRuns", "'" + clip(value) + "' is not accepted; expected RunLatest or Skip");
+  }
+
+  private TaskSpec.ConcurrencyPolicy concurrencyPolicy(String s) {
+    if (s == null) {
+      return TaskSpec.ConcurrencyPolicy.Forbid;
+    }
+    for (TaskSpec.ConcurrencyPolicy p : TaskSpec.ConcurrencyPolicy.values()) {
+      if (p.name().equals(s)) {
+        return p;
+      }
+    }
+    return fail("spec.concurrencyPolicy", "'" + clip(s) + "' is not accepted; expected Forbid, Allow or Replace");
   }
 
   private Schedule timing(TaskDocument.Spec s) {

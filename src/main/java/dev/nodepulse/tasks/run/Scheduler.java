@@ -289,6 +289,7 @@ public final class Scheduler {
   private TaskEntry apply(DelayedTask task, Origin origin, Instant anchor) {
     Instant now = now();
     leaveOldKey(origin, task.key());
+    store.keep(task.key(), task.spec().history());
     String hash = TaskJson.specHash(task.spec());
     TaskEntry e = table.get(task.key());
     if (e != null && e.spec == null) {
@@ -470,6 +471,7 @@ public final class Scheduler {
     TaskEntry e = table.remove(key);
     stored.remove(key);
     store.delete(key);
+    store.keep(key, null);
     sinks.forEach(s -> s.forget(key));
     if (e != null) {
       stopEntry(e);
@@ -566,6 +568,11 @@ public final class Scheduler {
     if (e.spec.suspend() && e.extra == null) {
       suspended(e, due);
       return;
+    }
+    if (Overlap.decide(e.spec.concurrencyPolicy(), e.running()) == Overlap.Decision.REPLACE) {
+      e.epoch++; // the running attempt's CANCELLED result is recorded; this due time owns the status
+      e.run.cancel();
+      e.run = null;
     }
     e.retry = 0;
     Catchup.Decision d = catchUp(e, due);
@@ -802,6 +809,13 @@ public final class Scheduler {
         p -> progress(e, epoch, p));
     e.run = g;
     g.result().onComplete(ar -> ended(e, epoch, type, due, startedAt, ar.result()));
+    if (Overlap.plansAhead(e.spec.concurrencyPolicy()) && e.timerId < 0 && !e.spec.timing().oneShot()) {
+      Instant next = DueTimes.nextAfter(e.spec.timing(), e.runningDue, startedAt);
+      if (next != null) { // Allow, Replace: the next due time may come while this run goes on (Overlap)
+        schedule(e, next, false);
+        e.phase = Phase.Running;
+      }
+    }
   }
 
   private Duration timeoutOf(Target t) {
@@ -827,7 +841,9 @@ public final class Scheduler {
       record(e, type, due, startedAt, finished, Duration.between(due, startedAt), r);
       return;
     }
-    e.run = null;
+    if (e.run != null && e.run.result().isComplete()) {
+      e.run = null; // else a later run of the task goes on (concurrencyPolicy Allow)
+    }
     e.progress = null; // the result is in lastRun
     e.lastRun = new TaskStatus.LastRun(startedAt, finished, took.toMillis(), config.nodeName(), r.outcome(),
         r.httpStatus(), r.bytes(), r.result(), r.error());
@@ -876,7 +892,9 @@ public final class Scheduler {
       e.phase = r.succeeded() ? Phase.Succeeded : Phase.Failed;
     } else {
       Instant next = e.plan(config.nodeName()).nextAfter(due, now);
-      if (next == null) {
+      if (e.timerId >= 0) {
+        e.phase = e.running() ? Phase.Running : Phase.Scheduled; // planned when the run started (Overlap)
+      } else if (next == null) {
         e.done = true;
         e.phase = r.succeeded() ? Phase.Succeeded : Phase.Failed;
       } else {

@@ -119,7 +119,7 @@ public final class StatusStore {
         LOG.error(s.warning);
       }
       try {
-        TaskStore db = TaskStore.open(s.file, keep);
+        TaskStore db = TaskStore.open(s.file);
         return new Opened(db, db.loadAll(), null);
       } catch (SQLException | RuntimeException e) {
         String why = describe(e, s.file);
@@ -297,7 +297,7 @@ public final class StatusStore {
   /** A tasks.db that could not be written at start: opened for writing when it can be, then every row written. */
   private void reopen() {
     flushing = true;
-    worker.executeBlocking(() -> TaskStore.open(file, keep)).onComplete(ar -> {
+    worker.executeBlocking(() -> TaskStore.open(file)).onComplete(ar -> {
       flushing = false;
       if (ar.failed()) {
         failed(ar.cause());
@@ -322,7 +322,7 @@ public final class StatusStore {
     runs.clear();
     flushing = true;
     last = worker.executeBlocking(() -> {
-      db.write(rowsNow, gone, newRuns);
+      db.write(rowsNow, gone, newRuns, this::keepOf);
       return null;
     }).<Void>mapEmpty().onComplete(ar -> {
       flushing = false;
@@ -409,6 +409,22 @@ public final class StatusStore {
 
   // ------------------------------------------------------------------ history
 
+  /** Runs kept per task by its spec.history (read on the worker): the store's default for tasks not in it. */
+  private final Map<String, Integer> keeps = new java.util.concurrent.ConcurrentHashMap<>();
+
+  /** How many runs of the task {@code key} are kept (its spec.history); null: the store's default. */
+  public void keep(String key, Integer runs) {
+    if (runs == null) {
+      keeps.remove(key);
+    } else {
+      keeps.put(key, runs);
+    }
+  }
+
+  private int keepOf(String key) {
+    return keeps.getOrDefault(key, keep);
+  }
+
   /** The run-history sink: the last runs of each task in tasks.db, the latest run's output in a file. */
   public StatusSink history() {
     return new StatusSink() {
@@ -480,7 +496,8 @@ public final class StatusStore {
     if (!flushing && !failing() && (!runs.isEmpty() || !deleted.isEmpty() || !dirty.isEmpty())) {
       write(); // what has just happened is in the answer (the worker runs the write before the query)
     }
-    return worker.executeBlocking(() -> db.runs(key)).map(list -> {
+    int limit = keepOf(key);
+    return worker.executeBlocking(() -> db.runs(key, limit)).map(list -> {
       JsonArray items = new JsonArray();
       for (TaskStore.Run r : list) {
         JsonObject o = new JsonObject();

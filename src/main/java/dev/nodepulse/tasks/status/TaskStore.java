@@ -30,18 +30,16 @@ final class TaskStore implements AutoCloseable {
   static final int BUSY_TIMEOUT_MS = 200;
 
   private final Connection db;
-  private final int keep;
 
-  private TaskStore(Connection db, int keep) {
+  private TaskStore(Connection db) {
     this.db = db;
-    this.keep = keep;
   }
 
   /**
    * Opens tasks.db for writing and proves it can be written (a write of its own), or fails: a read-only file
    * system or file, a database locked by another process, a full disk.
    */
-  static TaskStore open(Path file, int keep) throws SQLException {
+  static TaskStore open(Path file) throws SQLException {
     try {
       Files.createDirectories(file.getParent());
     } catch (java.io.IOException e) {
@@ -78,7 +76,7 @@ final class TaskStore implements AutoCloseable {
       db.close();
       throw e;
     }
-    return new TaskStore(db, keep);
+    return new TaskStore(db);
   }
 
   /** Every write touches this row, so a write with nothing else to write still finds a lock or a read-only file. */
@@ -116,7 +114,7 @@ final class TaskStore implements AutoCloseable {
   private static List<TaskRow> readWith(String url) throws SQLException {
     try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement()) {
       s.execute("PRAGMA busy_timeout=" + BUSY_TIMEOUT_MS);
-      return new TaskStore(c, 0).loadAll();
+      return new TaskStore(c).loadAll();
     }
   }
 
@@ -140,7 +138,8 @@ final class TaskStore implements AutoCloseable {
   }
 
   /** Writes the rows, deletes the keys (with their runs) and appends the runs, in one transaction. */
-  void write(Collection<TaskRow> rows, Collection<String> deleted, List<java.util.Map.Entry<String, Run>> runs)
+  void write(Collection<TaskRow> rows, Collection<String> deleted, List<java.util.Map.Entry<String, Run>> runs,
+      java.util.function.ToIntFunction<String> keepOf)
       throws SQLException {
     db.setAutoCommit(false);
     try (PreparedStatement up = db.prepareStatement("INSERT OR REPLACE INTO tasks(key, source, source_key, object, "
@@ -203,7 +202,7 @@ final class TaskStore implements AutoCloseable {
       for (String k : touched) {
         trim.setString(1, k);
         trim.setString(2, k);
-        trim.setInt(3, keep);
+        trim.setInt(3, keepOf.applyAsInt(k));
         trim.addBatch();
       }
       trim.executeBatch();
@@ -235,13 +234,13 @@ final class TaskStore implements AutoCloseable {
     }
   }
 
-  /** The task's last runs, newest first. */
-  List<Run> runs(String key) throws SQLException {
+  /** The task's last runs, newest first, at most {@code limit}. */
+  List<Run> runs(String key, int limit) throws SQLException {
     List<Run> out = new ArrayList<>();
     try (PreparedStatement q = db.prepareStatement("SELECT due_at, started_at, finished_at, duration_ms, node, "
         + "outcome, error, result, bytes, http_status FROM runs WHERE key = ? ORDER BY seq DESC LIMIT ?")) {
       q.setString(1, key);
-      q.setInt(2, keep);
+      q.setInt(2, limit);
       try (ResultSet r = q.executeQuery()) {
         while (r.next()) {
           long http = r.getLong(10);

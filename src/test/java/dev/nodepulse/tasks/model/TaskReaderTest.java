@@ -170,7 +170,7 @@ class TaskReaderTest {
             "spec.target.http.headers.A.valueFrom.secretKeyRef.namespace", "unknown field; known: name, key"),
         Arguments.of(pi.formatted("1") + "  nodeselector: {a: b}\n", "spec.nodeselector",
             "unknown field; known: title, delay, at, every, schedule, timeZone, target, nodes, nodeSelector, retry, "
-                + "startingDeadline, jitter, missedRuns, suspend"),
+                + "startingDeadline, jitter, missedRuns, suspend, concurrencyPolicy, history"),
         Arguments.of(pi.formatted("1") + "  suspend: \"yes\"\n", "spec.suspend",
             "must be true or false, not a string ('yes')"));
   }
@@ -184,6 +184,32 @@ class TaskReaderTest {
     assertThatThrownBy(() -> TaskReader.read(pi + "  missedRuns: skip\n", TaskReader.Format.YAML))
         .isInstanceOf(TaskValidationException.class)
         .hasMessageContaining("spec.missedRuns").hasMessageContaining("'skip' is not accepted; expected RunLatest or Skip");
+  }
+
+  @Test
+  void concurrencyPolicyIsForbidByDefaultAndRefusedWhenUnknown() throws Exception {
+    String pi = "metadata: {name: s}\nspec: {every: 1m, target: {compute: {pi: {digits: 5}}}%s}";
+    assertThat(TaskReader.read(pi.formatted(""), TaskReader.Format.YAML).spec().concurrencyPolicy())
+        .isEqualTo(dev.nodepulse.tasks.model.TaskSpec.ConcurrencyPolicy.Forbid);
+    DelayedTask allow = TaskReader.read(pi.formatted(", concurrencyPolicy: Allow"), TaskReader.Format.YAML);
+    assertThat(allow.spec().concurrencyPolicy()).isEqualTo(dev.nodepulse.tasks.model.TaskSpec.ConcurrencyPolicy.Allow);
+    assertThat(TaskJson.specJson(allow.spec()).getString("concurrencyPolicy")).isEqualTo("Allow");
+    assertThatThrownBy(() -> TaskReader.read(pi.formatted(", concurrencyPolicy: allow"), TaskReader.Format.YAML))
+        .isInstanceOfSatisfying(TaskValidationException.class, e -> assertThat(e.errors()).singleElement()
+            .isEqualTo(new FieldError("spec.concurrencyPolicy",
+                "'allow' is not accepted; expected Forbid, Allow or Replace")));
+  }
+
+  @Test
+  void historyIsTwentyByDefaultAndBounded() throws Exception {
+    String pi = "metadata: {name: s}\nspec: {every: 1m, target: {compute: {pi: {digits: 5}}}%s}";
+    assertThat(TaskReader.read(pi.formatted(""), TaskReader.Format.YAML).spec().history()).isEqualTo(20);
+    assertThat(TaskReader.read(pi.formatted(", history: 3"), TaskReader.Format.YAML).spec().history()).isEqualTo(3);
+    for (String bad : new String[] {"0", "101"}) {
+      assertThatThrownBy(() -> TaskReader.read(pi.formatted(", history: " + bad), TaskReader.Format.YAML))
+          .isInstanceOfSatisfying(TaskValidationException.class, e -> assertThat(e.errors()).singleElement()
+              .extracting(FieldError::field).isEqualTo("spec.history"));
+    }
   }
 
   /** Jackson binds the document strictly: a wrong type or an unknown field is refused where it is, by its path. */
