@@ -43,7 +43,9 @@ public record Config(
     // per-pod CPU series on /metrics (off: the node's pressure only)
     boolean podMetrics,
     // per-task last success, last failure and interval on /metrics (3 series per task)
-    boolean taskMetrics) {
+    boolean taskMetrics,
+    // this pod's IP (env POD_IP, from the downward API; 127.0.0.1 outside a pod): where peers reach the metrics port
+    String podIp) {
 
   public enum Mode { STANDALONE, KUBERNETES }
 

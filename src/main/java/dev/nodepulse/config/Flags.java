@@ -190,7 +190,8 @@ public final class Flags {
         get(v, "http-max-connections", s -> intWithin(s, 16, 65536)),
         get(v, "lease-duration", s -> within(Durations.parse(s), Duration.ofSeconds(2), Duration.ofMinutes(5))),
         get(v, "pod-metrics", s -> oneOf(s, "true", "false").equals("true")),
-        get(v, "task-metrics", s -> oneOf(s, "true", "false").equals("true")));
+        get(v, "task-metrics", s -> oneOf(s, "true", "false").equals("true")),
+        podIp(env.getOrDefault("POD_IP", "").strip()));
   }
 
   private static <T> T get(Map<String, String> v, String name, Function<String, T> parse) {
@@ -249,6 +250,19 @@ public final class Flags {
   private static String host(String s) {
     if (s.isEmpty() || !s.matches("[0-9A-Za-z.:\\-\\[\\]]+")) {
       throw new IllegalArgumentException("'" + s + "' is not an IP address or host name");
+    }
+    return s;
+  }
+
+  /** Env {@code POD_IP}: an IPv4 or IPv6 literal (no name: peers dial it as it is); 127.0.0.1 when unset. */
+  static String podIp(String s) {
+    if (s.isEmpty()) {
+      return "127.0.0.1";
+    }
+    boolean v4 = s.matches("((25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)");
+    boolean v6 = s.contains(":") && s.matches("[0-9A-Fa-f:.]+");
+    if (!v4 && !v6) {
+      throw new BadOption("POD_IP: '" + s + "' is not an IP address (the chart sets it from status.podIP)");
     }
     return s;
   }
