@@ -191,6 +191,9 @@ class ChartRenderTest {
     JsonNode nodeName = c.path("env").get(0);
     assertThat(nodeName.path("name").asText()).isEqualTo("NODE_NAME");
     assertThat(nodeName.path("valueFrom").path("fieldRef").path("fieldPath").asText()).isEqualTo("spec.nodeName");
+    JsonNode podIp = c.path("env").get(1);
+    assertThat(podIp.path("name").asText()).as("where peers reach the agent, written on its Lease").isEqualTo("POD_IP");
+    assertThat(podIp.path("valueFrom").path("fieldRef").path("fieldPath").asText()).isEqualTo("status.podIP");
     assertThat(c.path("livenessProbe").path("httpGet").path("port").asText()).isEqualTo("metrics");
     assertThat(c.path("readinessProbe").path("httpGet").path("path").asText()).isEqualTo("/readyz");
     assertThat(c.path("ports")).hasSize(1);
@@ -204,9 +207,9 @@ class ChartRenderTest {
     }
     assertThat(hostPaths(pod)).contains("/proc", "/sys", "/", "/var/lib/nodepulse", "/run/nodepulse/pipes");
 
-    assertThat(c.path("env")).as("no JVM options by default: the image's own").hasSize(1);
+    assertThat(c.path("env")).as("no JVM options by default: the image's own").hasSize(2);
     JsonNode heap = template("--set", "jvmOptions=-Xmx256m").one("DaemonSet").path("spec").path("template")
-        .path("spec").path("containers").get(0).path("env").get(1);
+        .path("spec").path("containers").get(0).path("env").get(2);
     assertThat(heap.path("name").asText()).isEqualTo("_JAVA_OPTIONS");
     assertThat(heap.path("value").asText()).isEqualTo("-Xmx256m");
 
