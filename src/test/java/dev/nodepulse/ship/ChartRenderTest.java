@@ -256,6 +256,10 @@ class ChartRenderTest {
     JsonNode role = template().named("ClusterRole", "nodepulse");
     List<String> rules = new ArrayList<>();
     for (JsonNode r : role.path("rules")) {
+      if (r.has("nonResourceURLs")) {
+        rules.add(r.path("nonResourceURLs") + ":" + r.path("verbs"));
+        continue;
+      }
       rules.add(r.path("apiGroups").get(0).asText() + "/" + r.path("resources").get(0).asText() + ":" + r.path("verbs"));
       assertThat(r.path("apiGroups")).hasSize(1);
       assertThat(r.path("resources")).hasSize(1);
@@ -270,7 +274,8 @@ class ChartRenderTest {
         "/events:[\"create\",\"patch\"]",
         "coordination.k8s.io/leases:[\"get\",\"list\",\"watch\",\"create\",\"update\",\"delete\"]",
         "authentication.k8s.io/tokenreviews:[\"create\"]",
-        "authorization.k8s.io/subjectaccessreviews:[\"create\"]");
+        "authorization.k8s.io/subjectaccessreviews:[\"create\"]",
+        "[\"/nodepulse/peer\"]:[\"get\"]");
     JsonNode reader = template().named("ClusterRole", "nodepulse-metrics-reader");
     assertThat(reader.path("rules").toString()).isEqualTo("[{\"nonResourceURLs\":[\"/metrics\"],\"verbs\":[\"get\"]}]");
   }
