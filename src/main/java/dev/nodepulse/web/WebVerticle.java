@@ -19,6 +19,7 @@ import io.vertx.ext.web.handler.BodyHandler;
 import com.sun.management.UnixOperatingSystemMXBean;
 import java.lang.management.ManagementFactory;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -58,7 +59,7 @@ public final class WebVerticle extends VerticleBase {
   private final Handler<RoutingContext> scrapeAuth;
   private HttpServer server;
   private HttpServer metricsServer;
-  private java.util.function.Consumer<Router> metricsRoutes = router -> {};
+  private Consumer<Router> metricsRoutes = router -> {};
 
   public WebVerticle(Config config, List<String> components) {
     this(config, components, null);
@@ -187,7 +188,7 @@ public final class WebVerticle extends VerticleBase {
   }
 
   /** Mounts more routes on the metrics listener (the peers' read-only ones); call before deploying. */
-  public WebVerticle metricsRoutes(java.util.function.Consumer<Router> mount) {
+  public WebVerticle metricsRoutes(Consumer<Router> mount) {
     metricsRoutes = mount;
     return this;
   }
