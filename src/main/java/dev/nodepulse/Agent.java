@@ -1,5 +1,6 @@
 package dev.nodepulse;
 
+import dev.nodepulse.cluster.PeerRoutes;
 import dev.nodepulse.config.Config;
 import dev.nodepulse.kube.Kube;
 import dev.nodepulse.metrics.MetricsVerticle;
@@ -42,6 +43,7 @@ public final class Agent {
   private volatile int httpPort = -1;
   private volatile int metricsPort = -1;
   private ScrapeAuth scrapeAuth;
+  private ScrapeAuth peerAuth;
 
   private Agent(Vertx vertx, Config config) {
     this.vertx = vertx;
@@ -112,6 +114,10 @@ public final class Agent {
       scrapeAuth = ScrapeAuth.create(vertx);
     }
     WebVerticle web = new WebVerticle(config, components(config), scrapeAuth);
+    if (kube != null && config.metricsPort() != null) {
+      peerAuth = ScrapeAuth.create(vertx, PeerRoutes.PEER_URL, io.fabric8.kubernetes.client.Config.autoConfigure(null));
+      web.metricsRoutes(router -> PeerRoutes.mount(router, peerAuth));
+    }
     return chain
         .compose(ignored -> vertx.deployVerticle(web))
         .map(ignored -> {
@@ -126,6 +132,9 @@ public final class Agent {
     return vertx.close().onComplete(ignored -> {
       if (scrapeAuth != null) {
         scrapeAuth.close();
+      }
+      if (peerAuth != null) {
+        peerAuth.close();
       }
     });
   }

@@ -48,7 +48,9 @@ public record Config(
     String webhookHost,
     int webhookPort,
     Path webhookCertFile,
-    Path webhookKeyFile) {
+    Path webhookKeyFile,
+    // this pod's IP (env POD_IP, from the downward API; 127.0.0.1 outside a pod): where peers reach the metrics port
+    String podIp) {
 
   public enum Mode { STANDALONE, KUBERNETES }
 

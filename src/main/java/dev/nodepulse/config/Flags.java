@@ -199,7 +199,8 @@ public final class Flags {
         get(v, "webhook-host", Flags::host),
         get(v, "webhook-port", Flags::port),
         webhookFile(v, "webhook-cert-file"),
-        webhookFile(v, "webhook-key-file"));
+        webhookFile(v, "webhook-key-file"),
+        podIp(env.getOrDefault("POD_IP", "").strip()));
   }
 
   /** A PEM file of the webhook listener: required with a webhook port, refused without one. */
@@ -274,6 +275,19 @@ public final class Flags {
   private static String host(String s) {
     if (s.isEmpty() || !s.matches("[0-9A-Za-z.:\\-\\[\\]]+")) {
       throw new IllegalArgumentException("'" + s + "' is not an IP address or host name");
+    }
+    return s;
+  }
+
+  /** Env {@code POD_IP}: an IPv4 or IPv6 literal (no name: peers dial it as it is); 127.0.0.1 when unset. */
+  static String podIp(String s) {
+    if (s.isEmpty()) {
+      return "127.0.0.1";
+    }
+    boolean v4 = s.matches("((25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)");
+    boolean v6 = s.contains(":") && s.matches("[0-9A-Fa-f:.]+");
+    if (!v4 && !v6) {
+      throw new BadOption("POD_IP: '" + s + "' is not an IP address (the chart sets it from status.podIP)");
     }
     return s;
   }

@@ -10,12 +10,19 @@ import java.util.SortedSet;
 
 /**
  * One agent's heartbeat as read from its {@code coordination.k8s.io} Lease: the node it runs on, when it last
- * renewed, for how long a renewal holds, and its node's labels (for {@code nodeSelector}).
+ * renewed, for how long a renewal holds, its node's labels (for {@code nodeSelector}), and where its metrics
+ * listener answers peers ({@code podIp}, {@code metricsPort}; null when the Lease does not say).
  */
-public record AgentLease(String node, Instant renewTime, Duration leaseDuration, Map<String, String> nodeLabels) {
+public record AgentLease(String node, Instant renewTime, Duration leaseDuration, Map<String, String> nodeLabels,
+    String podIp, Integer metricsPort) {
   public AgentLease {
     Objects.requireNonNull(node, "node");
     nodeLabels = Map.copyOf(nodeLabels);
+  }
+
+  /** A Lease that names no peer address. */
+  public AgentLease(String node, Instant renewTime, Duration leaseDuration, Map<String, String> nodeLabels) {
+    this(node, renewTime, leaseDuration, nodeLabels, null, null);
   }
 
   /** Live at {@code now}: renewed less than one lease duration ago (a lease never renewed is not live). */

@@ -59,6 +59,7 @@ public final class Kube {
   }
 
   static KubeSettings settings(Config config, String leaseNamespace) {
-    return new KubeSettings(config.nodeName(), leaseNamespace, config.leaseDuration(), config.namespaces(), RESYNC);
+    return new KubeSettings(config.nodeName(), leaseNamespace, config.leaseDuration(), config.namespaces(), RESYNC,
+        config.podIp());
   }
 }

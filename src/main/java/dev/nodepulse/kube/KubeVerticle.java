@@ -1,5 +1,6 @@
 package dev.nodepulse.kube;
 
+import dev.nodepulse.bus.Listening;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -74,6 +75,8 @@ final class KubeVerticle extends VerticleBase {
     clientConfig.setRequestTimeout(10_000);
     client = new KubernetesClientBuilder().withConfig(clientConfig).build();
     heartbeat = new LeaseHeartbeat(client, settings, clock);
+    vertx.eventBus().<JsonObject>localConsumer(Listening.ADDRESS,
+        m -> heartbeat.metricsPort(Listening.fromJson(m.body()).metricsPort()));
     vertx.eventBus().<JsonObject>consumer(HEALTH, m -> m.reply(health()));
     connect();
     return Future.succeededFuture();

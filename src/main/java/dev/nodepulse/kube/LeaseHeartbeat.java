@@ -15,17 +15,21 @@ import java.util.Map;
 
 /**
  * This agent's heartbeat: a {@code coordination.k8s.io/v1} Lease named after the node, in the agent's namespace,
- * labelled {@code nodepulse.dev/agent=true}, holding the node's labels (for {@code nodeSelector}) in an annotation.
+ * labelled {@code nodepulse.dev/agent=true}, holding the node's labels (for {@code nodeSelector}) in an annotation,
+ * and, once the metrics listener listens, the pod's IP and that port (where peers reach this agent).
  * {@link #renew()} is blocking: call it off the event loop, every third of the lease duration.
  */
 final class LeaseHeartbeat {
   static final String AGENT_LABEL = "nodepulse.dev/agent";
   static final String NODE_LABELS = "nodepulse.dev/node-labels";
+  static final String POD_IP = "nodepulse.dev/pod-ip";
+  static final String METRICS_PORT = "nodepulse.dev/metrics-port";
 
   private final KubernetesClient client;
   private final KubeSettings settings;
   private final Clock clock;
   private volatile Map<String, String> nodeLabels = Map.of();
+  private volatile Integer metricsPort;
 
   LeaseHeartbeat(KubernetesClient client, KubeSettings settings, Clock clock) {
     this.client = client;
@@ -53,6 +57,11 @@ final class LeaseHeartbeat {
     return problem;
   }
 
+  /** The metrics listener's actual port, written from the next renewal on (null: no metrics listener). */
+  void metricsPort(Integer port) {
+    metricsPort = port;
+  }
+
   /** Creates or renews the Lease; returns the renewal time written. Throws what the API server answered. */
   Instant renew() {
     Instant now = clock.instant();
@@ -62,7 +71,7 @@ final class LeaseHeartbeat {
       Lease fresh = new LeaseBuilder()
           .withNewMetadata().withName(settings.node()).withNamespace(settings.leaseNamespace())
           .addToLabels(AGENT_LABEL, "true").addToLabels("app.kubernetes.io/name", "nodepulse")
-          .addToAnnotations(NODE_LABELS, Serialization.asJson(nodeLabels)).endMetadata()
+          .addToAnnotations(annotations()).endMetadata()
           .withNewSpec().withHolderIdentity(settings.node())
           .withLeaseDurationSeconds((int) Math.max(1, settings.leaseDuration().toSeconds()))
           .withAcquireTime(micro(now)).withRenewTime(micro(now)).withLeaseTransitions(0).endSpec()
@@ -76,9 +85,21 @@ final class LeaseHeartbeat {
     if (current.getMetadata().getAnnotations() == null) {
       current.getMetadata().setAnnotations(new LinkedHashMap<>());
     }
-    current.getMetadata().getAnnotations().put(NODE_LABELS, Serialization.asJson(nodeLabels));
+    current.getMetadata().getAnnotations().remove(METRICS_PORT);
+    current.getMetadata().getAnnotations().putAll(annotations());
     leases.resource(current).update(); // conditional on the resourceVersion just read
     return now;
+  }
+
+  private Map<String, String> annotations() {
+    Map<String, String> out = new LinkedHashMap<>();
+    out.put(NODE_LABELS, Serialization.asJson(nodeLabels));
+    out.put(POD_IP, settings.podIp());
+    Integer port = metricsPort;
+    if (port != null) {
+      out.put(METRICS_PORT, Integer.toString(port));
+    }
+    return out;
   }
 
   static ZonedDateTime micro(Instant t) {

@@ -47,7 +47,19 @@ final class LeaseView implements AutoCloseable {
         labels = Map.of();
       }
     }
-    return Optional.of(new AgentLease(l.getSpec().getHolderIdentity(), renewed, duration, labels));
+    Map<String, String> annotations = l.getMetadata().getAnnotations() == null ? Map.of()
+        : l.getMetadata().getAnnotations();
+    return Optional.of(new AgentLease(l.getSpec().getHolderIdentity(), renewed, duration, labels,
+        annotations.get(LeaseHeartbeat.POD_IP), port(annotations.get(LeaseHeartbeat.METRICS_PORT))));
+  }
+
+  /** The metrics port annotation; null when absent or not a port (such a peer is not dialled). */
+  static Integer port(String s) {
+    if (s == null || !s.matches("\\d{1,5}")) {
+      return null;
+    }
+    int port = Integer.parseInt(s);
+    return port >= 1 && port <= 65535 ? port : null;
   }
 
   @Override

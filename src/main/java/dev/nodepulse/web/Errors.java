@@ -10,7 +10,7 @@ import org.slf4j.LoggerFactory;
  * Error answers: {@code {"error": "...", "details": ...}} with a 4xx/5xx status, and the mapping of
  * event-bus failures (a concern's {@code Message.fail(status, errorJson)}, no consumer, timeout).
  */
-final class Errors {
+public final class Errors {
   private Errors() {}
 
   static void send(RoutingContext ctx, int status, String error, Object details) {
@@ -25,7 +25,7 @@ final class Errors {
   }
 
   /** Answers a failed event-bus request: the concern's status and JSON, or 503 when it is absent or slow. */
-  static void fromBus(RoutingContext ctx, String address, Throwable err) {
+  public static void fromBus(RoutingContext ctx, String address, Throwable err) {
     if (err instanceof ReplyException re) {
       switch (re.failureType()) {
         case NO_HANDLERS -> send(ctx, 503, "service not available", "nothing answers " + address + " yet");

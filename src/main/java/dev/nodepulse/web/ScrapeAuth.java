@@ -51,12 +51,19 @@ public final class ScrapeAuth implements Handler<RoutingContext>, AutoCloseable 
   private final KubernetesClient client;
   private final Clock clock;
   private final int maxEntries;
+  /** The non-resource URL whose {@code get} a token's user needs. */
+  private final String path;
   /** Event-loop only: touched from the handler and from the completion of a review. */
   private final LinkedHashMap<String, Cached> cache;
   /** Event-loop only: a review failed and none has worked since. */
   private boolean reviewsFailing;
 
   ScrapeAuth(Vertx vertx, KubernetesClient client, Clock clock, int maxEntries) {
+    this(vertx, client, clock, maxEntries, PATH);
+  }
+
+  ScrapeAuth(Vertx vertx, KubernetesClient client, Clock clock, int maxEntries, String path) {
+    this.path = path;
     this.vertx = vertx;
     this.client = client;
     this.clock = clock;
@@ -74,8 +81,16 @@ public final class ScrapeAuth implements Handler<RoutingContext>, AutoCloseable 
    * a cluster, else KUBECONFIG or ~/.kube/config), through a client of its own made by {@link #clientConfig}.
    */
   public static ScrapeAuth create(Vertx vertx) {
-    Config config = clientConfig(Config.autoConfigure(null));
-    return new ScrapeAuth(vertx, new KubernetesClientBuilder().withConfig(config).build(), Clock.systemUTC(), MAX_ENTRIES);
+    return create(vertx, PATH, Config.autoConfigure(null));
+  }
+
+  /**
+   * The same check for another non-resource URL (the peers' {@code /nodepulse/peer}), against the API server
+   * {@code base} names.
+   */
+  public static ScrapeAuth create(Vertx vertx, String path, Config base) {
+    return new ScrapeAuth(vertx, new KubernetesClientBuilder().withConfig(clientConfig(base)).build(),
+        Clock.systemUTC(), MAX_ENTRIES, path);
   }
 
   /**
@@ -155,19 +170,19 @@ public final class ScrapeAuth implements Handler<RoutingContext>, AutoCloseable 
         .withUid(user.getUid())
         .withGroups(user.getGroups() == null ? List.of() : user.getGroups())
         .withExtra(user.getExtra() == null ? Map.of() : user.getExtra())
-        .withNewNonResourceAttributes().withPath(PATH).withVerb("get").endNonResourceAttributes()
+        .withNewNonResourceAttributes().withPath(path).withVerb("get").endNonResourceAttributes()
         .endSpec()
         .build());
     return sar.getStatus() != null && Boolean.TRUE.equals(sar.getStatus().getAllowed())
         ? Verdict.ALLOWED : Verdict.FORBIDDEN;
   }
 
-  private static void refuse(RoutingContext ctx, Verdict verdict) {
+  private void refuse(RoutingContext ctx, Verdict verdict) {
     if (verdict == Verdict.UNAUTHENTICATED) {
       ctx.response().putHeader("www-authenticate", "Bearer realm=\"nodepulse\"");
-      Errors.send(ctx, 401, "unauthorized", "a bearer token the API server accepts is needed for " + PATH);
+      Errors.send(ctx, 401, "unauthorized", "a bearer token the API server accepts is needed for " + path);
     } else {
-      Errors.send(ctx, 403, "forbidden", "the token's user may not get " + PATH);
+      Errors.send(ctx, 403, "forbidden", "the token's user may not get " + path);
     }
   }
 

@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,6 +59,7 @@ public final class WebVerticle extends VerticleBase {
   private final Handler<RoutingContext> scrapeAuth;
   private HttpServer server;
   private HttpServer metricsServer;
+  private Consumer<Router> metricsRoutes = router -> {};
 
   public WebVerticle(Config config, List<String> components) {
     this(config, components, null);
@@ -112,6 +114,7 @@ public final class WebVerticle extends VerticleBase {
     if (config.metricsPort() != null) {
       Router metricsOnly = newRouter(metricsGuard, metricsHosts);
       mountOperations(metricsOnly, probes);
+      metricsRoutes.accept(metricsOnly);
       listening = listening.compose(s -> {
         server = s;
         return guarded(metricsGuard).requestHandler(metricsOnly).listen(config.metricsPort(), config.metricsHost())
@@ -182,6 +185,12 @@ public final class WebVerticle extends VerticleBase {
   /** The page and API listener's actual port (-1 before it listens). */
   public int httpPort() {
     return server == null ? -1 : server.actualPort();
+  }
+
+  /** Mounts more routes on the metrics listener (the peers' read-only ones); call before deploying. */
+  public WebVerticle metricsRoutes(Consumer<Router> mount) {
+    metricsRoutes = mount;
+    return this;
   }
 
   /** The separate metrics listener's actual port, or -1 when there is none. */

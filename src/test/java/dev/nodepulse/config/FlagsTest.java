@@ -68,6 +68,17 @@ class FlagsTest {
   }
 
   @Test
+  void podIpComesFromPodIpOrIsLoopbackAndMustBeAnAddress() {
+    assertThat(parse(Map.of("POD_IP", "10.244.1.7")).podIp()).isEqualTo("10.244.1.7");
+    assertThat(parse(Map.of("POD_IP", "fd00::7")).podIp()).isEqualTo("fd00::7");
+    assertThat(parse(Map.of()).podIp()).isEqualTo("127.0.0.1");
+    assertThatThrownBy(() -> parse(Map.of("POD_IP", "peer.example"))).isInstanceOf(Flags.BadOption.class)
+        .hasMessageContaining("POD_IP").hasMessageContaining("'peer.example' is not an IP address");
+    assertThatThrownBy(() -> parse(Map.of("POD_IP", "10.0.0.256"))).isInstanceOf(Flags.BadOption.class)
+        .hasMessageContaining("POD_IP");
+  }
+
+  @Test
   void listsAndPaths() {
     Config c = parse(Map.of(), "--namespace", "shop, ops", "--destination-deny", "10.0.0.0/8",
         "--tasks-dir", tmp.toString(), "--pipe-dir", tmp.resolve("p").toString());

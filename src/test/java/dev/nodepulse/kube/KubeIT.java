@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.nodepulse.bus.Listening;
 import dev.nodepulse.kube.crd.DelayedTaskResource;
 import io.fabric8.kubeapitest.junit.EnableKubeAPIServer;
 import io.fabric8.kubeapitest.junit.KubeConfig;
@@ -60,7 +61,7 @@ class KubeIT {
   }
 
   static KubeSettings settings(String node, List<String> namespaces) {
-    return new KubeSettings(node, "default", LEASE, namespaces, Duration.ofMinutes(1));
+    return new KubeSettings(node, "default", LEASE, namespaces, Duration.ofMinutes(1), "127.0.0.1");
   }
 
   JsonObject health() {
@@ -83,6 +84,11 @@ class KubeIT {
     assertThat(lease.getMetadata().getLabels()).containsEntry("nodepulse.dev/agent", "true");
     assertThat(lease.getMetadata().getAnnotations().get("nodepulse.dev/node-labels"))
         .as("no Node object here: only the host name label").isEqualTo("{\"kubernetes.io/hostname\":\"node-a\"}");
+    assertThat(lease.getMetadata().getAnnotations()).containsEntry("nodepulse.dev/pod-ip", "127.0.0.1")
+        .as("no metrics listener has said where it listens yet").doesNotContainKey("nodepulse.dev/metrics-port");
+    vertx.eventBus().publish(Listening.ADDRESS, new Listening(8080, 9101).toJson());
+    await().atMost(30, TimeUnit.SECONDS).until(() -> a.leases().stream().anyMatch(l -> l.node().equals("node-a")
+        && Integer.valueOf(9101).equals(l.metricsPort()) && "127.0.0.1".equals(l.podIp())));
     Instant first = lease.getSpec().getRenewTime().toInstant();
     await().atMost(30, TimeUnit.SECONDS).until(() ->
         client.leases().inNamespace("default").withName("node-a").get().getSpec().getRenewTime().toInstant()

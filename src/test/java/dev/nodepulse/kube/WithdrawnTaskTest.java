@@ -32,7 +32,7 @@ class WithdrawnTaskTest {
   @Test
   void aWithdrawnConfigMapEntryLeavesNothingInTheClaims() throws Exception {
     KubeLink link = new KubeLink(new KubeSettings("node-a", "nodepulse", Duration.ofSeconds(15), List.of(),
-        Duration.ofMinutes(1)), Clock.fixed(WRITTEN.plusSeconds(6), ZoneOffset.UTC));
+        Duration.ofMinutes(1), "127.0.0.1"), Clock.fixed(WRITTEN.plusSeconds(6), ZoneOffset.UTC));
     // never reached: with no agent Lease known the claim only polls the caches
     link.client = new KubernetesClientBuilder().withConfig(new ConfigBuilder().withMasterUrl("https://127.0.0.1:1")
         .build()).build();

@@ -201,6 +201,9 @@ class ChartRenderTest {
     JsonNode nodeName = c.path("env").get(0);
     assertThat(nodeName.path("name").asText()).isEqualTo("NODE_NAME");
     assertThat(nodeName.path("valueFrom").path("fieldRef").path("fieldPath").asText()).isEqualTo("spec.nodeName");
+    JsonNode podIp = c.path("env").get(1);
+    assertThat(podIp.path("name").asText()).as("where peers reach the agent, written on its Lease").isEqualTo("POD_IP");
+    assertThat(podIp.path("valueFrom").path("fieldRef").path("fieldPath").asText()).isEqualTo("status.podIP");
     assertThat(c.path("livenessProbe").path("httpGet").path("port").asText()).isEqualTo("metrics");
     assertThat(c.path("readinessProbe").path("httpGet").path("path").asText()).isEqualTo("/readyz");
     assertThat(c.path("ports")).hasSize(2);
@@ -215,9 +218,9 @@ class ChartRenderTest {
     }
     assertThat(hostPaths(pod)).contains("/proc", "/sys", "/", "/var/lib/nodepulse", "/run/nodepulse/pipes");
 
-    assertThat(c.path("env")).as("no JVM options by default: the image's own").hasSize(1);
+    assertThat(c.path("env")).as("no JVM options by default: the image's own").hasSize(2);
     JsonNode heap = template("--set", "jvmOptions=-Xmx256m").one("DaemonSet").path("spec").path("template")
-        .path("spec").path("containers").get(0).path("env").get(1);
+        .path("spec").path("containers").get(0).path("env").get(2);
     assertThat(heap.path("name").asText()).isEqualTo("_JAVA_OPTIONS");
     assertThat(heap.path("value").asText()).isEqualTo("-Xmx256m");
 
@@ -264,6 +267,10 @@ class ChartRenderTest {
     JsonNode role = template().named("ClusterRole", "nodepulse");
     List<String> rules = new ArrayList<>();
     for (JsonNode r : role.path("rules")) {
+      if (r.has("nonResourceURLs")) {
+        rules.add(r.path("nonResourceURLs") + ":" + r.path("verbs"));
+        continue;
+      }
       rules.add(r.path("apiGroups").get(0).asText() + "/" + r.path("resources").get(0).asText() + ":" + r.path("verbs"));
       assertThat(r.path("apiGroups")).hasSize(1);
       assertThat(r.path("resources")).hasSize(1);
@@ -278,7 +285,8 @@ class ChartRenderTest {
         "/events:[\"create\",\"patch\"]",
         "coordination.k8s.io/leases:[\"get\",\"list\",\"watch\",\"create\",\"update\",\"delete\"]",
         "authentication.k8s.io/tokenreviews:[\"create\"]",
-        "authorization.k8s.io/subjectaccessreviews:[\"create\"]");
+        "authorization.k8s.io/subjectaccessreviews:[\"create\"]",
+        "[\"/nodepulse/peer\"]:[\"get\"]");
     JsonNode reader = template().named("ClusterRole", "nodepulse-metrics-reader");
     assertThat(reader.path("rules").toString()).isEqualTo("[{\"nonResourceURLs\":[\"/metrics\"],\"verbs\":[\"get\"]}]");
   }

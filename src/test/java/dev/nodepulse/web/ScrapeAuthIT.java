@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.nodepulse.cluster.PeerRoutes;
 import dev.nodepulse.config.Config;
 import dev.nodepulse.metrics.MetricsVerticle;
+import dev.nodepulse.sampler.SamplerVerticle;
 import dev.nodepulse.ship.KubeTools;
 import io.fabric8.kubeapitest.junit.EnableKubeAPIServer;
 import io.fabric8.kubeapitest.junit.KubeConfig;
@@ -18,6 +20,9 @@ import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
 import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -48,7 +53,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code --metrics-auth kubernetes} against a real API server, with the chart's own RBAC: the agent
  * reviews with its ServiceAccount bound to the chart's ClusterRole; a scraper's token bound to the
- * chart's metrics-reader ClusterRole gets 200, another ServiceAccount's 403, no or a garbage token 401.
+ * chart's metrics-reader ClusterRole gets 200, another ServiceAccount's 403, no or a garbage token 401. The
+ * peer endpoint: only the agents' own ServiceAccount (the chart's ClusterRole) may get {@code /nodepulse/peer}.
  */
 @EnableKubeAPIServer(kubeAPIVersion = "1.34.4", apiServerFlags = {"--advertise-address", "127.0.0.1"})
 class ScrapeAuthIT {
@@ -205,6 +211,40 @@ class ScrapeAuthIT {
       if (!p.waitFor(20, TimeUnit.SECONDS)) {
         p.destroyForcibly();
       }
+    }
+  }
+
+  @Test
+  void onlyTheAgentsServiceAccountMayReadPeers() throws Exception {
+    // the peer endpoint behind its own review of /nodepulse/peer, with the agent's client, as Agent mounts it
+    ScrapeAuth peerAuth = ScrapeAuth.create(vertx, PeerRoutes.PEER_URL, new ConfigBuilder(admin.getConfiguration())
+        .withClientCertData(null).withClientCertFile(null).withClientKeyData(null).withClientKeyFile(null)
+        .withOauthToken(token("nodepulse")).build());
+    var latest = vertx.eventBus().<JsonObject>consumer(SamplerVerticle.LATEST, m -> m.reply(new JsonObject()
+        .put("sampledAt", "2026-11-30T00:00:00Z").put("cpu", new JsonObject().put("percent", 12.5))));
+    Router router = Router.router(vertx);
+    PeerRoutes.mount(router, peerAuth);
+    HttpServer server = vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1").await();
+    try {
+      URI summary = URI.create("http://127.0.0.1:" + server.actualPort() + "/peer/v1/summary");
+      java.util.function.Function<String, HttpResponse<String>> get = token -> {
+        try {
+          return http.send(HttpRequest.newBuilder(summary).header("Authorization", "Bearer " + token).build(),
+              HttpResponse.BodyHandlers.ofString());
+        } catch (Exception e) {
+          throw new AssertionError(e);
+        }
+      };
+      HttpResponse<String> agent = get.apply(token("nodepulse"));
+      assertThat(agent.statusCode()).as(agent.body()).isEqualTo(200);
+      assertThat(new JsonObject(agent.body()).getDouble("percent")).isEqualTo(12.5);
+      assertThat(get.apply(scraperTokenForJar).statusCode()).as("a scrape identity cannot read peers").isEqualTo(403);
+      assertThat(get.apply(strangerToken).statusCode()).as("a foreign ServiceAccount").isEqualTo(403);
+      assertThat(get.apply("not-a-token").statusCode()).isEqualTo(401);
+    } finally {
+      server.close().await();
+      latest.unregister().await();
+      peerAuth.close();
     }
   }
 
