@@ -24,7 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Runs made while the API server is away have their Events once it is back: a {@code nodes: all} DelayedTask and a
  * ConfigMap task every 2 s on one agent whose way to the API server is cut for a while; afterwards the Events of each
- * task count every run it made (an Event's {@code count}: the runs it stands for), those of the outage included.
+ * task count every run it made (an Event's {@code count}: the runs it stands for), those of the outage included;
+ * Events are written at least once, not exactly once.
  */
 @EnableKubeAPIServer(kubeAPIVersion = Kubectl.K8S_VERSION, apiServerFlags = {"--advertise-address", "127.0.0.1"})
 class OutageEventsIT {
@@ -94,9 +95,15 @@ class OutageEventsIT {
       assertThat(kubectl.run(null, "delete", "configmap", "shop-tasks", "-n", "default").exitCode()).isZero();
       int probes = awaitSettled(hits, "/probe");
       int pings = awaitSettled(hits, "/ping");
-      await().atMost(120, TimeUnit.SECONDS).untilAsserted(() -> assertThat(eventCounts())
-          .as("the Events of each task stand for every run it made (%d and %d)", probes, pings)
-          .containsEntry("probe", probes).containsEntry("shop-tasks", pings));
+      // every run has its Event (an Event whose write was cut as the API server went away may have been stored
+      // and is then written again: at most one more per task at each cut)
+      await().atMost(120, TimeUnit.SECONDS).untilAsserted(() -> {
+        Map<String, Integer> counts = eventCounts();
+        assertThat(counts.getOrDefault("probe", 0)).as("Events of the DelayedTask's %d runs", probes)
+            .isBetween(probes, probes + 1);
+        assertThat(counts.getOrDefault("shop-tasks", 0)).as("Events of the ConfigMap task's %d runs", pings)
+            .isBetween(pings, pings + 1);
+      });
     } finally {
       if (agent != null) {
         agent.stop().await();
