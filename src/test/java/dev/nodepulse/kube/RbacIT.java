@@ -68,7 +68,15 @@ class RbacIT {
     String yaml = String.join("\n", Files.readAllLines(chart).stream().filter(l -> !l.contains("{{")).toList());
     JsonNode rules = new YAMLMapper().readTree(yaml).get("rules");
     List<String> found = new ArrayList<>();
-    rules.forEach(r -> found.add(r.get("apiGroups").toString() + r.get("resources") + r.get("verbs")));
+    List<String> nonResource = new ArrayList<>();
+    rules.forEach(r -> {
+      if (r.has("nonResourceURLs")) { // the peers' URL (docs/kubernetes.md "Peers"), checked below
+        nonResource.add(r.get("nonResourceURLs").toString() + r.get("verbs"));
+      } else {
+        found.add(r.get("apiGroups").toString() + r.get("resources") + r.get("verbs"));
+      }
+    });
+    assertThat(nonResource).containsExactly("[\"/nodepulse/peer\"][\"get\"]");
     List<String> expected = RULES.stream().map(r -> ("[\"" + r.getApiGroups().get(0) + "\"]" + "[\""
         + r.getResources().get(0) + "\"]" + r.getVerbs().stream().map(v -> "\"" + v + "\"").toList())
         .replace(", ", ",")).toList();
