@@ -11,8 +11,6 @@ import io.fabric8.kubeapitest.junit.KubeConfig;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.vertx.core.Vertx;
-import java.net.ServerSocket;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -50,13 +48,10 @@ class MissedRunsIT {
   @Test
   void afterAnOutageRunsPlusMissedAreTheDueTimesAndOneEventNamesTheMissedBurst() throws Exception {
     TestCluster.installCrd(client);
-    int apiPort = Integer.parseInt(kubeConfigYaml.replaceAll("(?s).*server: *\"?https://127\\.0\\.0\\.1:(\\d+).*", "$1"));
-    int proxyPort;
-    try (ServerSocket s = new ServerSocket(0)) {
-      proxyPort = s.getLocalPort();
-    }
-    Path kubeconfig = dir.resolve("kubeconfig");
-    Files.writeString(kubeconfig, kubeConfigYaml.replace("127.0.0.1:" + apiPort, "127.0.0.1:" + proxyPort));
+    OutageScenario.Proxied proxied = OutageScenario.proxied(dir, kubeConfigYaml);
+    int apiPort = proxied.apiPort();
+    int proxyPort = proxied.proxyPort();
+    Path kubeconfig = proxied.kubeconfig();
     Vertx vertx = Vertx.vertx();
     OutageScenario scenario = new OutageScenario(vertx);
     KubeIT.Proxy proxy = new KubeIT.Proxy(vertx, proxyPort, apiPort);
