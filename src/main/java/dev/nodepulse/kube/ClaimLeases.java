@@ -232,22 +232,7 @@ final class ClaimLeases implements AutoCloseable {
 
   /** Who hears of every claim Lease added, changed or deleted (on the informer's thread). Before {@link #start}. */
   void listen(TaskInformers.Listener<Lease> listener) {
-    informer.addEventHandler(new io.fabric8.kubernetes.client.informers.ResourceEventHandler<>() {
-      @Override
-      public void onAdd(Lease l) {
-        listener.upsert(l);
-      }
-
-      @Override
-      public void onUpdate(Lease before, Lease after) {
-        listener.upsert(after);
-      }
-
-      @Override
-      public void onDelete(Lease l, boolean deletedFinalStateUnknown) {
-        listener.delete(l);
-      }
-    });
+    informer.addEventHandler(listener.handler());
   }
 
   private static String annotation(Lease l, String key) {

@@ -28,6 +28,27 @@ final class TaskInformers implements AutoCloseable {
     /** Deleted. */
     void delete(T object);
 
+    /** This listener as an informer's event handler: an add or an update is an upsert (of the new object). */
+    default ResourceEventHandler<T> handler() {
+      Listener<T> listener = this;
+      return new ResourceEventHandler<>() {
+        @Override
+        public void onAdd(T obj) {
+          listener.upsert(obj);
+        }
+
+        @Override
+        public void onUpdate(T before, T after) {
+          listener.upsert(after);
+        }
+
+        @Override
+        public void onDelete(T obj, boolean deletedFinalStateUnknown) {
+          listener.delete(obj);
+        }
+      };
+    }
+
     /** Tells {@code first}, then each of {@code then}. */
     @SafeVarargs
     static <T> Listener<T> all(Listener<T> first, Listener<T>... then) {
@@ -80,22 +101,7 @@ final class TaskInformers implements AutoCloseable {
   private static <T extends HasMetadata> SharedIndexInformer<T> inform(String ns,
       Function<String, SharedIndexInformer<T>> make, Listener<T> listener) {
     SharedIndexInformer<T> informer = make.apply(ns);
-    informer.addEventHandler(new ResourceEventHandler<>() {
-      @Override
-      public void onAdd(T obj) {
-        listener.upsert(obj);
-      }
-
-      @Override
-      public void onUpdate(T before, T after) {
-        listener.upsert(after);
-      }
-
-      @Override
-      public void onDelete(T obj, boolean deletedFinalStateUnknown) {
-        listener.delete(obj);
-      }
-    });
+    informer.addEventHandler(listener.handler());
     return informer;
   }
 
