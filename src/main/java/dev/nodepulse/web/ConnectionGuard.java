@@ -1,5 +1,6 @@
 package dev.nodepulse.web;
 
+import com.sun.management.UnixOperatingSystemMXBean;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -8,10 +9,13 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.impl.HttpServerConnection;
 import io.vertx.ext.web.RoutingContext;
+import java.lang.management.ManagementFactory;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,7 +32,12 @@ import org.slf4j.LoggerFactory;
  * the surplus, up to the open-file limit, starving the sampler and the stores. So the listener's first
  * connection installs an {@link AcceptGate} on the listening socket's channel, which counts open connections
  * where they are accepted and stops accepting (the kernel's backlog holds or refuses the rest) once a quarter
- * more than the cap are open, until the event loop has brought them back to the cap.
+ * more than the cap are open, until the event loop has brought them back to the cap. A connection's file is not
+ * always free when Netty reports it closed: the JDK releases the file of a channel registered with a selector
+ * only at that event loop's next select, and an event loop busy displacing connections can hold hundreds so.
+ * So the gate also reads the process's open files and stops accepting at three quarters of its limit, until
+ * they are down to five eighths (checked again every few milliseconds while it waits, as those releases come
+ * without a callback).
  *
  * <p>Each connection also gets an {@link AnswerGate}, which stops reading from a client that does not read its
  * answers (pipelined requests, WebSocket frames) and closes one that overruns it.
@@ -97,7 +106,7 @@ final class ConnectionGuard implements Handler<RoutingContext> {
     if (listening == null) {
       return;
     }
-    gate = new AcceptGate(name, max + Math.max(1, max / 4), max);
+    gate = new AcceptGate(name, max + Math.max(1, max / 4), max, ProcessFiles.open(), ProcessFiles.limit());
     gate.track(first);
     for (HttpConnection known : open.keySet()) {
       if (known instanceof HttpServerConnection c) {
@@ -165,23 +174,34 @@ final class ConnectionGuard implements Handler<RoutingContext> {
 
   /**
    * On the listening channel, in the acceptor's thread: counts every accepted connection until it closes, stops
-   * accepting when {@code pauseAt} are open and starts again once they are down to {@code resumeAt}.
+   * accepting when {@code pauseAt} are open or the process's open files reach three quarters of {@code fileLimit},
+   * and starts again once they are down to {@code resumeAt} and its files to five eighths of the limit.
    */
   static final class AcceptGate extends ChannelInboundHandlerAdapter {
+    /** How soon a gate that waits only for files looks at them again. */
+    static final long RECHECK_MILLIS = 10;
     private final String name;
     private final int pauseAt;
     private final int resumeAt;
+    private final LongSupplier openFiles;
+    private final long filesPauseAt;
+    private final long filesResumeAt;
     private final AtomicInteger open = new AtomicInteger();
     /** Changed with the listening channel's auto-read, under this gate's lock (acceptor and closes race). */
     private boolean paused;
+    private boolean recheckPending;
     private long pauses;
     private long lastWarnNanos = System.nanoTime() - 120_000_000_000L;
     private volatile Channel listening;
 
-    AcceptGate(String name, int pauseAt, int resumeAt) {
+    /** {@code openFiles} tells the process's open files now; {@code fileLimit} ≤ 0 means no limit known. */
+    AcceptGate(String name, int pauseAt, int resumeAt, LongSupplier openFiles, long fileLimit) {
       this.name = name;
       this.pauseAt = pauseAt;
       this.resumeAt = resumeAt;
+      this.openFiles = openFiles;
+      this.filesPauseAt = fileLimit > 0 ? fileLimit * 3 / 4 : Long.MAX_VALUE;
+      this.filesResumeAt = fileLimit > 0 ? fileLimit * 5 / 8 : Long.MAX_VALUE;
     }
 
     @Override
@@ -208,24 +228,48 @@ final class ConnectionGuard implements Handler<RoutingContext> {
     }
 
     private synchronized void pauseIfFull(Channel l) {
-      if (!paused && open.get() >= pauseAt) {
+      if (paused) {
+        return;
+      }
+      long files = open.get() >= pauseAt ? -1 : openFiles.getAsLong();
+      if (files == -1 || files >= filesPauseAt) {
         paused = true;
         l.config().setAutoRead(false);
         pauses++;
         long now = System.nanoTime();
         if (now - lastWarnNanos > 60_000_000_000L) {
           lastWarnNanos = now;
-          LOG.warn("{} listener: {} connections open; not accepting until they are down to {} ({} pauses so far)",
-              name, open.get(), resumeAt, pauses);
+          LOG.warn("{} listener: {} connections open, {} files in use; not accepting until they are down to {} and {} files"
+              + " ({} pauses so far)", name, open.get(), files == -1 ? openFiles.getAsLong() : files, resumeAt,
+              filesResumeAt == Long.MAX_VALUE ? "any" : filesResumeAt, pauses);
         }
+        recheckLater();
       }
     }
 
     private synchronized void resumeIfDown() {
       Channel l = listening;
       if (paused && l != null && open.get() <= resumeAt) {
+        if (openFiles.getAsLong() > filesResumeAt) {
+          recheckLater(); // files closed on an event loop are released at its next select, with no callback
+          return;
+        }
         paused = false;
         l.config().setAutoRead(true);
+      }
+    }
+
+    /** Looks again soon on the listening channel's loop, once at a time, while paused. */
+    private void recheckLater() {
+      Channel l = listening;
+      if (l != null && !recheckPending) {
+        recheckPending = true;
+        l.eventLoop().schedule(() -> {
+          synchronized (this) {
+            recheckPending = false;
+          }
+          resumeIfDown();
+        }, RECHECK_MILLIS, TimeUnit.MILLISECONDS);
       }
     }
 
@@ -235,6 +279,21 @@ final class ConnectionGuard implements Handler<RoutingContext> {
 
     synchronized boolean paused() {
       return paused;
+    }
+  }
+
+  /** The process's open files and their limit, where the platform tells them. */
+  static final class ProcessFiles {
+    private ProcessFiles() {}
+
+    static LongSupplier open() {
+      return ManagementFactory.getOperatingSystemMXBean() instanceof UnixOperatingSystemMXBean os
+          ? os::getOpenFileDescriptorCount : () -> 0;
+    }
+
+    static long limit() {
+      return ManagementFactory.getOperatingSystemMXBean() instanceof UnixOperatingSystemMXBean os
+          ? os.getMaxFileDescriptorCount() : 0;
     }
   }
 }
