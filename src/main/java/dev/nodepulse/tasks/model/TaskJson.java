@@ -161,9 +161,7 @@ public final class TaskJson {
       o.put("missed", s.missed());
     }
     if (s.lastMissed() != null) {
-      TaskStatus.LastMissed m = s.lastMissed();
-      o.put("lastMissed", new JsonObject().put("from", time(m.from())).put("to", time(m.to()))
-          .put("count", m.count()).put("reason", m.reason()));
+      o.put("lastMissed", lastMissedJson(s.lastMissed()));
     }
     return o;
   }
@@ -180,6 +178,20 @@ public final class TaskJson {
     putIf(o, "result", r.result());
     putIf(o, "error", r.error());
     return o;
+  }
+
+  public static JsonObject lastMissedJson(TaskStatus.LastMissed m) {
+    return new JsonObject().put("from", time(m.from())).put("to", time(m.to())).put("count", m.count())
+        .put("reason", m.reason());
+  }
+
+  /** Reads back what {@link #lastMissedJson} wrote (persistence); null for null. */
+  public static TaskStatus.LastMissed lastMissedFrom(JsonObject o) {
+    if (o == null) {
+      return null;
+    }
+    return new TaskStatus.LastMissed(instant(o.getString("from")), instant(o.getString("to")),
+        o.getLong("count", 0L), o.getString("reason"));
   }
 
   /** Reads back what {@link #lastRunJson} wrote (persistence); null for null. */

@@ -953,15 +953,26 @@ public final class Scheduler {
     return Optional.of(new TaskRow(key, e.origin.kind().label(), e.origin.id(), object, e.specHash, e.generation,
         e.firstSeen.toEpochMilli(), e.nextRunAt == null ? null : e.nextRunAt.toEpochMilli(), e.runs, e.attempts,
         e.phase.name(), e.lastRun == null ? null : TaskJson.lastRunJson(e.lastRun).encode(), e.done,
-        e.runningDue == null ? null : e.runningDue.toEpochMilli()));
+        e.runningDue == null ? null : e.runningDue.toEpochMilli(), e.missed,
+        e.lastMissed == null ? null : TaskJson.lastMissedJson(e.lastMissed).encode()));
   }
 
-  /** What a stored task keeps whatever its spec now is: runs, attempts, last run and generation. */
+  /** What a stored task keeps whatever its spec now is: runs, attempts, missed due times, last run and generation. */
   private static void keepHistory(TaskEntry e, TaskRow row) {
     e.runs = row.runs();
     e.attempts = row.attempts();
     e.lastRun = lastRunOf(row.lastRun());
+    e.missed = row.missed();
+    e.lastMissed = lastMissedOf(row.lastMissed());
     e.generation = row.generation();
+  }
+
+  private static TaskStatus.LastMissed lastMissedOf(String json) {
+    try {
+      return json == null ? null : TaskJson.lastMissedFrom(new JsonObject(json));
+    } catch (RuntimeException e) {
+      return null;
+    }
   }
 
   private static TaskStatus.LastRun lastRunOf(String json) {

@@ -63,6 +63,10 @@ final class TaskStore implements AutoCloseable {
       if (!hasColumn(s, "tasks", "running_due")) {
         s.execute("ALTER TABLE tasks ADD COLUMN running_due INTEGER"); // a run started and not yet recorded
       }
+      if (!hasColumn(s, "tasks", "missed")) { // due times not run, and the latest burst of them
+        s.execute("ALTER TABLE tasks ADD COLUMN missed INTEGER NOT NULL DEFAULT 0");
+        s.execute("ALTER TABLE tasks ADD COLUMN last_missed TEXT");
+      }
       s.execute("""
           CREATE TABLE IF NOT EXISTS runs(
             key TEXT NOT NULL, seq INTEGER PRIMARY KEY AUTOINCREMENT, due_at INTEGER, started_at INTEGER,
@@ -122,11 +126,11 @@ final class TaskStore implements AutoCloseable {
     List<TaskRow> rows = new ArrayList<>();
     try (Statement s = db.createStatement();
         ResultSet r = s.executeQuery("SELECT key, source, source_key, object, spec_hash, generation, first_seen, "
-            + "next_run_at, runs, attempts, phase, last_run, done, running_due FROM tasks")) {
+            + "next_run_at, runs, attempts, phase, last_run, done, running_due, missed, last_missed FROM tasks")) {
       while (r.next()) {
         rows.add(new TaskRow(r.getString(1), r.getString(2), r.getString(3), r.getString(4), r.getString(5),
             r.getLong(6), r.getLong(7), longOrNull(r, 8), r.getLong(9), r.getLong(10), r.getString(11),
-            r.getString(12), r.getInt(13) != 0, longOrNull(r, 14)));
+            r.getString(12), r.getInt(13) != 0, longOrNull(r, 14), r.getLong(15), r.getString(16)));
       }
     }
     return rows;
@@ -143,8 +147,8 @@ final class TaskStore implements AutoCloseable {
       throws SQLException {
     db.setAutoCommit(false);
     try (PreparedStatement up = db.prepareStatement("INSERT OR REPLACE INTO tasks(key, source, source_key, object, "
-        + "spec_hash, generation, first_seen, next_run_at, runs, attempts, phase, last_run, done, running_due) "
-        + "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+        + "spec_hash, generation, first_seen, next_run_at, runs, attempts, phase, last_run, done, running_due, missed, "
+        + "last_missed) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
         PreparedStatement del = db.prepareStatement("DELETE FROM tasks WHERE key = ?");
         PreparedStatement delRuns = db.prepareStatement("DELETE FROM runs WHERE key = ?");
         PreparedStatement add = db.prepareStatement("INSERT INTO runs(key, due_at, started_at, finished_at, "
@@ -174,6 +178,8 @@ final class TaskStore implements AutoCloseable {
         up.setString(12, r.lastRun());
         up.setInt(13, r.done() ? 1 : 0);
         setLong(up, 14, r.runningDue());
+        up.setLong(15, r.missed());
+        up.setString(16, r.lastMissed());
         up.addBatch();
       }
       up.executeBatch();

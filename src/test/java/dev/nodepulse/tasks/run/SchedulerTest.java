@@ -512,6 +512,15 @@ class SchedulerTest {
     });
     assertThat(runEvents.stream().filter(e -> e.getString("name").equals("skip")).toList())
         .singleElement().satisfies(e -> assertThat(e.getLong("count")).isEqualTo(16));
+
+    // the account is kept in tasks.db: a restart (at once, so no due time passes meanwhile) keeps it
+    restart(new FakeRunner(vertx, 0, SchedulerTest::ok), clock);
+    upsert("latest", "{\"every\": \"10s\", " + COMPUTE + "}");
+    upsert("skip", "{\"every\": \"10s\", \"missedRuns\": \"Skip\", " + COMPUTE + "}");
+    JsonObject kept = status("latest");
+    assertThat(kept.getLong("missed")).isGreaterThanOrEqualTo(15);
+    assertThat(kept.getJsonObject("lastMissed")).isEqualTo(burst);
+    assertThat(status("skip").getLong("missed")).isGreaterThanOrEqualTo(16);
   }
 
   @Test
