@@ -1,12 +1,18 @@
 package dev.nodepulse.config;
 
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.RecordComponent;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * The agent's whole configuration, validated. Built by {@link Flags#parse} from flags and
- * {@code NODEPULSE_*} environment variables; every field has a flag of the same name.
+ * {@code NODEPULSE_*} environment variables, by name ({@link #byName}); every field has a flag of the same name
+ * but {@code namespaces} (flag {@code --namespace}) and {@code podIp} (env {@code POD_IP}).
  */
 public record Config(
     String httpHost,
@@ -67,6 +73,36 @@ public record Config(
     destinationAllow = List.copyOf(destinationAllow);
     destinationDeny = List.copyOf(destinationDeny);
     allowedHosts = List.copyOf(allowedHosts);
+  }
+
+  /**
+   * The configuration whose components are the values of {@code byName}, each under its component's name: a
+   * name missing or not a component is a programming error, said at once.
+   */
+  static Config byName(Map<String, Object> byName) {
+    RecordComponent[] components = Config.class.getRecordComponents();
+    Set<String> unknown = new TreeSet<>(byName.keySet());
+    Object[] values = new Object[components.length];
+    Class<?>[] types = new Class<?>[components.length];
+    for (int i = 0; i < components.length; i++) {
+      String name = components[i].getName();
+      if (!byName.containsKey(name)) {
+        throw new IllegalStateException("no value for Config." + name);
+      }
+      unknown.remove(name);
+      values[i] = byName.get(name);
+      types[i] = components[i].getType();
+    }
+    if (!unknown.isEmpty()) {
+      throw new IllegalStateException("not in Config: " + unknown);
+    }
+    try {
+      return Config.class.getDeclaredConstructor(types).newInstance(values);
+    } catch (InvocationTargetException e) {
+      throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /** Test configuration: loopback, a free port, the given data dir, then any extra flags. */

@@ -164,43 +164,50 @@ public final class Flags {
     if (nodeName == null) {
       nodeName = env.getOrDefault("NODE_NAME", "").isBlank() ? hostName() : env.get("NODE_NAME").trim();
     }
-    return new Config(
-        get(v, "http-host", Flags::host),
-        get(v, "http-port", Flags::port),
-        get(v, "metrics-host", Flags::host),
-        v.containsKey("metrics-port") ? get(v, "metrics-port", Flags::port) : null,
-        get(v, "metrics-auth", s -> Config.MetricsAuth.valueOf(oneOf(s, "none", "kubernetes").toUpperCase(Locale.ROOT))),
-        dataDir,
-        v.containsKey("tasks-dir") ? get(v, "tasks-dir", Flags::existingDir) : null,
-        procfsRead ? get(v, "procfs", s -> dirWithFile(s, "stat")) : get(v, "procfs", Flags::absolute),
-        procfsRead || explicit.contains("sysfs") ? get(v, "sysfs", Flags::existingDir) : get(v, "sysfs", Flags::absolute),
-        get(v, "rootfs", Flags::existingDir),
-        sampler,
-        sample,
-        history,
-        nodeName,
-        v.containsKey("namespace") ? get(v, "namespace", Flags::list) : List.of(),
-        v.containsKey("pipe-dir") ? get(v, "pipe-dir", Flags::absolute) : dataDir.resolve("pipes"),
-        mode,
-        get(v, "destination-allow", Flags::list),
-        get(v, "destination-deny", Flags::list),
-        get(v, "max-concurrent-runs", s -> intWithin(s, 1, 1024)),
-        get(v, "max-pi-digits", s -> intWithin(s, 10, 1_000_000)),
-        get(v, "max-compute-time", s -> within(Durations.parse(s), Duration.ofSeconds(1), Duration.ofHours(1))),
-        get(v, "log-level", s -> oneOf(s, "error", "warn", "info", "debug", "trace")),
-        get(v, "allowed-hosts", s -> list(s).stream().map(Flags::host).toList()),
-        v.containsKey("api-token-file") ? get(v, "api-token-file", Flags::tokenFile) : null,
-        get(v, "http-idle-timeout", s -> within(Durations.parse(s), Duration.ofSeconds(1), Duration.ofHours(1))),
-        get(v, "http-header-timeout", s -> within(Durations.parse(s), Duration.ofSeconds(1), Duration.ofMinutes(5))),
-        get(v, "http-max-connections", s -> intWithin(s, 16, 65536)),
-        get(v, "lease-duration", s -> within(Durations.parse(s), Duration.ofSeconds(2), Duration.ofMinutes(5))),
-        get(v, "pod-metrics", s -> oneOf(s, "true", "false").equals("true")),
-        get(v, "task-metrics", s -> oneOf(s, "true", "false").equals("true")),
-        get(v, "webhook-host", Flags::host),
-        get(v, "webhook-port", Flags::port),
-        webhookFile(v, "webhook-cert-file"),
-        webhookFile(v, "webhook-key-file"),
-        podIp(env.getOrDefault("POD_IP", "").strip()));
+    Map<String, Object> c = new LinkedHashMap<>(); // by the Config component's name
+    c.put("httpHost", get(v, "http-host", Flags::host));
+    c.put("httpPort", get(v, "http-port", Flags::port));
+    c.put("metricsHost", get(v, "metrics-host", Flags::host));
+    c.put("metricsPort", v.containsKey("metrics-port") ? get(v, "metrics-port", Flags::port) : null);
+    c.put("metricsAuth", get(v, "metrics-auth",
+        s -> Config.MetricsAuth.valueOf(oneOf(s, "none", "kubernetes").toUpperCase(Locale.ROOT))));
+    c.put("dataDir", dataDir);
+    c.put("tasksDir", v.containsKey("tasks-dir") ? get(v, "tasks-dir", Flags::existingDir) : null);
+    c.put("procfs", procfsRead ? get(v, "procfs", s -> dirWithFile(s, "stat")) : get(v, "procfs", Flags::absolute));
+    c.put("sysfs", procfsRead || explicit.contains("sysfs") ? get(v, "sysfs", Flags::existingDir)
+        : get(v, "sysfs", Flags::absolute));
+    c.put("rootfs", get(v, "rootfs", Flags::existingDir));
+    c.put("sampler", sampler);
+    c.put("sampleInterval", sample);
+    c.put("history", history);
+    c.put("nodeName", nodeName);
+    c.put("namespaces", v.containsKey("namespace") ? get(v, "namespace", Flags::list) : List.of());
+    c.put("pipeDir", v.containsKey("pipe-dir") ? get(v, "pipe-dir", Flags::absolute) : dataDir.resolve("pipes"));
+    c.put("mode", mode);
+    c.put("destinationAllow", get(v, "destination-allow", Flags::list));
+    c.put("destinationDeny", get(v, "destination-deny", Flags::list));
+    c.put("maxConcurrentRuns", get(v, "max-concurrent-runs", s -> intWithin(s, 1, 1024)));
+    c.put("maxPiDigits", get(v, "max-pi-digits", s -> intWithin(s, 10, 1_000_000)));
+    c.put("maxComputeTime", get(v, "max-compute-time", s -> within(Durations.parse(s), Duration.ofSeconds(1),
+        Duration.ofHours(1))));
+    c.put("logLevel", get(v, "log-level", s -> oneOf(s, "error", "warn", "info", "debug", "trace")));
+    c.put("allowedHosts", get(v, "allowed-hosts", s -> list(s).stream().map(Flags::host).toList()));
+    c.put("apiTokenFile", v.containsKey("api-token-file") ? get(v, "api-token-file", Flags::tokenFile) : null);
+    c.put("httpIdleTimeout", get(v, "http-idle-timeout", s -> within(Durations.parse(s), Duration.ofSeconds(1),
+        Duration.ofHours(1))));
+    c.put("httpHeaderTimeout", get(v, "http-header-timeout", s -> within(Durations.parse(s), Duration.ofSeconds(1),
+        Duration.ofMinutes(5))));
+    c.put("httpMaxConnections", get(v, "http-max-connections", s -> intWithin(s, 16, 65536)));
+    c.put("leaseDuration", get(v, "lease-duration", s -> within(Durations.parse(s), Duration.ofSeconds(2),
+        Duration.ofMinutes(5))));
+    c.put("podMetrics", get(v, "pod-metrics", s -> oneOf(s, "true", "false").equals("true")));
+    c.put("taskMetrics", get(v, "task-metrics", s -> oneOf(s, "true", "false").equals("true")));
+    c.put("webhookHost", get(v, "webhook-host", Flags::host));
+    c.put("webhookPort", get(v, "webhook-port", Flags::port));
+    c.put("webhookCertFile", webhookFile(v, "webhook-cert-file"));
+    c.put("webhookKeyFile", webhookFile(v, "webhook-key-file"));
+    c.put("podIp", podIp(env.getOrDefault("POD_IP", "").strip()));
+    return Config.byName(c);
   }
 
   /** A PEM file of the webhook listener: required with a webhook port, refused without one. */

@@ -3,9 +3,13 @@ package dev.nodepulse.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.lang.reflect.RecordComponent;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,6 +33,31 @@ class FlagsTest {
     assertThat(c.procfs()).isEqualTo(Path.of("/proc"));
     assertThat(c.namespaces()).isEmpty();
     assertThat(c.pipeDir()).isEqualTo(c.dataDir().resolve("pipes"));
+  }
+
+  /** Each field is given by name, the name of its flag: none can take another's value by its position. */
+  @Test
+  void everyConfigFieldIsBuiltByTheNameOfItsFlag() throws Exception {
+    String usage = Flags.usage();
+    Config c = parse(Map.of(), "--http-port", "9100", "--max-pi-digits", "20");
+    Map<String, Object> byName = new LinkedHashMap<>();
+    for (RecordComponent rc : Config.class.getRecordComponents()) {
+      String flag = rc.getName().replaceAll("([A-Z])", "-$1").toLowerCase(Locale.ROOT);
+      if (!Set.of("namespaces", "pod-ip").contains(flag)) {
+        assertThat(usage).as("the flag of Config." + rc.getName()).contains("--" + flag + " ");
+      }
+      byName.put(rc.getName(), rc.getAccessor().invoke(c));
+    }
+    assertThat(Config.byName(byName)).isEqualTo(c);
+    assertThat(c.httpPort()).isEqualTo(9100);
+    assertThat(c.maxPiDigits()).isEqualTo(20);
+
+    Map<String, Object> missing = new LinkedHashMap<>(byName);
+    missing.remove("httpPort");
+    assertThatThrownBy(() -> Config.byName(missing)).hasMessage("no value for Config.httpPort");
+    Map<String, Object> misspelt = new LinkedHashMap<>(byName);
+    misspelt.put("httpPrt", 1);
+    assertThatThrownBy(() -> Config.byName(misspelt)).hasMessage("not in Config: [httpPrt]");
   }
 
   @Test
