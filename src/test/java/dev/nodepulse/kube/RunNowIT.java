@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.nodepulse.Agent;
-import dev.nodepulse.config.Config;
 import dev.nodepulse.kube.crd.DelayedTaskResource;
 import dev.nodepulse.kube.crd.Status;
 import io.fabric8.kubeapitest.junit.EnableKubeAPIServer;
@@ -129,8 +128,7 @@ class RunNowIT {
     // the agent that ran it restarts (it forgets what it handled in memory); the same id is applied again
     int ran = List.of("node-1", "node-2", "node-3").indexOf(st.lastRunNow.node);
     agents.get(ran).stop().await();
-    agents.set(ran, Agent.start(Config.forTest(dir.resolve(st.lastRunNow.node), "--mode", "kubernetes",
-        "--node-name", st.lastRunNow.node, "--lease-duration", "3s")).await(60, TimeUnit.SECONDS));
+    agents.set(ran, TestCluster.agent(dir, st.lastRunNow.node));
     WebClient web = WebClient.create(vertx);
     await().atMost(90, TimeUnit.SECONDS).until(() -> web.get(agents.get(ran).httpPort(), "127.0.0.1",
         "/api/v1/tasks/default/now-one").send().await().statusCode() == 200);

@@ -75,9 +75,13 @@ class RunNowTest {
   }
 
   void declare(String name, String specJson) throws Exception {
+    declare(new Origin(Origin.Kind.FILE, "f:" + name, 0), name, specJson);
+  }
+
+  void declare(Origin origin, String name, String specJson) throws Exception {
     String task = new JsonObject().put("metadata", new JsonObject().put("name", name).put("namespace", "t"))
         .put("spec", new JsonObject(specJson)).encode();
-    get(vertx.eventBus().request(TasksVerticle.DECLARE, Declaration.of(new Origin(Origin.Kind.FILE, "f:" + name, 0),
+    get(vertx.eventBus().request(TasksVerticle.DECLARE, Declaration.of(origin,
         TaskReader.read(task, TaskReader.Format.JSON))));
   }
 
@@ -128,10 +132,7 @@ class RunNowTest {
 
   @Test
   void aDelayedTaskRunsNowFromItsAnnotationOnlyAndRestIsToldTheKubectlCommand() throws Exception {
-    String task = new JsonObject().put("metadata", new JsonObject().put("name", "crd").put("namespace", "t"))
-        .put("spec", new JsonObject("{\"every\": \"1h\", " + COMPUTE + "}")).encode();
-    get(vertx.eventBus().request(TasksVerticle.DECLARE, Declaration.of(new Origin(Origin.Kind.CRD, "uid-1", 1),
-        TaskReader.read(task, TaskReader.Format.JSON))));
+    declare(new Origin(Origin.Kind.CRD, "uid-1", 1), "crd", "{\"every\": \"1h\", " + COMPUTE + "}");
     assertThatThrownBy(() -> runNow("crd", "r1")).cause().isInstanceOfSatisfying(ReplyException.class, ex -> {
       assertThat(ex.failureCode()).isEqualTo(409);
       assertThat(ex.getMessage()).contains("kubectl annotate delayedtask crd -n t nodepulse.dev/run-now=$(date +%s) "
@@ -149,10 +150,7 @@ class RunNowTest {
 
   @Test
   void aConfigMapTaskIsRefused() throws Exception {
-    String task = new JsonObject().put("metadata", new JsonObject().put("name", "cm.x").put("namespace", "t"))
-        .put("spec", new JsonObject("{\"every\": \"1h\", " + COMPUTE + "}")).encode();
-    get(vertx.eventBus().request(TasksVerticle.DECLARE, Declaration.of(new Origin(Origin.Kind.CONFIGMAP, "t/cm:x", 1),
-        TaskReader.read(task, TaskReader.Format.JSON))));
+    declare(new Origin(Origin.Kind.CONFIGMAP, "t/cm:x", 1), "cm.x", "{\"every\": \"1h\", " + COMPUTE + "}");
     assertThatThrownBy(() -> runNow("cm.x", "r1")).cause().isInstanceOfSatisfying(ReplyException.class, ex -> {
       assertThat(ex.failureCode()).isEqualTo(409);
       assertThat(ex.getMessage()).contains("is declared in the cluster");
