@@ -215,8 +215,9 @@ final class StatusWriter implements StatusSink {
     // this node's counters as of the run's start: an occurrence counts once it ends, so this one is still to add
     entry.runs = local.status().runs() + 1;
     entry.attempts = local.status().attempts() + (run.startedAt() == null ? 1 : 0); // a MISSED run never started
-    entry.phase = spec.timing().oneShot() ? (ok(run) ? Status.Phase.Succeeded : Status.Phase.Failed)
-        : Status.Phase.Scheduled;
+    // a one-shot ends with its run, not with a run-now run before it (its due time still planned)
+    entry.phase = spec.timing().oneShot() && !(extra != null && local.status().nextRunAt() != null)
+        ? (ok(run) ? Status.Phase.Succeeded : Status.Phase.Failed) : Status.Phase.Scheduled;
     entry.nextRunAt = local.status().nextRunAt() == null ? null : local.status().nextRunAt().toString();
     Status st = new Status();
     st.nodes = List.of(entry);
