@@ -123,7 +123,8 @@ final class StatusWriter implements StatusSink {
       DelayedTaskResource r = link.task(run.namespace(), run.name());
       if (r != null) {
         Events.emit(link, r, ok(run) ? "Normal" : "Warning", ok(run) ? "RunSucceeded" : "RunFailed",
-            "run due at " + last.dueAt + " on " + run.node() + ": " + words(run));
+            (extra == null ? "" : "run-now request " + extra.requestId() + ", ") + "run due at " + last.dueAt
+                + " on " + run.node() + ": " + words(run));
       }
       return null;
     }, false));

@@ -124,6 +124,8 @@ class RunNowIT {
     assertThat(get("now-one").getMetadata().getGeneration()).as("an annotation is no spec change").isEqualTo(1L);
     assertThat(st.observedGeneration).isEqualTo(1L);
     await().atMost(30, TimeUnit.SECONDS).until(() -> !events("now-one", "RunSucceeded").isEmpty());
+    assertThat(events("now-one", "RunSucceeded").getFirst().getMessage()).startsWith("run-now request r1, run due at "
+        + st.lastRunNow.at + " on " + st.lastRunNow.node);
 
     // the agent that ran it restarts (it forgets what it handled in memory); the same id is applied again
     int ran = List.of("node-1", "node-2", "node-3").indexOf(st.lastRunNow.node);
