@@ -5,6 +5,7 @@ import dev.nodepulse.tasks.TasksVerticle;
 import dev.nodepulse.tasks.model.Declaration;
 import dev.nodepulse.tasks.model.DelayedTask;
 import dev.nodepulse.tasks.model.Origin;
+import dev.nodepulse.tasks.model.TaskSpec;
 import dev.nodepulse.tasks.model.TaskValidationException;
 import dev.nodepulse.tasks.source.Pipeline;
 import io.vertx.core.Context;
@@ -98,7 +99,7 @@ final class CrdSource implements TaskInformers.Listener<DelayedTaskResource> {
     Map<String, String> annotations = r.getMetadata().getAnnotations();
     String value = annotations == null ? null : annotations.get(RunNowRule.ANNOTATION);
     String key = t.key();
-    String handled = t.spec().nodes() == dev.nodepulse.tasks.model.TaskSpec.Nodes.ALL
+    String handled = t.spec().nodes() == TaskSpec.Nodes.ALL
         ? RunNowClaims.handledOn(r, link.node()) : RunNowClaims.handled(r);
     RunNowRule.Ask ask = RunNowRule.ask(value, handled);
     if (ask instanceof RunNowRule.Bad bad) {

@@ -3,6 +3,7 @@ package dev.nodepulse.kube;
 import dev.nodepulse.kube.crd.DelayedTaskResource;
 import dev.nodepulse.kube.crd.Status;
 import dev.nodepulse.tasks.model.TaskSpec;
+import dev.nodepulse.tasks.model.TaskValidationException;
 import dev.nodepulse.tasks.run.Claims.Claim;
 import dev.nodepulse.tasks.run.Claims.Request;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -144,7 +145,7 @@ final class RunNowClaims {
       st.claimedFor = at.toString();
       try {
         st = DerivedStatus.of(st, Wire.read(r).spec(), r.getMetadata().getGeneration(), now); // phase Running
-      } catch (dev.nodepulse.tasks.model.TaskValidationException e) {
+      } catch (TaskValidationException e) {
         return new Claim.Taken(null, "the DelayedTask is invalid");
       }
       try {
