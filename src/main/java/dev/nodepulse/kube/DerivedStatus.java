@@ -72,7 +72,10 @@ final class DerivedStatus {
     return st;
   }
 
-  /** {@code nodes: one}: running while a claim is later than the latest run; a one-shot ends with its run. */
+  /**
+   * {@code nodes: one}: running while a claim is later than the latest run; a one-shot ends with its run (not with
+   * a run-now run before it: its due time is still in {@code nextRunAt}).
+   */
   private static Status.Phase onePhase(Status st, boolean oneShot) {
     if (running(st)) {
       return Status.Phase.Running;
@@ -80,8 +83,9 @@ final class DerivedStatus {
     if (st.lastRun == null) {
       return st.nextRunAt != null ? Status.Phase.Scheduled : Status.Phase.Pending;
     }
-    if (!oneShot) {
-      return Status.Phase.Scheduled;
+    Instant next = Wire.instant(st.nextRunAt);
+    if (!oneShot || next != null && next.isAfter(Wire.instant(st.lastRun.dueAt))) {
+      return Status.Phase.Scheduled; // a one-shot whose run is still planned after a run-now run
     }
     return succeeded(st.lastRun) ? Status.Phase.Succeeded : Status.Phase.Failed;
   }

@@ -42,9 +42,13 @@ final class KubeClaims implements Claims {
 
   private record Occurrence(Instant localDue, Instant due) {}
 
+  /** Extra runs asked by a DelayedTask's annotation {@code nodepulse.dev/run-now}, claimed by request id. */
+  final RunNowClaims runNow;
+
   KubeClaims(Vertx vertx, KubeLink link) {
     this.vertx = vertx;
     this.link = link;
+    this.runNow = new RunNowClaims(vertx, link);
     link.withdrawn = this::forget;
   }
 
@@ -52,6 +56,7 @@ final class KubeClaims implements Claims {
   void forget(String key) {
     runningHere.remove(key);
     asked.remove(key);
+    runNow.forget(key);
   }
 
   /** Where one task's claims are kept, read and written; {@link #read} before {@link #claim}. */
@@ -88,6 +93,11 @@ final class KubeClaims implements Claims {
       return Future.succeededFuture(new Claim.Taken(null, "the " + record.kind() + " is not known yet"));
     }
     TaskSpec spec = known.spec();
+    runNow.asked(req.key(), req.dueAt());
+    if (req.runNow() != null) {
+      return req.origin().kind() == Origin.Kind.CRD ? runNow.claim(req, spec)
+          : Future.succeededFuture(new Claim.Taken(null, "run now applies to DelayedTasks"));
+    }
     if (req.nodes() == TaskSpec.Nodes.ALL) {
       boolean matches = link.leases.get().stream().filter(l -> l.node().equals(req.node())).findFirst()
           .map(l -> l.matches(spec.nodeSelector())).orElse(spec.nodeSelector().isEmpty());
@@ -330,6 +340,10 @@ final class KubeClaims implements Claims {
    * attempt belongs to it (its first attempt has its due time, a retry a later one); null otherwise.
    */
   Instant canonicalOf(String key, Instant localDue) {
+    RunNowClaims.Grant g = runNow.of(key, localDue);
+    if (g != null) {
+      return g.at(); // an extra run (run now): the due time its claim wrote
+    }
     Occurrence o = asked.get(key);
     return o == null || localDue.isBefore(o.localDue()) ? null : o.due();
   }

@@ -112,17 +112,19 @@ final class StatusWriter implements StatusSink {
     Instant due = claims.canonicalOf(run.key(), run.dueAt());
     Status.LastRun last = lastRun(run, due == null ? run.dueAt() : due);
     TaskSpec spec = local.spec();
+    RunNowClaims.Grant extra = claims.runNow.of(run.key(), run.dueAt()); // an extra run (run now), or null
     retrying(run.key(), link.clock.instant().plus(KEEP_TRYING), () -> {
       if (spec.nodes() == TaskSpec.Nodes.ALL) {
-        applyNodeEntry(run, last, spec, local);
+        applyNodeEntry(run, last, spec, local, extra);
       } else {
-        writeResult(run, last, spec);
+        writeResult(run, last, spec, extra != null);
       }
     }).onComplete(v -> vertx.executeBlocking(() -> { // the run happened, whether or not its status was written
       DelayedTaskResource r = link.task(run.namespace(), run.name());
       if (r != null) {
         Events.emit(link, r, ok(run) ? "Normal" : "Warning", ok(run) ? "RunSucceeded" : "RunFailed",
-            "run due at " + last.dueAt + " on " + run.node() + ": " + words(run));
+            (extra == null ? "" : "run-now request " + extra.requestId() + ", ") + "run due at " + last.dueAt
+                + " on " + run.node() + ": " + words(run));
       }
       return null;
     }, false));
@@ -171,7 +173,8 @@ final class StatusWriter implements StatusSink {
     });
   }
 
-  private void writeResult(RunRecord run, Status.LastRun last, TaskSpec spec) {
+  /** The result of an attempt of a nodes: one task; {@code extra}: of a run-now run (the schedule's due times stay). */
+  private void writeResult(RunRecord run, Status.LastRun last, TaskSpec spec, boolean extra) {
     Conflicts.retry(5, attempt -> {
       DelayedTaskResource r = attempt == 0 ? link.task(run.namespace(), run.name())
           : link.client.resources(DelayedTaskResource.class).inNamespace(run.namespace()).withName(run.name()).get();
@@ -195,7 +198,7 @@ final class StatusWriter implements StatusSink {
         st.claimedFor = last.dueAt;
       }
       st.progress = null;
-      if (!laterClaimed) {
+      if (!laterClaimed && !extra) {
         PlannedStatus.after(st, spec, run.key(), Instant.parse(last.dueAt), link.clock.instant());
       }
       st = DerivedStatus.of(st, spec, r.getMetadata().getGeneration(), link.clock.instant());
@@ -205,19 +208,25 @@ final class StatusWriter implements StatusSink {
     }, () -> null);
   }
 
-  private void applyNodeEntry(RunRecord run, Status.LastRun last, TaskSpec spec, DelayedTask local) {
+  private void applyNodeEntry(RunRecord run, Status.LastRun last, TaskSpec spec, DelayedTask local,
+      RunNowClaims.Grant extra) {
     Status.NodeStatus entry = new Status.NodeStatus();
     entry.node = run.node();
     entry.lastRun = last;
     // this node's counters as of the run's start: an occurrence counts once it ends, so this one is still to add
     entry.runs = local.status().runs() + 1;
     entry.attempts = local.status().attempts() + (run.startedAt() == null ? 1 : 0); // a MISSED run never started
-    entry.phase = spec.timing().oneShot() ? (ok(run) ? Status.Phase.Succeeded : Status.Phase.Failed)
-        : Status.Phase.Scheduled;
+    // a one-shot ends with its run, not with a run-now run before it (its due time still planned)
+    entry.phase = spec.timing().oneShot() && !(extra != null && local.status().nextRunAt() != null)
+        ? (ok(run) ? Status.Phase.Succeeded : Status.Phase.Failed) : Status.Phase.Scheduled;
     entry.nextRunAt = local.status().nextRunAt() == null ? null : local.status().nextRunAt().toString();
     Status st = new Status();
     st.nodes = List.of(entry);
     DelayedTaskResource seen = link.task(run.namespace(), run.name()); // the cluster's due times, as every node has
+    // the run-now request this node ran: this one's, else kept (an apply without a field of its manager removes it)
+    entry.lastRunNow = extra != null ? lastRunNow(extra, run.node()) : seen == null || seen.getStatus() == null
+        || seen.getStatus().nodes == null ? null : seen.getStatus().nodes.stream()
+        .filter(n -> run.node().equals(n.node)).map(n -> n.lastRunNow).filter(n -> n != null).findFirst().orElse(null);
     if (seen != null && !spec.timing().oneShot()) {
       PlannedStatus.fromSpec(st, spec, run.key(), Wire.specWrittenAt(seen), link.clock.instant());
     }
@@ -284,6 +293,14 @@ final class StatusWriter implements StatusSink {
     l.bytes = run.result().bytes();
     l.result = run.result().result() == null ? null : DerivedStatus.clip(run.result().result());
     l.error = run.result().error() == null ? null : DerivedStatus.clip(run.result().error());
+    return l;
+  }
+
+  static Status.LastRunNow lastRunNow(RunNowClaims.Grant g, String node) {
+    Status.LastRunNow l = new Status.LastRunNow();
+    l.requestId = g.requestId();
+    l.at = g.at().toString();
+    l.node = node;
     return l;
   }
 

@@ -106,7 +106,8 @@ public final class TasksVerticle extends VerticleBase {
         JsonObject k = key(msg);
         RunRequest r = new RunRequest(k.getString("namespace"), k.getString("name"),
             ((JsonObject) msg.body()).getString("requestId"));
-        boolean accepted = scheduler.runNow(r);
+        // fromAnnotation: sent by kube.CrdSource only (the REST route sends namespace, name and requestId)
+        boolean accepted = scheduler.runNow(r, ((JsonObject) msg.body()).getBoolean("fromAnnotation", false));
         return new JsonObject().put("requestId", r.requestId()).put("accepted", accepted)
             .put("task", cluster.json(scheduler.get(r.namespace(), r.name())));
       }));

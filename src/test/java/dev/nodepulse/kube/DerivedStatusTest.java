@@ -185,6 +185,16 @@ class DerivedStatusTest {
   }
 
   @Test
+  void aOneShotStaysScheduledAfterARunNowRunBeforeItsDueTime() throws Exception {
+    TaskSpec spec = spec("at: \"2027-01-01T00:00:00Z\"", "one");
+    Status extra = one("node-1", D1, run("node-1", D1, "SUCCEEDED", null), 1L);
+    extra.nextRunAt = "2027-01-01T00:00:00Z";
+    assertThat(DerivedStatus.of(extra, spec, 1L, T1).phase).isEqualTo(Status.Phase.Scheduled);
+    Status ran = one("node-1", "2027-01-01T00:00:00Z", run("node-1", "2027-01-01T00:00:00Z", "SUCCEEDED", null), 2L);
+    assertThat(DerivedStatus.of(ran, spec, 1L, T1).phase).as("its own run ends it").isEqualTo(Status.Phase.Succeeded);
+  }
+
+  @Test
   void aSummaryNamesAtMostThreeNodesPerOutcome() {
     List<Status.NodeStatus> five = new ArrayList<>();
     for (int i = 1; i <= 5; i++) {

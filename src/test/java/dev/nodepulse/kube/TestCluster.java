@@ -38,9 +38,7 @@ final class TestCluster {
   static List<Agent> agents(Path dir, Vertx vertx, String... nodes) throws Exception {
     List<Agent> agents = new ArrayList<>();
     for (String node : nodes) {
-      Config config = Config.forTest(Files.createDirectories(dir.resolve(node)), "--mode", "kubernetes",
-          "--node-name", node, "--lease-duration", "3s");
-      agents.add(Agent.start(config).await(60, TimeUnit.SECONDS));
+      agents.add(agent(dir, node));
     }
     WebClient web = WebClient.create(vertx);
     for (Agent a : agents) {
@@ -48,6 +46,13 @@ final class TestCluster {
           .bodyAsJsonObject().getJsonObject("components").getJsonObject("kubernetes").getBoolean("ready"));
     }
     return agents;
+  }
+
+  /** One agent in Kubernetes mode for {@code node} (data under {@code dir/<node>}, kept across a restart), started. */
+  static Agent agent(Path dir, String node) throws Exception {
+    Config config = Config.forTest(Files.createDirectories(dir.resolve(node)), "--mode", "kubernetes",
+        "--node-name", node, "--lease-duration", "3s");
+    return Agent.start(config).await(60, TimeUnit.SECONDS);
   }
 
   /** Stops the agents and their test's Vert.x, and forgets the kubeconfig the agents were given. */

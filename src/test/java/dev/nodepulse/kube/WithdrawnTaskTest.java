@@ -44,7 +44,7 @@ class WithdrawnTaskTest {
     source.upsert(cm);
     Instant localDue = WRITTEN.plusMillis(5_400);
     claims.claim(new Claims.Request("shop", "jobs.warm", ConfigMapSource.origin("shop", "jobs", "warm"), 1,
-        TaskSpec.Nodes.ONE, localDue, "node-a"));
+        TaskSpec.Nodes.ONE, localDue, "node-a", null));
     assertThat(claims.canonicalOf("shop/jobs.warm", localDue)).isEqualTo(WRITTEN.plusSeconds(5));
 
     source.delete(cm);

@@ -60,6 +60,22 @@ public class Status {
 
   @JsonPropertyDescription("The latest burst of MISSED due times: from, to, count and why.") public LastMissed lastMissed;
 
+  @JsonPropertyDescription("nodes: one: the latest run-now request handled (annotation nodepulse.dev/run-now): its "
+      + "request id, when its run was claimed and by which node; the same request id never runs again.")
+  public LastRunNow lastRunNow;
+
+  /** A run-now request handled: it ran (or was claimed to run) once, and never runs again. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class LastRunNow {
+    @JsonPropertyDescription("The value of the annotation nodepulse.dev/run-now that was handled.")
+    public String requestId;
+
+    @JsonPropertyDescription("When its run was claimed (RFC 3339): the run's due time, its lastRun.dueAt.")
+    public String at;
+
+    @JsonPropertyDescription("The node whose agent ran it.") public String node;
+  }
+
   /** The latest burst of due times not run. */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public static class LastMissed {
@@ -125,5 +141,8 @@ public class Status {
 
     @JsonPropertyDescription("When this node's next run is due (RFC 3339, its jitter included).")
     public String nextRunAt;
+
+    @JsonPropertyDescription("The latest run-now request (annotation nodepulse.dev/run-now) this node ran.")
+    public LastRunNow lastRunNow;
   }
 }

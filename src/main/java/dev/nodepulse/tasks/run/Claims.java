@@ -16,9 +16,12 @@ import java.time.Instant;
  */
 public interface Claims {
 
-  /** One occurrence of a task that wants to run here. {@code generation} is the spec's generation. */
+  /**
+   * One occurrence of a task that wants to run here. {@code generation} is the spec's generation; {@code runNow} the
+   * request id of an extra run ({@link RunNow}; the claim is keyed by it, not by the due time), null for a due run.
+   */
   record Request(String namespace, String name, Origin origin, long generation, TaskSpec.Nodes nodes,
-      Instant dueAt, String node) {
+      Instant dueAt, String node, String runNow) {
     public String key() {
       return namespace + "/" + name;
     }

@@ -151,9 +151,11 @@ public final class Scheduler {
   /**
    * Run now ({@link RunNow}): one extra run of the task, claimed, run and recorded like a due one, due now; it waits
    * for a run in flight; the schedule goes on after it. False when the request id was handled already. Refusal 404
-   * for an unknown task, 409 for one whose declaration is invalid or that is declared in the cluster.
+   * for an unknown task, 409 for one whose declaration is invalid, for a ConfigMap task, and for a DelayedTask unless
+   * {@code fromAnnotation} (its annotation {@code nodepulse.dev/run-now}, which every agent sees: the extra run is
+   * claimed in the cluster by its request id).
    */
-  public boolean runNow(RunRequest r) {
+  public boolean runNow(RunRequest r, boolean fromAnnotation) {
     TaskEntry e = table.get(r.key());
     if (e == null) {
       throw new Refusal(404, "task " + r.key() + " not found");
@@ -161,10 +163,14 @@ public final class Scheduler {
     if (e.spec == null) {
       throw new Refusal(409, "task " + r.key() + " cannot run: its declaration is invalid: " + e.invalid);
     }
-    if (e.origin.kind() == Origin.Kind.CRD || e.origin.kind() == Origin.Kind.CONFIGMAP) {
-      // its runs are claimed in the cluster by due time: an extra due time needs one identity on every agent
+    if (e.origin.kind() == Origin.Kind.CRD && !fromAnnotation) {
+      // the agent may not patch DelayedTasks (its ClusterRole); the annotation reaches every agent
+      throw new Refusal(409, "task " + r.key() + " is a DelayedTask: run it now with kubectl annotate delayedtask "
+          + e.metadata.name() + " -n " + e.metadata.namespace() + " nodepulse.dev/run-now=$(date +%s) --overwrite");
+    }
+    if (e.origin.kind() == Origin.Kind.CONFIGMAP) {
       throw new Refusal(409, "task " + r.key() + " is declared in the cluster (" + e.origin.describe() + "); run now "
-          + "applies to this agent's own tasks (REST and files) for now");
+          + "applies to DelayedTasks (annotation nodepulse.dev/run-now) and to this agent's own tasks (REST and files)");
     }
     if (!e.runNow.accept(r.requestId())) {
       return false;
@@ -664,7 +670,7 @@ public final class Scheduler {
 
   private Claims.Request request(TaskEntry e, Instant due) {
     return new Claims.Request(e.metadata.namespace(), e.metadata.name(), e.origin, e.generation, e.spec.nodes(),
-        due, config.nodeName());
+        due, config.nodeName(), e.extra == null ? null : e.extra.requestId());
   }
 
   /** Suspended: nothing runs; a recurring task plans its next due time, a one-shot waits ({@link Suspension}). */
@@ -685,7 +691,8 @@ public final class Scheduler {
   /** Another node runs this occurrence: nothing runs here; the next occurrence is planned. */
   private void taken(TaskEntry e, Instant due, Claims.Claim.Taken t) {
     e.claimedBy = t.holder();
-    boolean unclaimed = t.holder() == null && e.spec.nodes() == TaskSpec.Nodes.ONE; // nobody could claim it
+    // nobody could claim it (an extra run is no due time of the schedule)
+    boolean unclaimed = t.holder() == null && e.spec.nodes() == TaskSpec.Nodes.ONE && e.extra == null;
     e.unclaimed = unclaimed ? (e.unclaimed == null ? due : e.unclaimed) : null;
     Instant now = now();
     Instant next = e.plan(config.nodeName()).nextAfter(due, now);

@@ -75,9 +75,13 @@ class RunNowTest {
   }
 
   void declare(String name, String specJson) throws Exception {
+    declare(new Origin(Origin.Kind.FILE, "f:" + name, 0), name, specJson);
+  }
+
+  void declare(Origin origin, String name, String specJson) throws Exception {
     String task = new JsonObject().put("metadata", new JsonObject().put("name", name).put("namespace", "t"))
         .put("spec", new JsonObject(specJson)).encode();
-    get(vertx.eventBus().request(TasksVerticle.DECLARE, Declaration.of(new Origin(Origin.Kind.FILE, "f:" + name, 0),
+    get(vertx.eventBus().request(TasksVerticle.DECLARE, Declaration.of(origin,
         TaskReader.read(task, TaskReader.Format.JSON))));
   }
 
@@ -127,12 +131,27 @@ class RunNowTest {
   }
 
   @Test
-  void aTaskDeclaredInTheClusterIsRefusedForNow() throws Exception {
-    String task = new JsonObject().put("metadata", new JsonObject().put("name", "crd").put("namespace", "t"))
-        .put("spec", new JsonObject("{\"every\": \"1h\", " + COMPUTE + "}")).encode();
-    get(vertx.eventBus().request(TasksVerticle.DECLARE, Declaration.of(new Origin(Origin.Kind.CRD, "uid-1", 1),
-        TaskReader.read(task, TaskReader.Format.JSON))));
+  void aDelayedTaskRunsNowFromItsAnnotationOnlyAndRestIsToldTheKubectlCommand() throws Exception {
+    declare(new Origin(Origin.Kind.CRD, "uid-1", 1), "crd", "{\"every\": \"1h\", " + COMPUTE + "}");
     assertThatThrownBy(() -> runNow("crd", "r1")).cause().isInstanceOfSatisfying(ReplyException.class, ex -> {
+      assertThat(ex.failureCode()).isEqualTo(409);
+      assertThat(ex.getMessage()).contains("kubectl annotate delayedtask crd -n t nodepulse.dev/run-now=$(date +%s) "
+          + "--overwrite");
+    });
+    assertThat(runs).isEmpty();
+    JsonObject fromAnnotation = new JsonObject().put("namespace", "t").put("name", "crd").put("requestId", "r1")
+        .put("fromAnnotation", true);
+    assertThat(get(vertx.eventBus().<JsonObject>request(TasksVerticle.RUN_NOW, fromAnnotation)).body()
+        .getBoolean("accepted")).isTrue();
+    await().atMost(Duration.ofSeconds(30)).until(() -> runs.size() == 1);
+    assertThat(get(vertx.eventBus().<JsonObject>request(TasksVerticle.RUN_NOW, fromAnnotation)).body()
+        .getBoolean("accepted")).isFalse(); // the same request id again
+  }
+
+  @Test
+  void aConfigMapTaskIsRefused() throws Exception {
+    declare(new Origin(Origin.Kind.CONFIGMAP, "t/cm:x", 1), "cm.x", "{\"every\": \"1h\", " + COMPUTE + "}");
+    assertThatThrownBy(() -> runNow("cm.x", "r1")).cause().isInstanceOfSatisfying(ReplyException.class, ex -> {
       assertThat(ex.failureCode()).isEqualTo(409);
       assertThat(ex.getMessage()).contains("is declared in the cluster");
     });
