@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.nodepulse.Agent;
 import dev.nodepulse.config.Config;
+import dev.nodepulse.live.Chromium;
+import com.microsoft.playwright.Page;
 import dev.nodepulse.ship.KubeTools;
 import io.fabric8.kubeapitest.junit.EnableKubeAPIServer;
 import io.fabric8.kubeapitest.junit.KubeConfig;
@@ -218,5 +220,43 @@ class ClusterViewIT {
     start("node-3");
     await().atMost(60, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(500))
         .until(() -> "Ready".equals(view().get("node-3").getString("state")));
+  }
+
+  @Test
+  void thePageShowsEveryNodeUpdatingEachSecondAndOpensOneThroughTheAgent() {
+    try (Chromium chromium = Chromium.launch()) {
+      Chromium.Watched w = chromium.open(1280, 1400);
+      Page page = w.page();
+      page.navigate("http://127.0.0.1:" + agents.get("node-1").httpPort() + "/");
+      waitFor(page, "window.nodepulseCluster && window.nodepulseCluster.nodes.length === 3"
+          + " && window.nodepulseCluster.nodes.every(n => n.state === 'Ready' && n.percent != null)");
+      String before = (String) page.evaluate("JSON.stringify(window.nodepulseCluster.nodes.map(n => n.sampledAt))");
+      int updates = ((Number) page.evaluate("window.nodepulseCluster.updates")).intValue();
+      // pushed once a second: a few more updates, and every node's figures newer than before
+      waitFor(page, "window.nodepulseCluster.updates >= " + (updates + 3) + " && window.nodepulseCluster.nodes"
+          + ".every((n, i) => n.sampledAt !== JSON.parse('" + before + "')[i])");
+      assertThat(page.locator("#cluster-map .cell").count()).isEqualTo(3);
+      assertThat(page.locator("#cluster-rows tr").count()).isEqualTo(3);
+      assertThat(page.locator("#cluster-map .cell[data-node='node-2'] .cell-value").textContent()).endsWith("%");
+
+      page.locator("table.nodes th[data-sort='percent']").click(); // sorted by CPU, busiest first
+      assertThat(page.locator("table.nodes th[data-sort='percent']").getAttribute("data-dir")).isEqualTo("desc");
+      List<Double> cpu = ((List<?>) page.evaluate("[...document.querySelectorAll('#cluster-rows tr td.cpu')]"
+          + ".map(td => parseFloat(td.textContent))")).stream().map(v -> ((Number) v).doubleValue()).toList();
+      assertThat(cpu).hasSize(3);
+
+      page.locator("#cluster-map .cell[data-node='node-2']").click(); // node-2's own figures, through node-1
+      waitFor(page, "document.getElementById('cn-cpu') && /%$/.test(document.getElementById('cn-cpu').textContent)"
+          + " && document.querySelectorAll('#cn-procs tr').length > 0");
+      assertThat(page.evaluate("window.nodepulseCluster.open")).isEqualTo("node-2");
+      assertThat(w.requests()).anyMatch(u -> u.endsWith("/api/v1/cluster/nodes/node-2/cpu"));
+      page.locator("#cluster").screenshot(new com.microsoft.playwright.Locator.ScreenshotOptions()
+          .setPath(Path.of("target/cluster-view.png"))); // for a look by hand
+      assertThat(w.errors()).isEmpty();
+    }
+  }
+
+  static void waitFor(Page page, String expression) {
+    page.waitForFunction(expression, null, new Page.WaitForFunctionOptions().setTimeout(60_000).setPollingInterval(100));
   }
 }
