@@ -109,6 +109,11 @@ public final class ClusterVerticle extends VerticleBase {
     }
   }
 
+  /** True while the peers are asked each second (someone views). */
+  boolean polling() {
+    return timer >= 0;
+  }
+
   private JsonObject summary() {
     return NodeStates.toJson(NodeStates.merge(self, leases, known, clock.instant()));
   }

@@ -1,0 +1,158 @@
+package dev.nodepulse.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.nodepulse.bus.AgentLeases;
+import dev.nodepulse.bus.ClusterView;
+import dev.nodepulse.sampler.SamplerVerticle;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The cluster concern against stand-in peers on loopback (one slow, one answering too much, one answering nonsense)
+ * and stand-in Leases: at most one request in flight per peer however many view, answers bounded and checked, the
+ * agent's token shown, and the peers asked only while someone views (a clock moved by hand ends a REST view).
+ */
+class ClusterVerticleTest {
+  static final Instant START = Instant.parse("2026-12-04T22:00:00Z");
+  final AtomicReference<Instant> now = new AtomicReference<>(START);
+  final Clock clock = new Clock() {
+    @Override
+    public Instant instant() {
+      return now.get();
+    }
+
+    @Override
+    public ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(ZoneId zone) {
+      return this;
+    }
+  };
+  Vertx vertx;
+  ClusterVerticle cluster;
+  final Map<String, AtomicInteger> requests = new ConcurrentHashMap<>();
+  final AtomicInteger inFlight = new AtomicInteger();
+  final AtomicInteger maxInFlight = new AtomicInteger();
+  final List<String> tokens = new CopyOnWriteArrayList<>();
+
+  @BeforeEach
+  void start() {
+    vertx = Vertx.vertx();
+    int slow = listen("slow", req -> { // node-2: each answer held 1.5 s, so the next tick would ask again while one is in flight
+      maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+      vertx.setTimer(1500, id -> { // longer than a tick (1 s), shorter than the ask timeout (2 s)
+        inFlight.decrementAndGet();
+        req.response().putHeader("content-type", "application/json").end(new JsonObject().put("percent", 50.0)
+            .put("sampledAt", START.toString()).encode());
+      });
+    });
+    int big = listen("big", req -> req.response().setChunked(true).end("x".repeat(100_000))); // node-3
+    int odd = listen("odd", req -> req.response().end(new JsonObject().put("percent", 500).encode())); // node-4
+    vertx.eventBus().<JsonObject>localConsumer(AgentLeases.ADDRESS, m -> m.reply(new AgentLeases(List.of(
+        peer("node-1", slow), peer("node-2", slow), peer("node-3", big), peer("node-4", odd))).toJson()));
+    vertx.eventBus().<JsonObject>consumer(SamplerVerticle.LATEST, m -> m.reply(new JsonObject()
+        .put("sampledAt", START.toString()).put("cpu", new JsonObject().put("percent", 5.0))));
+    cluster = new ClusterVerticle("node-1", () -> "agent-token", clock);
+    vertx.deployVerticle(cluster).await();
+  }
+
+  /** A stand-in peer counting its requests (by its name) and the tokens shown. */
+  int listen(String name, io.vertx.core.Handler<io.vertx.core.http.HttpServerRequest> answer) {
+    return vertx.createHttpServer().requestHandler(req -> {
+      tokens.add(req.getHeader("Authorization"));
+      requests.computeIfAbsent(name + " " + req.path(), k -> new AtomicInteger()).incrementAndGet();
+      answer.handle(req);
+    }).listen(0, "127.0.0.1").await().actualPort();
+  }
+
+  AgentLeases.Peer peer(String node, int port) {
+    return new AgentLeases.Peer(node, START, Duration.ofHours(1), "127.0.0.1", port);
+  }
+
+  @AfterEach
+  void stop() {
+    vertx.close().await();
+  }
+
+  JsonObject nodes() {
+    return vertx.eventBus().<JsonObject>request(ClusterView.NODES, new JsonObject()).await().body();
+  }
+
+  static JsonObject row(JsonObject view, String node) {
+    return view.getJsonArray("items").stream().map(JsonObject.class::cast)
+        .filter(r -> r.getString("node").equals(node)).findFirst().orElseThrow();
+  }
+
+  @Test
+  void manyViewersMakeAtMostOneRequestInFlightPerPeerWithTheAgentsToken() throws Exception {
+    vertx.eventBus().publish(ClusterView.VIEWERS, new JsonObject().put("count", 3));
+    List<Future<?>> calls = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      calls.add(vertx.eventBus().request(ClusterView.NODES, new JsonObject()));
+    }
+    Future.all(calls).await(30, TimeUnit.SECONDS);
+    await().atMost(30, TimeUnit.SECONDS).until(() -> requests.getOrDefault("slow /peer/v1/summary",
+        new AtomicInteger()).get() >= 4);
+    assertThat(maxInFlight.get()).as("requests to node-2 at once").isEqualTo(1);
+    assertThat(tokens).containsOnly("Bearer agent-token");
+    JsonObject view = nodes();
+    assertThat(row(view, "node-1").getString("state")).isEqualTo("Ready");
+    assertThat(row(view, "node-2").getString("state")).isEqualTo("Ready");
+    assertThat(row(view, "node-2").getDouble("percent")).isEqualTo(50.0);
+  }
+
+  @Test
+  void anAnswerTooLargeOrNotUnderstoodMakesThatPeerUnreachableNamingWhy() {
+    await().atMost(30, TimeUnit.SECONDS).until(() -> {
+      JsonObject view = nodes();
+      return "Unreachable".equals(row(view, "node-3").getString("state"))
+          && "Unreachable".equals(row(view, "node-4").getString("state"));
+    });
+    JsonObject view = nodes();
+    assertThat(row(view, "node-3").getString("reason")).endsWith("its answer is larger than 16384 bytes");
+    assertThat(row(view, "node-4").getString("reason"))
+        .isEqualTo("its answer is not understood: percent: '500' is not a number from 0 to 100");
+  }
+
+  @Test
+  void peersAreAskedOnlyWhileSomeoneViews() {
+    assertThat(cluster.polling()).as("nobody viewed yet").isFalse();
+    assertThat(requests).isEmpty();
+    nodes(); // a REST call views for a while
+    assertThat(cluster.polling()).isTrue();
+    now.set(START.plus(ClusterVerticle.VIEW_GRACE).plusSeconds(1));
+    await().atMost(30, TimeUnit.SECONDS).until(() -> !cluster.polling());
+
+    List<JsonObject> pushed = new CopyOnWriteArrayList<>();
+    vertx.eventBus().<JsonObject>consumer(ClusterView.SUMMARY, m -> pushed.add(m.body()));
+    vertx.eventBus().publish(ClusterView.VIEWERS, new JsonObject().put("count", 1)); // a page subscribed
+    await().atMost(30, TimeUnit.SECONDS).until(() -> pushed.size() >= 2 && cluster.polling());
+    assertThat(pushed.get(1).getJsonArray("items")).hasSize(4);
+    now.set(now.get().plus(ClusterVerticle.VIEW_GRACE).plusSeconds(1));
+    assertThat(cluster.polling()).as("still subscribed").isTrue();
+    vertx.eventBus().publish(ClusterView.VIEWERS, new JsonObject().put("count", 0));
+    await().atMost(30, TimeUnit.SECONDS).until(() -> !cluster.polling());
+  }
+}
