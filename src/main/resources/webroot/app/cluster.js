@@ -1,7 +1,8 @@
 // The cluster view (Kubernetes mode only): every node's figures once a second from nodepulse.cluster.summary
 // (carried by the page's one SockJS connection, window.nodepulseBus, app/live.js), as a heat map that stays readable
 // at 200 nodes and a table sortable by each column. Clicking a node opens its CPU, history, busiest processes and
-// tasks, fetched through this agent (/api/v1/cluster/nodes/{node}/...). Standalone agents show no cluster view.
+// tasks, fetched through this agent (/api/v1/cluster/nodes/{node}/...); so does #node=<name> in the page's address.
+// Standalone agents show no cluster view.
 const ADDRESS = 'nodepulse.cluster.summary';
 const NODE_MS = 2000;         // how often the opened node's figures are fetched
 const state = { rows: [], updates: 0, sort: 'node', desc: false, open: null, openTimer: null };
@@ -188,6 +189,12 @@ async function start() {
   if (host.mode !== 'kubernetes') return; // standalone: no cluster, no view
   build();
   window.nodepulseBus.on(ADDRESS, onSummary);
+  // #node=<name> (the Grafana dashboard's data link) opens that node's view
+  const asked = new URLSearchParams(location.hash.slice(1)).get('node');
+  if (asked && /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(asked)) {
+    openNode(asked);
+    $('cluster').scrollIntoView();
+  }
 }
 
 window.nodepulseCluster = {
