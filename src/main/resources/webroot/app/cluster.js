@@ -172,6 +172,7 @@ function openNode(node) {
       <div><div class="kv"><span>load 1 / 5 / 15</span><span id="cn-load">–</span></div><div id="cn-cores" class="cn-cores"></div></div>
     </div>
     <canvas id="cn-history" class="cn-history" aria-label="CPU over the last 15 minutes"></canvas>
+    <p class="cn-history-label muted">CPU over the last 15 minutes (0–100%, gaps where the agent was not sampling)</p>
     <div class="cn-tables">
       <table class="procs"><thead><tr><th class="num">pid</th><th>process</th><th class="num">cpu</th></tr></thead><tbody id="cn-procs"></tbody></table>
       <table class="tasks"><thead><tr><th>task</th><th>phase</th><th>last run</th></tr></thead><tbody id="cn-tasks"></tbody></table>
