@@ -202,7 +202,7 @@ public final class ClusterVerticle extends VerticleBase {
     NodeStates.Known before = known.get(node);
     known.put(node, before == null ? NodeStates.Known.failedFirst(why) : before.failed(why));
     if (before == null || before.error() == null) {
-      LOG.warn("cluster view: node {} unreachable ({}): logged again once it answered", node, why);
+      LOG.warn("cluster view: node {} unreachable ({}); said again only after it answered", node, why);
     }
   }
 
