@@ -200,6 +200,13 @@ class ClusterViewIT {
     assertThat(get(peer, "/peer/v1/summary", null).statusCode()).isEqualTo(401);
     assertThat(get(peer, "/peer/v1/summary", "not-a-token").statusCode()).isEqualTo(401);
     assertThat(get(peer, "/peer/v1/node/api/v1/cpu", null).statusCode()).isEqualTo(401);
+    admin.serviceAccounts().inNamespace("nodepulse").resource(new io.fabric8.kubernetes.api.model.ServiceAccountBuilder()
+        .withNewMetadata().withName("stranger").endMetadata().build()).serverSideApply();
+    String stranger = admin.serviceAccounts().inNamespace("nodepulse").withName("stranger")
+        .tokenRequest(new TokenRequestBuilder().withNewSpec().withExpirationSeconds(3600L).endSpec().build())
+        .getStatus().getToken();
+    assertThat(get(peer, "/peer/v1/summary", stranger).statusCode()).as("a foreign ServiceAccount").isEqualTo(403);
+    assertThat(get(peer, "/peer/v1/node/api/v1/cpu", stranger).statusCode()).isEqualTo(403);
     assertThat(get(peer, "/peer/v1/summary", agentToken).statusCode()).as("the agents' own identity").isEqualTo(200);
     HttpResponse<String> write = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + peer
             + "/peer/v1/node/api/v1/tasks")).header("Authorization", "Bearer " + agentToken)
