@@ -1,5 +1,6 @@
 package dev.nodepulse;
 
+import dev.nodepulse.cluster.ClusterVerticle;
 import dev.nodepulse.cluster.PeerRoutes;
 import dev.nodepulse.config.Config;
 import dev.nodepulse.kube.Kube;
@@ -102,6 +103,7 @@ public final class Agent {
     first.add(new DirectorySource(config));
     if (kube != null) {
       first.add(kube.verticle()); // kubernetes mode is the only path that loads fabric8 classes
+      first.add(new ClusterVerticle(config.nodeName(), kube.peerToken(), java.time.Clock.systemUTC()));
     }
     if (config.webhookPort() > 0) { // the admission webhook: the agent's validation at kubectl apply
       first.add(new WebhookVerticle(config));
@@ -116,7 +118,7 @@ public final class Agent {
     WebVerticle web = new WebVerticle(config, components(config), scrapeAuth);
     if (kube != null && config.metricsPort() != null) {
       peerAuth = ScrapeAuth.create(vertx, PeerRoutes.PEER_URL, io.fabric8.kubernetes.client.Config.autoConfigure(null));
-      web.metricsRoutes(router -> PeerRoutes.mount(router, peerAuth));
+      web.metricsRoutes((router, nodeApi) -> PeerRoutes.mount(router, peerAuth, nodeApi));
     }
     return chain
         .compose(ignored -> vertx.deployVerticle(web))

@@ -6,7 +6,10 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
 import java.time.Clock;
 import java.time.Duration;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * Kubernetes mode's entry point. The agent touches this class only in {@code --mode kubernetes}, so a standalone
@@ -37,6 +40,7 @@ public final class Kube {
   public static final class Mode {
     private final VerticleBase verticle;
     private final Plugins plugins;
+    private final Supplier<String> peerToken;
 
     Mode(Vertx vertx, io.fabric8.kubernetes.client.Config client, KubeSettings settings) {
       KubeLink link = new KubeLink(settings, Clock.systemUTC());
@@ -45,6 +49,7 @@ public final class Kube {
           .withSinks(List.of(new StatusWriter(vertx, link, claims)));
       verticle = new KubeVerticle(client, settings, Clock.systemUTC(),
           List.of(new PodNames(vertx, settings.node(), settings.resync())), link);
+      peerToken = Kube.peerToken(client);
     }
 
     /** Claims by Leases, Secrets from the API server, the status subresource and Events as a sink. */
@@ -52,10 +57,32 @@ public final class Kube {
       return plugins;
     }
 
+    /**
+     * The bearer token this agent shows its peers: its ServiceAccount's, the pod's projected token file read again
+     * each minute as it rotates (outside a pod: the kubeconfig user's token, or its tokenFile); null without one.
+     */
+    public Supplier<String> peerToken() {
+      return peerToken;
+    }
+
     /** Deploy after the task pipeline. */
     public VerticleBase verticle() {
       return verticle;
     }
+  }
+
+  static Supplier<String> peerToken(io.fabric8.kubernetes.client.Config client) {
+    if (client.getOauthTokenProvider() != null) {
+      return client.getOauthTokenProvider()::getToken;
+    }
+    Path file = Path.of(System.getProperty(io.fabric8.kubernetes.client.Config.KUBERNETES_AUTH_SERVICEACCOUNT_TOKEN_FILE_SYSTEM_PROPERTY,
+        io.fabric8.kubernetes.client.Config.KUBERNETES_SERVICE_ACCOUNT_TOKEN_PATH));
+    if (System.getenv("KUBERNETES_SERVICE_HOST") != null && Files.isReadable(file)) {
+      return new KubeCredentials.TokenFile(file, Clock.systemUTC())::getToken;
+    }
+    String fixed = client.getOauthToken() != null && !client.getOauthToken().isEmpty() ? client.getOauthToken()
+        : client.getAutoOAuthToken();
+    return () -> fixed;
   }
 
   static KubeSettings settings(Config config, String leaseNamespace) {

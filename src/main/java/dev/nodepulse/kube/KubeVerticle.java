@@ -1,5 +1,6 @@
 package dev.nodepulse.kube;
 
+import dev.nodepulse.bus.AgentLeases;
 import dev.nodepulse.bus.Listening;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -78,6 +79,9 @@ final class KubeVerticle extends VerticleBase {
     vertx.eventBus().<JsonObject>localConsumer(Listening.ADDRESS,
         m -> heartbeat.metricsPort(Listening.fromJson(m.body()).metricsPort()));
     vertx.eventBus().<JsonObject>consumer(HEALTH, m -> m.reply(health()));
+    vertx.eventBus().<JsonObject>localConsumer(AgentLeases.ADDRESS, m -> m.reply(new AgentLeases(leases().stream()
+        .map(l -> new AgentLeases.Peer(l.node(), l.renewTime(), l.leaseDuration(), l.podIp(), l.metricsPort()))
+        .toList()).toJson()));
     connect();
     return Future.succeededFuture();
   }

@@ -13,7 +13,7 @@ import org.slf4j.LoggerFactory;
 public final class Errors {
   private Errors() {}
 
-  static void send(RoutingContext ctx, int status, String error, Object details) {
+  public static void send(RoutingContext ctx, int status, String error, Object details) {
     send(ctx, status, new JsonObject().put("error", error).put("details", details));
   }
 

@@ -1,16 +1,19 @@
 package dev.nodepulse.web;
 
+import dev.nodepulse.bus.ClusterView;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.bridge.BridgeEventType;
 import io.vertx.ext.web.handler.sockjs.BridgeEvent;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The bridge's event handler: counts live clients (publishing {@code {"count": n}} on every change)
- * and keeps each client's outbound queue bounded.
+ * The bridge's event handler: counts live clients (publishing {@code {"count": n}} on every change), counts the
+ * clients subscribed to the cluster view's summary (publishing {@code {"count": n}} on {@link ClusterView#VIEWERS}:
+ * the cluster concern asks its peers only while someone views) and keeps each client's outbound queue bounded.
  *
  * <p>Every client's socket is a {@link CountedSocket}, which counts the frames written to it that its transport
  * has not taken yet: the bridge's answers (its refusals of what the client sends) and the deliveries alike. Past
@@ -27,6 +30,8 @@ final class LiveBridge implements Handler<BridgeEvent> {
   private final String clientsAddress;
   private final Set<CountedSocket> live = ConcurrentHashMap.newKeySet();
   private final AtomicInteger clients = new AtomicInteger();
+  /** Clients subscribed to {@link ClusterView#SUMMARY}. */
+  private final Set<CountedSocket> viewers = ConcurrentHashMap.newKeySet();
 
   LiveBridge(Vertx vertx, String clientsAddress) {
     this.vertx = vertx;
@@ -49,6 +54,13 @@ final class LiveBridge implements Handler<BridgeEvent> {
         if (live.remove(socket)) {
           publishCount(clients.decrementAndGet());
         }
+        viewing(socket, false);
+        event.complete(true);
+      }
+      case REGISTER, UNREGISTER -> {
+        if (event.getRawMessage() != null && ClusterView.SUMMARY.equals(event.getRawMessage().getString("address"))) {
+          viewing(socket, event.type() == BridgeEventType.REGISTER && live.contains(socket));
+        }
         event.complete(true);
       }
       case RECEIVE -> {
@@ -68,6 +80,12 @@ final class LiveBridge implements Handler<BridgeEvent> {
       }
       // inbound sends and publishes are refused by the permitted options; the rest pass
       default -> event.complete(true);
+    }
+  }
+
+  private void viewing(CountedSocket socket, boolean subscribed) {
+    if (subscribed ? viewers.add(socket) : viewers.remove(socket)) {
+      vertx.eventBus().publish(ClusterView.VIEWERS, new JsonObject().put("count", viewers.size()));
     }
   }
 

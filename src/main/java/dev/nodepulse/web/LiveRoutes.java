@@ -1,5 +1,6 @@
 package dev.nodepulse.web;
 
+import dev.nodepulse.bus.ClusterView;
 import dev.nodepulse.bus.Sample;
 import dev.nodepulse.sampler.SamplerVerticle;
 import dev.nodepulse.tasks.TasksVerticle;
@@ -23,9 +24,10 @@ import java.util.List;
  * which bounds what is queued for it and counts the clients.
  */
 final class LiveRoutes {
-  /** The addresses the page listens to (owned by the sampler and the scheduler). */
+  /** The addresses the page listens to (owned by the sampler, the scheduler, usage and the cluster view). */
   static final List<String> OUTBOUND = List.of(
-      Sample.ADDRESS, TasksVerticle.CHANGED, TasksVerticle.RUN, dev.nodepulse.usage.UsageVerticle.SAMPLE);
+      Sample.ADDRESS, TasksVerticle.CHANGED, TasksVerticle.RUN, dev.nodepulse.usage.UsageVerticle.SAMPLE,
+      ClusterView.SUMMARY);
 
   /** The WebJars the page loads, served from the jar; nothing comes from outside the agent. */
   static final String SOCKJS_CLIENT = "/webjars/sockjs-client/1.6.1/dist/sockjs.min.js";

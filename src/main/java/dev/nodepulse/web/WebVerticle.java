@@ -22,7 +22,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
+import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,7 +59,7 @@ public final class WebVerticle extends VerticleBase {
   private final Handler<RoutingContext> scrapeAuth;
   private HttpServer server;
   private HttpServer metricsServer;
-  private Consumer<Router> metricsRoutes = router -> {};
+  private BiConsumer<Router, Router> metricsRoutes = (router, nodeApi) -> {};
 
   public WebVerticle(Config config, List<String> components) {
     this(config, components, null);
@@ -105,6 +105,7 @@ public final class WebVerticle extends VerticleBase {
     Api.mount(vertx, main, config);
     TaskRoutes.mount(vertx, main);
     UsageRoutes.mount(vertx, main);
+    ClusterRoutes.mount(vertx, main, config.mode() == Config.Mode.KUBERNETES);
     mountOperations(main, probes);
     LiveRoutes.mount(vertx, main, LiveBridge.MAX_IN_FLIGHT, LiveRoutes.PING_TIMEOUT_MS);
     Future<Void> docs = Docs.mount(vertx, main);
@@ -114,7 +115,7 @@ public final class WebVerticle extends VerticleBase {
     if (config.metricsPort() != null) {
       Router metricsOnly = newRouter(metricsGuard, metricsHosts);
       mountOperations(metricsOnly, probes);
-      metricsRoutes.accept(metricsOnly);
+      metricsRoutes.accept(metricsOnly, nodeApi());
       listening = listening.compose(s -> {
         server = s;
         return guarded(metricsGuard).requestHandler(metricsOnly).listen(config.metricsPort(), config.metricsHost())
@@ -187,10 +188,30 @@ public final class WebVerticle extends VerticleBase {
     return server == null ? -1 : server.actualPort();
   }
 
-  /** Mounts more routes on the metrics listener (the peers' read-only ones); call before deploying. */
-  public WebVerticle metricsRoutes(Consumer<Router> mount) {
+  /**
+   * Mounts more routes on the metrics listener (the peers' read-only ones); call before deploying. {@code mount} is
+   * given the metrics listener's router and a router of this node's own REST ({@link #nodeApi}) to mount under it.
+   */
+  public WebVerticle metricsRoutes(BiConsumer<Router, Router> mount) {
     metricsRoutes = mount;
     return this;
+  }
+
+  /** This node's own REST under /api/v1 as the main listener answers it, GET only (anything else is 405). */
+  private Router nodeApi() {
+    Router api = Router.router(vertx);
+    api.route().handler(ctx -> {
+      if (ctx.request().method() == io.vertx.core.http.HttpMethod.GET) {
+        ctx.next();
+      } else {
+        ctx.response().putHeader("allow", "GET");
+        Errors.send(ctx, 405, Errors.reason(405), null);
+      }
+    });
+    Api.mount(vertx, api, config);
+    TaskRoutes.mount(vertx, api);
+    UsageRoutes.mount(vertx, api);
+    return api;
   }
 
   /** The separate metrics listener's actual port, or -1 when there is none. */

@@ -34,6 +34,7 @@ class PeerRoutesTest {
   private WebClient web;
   private int port;
   private final List<String> reviewedPaths = new CopyOnWriteArrayList<>();
+  private final List<String> nodeApiWrites = new CopyOnWriteArrayList<>();
 
   @BeforeEach
   void start() {
@@ -71,7 +72,14 @@ class PeerRoutesTest {
             .put("load", new JsonObject().put("1m", 1.25).put("5m", 1.0).put("15m", 0.5)))
         .put("memory", new JsonObject().put("totalBytes", 8000).put("usedBytes", 3000).put("availableBytes", 5000))));
     Router router = Router.router(vertx);
-    PeerRoutes.mount(router, auth);
+    Router nodeApi = Router.router(vertx); // stands for the node's own REST: a read and a write
+    nodeApi.get("/api/v1/cpu").handler(ctx -> ctx.json(new JsonObject().put("percent", 42.5)));
+    nodeApi.get("/api/v1/sum").handler(ctx -> ctx.json(new JsonObject().put("sum", 0)));
+    nodeApi.post("/api/v1/tasks").handler(ctx -> {
+      nodeApiWrites.add(ctx.request().path());
+      ctx.response().setStatusCode(201).end();
+    });
+    PeerRoutes.mount(router, auth, nodeApi);
     port = vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1").await().actualPort();
     web = WebClient.create(vertx);
   }
@@ -123,5 +131,36 @@ class PeerRoutesTest {
         .put("sampledAt", "2026-12-04T20:00:00Z"));
     assertThat(summary("agent").statusCode()).isEqualTo(200);
     assertThat(reviewedPaths).as("an allowed review is cached").containsExactly("/nodepulse/peer");
+  }
+
+  private HttpResponse<Buffer> node(io.vertx.core.http.HttpMethod method, String path, String token) {
+    var req = web.request(method, port, "127.0.0.1", path);
+    if (token != null) {
+      req.putHeader("Authorization", "Bearer " + token);
+    }
+    return req.send().await();
+  }
+
+  @Test
+  void theAgentsIdentityReadsTheNodesOwnRestForTheAllowedPathsOnly() {
+    HttpResponse<Buffer> cpu = node(io.vertx.core.http.HttpMethod.GET, "/peer/v1/node/api/v1/cpu", "agent");
+    assertThat(cpu.statusCode()).isEqualTo(200);
+    assertThat(cpu.bodyAsJsonObject().getDouble("percent")).isEqualTo(42.5);
+    HttpResponse<Buffer> other = node(io.vertx.core.http.HttpMethod.GET, "/peer/v1/node/api/v1/sum", "agent");
+    assertThat(other.statusCode()).as("a path off the allow-list").isEqualTo(404);
+    assertThat(other.bodyAsJsonObject().getString("error")).isEqualTo("not a path peers may read");
+    HttpResponse<Buffer> post = node(io.vertx.core.http.HttpMethod.POST, "/peer/v1/node/api/v1/tasks", "agent");
+    assertThat(post.statusCode()).as("nothing on the pod IP changes tasks").isEqualTo(405);
+    assertThat(post.getHeader("allow")).isEqualTo("GET");
+    assertThat(nodeApiWrites).isEmpty();
+  }
+
+  @Test
+  void theNodesOwnRestIsRefusedToAScrapeIdentityAndWithoutAToken() {
+    assertThat(node(io.vertx.core.http.HttpMethod.GET, "/peer/v1/node/api/v1/cpu", "scraper").statusCode())
+        .isEqualTo(403);
+    assertThat(node(io.vertx.core.http.HttpMethod.GET, "/peer/v1/node/api/v1/cpu", null).statusCode()).isEqualTo(401);
+    assertThat(node(io.vertx.core.http.HttpMethod.POST, "/peer/v1/node/api/v1/tasks", null).statusCode())
+        .as("refused before the method is looked at").isEqualTo(401);
   }
 }

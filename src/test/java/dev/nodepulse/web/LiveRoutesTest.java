@@ -318,6 +318,24 @@ class LiveRoutesTest {
   }
 
   @Test
+  void theClusterSummarysSubscribersAreCountedSoPeersAreAskedOnlyWhileSomeoneViews() throws Exception {
+    List<Integer> viewers = new CopyOnWriteArrayList<>();
+    server.eventBus().<JsonObject>consumer(dev.nodepulse.bus.ClusterView.VIEWERS,
+        m -> viewers.add(m.body().getInteger("count")));
+    mount(NEVER_MS);
+    Client a = connect();
+    Client b = connect();
+    a.send(register(SAMPLE)); // another address: not a viewer
+    a.send(register(dev.nodepulse.bus.ClusterView.SUMMARY));
+    b.send(register(dev.nodepulse.bus.ClusterView.SUMMARY));
+    await().atMost(Duration.ofSeconds(10)).until(() -> viewers.equals(List.of(1, 2)));
+    a.send(new JsonObject().put("type", "unregister").put("address", dev.nodepulse.bus.ClusterView.SUMMARY));
+    await().atMost(Duration.ofSeconds(10)).until(() -> viewers.equals(List.of(1, 2, 1)));
+    b.ws().close(); // a page closed while subscribed
+    await().atMost(Duration.ofSeconds(10)).until(() -> viewers.equals(List.of(1, 2, 1, 0)));
+  }
+
+  @Test
   void servesThePageAndItsWebJarsFromTheJar() throws Exception {
     mount(NEVER_MS);
     // WebClient reads each whole body before the future completes

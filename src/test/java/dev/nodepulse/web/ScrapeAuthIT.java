@@ -223,7 +223,7 @@ class ScrapeAuthIT {
     var latest = vertx.eventBus().<JsonObject>consumer(SamplerVerticle.LATEST, m -> m.reply(new JsonObject()
         .put("sampledAt", "2026-11-30T00:00:00Z").put("cpu", new JsonObject().put("percent", 12.5))));
     Router router = Router.router(vertx);
-    PeerRoutes.mount(router, peerAuth);
+    PeerRoutes.mount(router, peerAuth, Router.router(vertx));
     HttpServer server = vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1").await();
     try {
       URI summary = URI.create("http://127.0.0.1:" + server.actualPort() + "/peer/v1/summary");
