@@ -38,10 +38,10 @@ class DocsPageTest {
       page.navigate(origin + "/docs");
       page.waitForSelector(".opblock-summary-path", new Page.WaitForSelectorOptions().setTimeout(20_000));
       List<String> paths = page.locator(".opblock-summary-path").allTextContents();
-      assertThat(paths).hasSize(22);
+      assertThat(paths).hasSize(24);
       assertThat(String.join(" ", paths).replace("\u200b", ""))
           .contains("/api/v1/host", "/api/v1/history", "/api/v1/pressure", "/api/v1/pods/{namespace}/{name}",
-              "/api/v1/tasks/{namespace}/{name}", "/api/v1/sum", "/readyz", "/metrics");
+              "/api/v1/tasks/{namespace}/{name}", "/api/v1/sum", "/api/v1/cluster/nodes", "/readyz", "/metrics");
       assertThat(elsewhere).as("requests that left the agent").isEmpty();
       browser.close();
     } finally {
