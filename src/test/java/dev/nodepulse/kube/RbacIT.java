@@ -44,7 +44,7 @@ class RbacIT {
 
   /** The rules of the chart's ClusterRole (helm/nodepulse/templates/clusterrole.yaml), as agreed for issue 9. */
   static final List<PolicyRule> RULES = List.of(
-      rule("nodepulse.dev", "delayedtasks", "get", "list", "watch"),
+      rule("nodepulse.dev", "delayedtasks", "get", "list", "watch", "delete"),
       rule("nodepulse.dev", "delayedtasks/status", "get", "update", "patch"),
       rule("", "configmaps", "get", "list", "watch"),
       rule("", "secrets", "get"),
