@@ -48,20 +48,24 @@ final class FinishedTasks implements TaskInformers.Listener<DelayedTaskResource>
 
   @Override
   public void upsert(DelayedTaskResource r) {
-    String key = key(r);
+    cancel(key(r));
     Instant at = expiresAt(r, link.clock.instant());
-    cancel(key);
     if (at != null) {
-      long delay = Math.max(1, Duration.between(link.clock.instant(), at).toMillis());
-      String uid = r.getMetadata().getUid();
-      timers.put(key, vertx.setTimer(delay, id -> {
-        Long current = timers.get(key); // null also when it fired before it was put: expire looks again anyway
-        if (current == null || current == id) {
-          timers.remove(key, id);
-          expire(r.getMetadata().getNamespace(), r.getMetadata().getName(), uid);
-        }
-      }));
+      arm(r.getMetadata().getNamespace(), r.getMetadata().getName(), r.getMetadata().getUid(), at);
     }
+  }
+
+  /** A timer at {@code at} (rounded up to the next millisecond: a timer never fires before its time here). */
+  private void arm(String ns, String name, String uid, Instant at) {
+    String key = ns + "/" + name;
+    long delay = Math.max(1, Duration.between(link.clock.instant(), at).plusNanos(999_999).toMillis());
+    timers.put(key, vertx.setTimer(delay, id -> {
+      Long current = timers.get(key); // null also when it fired before it was put: expire looks again anyway
+      if (current == null || current == id) {
+        timers.remove(key, id);
+        expire(ns, name, uid);
+      }
+    }));
   }
 
   @Override
@@ -81,7 +85,11 @@ final class FinishedTasks implements TaskInformers.Listener<DelayedTaskResource>
     DelayedTaskResource r = link.task(ns, name);
     Instant now = link.clock.instant();
     Instant at = r == null || !uid.equals(r.getMetadata().getUid()) ? null : expiresAt(r, now);
-    if (at == null || at.isAfter(now) || !link.speaksFor(ns + "/" + name + "@expiry") || link.client == null) {
+    if (at != null && at.isAfter(now)) { // the clock said otherwise when it was armed
+      arm(ns, name, uid, at);
+      return;
+    }
+    if (at == null || !link.speaksFor(ns + "/" + name + "@expiry") || link.client == null) {
       return;
     }
     vertx.executeBlocking(() -> {

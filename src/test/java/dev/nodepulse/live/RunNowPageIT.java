@@ -1,14 +1,11 @@
 package dev.nodepulse.live;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import com.microsoft.playwright.Dialog;
 import com.microsoft.playwright.Page;
 import dev.nodepulse.Agent;
 import dev.nodepulse.config.Config;
-import dev.nodepulse.sampler.SamplerVerticle;
-import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -28,23 +25,13 @@ import org.junit.jupiter.api.io.TempDir;
  * (kept for the tab), and a wrong token is refused with the agent's own words on the row.
  */
 class RunNowPageIT {
-  private static final Duration START = Duration.ofSeconds(60);
   private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   static final String TOKEN = "page-s3cret";
 
   @TempDir Path dataDir;
 
   private static Agent start(Config config) throws Exception {
-    Agent agent = Agent.start(config).await(START.toSeconds(), TimeUnit.SECONDS);
-    await().atMost(START).pollInterval(Duration.ofMillis(200)).until(() -> {
-      try {
-        agent.vertx().eventBus().request(SamplerVerticle.LATEST, new JsonObject()).await(2, TimeUnit.SECONDS);
-        return true;
-      } catch (Exception notYet) {
-        return false;
-      }
-    });
-    return agent;
+    return PageIT.start(config);
   }
 
   /** An hourly task: without run now it has no run for an hour. */

@@ -3,23 +3,9 @@ package dev.nodepulse.web;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.nodepulse.config.Config;
-import dev.nodepulse.metrics.MetricsVerticle;
-import dev.nodepulse.tasks.Plugins;
-import dev.nodepulse.tasks.TasksVerticle;
-import dev.nodepulse.tasks.model.RunResult;
-import dev.nodepulse.tasks.run.Runner;
-import dev.nodepulse.tasks.source.RestSource;
-import dev.nodepulse.tasks.target.Execution;
-import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
-import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,41 +16,21 @@ import org.junit.jupiter.api.io.TempDir;
  * task with it is refused naming the field.
  */
 class TtlAfterFinishedRestTest {
-  static final String TOKEN = "Bearer s3cret-token";
+  static final String TOKEN = RunNowRestTest.TOKEN;
+  /** The agent of the run-now tests (tasks, REST source, web; a runner that counts its calls), in this test's dir. */
+  final RunNowRestTest agent = new RunNowRestTest();
   @TempDir Path tmp;
-  Vertx vertx;
-  final AtomicInteger starts = new AtomicInteger();
 
   @AfterEach
   void close() {
-    if (vertx != null) {
-      vertx.close().await();
+    if (agent.vertx != null) {
+      agent.close();
     }
   }
 
   int start() throws Exception {
-    vertx = Vertx.vertx();
-    Path token = Files.writeString(tmp.resolve("token"), "s3cret-token\n");
-    Config config = Config.forTest(tmp, "--http-host", "127.0.0.1", "--api-token-file", token.toString());
-    Runner runner = (target, headers, progress) -> {
-      starts.incrementAndGet();
-      return new Execution() {
-        @Override
-        public Future<RunResult> result() {
-          return Future.succeededFuture(RunResult.success(200, 2, "ok"));
-        }
-
-        @Override
-        public void cancel() {}
-      };
-    };
-    vertx.deployVerticle(new TasksVerticle(config, Plugins.standalone(k -> null).withRunner(runner,
-        Clock.systemUTC()))).await();
-    vertx.deployVerticle(new RestSource()).await();
-    vertx.deployVerticle(new MetricsVerticle(config)).await();
-    WebVerticle web = new WebVerticle(config, List.of("metrics", "web"));
-    vertx.deployVerticle(web).await();
-    return web.httpPort();
+    agent.tmp = tmp;
+    return agent.start();
   }
 
   static String task(String name, String timing, String ttl) {
@@ -89,7 +55,7 @@ class TtlAfterFinishedRestTest {
         .isEqualTo(201);
     await().atMost(Duration.ofSeconds(30)).until(() -> "Succeeded".equals(status(port, "kept").getString("phase")));
     await().atMost(Duration.ofSeconds(60)).until(() -> get(port, "/api/v1/tasks/shop/brief") == 404);
-    assertThat(starts).as("both ran, once each").hasValue(2);
+    assertThat(agent.starts).as("both ran, once each").hasValue(2);
     assertThat(get(port, "/api/v1/tasks/shop/brief/runs")).as("its run history went with it").isEqualTo(404);
     assertThat(RawHttp.get(port, "127.0.0.1", "/api/v1/tasks").body()).contains("\"kept\"").doesNotContain("\"brief\"");
     assertThat(status(port, "kept").getString("phase")).isEqualTo("Succeeded");
@@ -101,11 +67,11 @@ class TtlAfterFinishedRestTest {
     assertThat(RunNowRestTest.post(before, "/api/v1/tasks", TOKEN, task("later", "\"delay\": \"0s\"", "3s")).status())
         .isEqualTo(201);
     await().atMost(Duration.ofSeconds(30)).until(() -> "Succeeded".equals(status(before, "later").getString("phase")));
-    vertx.close().await(); // before its ttl has passed (3 s after it finished)
+    agent.vertx.close().await(); // before its ttl has passed (3 s after it finished)
     int p = start();
     assertThat(get(p, "/api/v1/tasks/shop/later")).isIn(200, 404); // restored, unless its ttl passed meanwhile
     await().atMost(Duration.ofSeconds(60)).until(() -> get(p, "/api/v1/tasks/shop/later") == 404);
-    assertThat(starts).as("not run again after the restart").hasValue(1);
+    assertThat(agent.starts).as("not run again after the restart").hasValue(1);
   }
 
   @Test

@@ -34,7 +34,8 @@ import java.util.regex.Pattern;
  * url ≤ 2048 characters, http/https; body, payload and data ≤ 64 Ki characters; ≤ 32 headers (value ≤ 8 Ki
  * characters, ISO-8859-1); lengths count characters, as the API server does ({@link Limits});
  * digits 1..1,000,000; delay 0s..365d; every 1s..365d; timeouts 10ms..1h; retry limit 0..10, backoff
- * 10ms..1h; startingDeadline 1s..365d; jitter 0s..1h (and less than every); ttlAfterFinished 0s..30d (one-shots only); ≤ 64 labels and nodeSelector entries. Cron: {@code schedule} with 5
+ * 10ms..1h; startingDeadline 1s..365d; jitter 0s..1h (and less than every); ttlAfterFinished 0s..30d (one-shots
+ * only); ≤ 64 labels and nodeSelector entries. Cron: {@code schedule} with 5
  * fields (Unix, minute first) or 6 fields (seconds first, Spring-style), in the time zone named by
  * {@code spec.timeZone} (IANA name, default UTC), as a Kubernetes CronJob's {@code timeZone}. A tcp address is
  * {@code host:port} or {@code [ipv6]:port}: an IPv6 address without brackets ({@code ::1:5000}) is ambiguous.
@@ -484,8 +485,8 @@ final class TaskValidator {
       return fail(field, "'" + clip(text) + "' is not " + Durations.ACCEPTS);
     }
     return d.compareTo(min) >= 0 && d.compareTo(max) <= 0 ? d : fail(field, "'" + clip(text) + "' is out of range; "
-        + "expected " + Durations.format(min) + " to " + (max.toHours() % 24 == 0 && !max.isZero()
-        && max.toMillis() % 3_600_000 == 0 ? max.toDays() + "d" : Durations.format(max)));
+        + "expected " + Durations.format(min) + " to " + (!max.isZero() && max.toMillis() % 86_400_000 == 0
+        ? max.toDays() + "d" : Durations.format(max)));
   }
 
   private Map<String, String> map(Map<String, String> m, String field, int maxEntries, int maxValue) {

@@ -941,11 +941,13 @@ public final class Scheduler {
 
   /**
    * {@code spec.ttlAfterFinished} of a finished REST task ({@link Expiry}): removed as its DELETE would remove it, run
-   * history included, once the ttl has passed since it finished. A file's or the cluster's declaration is its source's
-   * to delete (Kubernetes: {@code kube.FinishedTasks}).
+   * history included, once the ttl has passed since it finished; an extra run (run now) in progress is waited for, and
+   * the ttl counts from its end. A file's or the cluster's declaration is its source's to delete (Kubernetes:
+   * {@code kube.FinishedTasks}).
    */
   private void expiry(TaskEntry e) {
-    if (e.expiryTimer >= 0 || !e.done || e.spec == null || e.origin.kind() != Origin.Kind.REST) {
+    if (e.expiryTimer >= 0 || !e.done || e.spec == null || e.origin.kind() != Origin.Kind.REST || e.extra != null
+        || e.running()) {
       return;
     }
     Instant now = now();
@@ -954,7 +956,9 @@ public final class Scheduler {
     if (d.kind() != Expiry.Decision.Kind.NEVER) { // on a timer even when due now: never inside a change's sinks
       long delay = d.kind() == Expiry.Decision.Kind.AT ? Math.max(1, Duration.between(now, d.at()).toMillis()) : 1;
       e.expiryTimer = vertx.setTimer(delay, id -> {
-        if (table.get(e.key) == e && e.expiryTimer == id) {
+        if (table.get(e.key) == e && e.expiryTimer == id && (e.extra != null || e.running())) {
+          e.expiryTimer = -1; // planned again from the extra run's end (its change comes here)
+        } else if (table.get(e.key) == e && e.expiryTimer == id) {
           LOG.info("task {} finished ({}) and its ttlAfterFinished of {} has passed: deleted", e.key, e.phase,
               Durations.format(e.spec.ttlAfterFinished()));
           owners.remove(owner(e.origin));
