@@ -11,12 +11,13 @@ import dev.nodepulse.tasks.run.Expiry;
 import io.fabric8.kubernetes.api.model.DeleteOptions;
 import io.fabric8.kubernetes.api.model.Preconditions;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,8 +28,9 @@ import org.slf4j.LoggerFactory;
  * a precondition on its uid so that a task re-created under the same name is never deleted; a 404 (another agent was
  * first) or a 409 (re-created) ends it quietly. Finished is read from the cluster's status: phase Succeeded or Failed,
  * no run planned and no retry left ({@code nodes: all}: so on every node in {@code status.nodes}, counted from the
- * latest finish). A timer per task; an agent that stopped before its timer fired is replaced at the next resync, when
- * the informer hands every task back.
+ * latest finish). A timer per task, on the Kubernetes verticle's context (the informer's thread hands each event
+ * over); an agent that stopped before its timer fired is replaced at the next resync, when the informer hands every
+ * task back.
  */
 final class FinishedTasks implements TaskInformers.Listener<DelayedTaskResource> {
   private static final Logger LOG = LoggerFactory.getLogger(FinishedTasks.class);
@@ -37,22 +39,26 @@ final class FinishedTasks implements TaskInformers.Listener<DelayedTaskResource>
   static final AtomicLong DELETED = new AtomicLong();
 
   private final Vertx vertx;
+  private final Context context;
   private final KubeLink link;
-  /** Timer ids by task key. */
-  private final Map<String, Long> timers = new ConcurrentHashMap<>();
+  /** Timer ids by task key; touched only on {@link #context}. */
+  private final Map<String, Long> timers = new HashMap<>();
 
-  FinishedTasks(Vertx vertx, KubeLink link) {
+  FinishedTasks(Vertx vertx, Context context, KubeLink link) {
     this.vertx = vertx;
+    this.context = context;
     this.link = link;
   }
 
   @Override
   public void upsert(DelayedTaskResource r) {
-    cancel(key(r));
     Instant at = expiresAt(r, link.clock.instant());
-    if (at != null) {
-      arm(r.getMetadata().getNamespace(), r.getMetadata().getName(), r.getMetadata().getUid(), at);
-    }
+    context.runOnContext(v -> {
+      cancel(key(r));
+      if (at != null) {
+        arm(r.getMetadata().getNamespace(), r.getMetadata().getName(), r.getMetadata().getUid(), at);
+      }
+    });
   }
 
   /** A timer at {@code at} (rounded up to the next millisecond: a timer never fires before its time here). */
@@ -60,9 +66,7 @@ final class FinishedTasks implements TaskInformers.Listener<DelayedTaskResource>
     String key = ns + "/" + name;
     long delay = Math.max(1, Duration.between(link.clock.instant(), at).plusNanos(999_999).toMillis());
     timers.put(key, vertx.setTimer(delay, id -> {
-      Long current = timers.get(key); // null also when it fired before it was put: expire looks again anyway
-      if (current == null || current == id) {
-        timers.remove(key, id);
+      if (timers.remove(key, id)) {
         expire(ns, name, uid);
       }
     }));
@@ -70,7 +74,7 @@ final class FinishedTasks implements TaskInformers.Listener<DelayedTaskResource>
 
   @Override
   public void delete(DelayedTaskResource r) {
-    cancel(key(r));
+    context.runOnContext(v -> cancel(key(r)));
   }
 
   private void cancel(String key) {
