@@ -130,6 +130,9 @@ final class FinishedTasks implements TaskInformers.Listener<DelayedTaskResource>
 
   /** When the task is to be deleted (now or later), or null: no ttl, not a one-shot, or not finished. */
   static Instant expiresAt(DelayedTaskResource r, Instant now) {
+    if (r.getSpec() == null || r.getSpec().ttlAfterFinished == null || r.getStatus() == null) {
+      return null; // without reading the spec again: most tasks have no ttl
+    }
     TaskSpec spec;
     try {
       spec = Wire.read(r).spec();
