@@ -22,7 +22,6 @@ class FinishedTasksTest {
          "status": %s}""".formatted(spec, status), DelayedTaskResource.class);
   }
 
-
   @ParameterizedTest(name = "{0}")
   @CsvSource(delimiter = '|', nullValues = "-", value = {
       "succeeded, ttl passed    | \"delay\": \"1s\", \"ttlAfterFinished\": \"5s\" | {\"phase\": \"Succeeded\", \"attempts\": 1, \"lastRun\": LR(SUCCEEDED,12:00:01)} | 2026-12-04T12:00:10Z",
