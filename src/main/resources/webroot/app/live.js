@@ -454,6 +454,58 @@ function lastRunCell(st) {
   return [`r${lr.outcome}${sub}`, () => [el('span', { class: `pill ${ok ? 'Succeeded' : 'Failed'}`, text: outcomeWord(lr.outcome) }),
     el('span', { class: 'sub', text: sub })]];
 }
+// ---------- run now ----------
+// POST /api/v1/tasks/{ns}/{name}/runs under the token rules of every task change (web/ApiToken): on a loopback
+// listener it needs no token; elsewhere it needs the agent's --api-token-file token, asked for when the agent
+// answers 401 (none sent) or 403 to a token sent (a wrong one), and kept for this tab only (sessionStorage).
+// One request id per click, the same on the retry with a token: the agent runs it once. What the agent answers
+// is shown on the row in its own words. A task declared in the cluster (a DelayedTask has a uid; the cluster's
+// status carries this agent's own as status.local) is refused 409 by REST: its button is disabled.
+const TOKEN_KEY = 'nodepulse.apiToken';
+const runMsgs = new Map();  // "ns/name" -> {ok, text}: the last run-now answer shown on the row
+const clusterDeclared = (t) => !!(t.metadata?.uid || t.status?.local);
+const requestId = () => `page-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+async function postRun(key, id, token) {
+  const headers = { Accept: 'application/json', 'Content-Type': 'application/json' };
+  if (token) headers.Authorization = `Bearer ${token}`;
+  try {
+    const r = await fetch(runsUrl(key), { method: 'POST', headers, body: JSON.stringify({ requestId: id }), cache: 'no-store' });
+    let body = null;
+    try { body = await r.json(); } catch { body = null; }
+    return { status: r.status, error: body?.error ?? `HTTP ${r.status}` };
+  } catch {
+    return { status: 0, error: 'the agent cannot be reached' };
+  }
+}
+async function runNow(key) {
+  const id = requestId();
+  runMsgs.set(key, { ok: true, text: 'asking…' });
+  renderTasks();
+  let token = sessionStorage.getItem(TOKEN_KEY);
+  let r = await postRun(key, id, token);
+  if (r.status === 401 || (r.status === 403 && token)) {
+    if (token) sessionStorage.removeItem(TOKEN_KEY);
+    const given = window.prompt(`${r.error}\n\nThe agent's API token (--api-token-file), kept for this tab:`);
+    token = given ? given.trim() : '';
+    if (token) {
+      r = await postRun(key, id, token);
+      if (r.status !== 401 && r.status !== 403) sessionStorage.setItem(TOKEN_KEY, token);
+    }
+  }
+  runMsgs.set(key, r.status === 202 || r.status === 200 ? { ok: true, text: 'run requested' }
+    : { ok: false, text: r.error });
+  renderTasks();
+}
+function runButton(key, t) {
+  const cluster = clusterDeclared(t);
+  const b = el('button', { class: 'run-now', type: 'button', text: 'run now',
+    title: cluster ? 'declared in the cluster: the agents run it by its claim (REST run now answers 409 for it)'
+      : `one extra run of ${key} now (POST ${runsUrl(key)})` });
+  if (cluster) b.disabled = true;
+  else b.addEventListener('click', (e) => { e.stopPropagation(); runNow(key); });
+  return b;
+}
+
 function toggle(key) {
   if (open.has(key)) open.delete(key); else { open.add(key); histories.delete(key); }
   renderTasks();
@@ -461,7 +513,7 @@ function toggle(key) {
 function newRow(key) {
   const cells = Array.from({ length: 6 }, () => el('td'));
   const row = el('tr', { class: 'task', 'data-key': key }, ...cells);
-  row.addEventListener('click', (e) => { if (!e.target.closest('a')) toggle(key); });
+  row.addEventListener('click', (e) => { if (!e.target.closest('a, button.run-now')) toggle(key); });
   const why = el('tr', { class: 'why' }, el('td', { colspan: '6' }));
   const history = el('tr', { class: 'history' }, el('td', { colspan: '6' }));
   return { row, why, history, cells };
@@ -519,7 +571,7 @@ function historyRuns(key, h) {
 function renderTasks() {
   const sorted = [...tasks.values()].sort((a, b) => byKey(keyOf(a), keyOf(b)));
   const keep = new Set(sorted.map(keyOf));
-  for (const key of [...rows.keys()]) if (!keep.has(key)) { rows.delete(key); open.delete(key); histories.delete(key); }
+  for (const key of [...rows.keys()]) if (!keep.has(key)) { rows.delete(key); open.delete(key); histories.delete(key); runMsgs.delete(key); }
   const ordered = [];
   for (const t of sorted) {
     const key = keyOf(t);
@@ -539,10 +591,13 @@ function renderTasks() {
     setCell(c2, whenOf(t.spec), () => [whenOf(t.spec)]);
     setCell(c3, phase, () => [el('span', { class: `pill ${phase}`, text: phase })]);
     const next = st.nextRunAt ?? st.local?.nextRunAt;
-    setCell(c4, relative(next), () => [relative(next)]);
+    const msg = runMsgs.get(key);
+    setCell(c4, `${relative(next)}|${clusterDeclared(t)}|${msg?.ok && msg.text}`, () => [relative(next), runButton(key, t),
+      msg?.ok ? el('span', { class: 'sub run-msg', text: msg.text }) : null]);
     const [sig, build] = lastRunCell(st);
     setCell(c5, sig, build);
-    const why = whyOf(t);
+    const refused = runMsgs.get(key);
+    const why = refused && !refused.ok ? ['run now refused', refused.text] : whyOf(t);
     r.row.classList.toggle('has-why', !!why);
     r.row.classList.toggle('open', isOpen);
     ordered.push(r.row);

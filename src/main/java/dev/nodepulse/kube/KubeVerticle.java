@@ -138,7 +138,8 @@ final class KubeVerticle extends VerticleBase {
         crds = new CrdSource(vertx, context, link);
         maps = new ConfigMapSource(vertx, context, link);
         informers = new TaskInformers(client, settings, TaskInformers.Listener.all(crds,
-            new NodeSummaries(vertx, link), feed.tasks()), TaskInformers.Listener.all(maps, feed.configMaps()));
+            new NodeSummaries(vertx, link), feed.tasks(), new FinishedTasks(vertx, context, link)),
+            TaskInformers.Listener.all(maps, feed.configMaps()));
         informers.failures(reach::informerFailed);
         link.informers = informers;
         started.add(informers.start());

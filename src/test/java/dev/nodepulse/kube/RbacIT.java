@@ -44,7 +44,7 @@ class RbacIT {
 
   /** The rules of the chart's ClusterRole (helm/nodepulse/templates/clusterrole.yaml), as agreed for issue 9. */
   static final List<PolicyRule> RULES = List.of(
-      rule("nodepulse.dev", "delayedtasks", "get", "list", "watch"),
+      rule("nodepulse.dev", "delayedtasks", "get", "list", "watch", "delete"),
       rule("nodepulse.dev", "delayedtasks/status", "get", "update", "patch"),
       rule("", "configmaps", "get", "list", "watch"),
       rule("", "secrets", "get"),
@@ -164,6 +164,16 @@ class RbacIT {
       client.configMaps().inNamespace("default").withName("jobs").delete();
       await().atMost(60, TimeUnit.SECONDS).until(() -> client.leases().inNamespace("default").withName(claim).get()
           == null);
+      // a finished one-shot past its ttlAfterFinished: deleted by the ServiceAccount (delete on delayedtasks)
+      assertThat(new Kubectl(dir, kubeConfigYaml).apply("""
+          apiVersion: nodepulse.dev/v1alpha1
+          kind: DelayedTask
+          metadata: {name: brief, namespace: default}
+          spec: {delay: 1s, ttlAfterFinished: 0s, target: {http: {url: "http://127.0.0.1:%d/brief"}}}
+          """.formatted(port)).exitCode()).isZero();
+      await().atMost(60, TimeUnit.SECONDS).until(() -> tokens.stream().anyMatch(s -> s.startsWith("/brief")));
+      await().atMost(60, TimeUnit.SECONDS).until(() -> client.resources(DelayedTaskResource.class)
+          .inNamespace("default").withName("brief").get() == null);
       assertThat(web.get(a.httpPort(), "127.0.0.1", "/readyz").send().await().bodyAsJsonObject()
           .getJsonObject("components").getJsonObject("kubernetes").containsKey("lastError")).isFalse();
     } finally {

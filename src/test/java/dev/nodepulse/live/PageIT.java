@@ -30,7 +30,8 @@ class PageIT {
 
   @TempDir Path dataDir;
 
-  private static Agent start(Config config) throws Exception {
+  /** An agent started and ready, with a first sample (RunNowPageIT starts its agents so too). */
+  static Agent start(Config config) throws Exception {
     Agent agent = Agent.start(config).await(START.toSeconds(), TimeUnit.SECONDS);
     // the page is opened on a ready agent: one that has a sample (before it, /readyz is 503, which the browser logs)
     await().atMost(START).pollInterval(Duration.ofMillis(200)).until(() -> {

@@ -24,6 +24,7 @@ final class Rules {
       + "[self.jitter" + SUM + "[0] < [self.every" + SUM + "[0]";
   static final String ONE_SECOND_TO_365D = MILLIS + ".all(ms, ms >= 1000 && ms <= 31536000000)";
   static final String UP_TO_1H = MILLIS + ".all(ms, ms <= 3600000)";
+  static final String UP_TO_30D = MILLIS + ".all(ms, ms <= 2592000000)";
   static final String TIMEOUT_RANGE = MILLIS + ".all(ms, ms >= 10 && ms <= 3600000)";
   static final String TIMEOUT_MESSAGE = "must be 10ms to 1h";
 

@@ -23,6 +23,8 @@ import java.util.Map;
 @ValidationRule(value = "!has(self.timeZone) || has(self.schedule)",
     message = "timeZone is only allowed with schedule (a cron expression)", fieldPath = ".timeZone")
 @ValidationRule(value = Rules.JITTER_BELOW_EVERY, message = "jitter must be less than every", fieldPath = ".jitter")
+@ValidationRule(value = "!has(self.ttlAfterFinished) || has(self.delay) || has(self.at)",
+    message = "ttlAfterFinished is only accepted for a one-shot task (delay or at)", fieldPath = ".ttlAfterFinished")
 public class Spec {
   @JsonPropertyDescription("Shown in the page and the API; free text.")
   @Size(max = Limits.TITLE)
@@ -102,6 +104,13 @@ public class Spec {
   @JsonPropertyDescription("How many runs of the task its agent keeps and lists (1 to 100, default 20).")
   @Min(1) @Max(Limits.HISTORY)
   public Integer history;
+
+  @JsonPropertyDescription("A one-shot (delay, at) is deleted this long after it finished (Succeeded or Failed, every "
+      + "retry done; nodes: all: on every node that ran it): 0s to 30d, as a Job's ttlSecondsAfterFinished. Refused "
+      + "with every or schedule. Default: kept.")
+  @Pattern(Rules.DURATION_PATTERN) @Size(max = 64)
+  @ValidationRule(value = Rules.UP_TO_30D, message = "must be 0s to 30d")
+  public String ttlAfterFinished;
 
   /** What a due time does while a run is still going. */
   public enum ConcurrencyPolicy { Forbid, Allow, Replace }

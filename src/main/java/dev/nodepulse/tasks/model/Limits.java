@@ -26,5 +26,8 @@ public final class Limits {
   /** The most {@code spec.jitter} may spread a due time. */
   public static final java.time.Duration MAX_JITTER = java.time.Duration.ofHours(1);
 
+  /** The longest {@code spec.ttlAfterFinished}: 30 days. */
+  public static final java.time.Duration MAX_TTL_AFTER_FINISHED = java.time.Duration.ofDays(30);
+
   private Limits() {}
 }

@@ -20,7 +20,8 @@ record TaskDocument(String apiVersion, String kind, Metadata metadata, Spec spec
 
   record Spec(String title, String delay, String at, String every, String schedule, String timeZone,
       Targets target, String nodes, Map<String, String> nodeSelector, Retry retry, String startingDeadline,
-      String jitter, String missedRuns, Boolean suspend, String concurrencyPolicy, BigInteger history) {}
+      String jitter, String missedRuns, Boolean suspend, String concurrencyPolicy, BigInteger history,
+      String ttlAfterFinished) {}
 
   record Retry(BigInteger limit, String backoff) {}
 

@@ -86,6 +86,9 @@ public final class TaskJson {
     if (s.history() != Limits.HISTORY_DEFAULT) { // as above
       o.put("history", s.history());
     }
+    if (s.ttlAfterFinished() != null) {
+      o.put("ttlAfterFinished", Durations.format(s.ttlAfterFinished()));
+    }
     return o;
   }
 
@@ -208,6 +211,7 @@ public final class TaskJson {
   public static String specHash(TaskSpec s) {
     JsonObject spec = specJson(s);
     spec.remove("suspend"); // pausing and resuming keep the schedule and the state (docs/tasks.md)
+    spec.remove("ttlAfterFinished"); // a finished task whose ttl is changed is not run again
     return Sha256.hex(spec.encode(), 16);
   }
 

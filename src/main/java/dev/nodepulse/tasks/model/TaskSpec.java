@@ -8,10 +8,12 @@ import java.util.Map;
  * set (each due time is spread by a stable amount below it: {@code tasks.run.Jitter}); {@code missedRuns}: what
  * becomes of due times that passed while nothing could run (docs/tasks.md). {@code suspend}: no new runs while true
  * (docs/tasks.md, "Pause and resume"); not part of the spec's hash, so pausing keeps the schedule.
+ * {@code ttlAfterFinished}: a one-shot is deleted this long after it finished (null: kept; {@code tasks.run.Expiry});
+ * not part of the hash either, so changing it never runs a finished task again.
  */
 public record TaskSpec(String title, Schedule timing, Target target, Nodes nodes, Map<String, String> nodeSelector,
     Retry retry, Duration startingDeadline, Duration jitter, MissedRuns missedRuns, boolean suspend,
-    ConcurrencyPolicy concurrencyPolicy, int history) {
+    ConcurrencyPolicy concurrencyPolicy, int history, Duration ttlAfterFinished) {
 
   public TaskSpec {
     nodeSelector = Map.copyOf(nodeSelector);

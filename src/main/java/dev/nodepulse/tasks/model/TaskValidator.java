@@ -34,7 +34,8 @@ import java.util.regex.Pattern;
  * url ≤ 2048 characters, http/https; body, payload and data ≤ 64 Ki characters; ≤ 32 headers (value ≤ 8 Ki
  * characters, ISO-8859-1); lengths count characters, as the API server does ({@link Limits});
  * digits 1..1,000,000; delay 0s..365d; every 1s..365d; timeouts 10ms..1h; retry limit 0..10, backoff
- * 10ms..1h; startingDeadline 1s..365d; jitter 0s..1h (and less than every); ≤ 64 labels and nodeSelector entries. Cron: {@code schedule} with 5
+ * 10ms..1h; startingDeadline 1s..365d; jitter 0s..1h (and less than every); ttlAfterFinished 0s..30d (one-shots
+ * only); ≤ 64 labels and nodeSelector entries. Cron: {@code schedule} with 5
  * fields (Unix, minute first) or 6 fields (seconds first, Spring-style), in the time zone named by
  * {@code spec.timeZone} (IANA name, default UTC), as a Kubernetes CronJob's {@code timeZone}. A tcp address is
  * {@code host:port} or {@code [ipv6]:port}: an IPv6 address without brackets ({@code ::1:5000}) is ambiguous.
@@ -146,7 +147,20 @@ final class TaskValidator {
     TaskSpec.ConcurrencyPolicy overlap = concurrencyPolicy(s.concurrencyPolicy());
     int history = (int) number(s.history(), "spec.history", 1, Limits.HISTORY, Limits.HISTORY_DEFAULT);
     return errors.isEmpty() ? new TaskSpec(title, timing, target, nodes, selector, retry, deadline, jitter, missedRuns,
-        suspend(s), overlap, history) : null;
+        suspend(s), overlap, history, ttlAfterFinished(s.ttlAfterFinished(), timing)) : null;
+  }
+
+  /**
+   * {@code spec.ttlAfterFinished}: 0s to {@link Limits#MAX_TTL_AFTER_FINISHED}, only for a one-shot (delay, at): a
+   * recurring task never finishes, so it is refused there rather than ignored; null when not given.
+   */
+  private Duration ttlAfterFinished(String text, Schedule timing) {
+    Duration ttl = duration(text, "spec.ttlAfterFinished", Duration.ZERO, Limits.MAX_TTL_AFTER_FINISHED, null);
+    if (ttl != null && timing != null && !timing.oneShot()) {
+      return fail("spec.ttlAfterFinished", "'" + clip(text) + "' is only accepted for a one-shot task (delay or at); "
+          + "a task with every or schedule never finishes");
+    }
+    return ttl;
   }
 
   /** {@code spec.suspend}: a JSON boolean (the binding refuses another type); absent is false. */
@@ -471,7 +485,8 @@ final class TaskValidator {
       return fail(field, "'" + clip(text) + "' is not " + Durations.ACCEPTS);
     }
     return d.compareTo(min) >= 0 && d.compareTo(max) <= 0 ? d : fail(field, "'" + clip(text) + "' is out of range; "
-        + "expected " + Durations.format(min) + " to " + (max.equals(MAX_SPAN) ? "365d" : Durations.format(max)));
+        + "expected " + Durations.format(min) + " to " + (!max.isZero() && max.toMillis() % 86_400_000 == 0
+        ? max.toDays() + "d" : Durations.format(max)));
   }
 
   private Map<String, String> map(Map<String, String> m, String field, int maxEntries, int maxValue) {

@@ -339,7 +339,12 @@ public final class Scheduler {
       e.metadata = task.metadata();
       if (hash.equals(e.specHash)) { // spec.suspend is not in the hash: pausing keeps the schedule
         boolean suspendChanged = e.spec.suspend() != task.spec().suspend();
+        boolean ttlChanged = !java.util.Objects.equals(e.spec.ttlAfterFinished(), task.spec().ttlAfterFinished());
         e.spec = task.spec();
+        if (ttlChanged) { // not in the hash either: planned again from the new value
+          cancelExpiry(e);
+          changed(e, false);
+        }
         store.dirty(e.key); // labels or the origin's generation may have changed
         if (suspendChanged) {
           suspendChanged(e, now);
@@ -498,6 +503,7 @@ public final class Scheduler {
       vertx.cancelTimer(e.timerId);
       e.timerId = -1;
     }
+    cancelExpiry(e);
     if (e.run != null) {
       e.run.cancel();
       e.run = null; // its late result belongs to the old epoch and is not recorded
@@ -927,6 +933,9 @@ public final class Scheduler {
   }
 
   private void changed(TaskEntry e, boolean deleted, boolean progressOnly) {
+    if (!deleted && !progressOnly) {
+      expiry(e);
+    }
     TaskChange c = new TaskChange(e.origin, e.task(config.nodeName()), deleted, progressOnly);
     for (StatusSink s : sinks) {
       try {
@@ -934,6 +943,42 @@ public final class Scheduler {
       } catch (RuntimeException ex) {
         LOG.warn("a status sink failed on a change of {}", e.key, ex);
       }
+    }
+  }
+
+  /**
+   * {@code spec.ttlAfterFinished} of a finished REST task ({@link Expiry}): removed as its DELETE would remove it, run
+   * history included, once the ttl has passed since it finished; an extra run (run now) in progress is waited for, and
+   * the ttl counts from its end. A file's or the cluster's declaration is its source's to delete (Kubernetes:
+   * {@code kube.FinishedTasks}).
+   */
+  private void expiry(TaskEntry e) {
+    if (e.expiryTimer >= 0 || !e.done || e.spec == null || e.origin.kind() != Origin.Kind.REST || e.extra != null
+        || e.running()) {
+      return;
+    }
+    Instant now = now();
+    Expiry.Decision d = Expiry.decide(e.phase, e.lastRun == null ? e.changedAt : e.lastRun.finishedAt(),
+        e.spec.ttlAfterFinished(), now);
+    if (d.kind() != Expiry.Decision.Kind.NEVER) { // on a timer even when due now: never inside a change's sinks
+      long delay = d.kind() == Expiry.Decision.Kind.AT ? Math.max(1, Duration.between(now, d.at()).toMillis()) : 1;
+      e.expiryTimer = vertx.setTimer(delay, id -> {
+        if (table.get(e.key) == e && e.expiryTimer == id && (e.extra != null || e.running())) {
+          e.expiryTimer = -1; // planned again from the extra run's end (its change comes here)
+        } else if (table.get(e.key) == e && e.expiryTimer == id) {
+          LOG.info("task {} finished ({}) and its ttlAfterFinished of {} has passed: deleted", e.key, e.phase,
+              Durations.format(e.spec.ttlAfterFinished()));
+          owners.remove(owner(e.origin));
+          drop(e.key);
+        }
+      });
+    }
+  }
+
+  private void cancelExpiry(TaskEntry e) {
+    if (e.expiryTimer >= 0) {
+      vertx.cancelTimer(e.expiryTimer);
+      e.expiryTimer = -1;
     }
   }
 

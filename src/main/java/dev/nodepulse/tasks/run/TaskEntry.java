@@ -50,6 +50,8 @@ final class TaskEntry {
   /** Bumped whenever the schedule is reset or the task removed: timers and queued runs of an older epoch are stale. */
   int epoch;
   long timerId = -1;
+  /** The timer that deletes the finished task at its spec.ttlAfterFinished ({@link Expiry}), or -1. */
+  long expiryTimer = -1;
   int retry;
   /** The due time of the current run's occurrence (its retries keep it): the next occurrence counts from it. */
   Instant occurrence;

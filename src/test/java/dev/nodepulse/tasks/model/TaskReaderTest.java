@@ -170,7 +170,7 @@ class TaskReaderTest {
             "spec.target.http.headers.A.valueFrom.secretKeyRef.namespace", "unknown field; known: name, key"),
         Arguments.of(pi.formatted("1") + "  nodeselector: {a: b}\n", "spec.nodeselector",
             "unknown field; known: title, delay, at, every, schedule, timeZone, target, nodes, nodeSelector, retry, "
-                + "startingDeadline, jitter, missedRuns, suspend, concurrencyPolicy, history"),
+                + "startingDeadline, jitter, missedRuns, suspend, concurrencyPolicy, history, ttlAfterFinished"),
         Arguments.of(pi.formatted("1") + "  suspend: \"yes\"\n", "spec.suspend",
             "must be true or false, not a string ('yes')"));
   }
