@@ -279,7 +279,7 @@ class ChartRenderTest {
       assertThat(r.path("resources")).hasSize(1);
     }
     assertThat(rules).containsExactlyInAnyOrder(
-        "nodepulse.dev/delayedtasks:[\"get\",\"list\",\"watch\"]",
+        "nodepulse.dev/delayedtasks:[\"get\",\"list\",\"watch\",\"delete\"]",
         "nodepulse.dev/delayedtasks/status:[\"get\",\"update\",\"patch\"]",
         "/configmaps:[\"get\",\"list\",\"watch\"]",
         "/secrets:[\"get\"]",
