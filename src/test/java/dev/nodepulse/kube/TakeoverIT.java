@@ -44,9 +44,9 @@ class TakeoverIT {
 
   /** One request the target got: its Idempotency-Key and when it came. */
   record Hit(String key, Instant at) {
-    /** The due time the key names (the task's uid, then the due time). */
+    /** The due time the key names (after the task: a DelayedTask's uid, a ConfigMap task's namespace/name). */
     Instant due() {
-      return Instant.parse(key.substring(key.indexOf('/') + 1));
+      return Instant.parse(key.substring(key.lastIndexOf('/') + 1));
     }
   }
 

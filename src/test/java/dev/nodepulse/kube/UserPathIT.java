@@ -58,7 +58,7 @@ class UserPathIT {
   /** One HTTP request a target got: its path, Idempotency-Key, Authorization header, and when it came. */
   record Hit(String path, String key, String authorization, Instant at) {
     Instant due() {
-      return Instant.parse(key.substring(key.indexOf('/') + 1));
+      return Instant.parse(key.substring(key.lastIndexOf('/') + 1));
     }
   }
 
@@ -196,9 +196,12 @@ class UserPathIT {
               "\"30 2 * * *\"", "\"*/4 * * * * *\"", "delay: 2m", "delay: 5s"));
       Kubectl.Result applied = kubectl.apply(all);
       assertThat(applied.exitCode()).as(applied.err()).isZero();
-      await().atMost(90, TimeUnit.SECONDS).until(() -> n(status("warm-cache") == null ? null
-          : status("warm-cache").runs) >= 2 && entry("pi-5000", "node-1") != null
-          && entry("pi-5000", "node-2") != null && entry("pi-5000", "node-3") != null);
+      await().atMost(120, TimeUnit.SECONDS).untilAsserted(() -> {
+        assertThat(n(status("warm-cache") == null ? null : status("warm-cache").runs)).as("warm-cache runs: %s",
+            kubectl.run(null, "get", "dtask", "-n", "default", "-o", "wide").out()).isGreaterThanOrEqualTo(2);
+        assertThat(status("pi-5000").nodes).as("pi-5000 ran on every node").extracting(e -> e.node)
+            .contains("node-1", "node-2", "node-3");
+      });
 
       // SIGKILL of the agent holding warm-cache's claim (it claimed the latest due time and ran it)
       await().atMost(90, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(50)).until(() -> {
@@ -282,6 +285,21 @@ class UserPathIT {
       assertThat(reports.stream().collect(Collectors.groupingBy(Hit::key, Collectors.counting())))
           .as("shop-tasks.nightly-report: no due time run twice").allSatisfy((k, c) -> assertThat(c).as(k)
               .isEqualTo(1L));
+      // its due times (every 4 s) from its first run to its last: run, or MISSED as the RunsMissed Events on the
+      // ConfigMap tell (a ConfigMap task has no status of its own)
+      Instant firstReport = reports.stream().map(Hit::due).min(Instant::compareTo).orElseThrow();
+      Instant lastReport = reports.stream().map(Hit::due).max(Instant::compareTo).orElseThrow();
+      await().atMost(60, TimeUnit.SECONDS).untilAsserted(() -> {
+        String prefix = "task shop-tasks.nightly-report: ";
+        List<String> missedEvents = client.v1().events().inNamespace("default").list().getItems().stream()
+            .filter(e -> "RunsMissed".equals(e.getReason()) && e.getMessage().startsWith(prefix))
+            .map(e -> e.getMessage()).toList();
+        long missed = missedEvents.stream().mapToLong(m -> Long.parseLong(m.substring(prefix.length(),
+            m.indexOf(' ', prefix.length())))).sum();
+        assertThat(reports.size() + missed).as("shop-tasks.nightly-report: runs %d + missed (%s) for the due times "
+            + "from %s to %s", reports.size(), missedEvents, firstReport, lastReport)
+            .isEqualTo(Duration.between(firstReport, lastReport).toSeconds() / 4 + 1);
+      });
 
       // kubectl get dtask: every column filled for every task (next run for the recurring ones)
       Kubectl.Result got = kubectl.run(null, "get", "dtask", "-n", "default");
@@ -313,6 +331,18 @@ class UserPathIT {
           });
         }
       }
+      for (Agent a : agents) { // the ConfigMap one-shot ran once in the cluster; the chart's example is not due yet
+        await().atMost(30, TimeUnit.SECONDS).untilAsserted(() -> {
+          JsonObject pi = web.get(a.httpPort(), "127.0.0.1", "/api/v1/tasks/default/shop-tasks.pi").send().await()
+              .bodyAsJsonObject().getJsonObject("status");
+          assertThat(pi.getString("phase")).isEqualTo("Succeeded");
+          assertThat(pi.getLong("runs")).isEqualTo(1L);
+        });
+        JsonObject example = web.get(a.httpPort(), "127.0.0.1", "/api/v1/tasks/nodepulse/nodepulse-example-tasks.pi")
+            .send().await().bodyAsJsonObject().getJsonObject("status");
+        assertThat(example.getString("phase")).isEqualTo("Scheduled");
+        assertThat(example.getString("nextRunAt")).isNotBlank();
+      }
       for (String t : List.of("shop-tasks.nightly-report", "shop-tasks.pi", "nodepulse-example-tasks.pi")) {
         String ns = t.startsWith("nodepulse-") ? "nodepulse" : "default";
         await().atMost(30, TimeUnit.SECONDS).untilAsserted(() -> {
@@ -323,8 +353,14 @@ class UserPathIT {
               .as("%s: phase and runs on every agent", t).hasSize(1);
         });
       }
+      assertThat(Files.readAllLines(dir.resolve("node-3.log"))).as("the killed agent's log: ERROR is for what needs a "
+          + "person").noneMatch(l -> l.contains(" ERROR "));
     } finally {
       third.destroyForcibly();
+      if (Files.exists(dir.resolve("node-3.log"))) { // the process's own log, for a failure's story
+        Files.readAllLines(dir.resolve("node-3.log")).stream().skip(Math.max(0,
+            Files.readAllLines(dir.resolve("node-3.log")).size() - 20)).forEach(l -> System.out.println("node-3| " + l));
+      }
       for (Agent a : agents) {
         a.stop().await();
       }
