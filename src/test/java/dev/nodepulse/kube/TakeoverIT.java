@@ -80,18 +80,6 @@ class TakeoverIT {
     return true;
   }
 
-  /** Starts an agent as a process of its own (so it can be killed with SIGKILL), logging to {@code dir/<node>.log}. */
-  static Process agentProcess(Path dir, Path kubeconfig, String node) throws Exception {
-    ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
-        System.getProperty("nodepulse.jar", "target/nodepulse.jar"), "--mode", "kubernetes", "--node-name", node,
-        "--lease-duration", "3s", "--http-port", "0", "--data-dir",
-        Files.createDirectories(dir.resolve(node)).toString())
-        .redirectErrorStream(true).redirectOutput(dir.resolve(node + ".log").toFile());
-    pb.environment().put("KUBECONFIG", kubeconfig.toString());
-    pb.environment().remove("KUBERNETES_SERVICE_HOST");
-    return pb.start();
-  }
-
   @Test
   void theDueTimesAKilledHolderLeavesAreRunOrMissedOnceAndAtMostALeasePlusAnIntervalLate() throws Exception {
     TestCluster.installCrd(client);
@@ -104,7 +92,7 @@ class TakeoverIT {
       hits.add(new Hit(req.getHeader(Target.Http.IDEMPOTENCY_KEY), Instant.now()));
       req.response().end("ok");
     }).listen(0, "127.0.0.1").await();
-    Process victim = agentProcess(dir, kubeconfig, "node-k");
+    Process victim = TestCluster.agentProcess(dir, kubeconfig, "node-k");
     List<Agent> agents = new ArrayList<>();
     try {
       agents.addAll(TestCluster.agents(dir, vertx, "node-1", "node-2"));

@@ -171,7 +171,7 @@ class UserPathIT {
     }).listen(0, "127.0.0.1").await();
     KubeIT.Proxy proxy = new KubeIT.Proxy(vertx, proxied.proxyPort(), proxied.apiPort());
     System.setProperty("kubeconfig", proxied.kubeconfig().toString());
-    Process third = TakeoverIT.agentProcess(dir, proxied.kubeconfig(), "node-3");
+    Process third = TestCluster.agentProcess(dir, proxied.kubeconfig(), "node-3");
     List<Agent> agents = new ArrayList<>();
     try {
       agents.add(start(dir, "node-1"));
