@@ -190,7 +190,7 @@ class UserPathIT {
               "every: 5m", "every: 2s"),
           rewritten("delayedtask-tcp.yaml", "redis.default.svc.cluster.local:6379", "127.0.0.1:" + tcp.actualPort(),
               "delay: 30s", "delay: 5s"),
-          rewritten("delayedtask-compute.yaml", "every: 10m", "every: 3s"),
+          rewritten("delayedtask-compute.yaml", "every: 10m", "every: 5s"),
           rewritten("delayedtask-pipe.yaml", "\"0 3 * * *\"", "\"*/4 * * * * *\""),
           rewritten("tasks-configmap.yaml", "http://shop-api.default.svc.cluster.local:8080", base,
               "\"30 2 * * *\"", "\"*/4 * * * * *\"", "delay: 2m", "delay: 5s"));
@@ -228,6 +228,10 @@ class UserPathIT {
           .isAfter(back.plusSeconds(4)));
 
       // an agent running the nodes: all tasks restarts (its data dir kept), down for 7 s
+      Map<String, Status.NodeStatus> restartedBefore = new LinkedHashMap<>();
+      for (String t : List.of("pi-5000", "reload-nginx")) {
+        restartedBefore.put(t, entry(t, "node-1"));
+      }
       agents.removeFirst().stop().await();
       Instant stopped = Instant.now();
       await().atMost(60, TimeUnit.SECONDS).until(() -> Instant.now().isAfter(stopped.plusSeconds(7)));
@@ -261,8 +265,8 @@ class UserPathIT {
       assertThat(status("ping-cache").phase).isEqualTo(Status.Phase.Succeeded);
 
       // the nodes: all tasks: on node-2 (up all along, the API server away for 10 s) every due time ran; node-1
-      // kept its schedule across its restart (due times on the same grid) and ran each due time at most once
-      Map<String, Duration> every = Map.of("pi-5000", Duration.ofSeconds(3), "reload-nginx", Duration.ofSeconds(4));
+      // ran or MISSED each across its restart and kept its schedule (due times on the same grid)
+      Map<String, Duration> every = Map.of("pi-5000", Duration.ofSeconds(5), "reload-nginx", Duration.ofSeconds(4));
       for (String t : List.of("pi-5000", "reload-nginx")) {
         Instant anchor = t.equals("pi-5000") ? Wire.specWrittenAt(task(t)) : Instant.EPOCH;
         Status.NodeStatus b = entriesBefore.get(t);
@@ -272,6 +276,20 @@ class UserPathIT {
           assertThat(last).isAfter(restarted);
           assertThat(n(e.runs) - n(b.runs)).as("%s on node-2: runs from %s to %s", t, b.lastRun.dueAt, last)
               .isEqualTo(dueTimes(anchor, every.get(t), Instant.parse(b.lastRun.dueAt), last));
+        });
+        // node-1: its due times from before its stop to its latest run are run, or MISSED as its RunsMissed Events
+        // tell (a nodes: all task's MISSED due times are not in status)
+        Status.NodeStatus b1 = restartedBefore.get(t);
+        await().atMost(60, TimeUnit.SECONDS).untilAsserted(() -> {
+          Status.NodeStatus e = entry(t, "node-1");
+          Instant last = Instant.parse(e.lastRun.dueAt);
+          List<String> told = client.v1().events().inNamespace("default").list().getItems().stream()
+              .filter(ev -> "RunsMissed".equals(ev.getReason()) && t.equals(ev.getInvolvedObject().getName())
+                  && ev.getMessage().contains("seen by node-1")).map(ev -> ev.getMessage()).toList();
+          long missed = told.stream().mapToLong(m -> Long.parseLong(m.substring(0, m.indexOf(' ')))).sum();
+          assertThat(n(e.runs) - n(b1.runs) + missed).as("%s on node-1: runs %s -> %s + missed (%s) from %s to %s", t,
+              b1.runs, e.runs, told, b1.lastRun.dueAt, last)
+              .isEqualTo(dueTimes(anchor, every.get(t), Instant.parse(b1.lastRun.dueAt), last));
         });
         Status.NodeStatus one = entry(t, "node-1");
         assertThat(dueTimes(anchor, every.get(t), Instant.parse(one.lastRun.dueAt).minusMillis(1),
