@@ -13,7 +13,8 @@ import java.util.Optional;
  * task's identity and its due time; the nodes are ranked for that key by {@link Rendezvous} and the first one whose
  * Lease is live is the candidate. Only the candidate writes (a conditional status write: the claim); the others
  * wait until the candidate's Lease would expire and decide again, so a dead candidate is replaced by the next in
- * rank, never by a race of every agent.
+ * rank, never by a race of every agent. An agent that claimed an earlier due time it did not run (a catch-up runs the
+ * latest due time instead) claims the later one itself.
  */
 public final class ClaimRule {
   private ClaimRule() {}
@@ -89,11 +90,18 @@ public final class ClaimRule {
           ? (Decision) new TakeOver(holder) : new Wait(c.node(), c.expiresAt()))
           .orElse(new NoLiveAgent());
     }
+    boolean late = deadline != null && now.isAfter(dueAt.plus(deadline));
+    if (self.equals(shared.claimedBy()) && shared.claimedFor() != null && shared.claimedFor().isBefore(dueAt)
+        && (shared.finishedFor() == null || shared.finishedFor().isBefore(shared.claimedFor()))) {
+      // this agent claimed an earlier due time and did not run it: the catch-up after a takeover or an outage runs
+      // the latest due time instead (tasks/run/Catchup); that one's candidate learned the earlier one was taken and
+      // planned past it, so the claimer claims it itself (waiting for the candidate would stall for 4 leases)
+      return late ? new Missed() : new Claim();
+    }
     Optional<AgentLease> c = candidate(key, leases, selector, now);
     if (c.isEmpty()) {
       return new NoLiveAgent();
     }
-    boolean late = deadline != null && now.isAfter(dueAt.plus(deadline));
     if (!c.get().node().equals(self)) {
       return new Wait(c.get().node(), c.get().expiresAt());
     }

@@ -181,6 +181,7 @@ final class KubeClaims implements Claims {
         return new Claim.Taken(s.claimedBy(), "claimed by " + s.claimedBy());
       }
       String previous = s.claimedBy();
+      Instant before = previousClaim(record, s, due, req.dueAt());
       try {
         link.wrote();
         record.claim(due, lost);
@@ -196,7 +197,7 @@ final class KubeClaims implements Claims {
         return new Claim.Taken(previous, "the run due at " + due + " was lost with node " + previous);
       }
       runningHere.put(req.key(), due);
-      return new Claim.Granted(link.node());
+      return new Claim.Granted(link.node(), before);
     }, () -> new Claim.Taken(null, "the claim record kept changing")), false).onComplete(ar -> {
       Claim c = ar.succeeded() ? ar.result() : UNREACHABLE;
       if (ar.failed()) {
@@ -211,6 +212,19 @@ final class KubeClaims implements Claims {
         answer.complete(c);
       }
     });
+  }
+
+  /**
+   * The task's claim before {@code due} in the record (on this agent's timeline, {@code localDue} being {@code due}
+   * there), when it was claimed for the current spec: the claim of {@code due} accounts for the due times between.
+   */
+  private static Instant previousClaim(ClaimRecord record, ClaimRule.Shared s, Instant due, Instant localDue) {
+    Known k = record.known();
+    if (s.claimedFor() == null || !s.claimedFor().isBefore(due) || k == null || k.writtenAt() == null
+        || s.claimedFor().isBefore(k.writtenAt())) {
+      return null;
+    }
+    return s.claimedFor().plus(Duration.between(due, localDue));
   }
 
   /** A DelayedTask's claims: its status, through the status subresource. */

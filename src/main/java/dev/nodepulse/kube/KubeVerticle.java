@@ -51,6 +51,7 @@ final class KubeVerticle extends VerticleBase {
   /** Who the API server says this agent is (a SelfSubjectReview at connect), or null if it could not say. */
   private String identity;
   private long renewTimer = -1;
+  private boolean renewing;
   private long sweepTimer = -1;
 
   KubeVerticle(Config clientConfig, KubeSettings settings, Clock clock,
@@ -188,13 +189,17 @@ final class KubeVerticle extends VerticleBase {
   }
 
   private void renew() {
+    if (renewing) {
+      return; // one renewal at a time: two at once (a slow API server) would conflict on the Lease (a 409)
+    }
+    renewing = true;
     vertx.executeBlocking(() -> {
       Instant at = heartbeat.renew();
       if (link != null) {
         Events.flush(link); // the Events kept while the API server was away, a batch per renewal
       }
       return at;
-    }, false).onSuccess(this::renewed).onFailure(err -> {
+    }, false).onComplete(ar -> renewing = false).onSuccess(this::renewed).onFailure(err -> {
       reach.failed(err);
       failed(err);
     });

@@ -105,13 +105,7 @@ class ClusterIT {
   @Test
   void killingTheAgentThatHoldsARunLetsAnotherTakeOverAfterItsLease() throws Exception {
     Path kubeconfig = dir.resolve("kubeconfig");
-    ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
-        System.getProperty("nodepulse.jar", "target/nodepulse.jar"), "--mode", "kubernetes", "--node-name", "node-k",
-        "--lease-duration", "3s", "--http-port", "0", "--data-dir", Files.createDirectories(dir.resolve("node-k")).toString())
-        .redirectErrorStream(true).redirectOutput(dir.resolve("node-k.log").toFile());
-    pb.environment().put("KUBECONFIG", kubeconfig.toString());
-    pb.environment().remove("KUBERNETES_SERVICE_HOST");
-    Process victim = pb.start();
+    Process victim = TestCluster.agentProcess(dir, kubeconfig, "node-k");
     try {
       await().atMost(90, TimeUnit.SECONDS).until(() -> {
         var l = client.leases().inNamespace("default").withName("node-k").get();

@@ -55,6 +55,18 @@ final class TestCluster {
     return Agent.start(config).await(60, TimeUnit.SECONDS);
   }
 
+  /** Starts an agent as a process of its own (so it can be killed with SIGKILL), logging to {@code dir/<node>.log}. */
+  static Process agentProcess(Path dir, Path kubeconfig, String node) throws Exception {
+    ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+        System.getProperty("nodepulse.jar", "target/nodepulse.jar"), "--mode", "kubernetes", "--node-name", node,
+        "--lease-duration", "3s", "--http-port", "0", "--data-dir",
+        Files.createDirectories(dir.resolve(node)).toString())
+        .redirectErrorStream(true).redirectOutput(dir.resolve(node + ".log").toFile());
+    pb.environment().put("KUBECONFIG", kubeconfig.toString());
+    pb.environment().remove("KUBERNETES_SERVICE_HOST");
+    return pb.start();
+  }
+
   /** Stops the agents and their test's Vert.x, and forgets the kubeconfig the agents were given. */
   static void stop(List<Agent> agents, Vertx vertx) {
     for (Agent a : agents) {

@@ -82,6 +82,16 @@ public final class Catchup {
         next);
   }
 
+  /**
+   * The latest due time from {@code oldest} to now, to run with nothing recorded MISSED here: a {@code nodes: one} task
+   * of the cluster, whose claim accounts for the due times nobody ran from the cluster's record, not from this agent's
+   * view (the others may have run them while it was down).
+   */
+  public static Decision latest(Schedule timing, Instant oldest, Instant now) {
+    Decision d = decide(MissedRuns.RunLatest, null, timing, oldest, now, "");
+    return d.run() == null ? d : new Decision(d.run(), Missed.NONE, d.next());
+  }
+
   /** The due times from {@code oldest} to now: how many, the latest, the one before it, and the first few. */
   private record Passed(long count, Instant latest, Instant beforeLatest, List<Instant> named) {}
 

@@ -29,8 +29,17 @@ public interface Claims {
 
   /** The answer. */
   sealed interface Claim permits Claim.Granted, Claim.Taken {
-    /** This node runs the occurrence; {@code holder} is shown as {@code status.claimedBy}. */
-    record Granted(String holder) implements Claim {}
+    /**
+     * This node runs the occurrence; {@code holder} is shown as {@code status.claimedBy}. {@code previous}: the due
+     * time (on this agent's timeline) of the task's claim before this one in the cluster's record, or null (none,
+     * or the claims are this agent's own): the due times between the two were claimed by nobody, and this claim
+     * accounts for them.
+     */
+    record Granted(String holder, Instant previous) implements Claim {
+      public Granted(String holder) {
+        this(holder, null);
+      }
+    }
 
     /** Another node runs it (or it cannot be decided now): this node skips the occurrence. */
     record Taken(String holder, String reason) implements Claim {}

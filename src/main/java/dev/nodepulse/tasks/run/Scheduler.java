@@ -494,7 +494,6 @@ public final class Scheduler {
   private void stopEntry(TaskEntry e) {
     e.epoch++;
     e.retry = 0;
-    e.unclaimed = null;
     e.held = null;
     Suspension.changed(e, true);
     e.extra = null;
@@ -587,7 +586,10 @@ public final class Scheduler {
       e.run = null;
     }
     e.retry = 0;
-    Catchup.Decision d = catchUp(e, due);
+    // a nodes: one task of the cluster: the claim's record accounts for the due times nobody ran (below), not this
+    // agent's own view (the others may have run them while it was down); it claims the latest that passed (an extra
+    // run, from run now, is no due time of the schedule: it runs when asked)
+    Catchup.Decision d = clusterClaimed(e) && e.extra == null ? latestPassed(e, due) : catchUp(e, due);
     if (d.run() == null) {
       return;
     }
@@ -605,8 +607,11 @@ public final class Scheduler {
       switch (c) {
         case Claims.Claim.Granted g -> {
           e.claimedBy = g.holder();
-          Instant from = e.unclaimed != null ? e.unclaimed : claimed;
-          e.unclaimed = null;
+          // the due times after the cluster's previous claim (and after those this agent counted MISSED already)
+          Instant base = g.previous() == null || e.lastMissed == null || !e.lastMissed.to().isAfter(g.previous())
+              ? g.previous() : e.lastMissed.to();
+          Instant after = base == null ? null : e.plan(config.nodeName()).nextAfter(base, base);
+          Instant from = after != null && after.isBefore(claimed) ? after : claimed;
           if (from.isBefore(claimed) || laterDuePassed(e, claimed)) {
             // due times no agent could claim (outage, takeover): the agent that claims again accounts for them
             Catchup.Decision late = catchUp(e, from, CLAIM_LATE);
@@ -633,8 +638,21 @@ public final class Scheduler {
         : "the agent could not run them when due (paused, or its clock jumped)");
   }
 
-  private static final String CLAIM_LATE = "no agent could claim them in time (the API server was away, or the "
-      + "claim holder stopped)";
+  private static final String CLAIM_LATE = "no agent could claim them in time (the API server was away, the "
+      + "claim holder stopped, or no agent was running)";
+
+  /** A {@code nodes: one} task declared in the cluster: its due times are claimed and accounted for there. */
+  private static boolean clusterClaimed(TaskEntry e) {
+    return e.spec.nodes() == TaskSpec.Nodes.ONE
+        && (e.origin.kind() == Origin.Kind.CRD || e.origin.kind() == Origin.Kind.CONFIGMAP);
+  }
+
+  /** The latest due time that passed from {@code due} to now, to claim ({@link Catchup#latest}); none: plans the next. */
+  private Catchup.Decision latestPassed(TaskEntry e, Instant due) {
+    Duration jitter = e.plan(config.nodeName()).jitter();
+    Catchup.Decision d = Catchup.latest(e.spec.timing(), due.minus(jitter), now().minus(jitter)).shifted(jitter);
+    return d.run() == null ? catchUp(e, due) : d;
+  }
 
   /** A recurring task's next due time after {@code due} has passed already. */
   private boolean laterDuePassed(TaskEntry e, Instant due) {
@@ -697,9 +715,6 @@ public final class Scheduler {
   /** Another node runs this occurrence: nothing runs here; the next occurrence is planned. */
   private void taken(TaskEntry e, Instant due, Claims.Claim.Taken t) {
     e.claimedBy = t.holder();
-    // nobody could claim it (an extra run is no due time of the schedule)
-    boolean unclaimed = t.holder() == null && e.spec.nodes() == TaskSpec.Nodes.ONE && e.extra == null;
-    e.unclaimed = unclaimed ? (e.unclaimed == null ? due : e.unclaimed) : null;
     Instant now = now();
     Instant next = e.plan(config.nodeName()).nextAfter(due, now);
     if (e.extra != null) {

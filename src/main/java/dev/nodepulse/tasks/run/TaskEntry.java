@@ -37,8 +37,6 @@ final class TaskEntry {
   /** Due times not run (MISSED), and the latest burst of them. */
   long missed;
   TaskStatus.LastMissed lastMissed;
-  /** The oldest due time no agent could claim (nodes: one; the API server away): accounted for at the next claim. */
-  Instant unclaimed;
   /** Due times skipped while suspended, since when ({@link Suspension}); a one-shot's due time waiting for resume. */
   long skipped;
   Instant skippedSince;

@@ -78,6 +78,47 @@ class ClaimsTest {
         .put("name", name))).body().getJsonObject("status");
   }
 
+  void declareInCluster(String name, String timing) throws Exception {
+    String y = "metadata: {name: " + name + ", namespace: c}\nspec: {" + timing + ", nodes: one, target: {compute: "
+        + "{pi: {digits: 5}}}}\n";
+    get(vertx.eventBus().request(TasksVerticle.DECLARE, Declaration.of(new Origin(Origin.Kind.CRD, "uid-" + name, 1),
+        TaskReader.read(y, TaskReader.Format.YAML))));
+  }
+
+  /**
+   * Claims as a cluster answers them: the first due time given up here (nobody to wait for in time: Taken, no
+   * holder), each later one granted with the record's previous claim {@code previousOf} the one asked.
+   */
+  Claims givenUpThenGranted(java.util.function.UnaryOperator<java.time.Instant> previousOf) {
+    return req -> {
+      asked.add(req);
+      return Future.succeededFuture(asked.size() == 1 ? new Claims.Claim.Taken(null, "waited for node-b in vain")
+          : new Claims.Claim.Granted("node-a", previousOf.apply(req.dueAt())));
+    };
+  }
+
+  @Test
+  void aDueTimeGivenUpHereThatAnotherAgentRanIsNotCountedMissed() throws Exception {
+    // the record shows the due time before each claim claimed: node-b ran the one given up here
+    deploy(givenUpThenGranted(due -> due.minusSeconds(1)));
+    declareInCluster("ran-elsewhere", "every: 1s");
+    await().atMost(Duration.ofSeconds(20)).until(() -> started.size() >= 3);
+    assertThat(status("ran-elsewhere").getLong("missed", 0L)).as("runs elsewhere are not MISSED here").isZero();
+  }
+
+  @Test
+  void dueTimesNobodyClaimedAreCountedByTheNextClaimFromTheRecord() throws Exception {
+    // the record's previous claim is two due times back for the second due time asked: the one given up here was
+    // claimed by nobody, and that claim counts it (once)
+    java.util.concurrent.atomic.AtomicReference<java.time.Instant> second = new java.util.concurrent.atomic.AtomicReference<>();
+    deploy(givenUpThenGranted(due -> second.compareAndSet(null, due) ? due.minusSeconds(2) : due.minusSeconds(1)));
+    declareInCluster("nobody", "every: 1s");
+    await().atMost(Duration.ofSeconds(20)).until(() -> started.size() >= 3);
+    JsonObject s = status("nobody");
+    assertThat(s.getLong("missed", 0L)).isEqualTo(1L);
+    assertThat(s.getJsonObject("lastMissed").getString("from")).isEqualTo(asked.get(0).dueAt().toString());
+  }
+
   @Test
   void anOccurrenceAnotherNodeClaimedDoesNotRunHereAndTheNextIsPlanned() throws Exception {
     deploy(req -> {
