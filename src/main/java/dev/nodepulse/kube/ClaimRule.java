@@ -60,13 +60,14 @@ public final class ClaimRule {
    * @param dueAt the run's due time
    * @param shared the task's shared status
    * @param runningHere true while this agent runs that due time itself
+   * @param forbid the task's concurrencyPolicy is Forbid: no run starts while another agent's run of it goes on
    * @param leases every agent Lease known (live or not)
    * @param selector the task's nodeSelector
    * @param deadline the task's startingDeadline, or null for none
    * @param now the time
    */
   public static Decision decide(String self, String taskKey, Instant dueAt, Shared shared, boolean runningHere,
-      Collection<AgentLease> leases, Map<String, String> selector, Duration deadline, Instant now) {
+      boolean forbid, Collection<AgentLease> leases, Map<String, String> selector, Duration deadline, Instant now) {
     if (shared.claimedFor() != null && shared.claimedFor().isAfter(dueAt)) {
       return new Taken("a later run is claimed");
     }
@@ -90,6 +91,10 @@ public final class ClaimRule {
           ? (Decision) new TakeOver(holder) : new Wait(c.node(), c.expiresAt()))
           .orElse(new NoLiveAgent());
     }
+    if (forbid && stillRunningElsewhere(self, dueAt, shared, leases, now)) {
+      return new Taken("the run due at " + shared.claimedFor() + " is still going on " + shared.claimedBy()
+          + " (concurrencyPolicy: Forbid)");
+    }
     boolean late = deadline != null && now.isAfter(dueAt.plus(deadline));
     if (self.equals(shared.claimedBy()) && shared.claimedFor() != null && shared.claimedFor().isBefore(dueAt)
         && (shared.finishedFor() == null || shared.finishedFor().isBefore(shared.claimedFor()))) {
@@ -106,6 +111,20 @@ public final class ClaimRule {
       return new Wait(c.get().node(), c.get().expiresAt());
     }
     return late ? new Missed() : new Claim();
+  }
+
+  /**
+   * A due time before {@code dueAt} is claimed by another agent whose Lease is live and has not finished: its run
+   * goes on (an agent that waited for it may have given up, or learnt of the previous run's end only after
+   * {@code dueAt} came).
+   */
+  static boolean stillRunningElsewhere(String self, Instant dueAt, Shared shared, Collection<AgentLease> leases,
+      Instant now) {
+    String holder = shared.claimedBy();
+    return shared.claimedFor() != null && shared.claimedFor().isBefore(dueAt) && holder != null
+        && !self.equals(holder)
+        && (shared.finishedFor() == null || shared.finishedFor().isBefore(shared.claimedFor()))
+        && leases.stream().anyMatch(l -> l.node().equals(holder) && l.liveAt(now));
   }
 
   /** The first node in rendezvous order for {@code key} whose Lease is live and matches the selector. */

@@ -128,7 +128,7 @@ final class KubeClaims implements Claims {
     Instant now = link.clock.instant();
     ClaimRule.Shared shared = record.seen();
     ClaimRule.Decision d = ClaimRule.decide(req.node(), req.key(), due, shared, due.equals(runningHere.get(req.key())),
-        link.leases.get(), spec.nodeSelector(), spec.startingDeadline(), now);
+        forbids(spec), link.leases.get(), spec.nodeSelector(), spec.startingDeadline(), now);
     switch (d) {
       case ClaimRule.Claim c -> write(req, spec, due, answer, false, giveUpAt);
       case ClaimRule.Missed m -> write(req, spec, due, answer, false, giveUpAt); // the scheduler records it MISSED
@@ -161,6 +161,10 @@ final class KubeClaims implements Claims {
     }
   }
 
+  private static boolean forbids(TaskSpec spec) {
+    return spec.concurrencyPolicy() == TaskSpec.ConcurrencyPolicy.Forbid;
+  }
+
   /** The API server could not be reached: decide again later, within the task's deadline. */
   private static final Claim UNREACHABLE = new Claim.Taken(null, "the API server cannot be reached");
 
@@ -179,6 +183,11 @@ final class KubeClaims implements Claims {
       if (s.claimedFor() != null && (s.claimedFor().isAfter(due)
           || (s.claimedFor().equals(due) && !link.node().equals(s.claimedBy()) && !lost && attempt > 0))) {
         return new Claim.Taken(s.claimedBy(), "claimed by " + s.claimedBy());
+      }
+      if (!lost && forbids(spec) && ClaimRule.stillRunningElsewhere(link.node(), due, s, link.leases.get(),
+          link.clock.instant())) { // the cache did not show that claim yet
+        return new Claim.Taken(s.claimedBy(), "the run due at " + s.claimedFor() + " is still going on "
+            + s.claimedBy() + " (concurrencyPolicy: Forbid)");
       }
       String previous = s.claimedBy();
       Instant before = previousClaim(record, s, due, req.dueAt());

@@ -124,8 +124,31 @@ class ClaimRuleTest {
   @MethodSource("table")
   void decides(String name, String self, Shared shared, boolean runningHere, List<AgentLease> leases,
       Map<String, String> selector, Duration deadline, Instant now, Decision expected) {
-    assertThat(ClaimRule.decide(self, TASK, DUE, shared, runningHere, leases, selector, deadline, now))
+    assertThat(ClaimRule.decide(self, TASK, DUE, shared, runningHere, true, leases, selector, deadline, now))
         .isEqualTo(expected);
+    if (!(shared.claimedFor() != null && shared.claimedFor().isBefore(DUE))) { // the rows have no earlier claim
+      assertThat(ClaimRule.decide(self, TASK, DUE, shared, runningHere, false, leases, selector, deadline, now))
+          .as("the same with concurrencyPolicy Allow or Replace").isEqualTo(expected);
+    }
+  }
+
+  @Test
+  void forbidStartsNoRunWhileAnotherAgentsRunOfTheTaskGoesOn() {
+    Instant earlier = DUE.minusSeconds(1);
+    Shared going = new Shared(earlier, SECOND, earlier.minusSeconds(1));
+    assertThat(ClaimRule.decide(FIRST, TASK, DUE, going, false, true, allLive(), Map.of(), null, NOW))
+        .as("the first in rank: the earlier run on the second is not finished").isEqualTo(new Taken(
+            "the run due at " + earlier + " is still going on " + SECOND + " (concurrencyPolicy: Forbid)"));
+    assertThat(ClaimRule.decide(FIRST, TASK, DUE, new Shared(earlier, SECOND, null), false, true, allLive(), Map.of(),
+        null, NOW)).as("nothing finished yet").isInstanceOf(Taken.class);
+    assertThat(ClaimRule.decide(FIRST, TASK, DUE, going, false, false, allLive(), Map.of(), null, NOW))
+        .as("Allow, Replace: the first in rank claims beside it").isEqualTo(new Claim());
+    assertThat(ClaimRule.decide(FIRST, TASK, DUE, new Shared(earlier, SECOND, earlier), false, true, allLive(),
+        Map.of(), null, NOW)).as("the earlier run finished").isEqualTo(new Claim());
+    assertThat(ClaimRule.decide(FIRST, TASK, DUE, going, false, true, with(dead(SECOND)), Map.of(), null, NOW))
+        .as("its holder's Lease expired: it is not waited for").isEqualTo(new Claim());
+    assertThat(ClaimRule.decide(FIRST, TASK, DUE, new Shared(earlier, FIRST, null), false, true, allLive(), Map.of(),
+        null, NOW)).as("its own earlier claim: the agent asks only when its run ended").isEqualTo(new Claim());
   }
 
   @Test
@@ -134,7 +157,7 @@ class ClaimRuleTest {
     for (int i = 0; i < 300; i++) {
       Instant due = DUE.plusSeconds(i);
       List<String> claimers = NODES.stream()
-          .filter(n -> ClaimRule.decide(n, TASK, due, Shared.NONE, false, allLive(), Map.of(), null, NOW)
+          .filter(n -> ClaimRule.decide(n, TASK, due, Shared.NONE, false, true, allLive(), Map.of(), null, NOW)
               instanceof Claim)
           .toList();
       assertThat(claimers).as("due %s", due).hasSize(1);
