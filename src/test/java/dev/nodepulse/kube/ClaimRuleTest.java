@@ -112,12 +112,21 @@ class ClaimRuleTest {
         Arguments.of("an earlier due time claimed and run here: the later one goes by rank", THIRD,
             new Shared(DUE.minusSeconds(2), THIRD, DUE.minusSeconds(2)), false, allLive(), none, null, NOW,
             new Wait(FIRST, NOW.plusSeconds(10))),
-        Arguments.of("another's unfinished earlier claim: by rank", SECOND,
+        Arguments.of("another's unfinished earlier claim, Forbid: not while it runs", SECOND,
             new Shared(DUE.minusSeconds(2), THIRD, DUE.minusSeconds(3)), false, allLive(), none, null, NOW,
-            new Wait(FIRST, NOW.plusSeconds(10))),
+            new Taken("the run due at " + DUE.minusSeconds(2) + " is still going on " + THIRD
+                + " (concurrencyPolicy: Forbid)")),
         Arguments.of("no own lease yet: this agent is no candidate", FIRST, Shared.NONE, false,
             allLive().stream().filter(l -> !l.node().equals(FIRST)).toList(), none, null, NOW,
             new Wait(SECOND, NOW.plusSeconds(10))));
+  }
+
+  /** Allow and Replace do not wait for another agent's run of an earlier due time: the later one goes by rank. */
+  @Test
+  void anotherAgentsUnfinishedEarlierClaimGoesByRankWithoutForbid() {
+    Shared earlier = new Shared(DUE.minusSeconds(2), THIRD, DUE.minusSeconds(3));
+    assertThat(ClaimRule.decide(SECOND, TASK, DUE, earlier, false, false, allLive(), Map.of(), null, NOW))
+        .isEqualTo(new Wait(FIRST, NOW.plusSeconds(10)));
   }
 
   @ParameterizedTest(name = "{0}")
