@@ -41,12 +41,12 @@ groups:
           summary: {{ printf "Task {{ $labels.namespace }}/{{ $labels.name }} has not succeeded for {{ $value | humanizeDuration }}: more than %v of its intervals." $p.notSucceedingIntervals | quote }}
           runbook: "kubectl get dtask -n <namespace> <name> -o yaml (or GET /api/v1/tasks/<namespace>/<name>/runs on an agent) shows the last runs' outcomes and errors; fix the target or the task, or look for missed runs."
       - alert: NodepulseTaskRunsSkippedOrMissed
-        expr: sum by (job, node, target) (increase(nodepulse_task_runs_total{ {{- $sel -}} ,outcome="missed"}[{{ $p.missedWindow }}])) > 0
+        expr: sum by (job, node, target) (increase(nodepulse_task_runs_total{ {{- $sel -}} ,outcome=~"missed|skipped"}[{{ $p.missedWindow }}])) > 0
         labels:
           severity: warning
         annotations:
-          summary: {{ printf "{{ $value | humanize }} {{ $labels.target }} task runs due on node {{ $labels.node }} were not run (missed) in the last %s." $p.missedWindow | quote }}
-          runbook: "Each missed run's due time and why (past its startingDeadline, the agent down or held) is in the task's runs (GET /api/v1/tasks/<namespace>/<name>/runs, outcome MISSED); check the agent's health and its run slots (--max-concurrent-runs), or widen the task's startingDeadline."
+          summary: {{ printf "{{ $value | humanize }} {{ $labels.target }} task runs due on node {{ $labels.node }} were not run (missed or skipped) in the last %s." $p.missedWindow | quote }}
+          runbook: "Each missed run's due time and why (past its startingDeadline, the agent down or held) is in the task's runs (GET /api/v1/tasks/<namespace>/<name>/runs, outcome MISSED); check the agent's health and its run slots (--max-concurrent-runs), or widen the task's startingDeadline. Skipped due times came while a run of the task was still going (concurrencyPolicy: Forbid; status.lastSkipped): the task takes longer than its interval."
       - alert: NodepulseAgentDown
         expr: up{ {{- $sel -}} } == 0
         for: {{ $p.downFor }}

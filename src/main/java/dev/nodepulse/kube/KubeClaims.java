@@ -70,6 +70,11 @@ final class KubeClaims implements Claims {
     /** Reads the record (the cache, or the API server when {@code fresh}); false when the task is gone. Blocking. */
     boolean read(boolean fresh);
 
+    /** When the run of the claim in what {@link #read} read ended, if the record tells (a DelayedTask's lastRun). */
+    default Instant previousEnded() {
+      return null;
+    }
+
     /** The shared facts of what {@link #read} read. */
     ClaimRule.Shared shared();
 
@@ -191,6 +196,7 @@ final class KubeClaims implements Claims {
       }
       String previous = s.claimedBy();
       Instant before = previousClaim(record, s, due, req.dueAt());
+      Instant ended = before != null && forbids(spec) ? record.previousEnded() : null;
       try {
         link.wrote();
         record.claim(due, lost);
@@ -206,7 +212,7 @@ final class KubeClaims implements Claims {
         return new Claim.Taken(previous, "the run due at " + due + " was lost with node " + previous);
       }
       runningHere.put(req.key(), due);
-      return new Claim.Granted(link.node(), before);
+      return new Claim.Granted(link.node(), before, ended);
     }, () -> new Claim.Taken(null, "the claim record kept changing")), false).onComplete(ar -> {
       Claim c = ar.succeeded() ? ar.result() : UNREACHABLE;
       if (ar.failed()) {
@@ -274,6 +280,13 @@ final class KubeClaims implements Claims {
     @Override
     public ClaimRule.Shared shared() {
       return KubeClaims.shared(read);
+    }
+
+    @Override
+    public Instant previousEnded() {
+      Status s = read.getStatus();
+      return s == null || s.lastRun == null || s.claimedFor == null || !s.claimedFor.equals(s.lastRun.dueAt) ? null
+          : Wire.instant(s.lastRun.finishedAt);
     }
 
     @Override

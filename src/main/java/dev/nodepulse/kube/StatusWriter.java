@@ -338,24 +338,28 @@ final class StatusWriter implements StatusSink {
 
   /**
    * Due times not run: one Warning Event naming them (one for the burst, not one per due time) and, for a
-   * {@code nodes: one} DelayedTask, {@code status.missed} and {@code status.lastMissed}.
+   * {@code nodes: one} DelayedTask, {@code status.missed} and {@code status.lastMissed}; due times skipped on purpose
+   * (a run went on, concurrencyPolicy Forbid) alike, as a Normal Event {@code RunsSkipped}, {@code status.skipped}
+   * and {@code status.lastSkipped}.
    */
   @Override
   public void missed(MissedBurst burst) {
     MissedBurst m = new MissedBurst(burst.namespace(), burst.name(), burst.origin(), burst.target(), burst.count(),
         claims.onClusterSchedule(burst.key(), burst.from()), claims.onClusterSchedule(burst.key(), burst.to()),
         burst.named().stream().map(d -> claims.onClusterSchedule(burst.key(), d)).toList(), burst.reason(),
-        burst.node(), burst.at()); // the due times every agent agrees on, as lastRun.dueAt
+        burst.node(), burst.at(), burst.skipped()); // the due times every agent agrees on, as lastRun.dueAt
     DelayedTask local = latest.get(m.key());
     if (local == null || local.spec() == null) {
       return;
     }
     String message = missedWords(m);
+    String type = m.skipped() ? "Normal" : "Warning";
+    String reason = m.skipped() ? "RunsSkipped" : "RunsMissed";
     if (m.origin().kind() == Origin.Kind.CONFIGMAP) {
       vertx.executeBlocking(() -> {
         ConfigMapSource.Entry e = link.configMapTasks.get(m.key());
         if (e != null) {
-          Events.emit(link, e.configMap(), "Warning", "RunsMissed", "task " + m.name() + ": " + message);
+          Events.emit(link, e.configMap(), type, reason, "task " + m.name() + ": " + message);
         }
         return null;
       }, false);
@@ -372,7 +376,7 @@ final class StatusWriter implements StatusSink {
     }).onSuccess(v -> vertx.executeBlocking(() -> {
       DelayedTaskResource r = link.task(m.namespace(), m.name());
       if (r != null) {
-        Events.emit(link, r, "Warning", "RunsMissed", message);
+        Events.emit(link, r, type, reason, message);
       }
       return null;
     }, false));
@@ -386,12 +390,18 @@ final class StatusWriter implements StatusSink {
         return null;
       }
       Status st = copy(r.getStatus());
-      st.missed = (st.missed == null ? 0 : st.missed) + m.count();
-      st.lastMissed = new Status.LastMissed();
-      st.lastMissed.from = m.from().toString();
-      st.lastMissed.to = m.to().toString();
-      st.lastMissed.count = m.count();
-      st.lastMissed.reason = DerivedStatus.clip(m.reason());
+      Status.LastMissed last = new Status.LastMissed();
+      last.from = m.from().toString();
+      last.to = m.to().toString();
+      last.count = m.count();
+      last.reason = DerivedStatus.clip(m.reason());
+      if (m.skipped()) {
+        st.skipped = (st.skipped == null ? 0 : st.skipped) + m.count();
+        st.lastSkipped = last;
+      } else {
+        st.missed = (st.missed == null ? 0 : st.missed) + m.count();
+        st.lastMissed = last;
+      }
       link.wrote();
       link.client.resource(withStatus(r, st)).updateStatus();
       return null;
@@ -401,7 +411,7 @@ final class StatusWriter implements StatusSink {
   /** "16 due times MISSED on node-a (…): 12:00:00Z, 12:00:02Z, … and 4 more". */
   static String missedWords(MissedBurst m) {
     StringBuilder b = new StringBuilder().append(m.count()).append(m.count() == 1 ? " due time" : " due times")
-        .append(" MISSED (from ").append(m.from()).append(" to ").append(m.to()).append(", seen by ").append(m.node())
+        .append(m.skipped() ? " skipped (from " : " MISSED (from ").append(m.from()).append(" to ").append(m.to()).append(", seen by ").append(m.node())
         .append("): ").append(m.reason()).append("; due at ");
     for (int i = 0; i < m.named().size(); i++) {
       b.append(i == 0 ? "" : ", ").append(m.named().get(i));

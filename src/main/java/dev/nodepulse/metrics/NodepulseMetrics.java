@@ -94,8 +94,9 @@ public final class NodepulseMetrics {
     filesystemGauge("nodepulse_filesystem_avail_bytes", "Space of the filesystem available to unprivileged users, in bytes", Sample.Partition::availBytes);
     taskRuns = Counter.builder().withoutExemplars().name("nodepulse_task_runs_total").help("Task runs finished, by target type and outcome")
         .labelNames("target", "outcome").register(registry);
-    // a missed run's series exists from the start at 0, so increase() sees the first one (the missed-run alerts)
+    // missed and skipped due times' series exist from the start at 0, so increase() sees the first (the alerts)
     TARGETS.forEach(t -> taskRuns.initLabelValues(t, "missed"));
+    TARGETS.forEach(t -> taskRuns.initLabelValues(t, "skipped"));
     taskDuration = Histogram.builder().withoutExemplars().name("nodepulse_task_duration_seconds").help("How long task runs took, by target type")
         .labelNames("target").classicOnly()
         .classicUpperBounds(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300).register(registry);

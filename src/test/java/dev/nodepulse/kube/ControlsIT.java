@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.nodepulse.Agent;
 import dev.nodepulse.kube.crd.DelayedTaskResource;
+import dev.nodepulse.kube.crd.Status;
 import dev.nodepulse.tasks.model.Target;
 import dev.nodepulse.tasks.run.Jitter;
 import io.fabric8.kubeapitest.junit.EnableKubeAPIServer;
@@ -135,6 +136,11 @@ class ControlsIT {
     // eight runs of 2.9 s: the agents that did not run one learn of its end at different times, and the due time
     // one of them claims next must not start while another agent's run goes on
     await().atMost(100, TimeUnit.SECONDS).until(() -> received("/hold-forbid").size() >= 8);
+    // the due times passed over are accounted for as skipped (by the agent claiming the next one), not MISSED
+    await().atMost(30, TimeUnit.SECONDS).until(() -> get("forbid").getStatus().skipped != null
+        && get("forbid").getStatus().skipped >= 2);
+    Status st = get("forbid").getStatus();
+    assertThat(st.lastSkipped.reason).contains("concurrencyPolicy: Forbid");
     delete("forbid");
     assertThat(maxInFlight.get("/hold-forbid").get()).as("requests of the task in flight at once (due times %s)",
         received("/hold-forbid")).isEqualTo(1);

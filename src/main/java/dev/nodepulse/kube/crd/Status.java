@@ -56,13 +56,19 @@ public class Status {
   @JsonPropertyDescription("The status in words: for nodes: all the nodes' latest runs (3/3 nodes succeeded), "
       + "else the latest run and where it ran (succeeded on node-2).") public String summary;
 
-  @JsonPropertyDescription("Due times not run (MISSED): runs + missed counts every due time.") public Long missed;
+  @JsonPropertyDescription("Due times not run (MISSED): runs + missed + skipped counts every due time.")
+  public Long missed;
 
   @JsonPropertyDescription("The latest burst of MISSED due times: from, to, count and why.") public LastMissed lastMissed;
 
   @JsonPropertyDescription("nodes: one: the latest run-now request handled (annotation nodepulse.dev/run-now): its "
       + "request id, when its run was claimed and by which node; the same request id never runs again.")
   public LastRunNow lastRunNow;
+
+  @JsonPropertyDescription("Due times passed over on purpose because a run of the task was still going "
+      + "(concurrencyPolicy: Forbid).") public Long skipped;
+
+  @JsonPropertyDescription("The latest burst of skipped due times: from, to, count and why.") public LastMissed lastSkipped;
 
   /** A run-now request handled: it ran (or was claimed to run) once, and never runs again. */
   @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -86,7 +92,8 @@ public class Status {
     @JsonPropertyDescription("How many due times the burst has.") public Long count;
 
     @JsonPropertyDescription("Why they were not run: the agent was not running, the API server was away, the claim "
-        + "holder stopped, past the startingDeadline, or skipped (missedRuns: Skip).") public String reason;
+        + "holder stopped, past the startingDeadline, skipped (missedRuns: Skip), or a run was still going "
+        + "(concurrencyPolicy: Forbid).") public String reason;
   }
 
 

@@ -166,6 +166,12 @@ public final class TaskJson {
     if (s.lastMissed() != null) {
       o.put("lastMissed", lastMissedJson(s.lastMissed()));
     }
+    if (s.skipped() > 0) {
+      o.put("skipped", s.skipped());
+    }
+    if (s.lastSkipped() != null) {
+      o.put("lastSkipped", lastMissedJson(s.lastSkipped()));
+    }
     return o;
   }
 

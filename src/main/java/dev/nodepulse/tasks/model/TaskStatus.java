@@ -5,11 +5,14 @@ import java.util.List;
 
 /**
  * A DelayedTask's {@code status}, as docs/tasks.md names it. Nullable fields are left out of the JSON.
- * {@code nextRuns}: the next due times (at most five, jitter included), empty when none is planned.
+ * {@code nextRuns}: the next due times (at most five, jitter included), empty when none is planned. {@code skipped}:
+ * due times passed over on purpose while a run of the task went on (concurrencyPolicy Forbid), the latest burst
+ * of them in {@code lastSkipped}; runs + missed + skipped counts every due time.
  */
 public record TaskStatus(Phase phase, Instant nextRunAt, long runs, long attempts, String claimedBy,
     long observedGeneration, List<Condition> conditions, LastRun lastRun, Progress progress,
-    List<NodeStatus> nodes, List<Instant> nextRuns, long missed, LastMissed lastMissed) {
+    List<NodeStatus> nodes, List<Instant> nextRuns, long missed, LastMissed lastMissed, long skipped,
+    LastMissed lastSkipped) {
 
   public TaskStatus {
     conditions = List.copyOf(conditions);
@@ -36,6 +39,6 @@ public record TaskStatus(Phase phase, Instant nextRunAt, long runs, long attempt
   public record NodeStatus(String node, Phase phase, LastRun lastRun) {}
 
   public static TaskStatus pending() {
-    return new TaskStatus(Phase.Pending, null, 0, 0, null, 0, List.of(), null, null, List.of(), List.of(), 0, null);
+    return new TaskStatus(Phase.Pending, null, 0, 0, null, 0, List.of(), null, null, List.of(), List.of(), 0, null, 0, null);
   }
 }

@@ -35,9 +35,7 @@ public final class Catchup {
       if (by.isZero()) {
         return this;
       }
-      Missed m = missed.count() == 0 ? missed : new Missed(missed.count(), missed.from().plus(by), missed.to().plus(by),
-          missed.named().stream().map(t -> t.plus(by)).toList(), missed.reason());
-      return new Decision(run == null ? null : run.plus(by), m, next == null ? null : next.plus(by));
+      return new Decision(run == null ? null : run.plus(by), missed.shifted(by), next == null ? null : next.plus(by));
     }
   }
 
@@ -48,6 +46,21 @@ public final class Catchup {
     public Missed {
       named = List.copyOf(named);
     }
+
+    /** The same due times on a timeline moved later by {@code by}. */
+    Missed shifted(Duration by) {
+      return count == 0 || by.isZero() ? this : new Missed(count, from.plus(by), to.plus(by),
+          named.stream().map(t -> t.plus(by)).toList(), reason);
+    }
+  }
+
+  /**
+   * Every due time from {@code oldest} to {@code until}, none run, for {@code why}: the due times a run passed over
+   * (concurrencyPolicy Forbid). None when {@code oldest} is after {@code until}.
+   */
+  public static Missed all(Schedule timing, Instant oldest, Instant until, String why) {
+    Passed p = passed(timing, oldest, until);
+    return p.count == 0 ? Missed.NONE : new Missed(p.count, p.named.getFirst(), p.latest, p.named, why);
   }
 
   /**

@@ -33,11 +33,12 @@ public interface Claims {
      * This node runs the occurrence; {@code holder} is shown as {@code status.claimedBy}. {@code previous}: the due
      * time (on this agent's timeline) of the task's claim before this one in the cluster's record, or null (none,
      * or the claims are this agent's own): the due times between the two were claimed by nobody, and this claim
-     * accounts for them.
+     * accounts for them. {@code previousEnded}: with concurrencyPolicy Forbid, when that previous run ended (null:
+     * not known, or not Forbid): the due times that came while it went on were skipped on purpose, not MISSED.
      */
-    record Granted(String holder, Instant previous) implements Claim {
+    record Granted(String holder, Instant previous, Instant previousEnded) implements Claim {
       public Granted(String holder) {
-        this(holder, null);
+        this(holder, null, null);
       }
     }
 

@@ -67,6 +67,7 @@ public final class Preview {
         ? List.of(new TaskStatus.NodeStatus(node, phase, last)) : List.of();
     return new DelayedTask(metadata, task.spec(), new TaskStatus(phase, next.isEmpty() ? null : next.getFirst(),
         before == null ? 0 : before.runs(), before == null ? 0 : before.attempts(), null, generation, List.of(), last,
-        null, nodes, next, before == null ? 0 : before.missed(), before == null ? null : before.lastMissed()));
+        null, nodes, next, before == null ? 0 : before.missed(), before == null ? null : before.lastMissed(),
+        before == null ? 0 : before.skipped(), before == null ? null : before.lastSkipped()));
   }
 }

@@ -610,6 +610,11 @@ public final class Scheduler {
           // the due times after the cluster's previous claim (and after those this agent counted MISSED already)
           Instant base = g.previous() == null || e.lastMissed == null || !e.lastMissed.to().isAfter(g.previous())
               ? g.previous() : e.lastMissed.to();
+          if (base != null && g.previousEnded() != null) { // Forbid: those that came while the previous run went on
+            Instant until = g.previousEnded().isBefore(claimed) ? g.previousEnded() : claimed.minusNanos(1);
+            Instant last = skipped(e, base, until);
+            base = last == null ? base : last;
+          }
           Instant after = base == null ? null : e.plan(config.nodeName()).nextAfter(base, base);
           Instant from = after != null && after.isBefore(claimed) ? after : claimed;
           if (from.isBefore(claimed) || laterDuePassed(e, claimed)) {
@@ -670,7 +675,7 @@ public final class Scheduler {
       e.missed += m.count();
       e.lastMissed = new TaskStatus.LastMissed(m.from(), m.to(), m.count(), m.reason());
       MissedBurst burst = new MissedBurst(e.metadata.namespace(), e.metadata.name(), e.origin,
-          e.spec.target().type(), m.count(), m.from(), m.to(), m.named(), m.reason(), config.nodeName(), now);
+          e.spec.target().type(), m.count(), m.from(), m.to(), m.named(), m.reason(), config.nodeName(), now, false);
       sinks.forEach(s -> s.missed(burst));
       LOG.info("task {}: {} due time(s) from {} to {} MISSED: {}", e.key, m.count(), m.from(), m.to(), m.reason());
     }
@@ -920,6 +925,9 @@ public final class Scheduler {
       e.phase = r.succeeded() ? Phase.Succeeded : Phase.Failed;
     } else {
       Instant next = e.plan(config.nodeName()).nextAfter(due, now);
+      if (e.timerId < 0 && e.spec.concurrencyPolicy() == TaskSpec.ConcurrencyPolicy.Forbid && !clusterClaimed(e)) {
+        skipped(e, due, next == null ? now : next.minusNanos(1)); // (the claim of a cluster's task counts them)
+      }
       if (e.timerId >= 0) {
         e.phase = e.running() ? Phase.Running : Phase.Scheduled; // planned when the run started (Overlap)
       } else if (next == null) {
@@ -933,6 +941,32 @@ public final class Scheduler {
     store.writeNow(e.key);
     changed(e, false);
     runWaiting(e);
+  }
+
+  private static final String FORBID = "a run of the task was still going (concurrencyPolicy: Forbid)";
+
+  /**
+   * Forbid: the due times after {@code due} up to {@code until} came while its run went on: skipped, not MISSED.
+   * Returns the last of them, or null for none.
+   */
+  private Instant skipped(TaskEntry e, Instant due, Instant until) {
+    DuePlan plan = e.plan(config.nodeName());
+    Instant first = plan.nextAfter(due, due);
+    if (first == null || first.isAfter(until)) {
+      return null;
+    }
+    Duration jitter = plan.jitter(); // counted on the schedule's own times, then moved back
+    Catchup.Missed m = Catchup.all(e.spec.timing(), first.minus(jitter), until.minus(jitter), FORBID).shifted(jitter);
+    if (m.count() == 0) {
+      return null;
+    }
+    e.overlapSkipped += m.count();
+    e.lastOverlapSkipped = new TaskStatus.LastMissed(m.from(), m.to(), m.count(), m.reason());
+    MissedBurst burst = new MissedBurst(e.metadata.namespace(), e.metadata.name(), e.origin, e.spec.target().type(),
+        m.count(), m.from(), m.to(), m.named(), m.reason(), config.nodeName(), now(), true);
+    sinks.forEach(s -> s.missed(burst));
+    LOG.info("task {}: {} due time(s) from {} to {} skipped: {}", e.key, m.count(), m.from(), m.to(), m.reason());
+    return m.to();
   }
 
   private void progress(TaskEntry e, int epoch, Progress p) {
@@ -1021,16 +1055,19 @@ public final class Scheduler {
         e.firstSeen.toEpochMilli(), e.nextRunAt == null ? null : e.nextRunAt.toEpochMilli(), e.runs, e.attempts,
         e.phase.name(), e.lastRun == null ? null : TaskJson.lastRunJson(e.lastRun).encode(), e.done,
         e.runningDue == null ? null : e.runningDue.toEpochMilli(), e.missed,
-        e.lastMissed == null ? null : TaskJson.lastMissedJson(e.lastMissed).encode()));
+        e.lastMissed == null ? null : TaskJson.lastMissedJson(e.lastMissed).encode(), e.overlapSkipped,
+        e.lastOverlapSkipped == null ? null : TaskJson.lastMissedJson(e.lastOverlapSkipped).encode()));
   }
 
-  /** What a stored task keeps whatever its spec now is: runs, attempts, missed due times, last run and generation. */
+  /** What a stored task keeps whatever its spec now is: runs, attempts, missed and skipped due times, last run, generation. */
   private static void keepHistory(TaskEntry e, TaskRow row) {
     e.runs = row.runs();
     e.attempts = row.attempts();
     e.lastRun = lastRunOf(row.lastRun());
     e.missed = row.missed();
     e.lastMissed = lastMissedOf(row.lastMissed());
+    e.overlapSkipped = row.skipped();
+    e.lastOverlapSkipped = lastMissedOf(row.lastSkipped());
     e.generation = row.generation();
   }
 

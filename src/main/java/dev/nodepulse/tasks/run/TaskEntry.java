@@ -37,6 +37,9 @@ final class TaskEntry {
   /** Due times not run (MISSED), and the latest burst of them. */
   long missed;
   TaskStatus.LastMissed lastMissed;
+  /** Due times passed over while a run went on (concurrencyPolicy Forbid), and the latest burst of them. */
+  long overlapSkipped;
+  TaskStatus.LastMissed lastOverlapSkipped;
   /** Due times skipped while suspended, since when ({@link Suspension}); a one-shot's due time waiting for resume. */
   long skipped;
   Instant skippedSince;
@@ -80,7 +83,8 @@ final class TaskEntry {
     List<Instant> next = nextRuns(node);
     Instant nextAt = nextRunAt != null ? nextRunAt : next.isEmpty() ? null : next.getFirst();
     return new TaskStatus(phase, nextAt, runs, attempts, claimedBy, spec == null ? 0 : generation, conditions,
-        lastRun, progress, nodes, next, missed, lastMissed);
+        lastRun, progress, nodes, next, missed, lastMissed, overlapSkipped,
+        lastOverlapSkipped);
   }
 
   /** This task's due times with its jitter on {@code node}. */

@@ -101,7 +101,7 @@ public final class BusSinks {
       public void missed(MissedBurst m) { // one event counting every due time of the burst
         vertx.eventBus().publish(RUN, new JsonObject()
             .put("namespace", m.namespace()).put("name", m.name()).put("target", m.target())
-            .put("outcome", "missed").put("count", m.count()));
+            .put("outcome", m.skipped() ? "skipped" : "missed").put("count", m.count()));
       }
     };
   }

@@ -67,6 +67,10 @@ final class TaskStore implements AutoCloseable {
         s.execute("ALTER TABLE tasks ADD COLUMN missed INTEGER NOT NULL DEFAULT 0");
         s.execute("ALTER TABLE tasks ADD COLUMN last_missed TEXT");
       }
+      if (!hasColumn(s, "tasks", "skipped")) { // due times passed over while a run went on (Forbid)
+        s.execute("ALTER TABLE tasks ADD COLUMN skipped INTEGER NOT NULL DEFAULT 0");
+        s.execute("ALTER TABLE tasks ADD COLUMN last_skipped TEXT");
+      }
       s.execute("""
           CREATE TABLE IF NOT EXISTS runs(
             key TEXT NOT NULL, seq INTEGER PRIMARY KEY AUTOINCREMENT, due_at INTEGER, started_at INTEGER,
@@ -126,11 +130,13 @@ final class TaskStore implements AutoCloseable {
     List<TaskRow> rows = new ArrayList<>();
     try (Statement s = db.createStatement();
         ResultSet r = s.executeQuery("SELECT key, source, source_key, object, spec_hash, generation, first_seen, "
-            + "next_run_at, runs, attempts, phase, last_run, done, running_due, missed, last_missed FROM tasks")) {
+            + "next_run_at, runs, attempts, phase, last_run, done, running_due, missed, last_missed, skipped, last_skipped "
+            + "FROM tasks")) {
       while (r.next()) {
         rows.add(new TaskRow(r.getString(1), r.getString(2), r.getString(3), r.getString(4), r.getString(5),
             r.getLong(6), r.getLong(7), longOrNull(r, 8), r.getLong(9), r.getLong(10), r.getString(11),
-            r.getString(12), r.getInt(13) != 0, longOrNull(r, 14), r.getLong(15), r.getString(16)));
+            r.getString(12), r.getInt(13) != 0, longOrNull(r, 14), r.getLong(15), r.getString(16), r.getLong(17),
+            r.getString(18)));
       }
     }
     return rows;
@@ -148,7 +154,7 @@ final class TaskStore implements AutoCloseable {
     db.setAutoCommit(false);
     try (PreparedStatement up = db.prepareStatement("INSERT OR REPLACE INTO tasks(key, source, source_key, object, "
         + "spec_hash, generation, first_seen, next_run_at, runs, attempts, phase, last_run, done, running_due, missed, "
-        + "last_missed) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+        + "last_missed, skipped, last_skipped) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
         PreparedStatement del = db.prepareStatement("DELETE FROM tasks WHERE key = ?");
         PreparedStatement delRuns = db.prepareStatement("DELETE FROM runs WHERE key = ?");
         PreparedStatement add = db.prepareStatement("INSERT INTO runs(key, due_at, started_at, finished_at, "
@@ -180,6 +186,8 @@ final class TaskStore implements AutoCloseable {
         setLong(up, 14, r.runningDue());
         up.setLong(15, r.missed());
         up.setString(16, r.lastMissed());
+        up.setLong(17, r.skipped());
+        up.setString(18, r.lastSkipped());
         up.addBatch();
       }
       up.executeBatch();

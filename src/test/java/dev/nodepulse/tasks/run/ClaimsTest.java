@@ -93,7 +93,7 @@ class ClaimsTest {
     return req -> {
       asked.add(req);
       return Future.succeededFuture(asked.size() == 1 ? new Claims.Claim.Taken(null, "waited for node-b in vain")
-          : new Claims.Claim.Granted("node-a", previousOf.apply(req.dueAt())));
+          : new Claims.Claim.Granted("node-a", previousOf.apply(req.dueAt()), null));
     };
   }
 
@@ -117,6 +117,27 @@ class ClaimsTest {
     JsonObject s = status("nobody");
     assertThat(s.getLong("missed", 0L)).isEqualTo(1L);
     assertThat(s.getJsonObject("lastMissed").getString("from")).isEqualTo(asked.get(0).dueAt().toString());
+  }
+
+  @Test
+  void dueTimesThatCameWhileThePreviousRunWentOnAreSkippedNotMissed() throws Exception {
+    // the record: the previous claim three due times back, its run (Forbid, the default) ended half a second before
+    // the due time asked: the two between came while it went on, skipped on purpose; none MISSED
+    java.util.concurrent.atomic.AtomicBoolean first = new java.util.concurrent.atomic.AtomicBoolean(true);
+    deploy(req -> {
+      asked.add(req);
+      return Future.succeededFuture(first.getAndSet(false)
+          ? new Claims.Claim.Granted("node-a", req.dueAt().minusSeconds(3), req.dueAt().minusMillis(500))
+          : new Claims.Claim.Granted("node-a"));
+    });
+    declareInCluster("overran", "every: 1s");
+    await().atMost(Duration.ofSeconds(20)).until(() -> started.size() >= 2);
+    JsonObject s = status("overran");
+    assertThat(s.getLong("missed", 0L)).isZero();
+    assertThat(s.getLong("skipped")).isEqualTo(2L);
+    assertThat(s.getJsonObject("lastSkipped").getString("from"))
+        .isEqualTo(asked.get(0).dueAt().minusSeconds(2).toString());
+    assertThat(s.getJsonObject("lastSkipped").getString("to")).isEqualTo(asked.get(0).dueAt().minusSeconds(1).toString());
   }
 
   @Test

@@ -72,6 +72,45 @@ class ConcurrencyPolicyTest {
     assertThat(runner.cancels.get()).isZero();
   }
 
+  /**
+   * Forbid: the due times that came while a run went on are accounted for as skipped on purpose when it ends (status
+   * skipped and lastSkipped, a "skipped" run event for the metric), not MISSED and not lost.
+   */
+  @Test
+  void forbidCountsTheDueTimesThatCameDuringARunAsSkipped() throws Exception {
+    Vertx own = Vertx.vertx();
+    List<JsonObject> events = new CopyOnWriteArrayList<>();
+    try {
+      own.eventBus().<JsonObject>consumer(TasksVerticle.RUN, m -> events.add(m.body()));
+      SchedulerTest.FakeRunner slow = new SchedulerTest.FakeRunner(own, 2500, SchedulerTest::ok); // 2.5 s a run
+      get(own.deployVerticle(new TasksVerticle(Config.forTest(tmp.resolve("own")),
+          Plugins.standalone(k -> null).withRunner(slow, Clock.systemUTC()))));
+      String task = new JsonObject().put("metadata", new JsonObject().put("name", "overrun").put("namespace", "t"))
+          .put("spec", new JsonObject().put("every", "1s").put("target", new JsonObject().put("compute",
+              new JsonObject().put("pi", new JsonObject().put("digits", 10))))).encode();
+      get(own.eventBus().request(TasksVerticle.DECLARE, Declaration.of(new Origin(Origin.Kind.FILE, "f:overrun", 0),
+          TaskReader.read(task, TaskReader.Format.JSON))));
+      await().atMost(Duration.ofSeconds(60)).until(() -> status(own, "overrun").getLong("runs") >= 2);
+      JsonObject s = status(own, "overrun");
+      assertThat(s.getLong("missed", 0L)).isZero();
+      assertThat(s.getLong("skipped", 0L)).as("at least the two due times in each 2.5 s run").isGreaterThanOrEqualTo(2);
+      JsonObject last = s.getJsonObject("lastSkipped");
+      assertThat(last.getString("reason")).contains("concurrencyPolicy: Forbid");
+      assertThat(Duration.between(java.time.Instant.parse(last.getString("from")),
+          java.time.Instant.parse(last.getString("to")))).isEqualTo(Duration.ofSeconds(last.getLong("count") - 1));
+      assertThat(events.stream().filter(e -> "skipped".equals(e.getString("outcome")))
+          .mapToLong(e -> e.getLong("count")).sum()).as("the metric's events count them all")
+          .isEqualTo(s.getLong("skipped"));
+    } finally {
+      get(own.close());
+    }
+  }
+
+  static JsonObject status(Vertx v, String name) throws Exception {
+    return get(v.eventBus().<JsonObject>request(TasksVerticle.GET, new JsonObject().put("namespace", "t")
+        .put("name", name))).body().getJsonObject("status");
+  }
+
   @Test
   void allowRunsTheNextDueTimeBesideTheRunningOne() throws Exception {
     declare("Allow");

@@ -160,7 +160,7 @@ class StatusStoreTest {
   void writeNowCommitsTheRowBeforeItCompletes() throws Exception {
     StatusStore s = open(20);
     TaskRow row = new TaskRow("ns/a", "file", "/t/a.yaml", null, "h", 1, 1000L, null, 0, 1, "Running", null, false,
-        2000L, 0, null);
+        2000L, 0, null, 0, null);
     s.rows(k -> java.util.Optional.of(row), () -> List.of("ns/a"));
     get(s.writeNow("ns/a"));
     try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + tmp.resolve("tasks.db"));
@@ -176,7 +176,7 @@ class StatusStoreTest {
   void aTasksDbLockedAtStartIsReadThenWrittenWhenTheLockGoes() throws Exception {
     StatusStore s = open(20);
     TaskRow done = new TaskRow("ns/a", "file", "/t/a.yaml", null, "h", 1, 1000L, null, 1, 1, "Succeeded", null, true,
-        null, 0, null);
+        null, 0, null, 0, null);
     s.rows(k -> java.util.Optional.of(done), () -> List.of("ns/a"));
     get(s.writeNow("ns/a"));
     get(s.close());
@@ -199,7 +199,7 @@ class StatusStoreTest {
       writable = locked.writable();
       assertThat(writable.isComplete()).isFalse();
       TaskRow later = new TaskRow("ns/a", "file", "/t/a.yaml", null, "h", 1, 1000L, null, 2, 2, "Succeeded", null,
-          true, null, 0, null);
+          true, null, 0, null, 0, null);
       locked.rows(k -> java.util.Optional.of(later), () -> List.of("ns/a"));
       st.execute("ROLLBACK");
     }
@@ -241,7 +241,7 @@ class StatusStoreTest {
         // ENOSPC
       }
       TaskRow row = new TaskRow("ns/a", "file", "/t/a.yaml", null, "h", 1, 1000L, null, 0, 1, "Scheduled",
-          "x".repeat(200_000), false, null, 0, null);
+          "x".repeat(200_000), false, null, 0, null, 0, null);
       s.rows(k -> java.util.Optional.of(row), () -> List.of("ns/a"));
       Future<Void> w = s.writeNow("ns/a");
       w.toCompletionStage().toCompletableFuture().handle((v, e) -> null).get(10, TimeUnit.SECONDS);
