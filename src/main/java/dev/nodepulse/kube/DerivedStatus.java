@@ -23,7 +23,8 @@ import java.util.Set;
  * {@code Ready}, {@code Scheduled}, {@code Failed} and {@code Suspended} (from {@code spec.suspend}; False once
  * resumed) (Kubernetes API conventions: {@code lastTransitionTime} moves
  * only when a condition's status changes; conditions of other types are kept), and for {@code nodes: all} the
- * top-level {@code runs}, {@code attempts}, {@code lastRun} and {@code claimedBy}, which summarize {@code nodes[]}.
+ * top-level {@code runs}, {@code attempts}, {@code missed}, {@code skipped}, {@code lastRun} and {@code claimedBy}, which
+ * summarize {@code nodes[]}.
  * Pure: every writer calls it on what it is about to write; deriving what it derived changes nothing, whatever
  * the time.
  */
@@ -42,6 +43,10 @@ final class DerivedStatus {
     if (all) {
       st.runs = nodes.stream().mapToLong(n -> n.runs == null ? 0 : n.runs).sum();
       st.attempts = nodes.stream().mapToLong(n -> n.attempts == null ? 0 : n.attempts).sum();
+      long missed = nodes.stream().mapToLong(n -> n.missed == null ? 0 : n.missed).sum();
+      long skipped = nodes.stream().mapToLong(n -> n.skipped == null ? 0 : n.skipped).sum();
+      st.missed = missed > 0 ? missed : null;
+      st.skipped = skipped > 0 ? skipped : null;
       st.lastRun = nodes.stream().map(n -> n.lastRun).filter(r -> r != null)
           .max(Comparator.comparing((Status.LastRun r) -> time(r.dueAt)).thenComparing(r -> time(r.finishedAt))
               .thenComparing(r -> r.node == null ? "" : r.node))

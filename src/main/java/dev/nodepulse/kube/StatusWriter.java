@@ -216,6 +216,8 @@ final class StatusWriter implements StatusSink {
     // this node's counters as of the run's start: an occurrence counts once it ends, so this one is still to add
     entry.runs = local.status().runs() + 1;
     entry.attempts = local.status().attempts() + (run.startedAt() == null ? 1 : 0); // a MISSED run never started
+    entry.missed = local.status().missed() > 0 ? local.status().missed() : null; // as of this run (told at once by
+    entry.skipped = local.status().skipped() > 0 ? local.status().skipped() : null; // the burst's Event)
     // a one-shot ends with its run, not with a run-now run before it (its due time still planned)
     entry.phase = spec.timing().oneShot() && !(extra != null && local.status().nextRunAt() != null)
         ? (ok(run) ? Status.Phase.Succeeded : Status.Phase.Failed) : Status.Phase.Scheduled;

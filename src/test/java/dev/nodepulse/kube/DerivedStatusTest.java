@@ -194,6 +194,20 @@ class DerivedStatusTest {
     assertThat(DerivedStatus.of(ran, spec, 1L, T1).phase).as("its own run ends it").isEqualTo(Status.Phase.Succeeded);
   }
 
+  /** nodes: all: every node's account summed at the top, as runs are (runs + missed + skipped: every due time). */
+  @Test
+  void aNodesAllTaskSumsItsNodesMissedAndSkippedDueTimes() throws Exception {
+    Status.NodeStatus a = entry("node-1", Status.Phase.Scheduled, run("node-1", D1, "SUCCEEDED", null), 5, 5);
+    a.missed = 3L;
+    Status.NodeStatus b = entry("node-2", Status.Phase.Scheduled, run("node-2", D1, "SUCCEEDED", null), 7, 7);
+    b.missed = 1L;
+    b.skipped = 2L;
+    Status st = DerivedStatus.of(nodes(a, b), spec("every: 2s", "all"), 1L, T1);
+    assertThat(st.runs).isEqualTo(12L);
+    assertThat(st.missed).isEqualTo(4L);
+    assertThat(st.skipped).isEqualTo(2L);
+  }
+
   @Test
   void aSummaryNamesAtMostThreeNodesPerOutcome() {
     List<Status.NodeStatus> five = new ArrayList<>();

@@ -146,6 +146,11 @@ public class Status {
 
     @JsonPropertyDescription("Attempts on this node, retries included.") public Long attempts;
 
+    @JsonPropertyDescription("Due times this node did not run (MISSED), as of its latest run.") public Long missed;
+
+    @JsonPropertyDescription("Due times this node passed over while its run went on (concurrencyPolicy: Forbid), as "
+        + "of its latest run.") public Long skipped;
+
     @JsonPropertyDescription("When this node's next run is due (RFC 3339, its jitter included).")
     public String nextRunAt;
 
