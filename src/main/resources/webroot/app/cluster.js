@@ -1,7 +1,8 @@
 // The cluster view (Kubernetes mode only): every node's figures once a second from nodepulse.cluster.summary
 // (carried by the page's one SockJS connection, window.nodepulseBus, app/live.js), as a heat map that stays readable
 // at 200 nodes and a table sortable by each column. Clicking a node opens its CPU, history, busiest processes and
-// tasks, fetched through this agent (/api/v1/cluster/nodes/{node}/...). Standalone agents show no cluster view.
+// tasks, fetched through this agent (/api/v1/cluster/nodes/{node}/...); so does #node=<name> in the page's address.
+// Standalone agents show no cluster view.
 const ADDRESS = 'nodepulse.cluster.summary';
 const NODE_MS = 2000;         // how often the opened node's figures are fetched
 const state = { rows: [], updates: 0, sort: 'node', desc: false, open: null, openTimer: null };
@@ -171,6 +172,7 @@ function openNode(node) {
       <div><div class="kv"><span>load 1 / 5 / 15</span><span id="cn-load">–</span></div><div id="cn-cores" class="cn-cores"></div></div>
     </div>
     <canvas id="cn-history" class="cn-history" aria-label="CPU over the last 15 minutes"></canvas>
+    <p class="cn-history-label muted">CPU over the last 15 minutes (0–100%, gaps where the agent was not sampling)</p>
     <div class="cn-tables">
       <table class="procs"><thead><tr><th class="num">pid</th><th>process</th><th class="num">cpu</th></tr></thead><tbody id="cn-procs"></tbody></table>
       <table class="tasks"><thead><tr><th>task</th><th>phase</th><th>last run</th></tr></thead><tbody id="cn-tasks"></tbody></table>
@@ -188,6 +190,12 @@ async function start() {
   if (host.mode !== 'kubernetes') return; // standalone: no cluster, no view
   build();
   window.nodepulseBus.on(ADDRESS, onSummary);
+  // #node=<name> (the Grafana dashboard's data link) opens that node's view
+  const asked = new URLSearchParams(location.hash.slice(1)).get('node');
+  if (asked && /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(asked)) {
+    openNode(asked);
+    $('cluster').scrollIntoView();
+  }
 }
 
 window.nodepulseCluster = {

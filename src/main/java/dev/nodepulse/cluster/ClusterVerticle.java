@@ -8,9 +8,9 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -42,7 +42,7 @@ public final class ClusterVerticle extends VerticleBase {
 
   private final String self;
   private final Supplier<String> token;
-  private final Clock clock;
+  private final InstantSource clock;
   /** Event-loop only, as everything below. */
   private final Map<String, NodeStates.Known> known = new HashMap<>();
   /** The request in flight per node (at most one). */
@@ -59,7 +59,7 @@ public final class ClusterVerticle extends VerticleBase {
    * @param self this agent's node name
    * @param token this agent's ServiceAccount token, read when a peer is asked (null or empty: peers cannot be asked)
    */
-  public ClusterVerticle(String self, Supplier<String> token, Clock clock) {
+  public ClusterVerticle(String self, Supplier<String> token, InstantSource clock) {
     this.self = self;
     this.token = token;
     this.clock = clock;
@@ -202,7 +202,7 @@ public final class ClusterVerticle extends VerticleBase {
     NodeStates.Known before = known.get(node);
     known.put(node, before == null ? NodeStates.Known.failedFirst(why) : before.failed(why));
     if (before == null || before.error() == null) {
-      LOG.warn("cluster view: node {} unreachable ({}): logged again once it answered", node, why);
+      LOG.warn("cluster view: node {} unreachable ({}); said again only after it answered", node, why);
     }
   }
 

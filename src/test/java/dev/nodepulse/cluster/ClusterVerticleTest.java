@@ -9,11 +9,8 @@ import dev.nodepulse.sampler.SamplerVerticle;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -34,22 +31,6 @@ import org.junit.jupiter.api.Test;
 class ClusterVerticleTest {
   static final Instant START = Instant.parse("2026-12-04T22:00:00Z");
   final AtomicReference<Instant> now = new AtomicReference<>(START);
-  final Clock clock = new Clock() {
-    @Override
-    public Instant instant() {
-      return now.get();
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-  };
   Vertx vertx;
   ClusterVerticle cluster;
   final Map<String, AtomicInteger> requests = new ConcurrentHashMap<>();
@@ -74,7 +55,7 @@ class ClusterVerticleTest {
         peer("node-1", slow), peer("node-2", slow), peer("node-3", big), peer("node-4", odd))).toJson()));
     vertx.eventBus().<JsonObject>consumer(SamplerVerticle.LATEST, m -> m.reply(new JsonObject()
         .put("sampledAt", START.toString()).put("cpu", new JsonObject().put("percent", 5.0))));
-    cluster = new ClusterVerticle("node-1", () -> "agent-token", clock);
+    cluster = new ClusterVerticle("node-1", () -> "agent-token", now::get);
     vertx.deployVerticle(cluster).await();
   }
 

@@ -253,6 +253,13 @@ class ClusterViewIT {
       page.locator("#cluster").screenshot(new com.microsoft.playwright.Locator.ScreenshotOptions()
           .setPath(Path.of("target/cluster-view.png"))); // for a look by hand
       assertThat(w.errors()).isEmpty();
+
+      // the Grafana dashboard's data link: #node=<name> opens that node's view
+      Chromium.Watched linked = chromium.open(1280, 1400);
+      linked.page().navigate("http://127.0.0.1:" + agents.get("node-1").httpPort() + "/#node=node-3");
+      waitFor(linked.page(), "window.nodepulseCluster && window.nodepulseCluster.open === 'node-3'"
+          + " && /%$/.test(document.getElementById('cn-cpu').textContent)");
+      assertThat(linked.errors()).isEmpty();
     }
   }
 

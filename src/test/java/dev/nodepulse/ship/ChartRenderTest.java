@@ -76,6 +76,9 @@ class ChartRenderTest {
         assertThat(ingress).hasSize(2);
         assertThat(ingress.get(0).path("ports").toString()).isEqualTo("[{\"port\":\"metrics\",\"protocol\":\"TCP\"}]");
         assertThat(ingress.get(0).path("from").get(0).has("namespaceSelector")).isTrue();
+        // and the agents, whose cluster view asks their peers on the metrics port
+        assertThat(ingress.get(0).path("from").get(1).path("podSelector").path("matchLabels").path("app.kubernetes.io/name")
+            .asText()).isEqualTo("nodepulse");
         // the API server's calls to the admission webhook come from the control plane, whatever Prometheus' place
         assertThat(ingress.get(1).toString()).isEqualTo("{\"ports\":[{\"port\":\"webhook\",\"protocol\":\"TCP\"}]}");
       },

@@ -62,7 +62,7 @@ class DashboardTest {
   void jobAndNodeAreVariablesAndNoJobIsHardCoded() throws Exception {
     List<String> vars = new ArrayList<>();
     dashboard().path("templating").path("list").forEach(v -> vars.add(v.path("name").asText()));
-    assertThat(vars).containsExactly("datasource", "job", "node");
+    assertThat(vars).containsExactly("datasource", "job", "node", "page");
     for (String q : queries()) {
       assertThat(q).as(q).doesNotContain("job=\"").doesNotContain("job!=");
       Matcher m = METRIC.matcher(q);
@@ -72,6 +72,26 @@ class DashboardTest {
         assertThat(rest).as(q).startsWith("{job=~\"$job\", node=~\"$node\"");
       }
     }
+  }
+
+  @Test
+  void eachNodesCpuLinksToThatNodeOnTheNodepulsePage() throws Exception {
+    JsonNode page = null;
+    for (JsonNode v : dashboard().path("templating").path("list")) {
+      if (v.path("name").asText().equals("page")) {
+        page = v;
+      }
+    }
+    assertThat(page.path("type").asText()).isEqualTo("textbox");
+    assertThat(page.path("query").asText()).isEqualTo("http://127.0.0.1:8080"); // the NOTES' port-forward
+    JsonNode cpu = null;
+    for (JsonNode p : dashboard().path("panels")) {
+      if (p.path("title").asText().startsWith("CPU per node")) {
+        cpu = p;
+      }
+    }
+    JsonNode link = cpu.path("fieldConfig").path("defaults").path("links").get(0);
+    assertThat(link.path("url").asText()).isEqualTo("${page}/#node=${__field.labels.node}");
   }
 
   @Test
