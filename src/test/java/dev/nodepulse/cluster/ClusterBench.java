@@ -44,7 +44,6 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -59,7 +58,7 @@ import java.util.regex.Pattern;
  * HTTP server of its own on 127.0.0.1 running the agents' own peer code ({@link PeerRoutes} behind its own
  * {@code ScrapeAuth} on {@code /nodepulse/peer}: TokenReview + SubjectAccessReview against the API server, cached
  * 30 s per peer) and answering from a real sampler (one {@link SamplerVerticle} in this JVM sampling this
- * machine's /proc), with an agent Lease of its own (leaseDurationSeconds 3600, not renewed: no renewal traffic)
+ * machine's /proc; their reviews go through one shared API client), with an agent Lease of its own (leaseDurationSeconds 3600, not renewed: no renewal traffic)
  * whose annotations name 127.0.0.1 and its port. The real agents use {@code --lease-duration 5m} (a renewal every
  * 100 s). Every request on a peer path of an in-JVM peer is counted.
  *
@@ -115,7 +114,6 @@ public final class ClusterBench {
     final AtomicLong frames = new AtomicLong();
     final AtomicInteger minReady = new AtomicInteger(Integer.MAX_VALUE);
     final AtomicInteger maxNodes = new AtomicInteger();
-    final AtomicReference<JsonObject> last = new AtomicReference<>();
     WebSocket ws;
     long ping = -1;
 
@@ -135,7 +133,6 @@ public final class ClusterBench {
         }
       }
       frames.incrementAndGet();
-      last.set(body);
       minReady.accumulateAndGet(ready, Math::min);
       maxNodes.accumulateAndGet(items.size(), Math::max);
     }
