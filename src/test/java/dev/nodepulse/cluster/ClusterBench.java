@@ -38,6 +38,7 @@ import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -114,6 +115,12 @@ public final class ClusterBench {
     final AtomicLong frames = new AtomicLong();
     final AtomicInteger minReady = new AtomicInteger(Integer.MAX_VALUE);
     final AtomicInteger maxNodes = new AtomicInteger();
+    /** Nodes whose sampledAt differs from the previous summary's, summed over summaries. */
+    final AtomicLong fresh = new AtomicLong();
+    /** Summaries in which the real peer's sampledAt was new: it was asked and answered. */
+    final AtomicLong realPeerFresh = new AtomicLong();
+    /** Handled on the WebSocket's event loop only. */
+    final Map<String, String> sampled = new HashMap<>();
     WebSocket ws;
     long ping = -1;
 
@@ -128,8 +135,17 @@ public final class ClusterBench {
       JsonArray items = body.getJsonArray("items", new JsonArray());
       int ready = 0;
       for (Object o : items) {
-        if ("Ready".equals(((JsonObject) o).getString("state"))) {
+        JsonObject node = (JsonObject) o;
+        if ("Ready".equals(node.getString("state"))) {
           ready++;
+        }
+        String at = node.getString("sampledAt");
+        String before = sampled.put(node.getString("node"), at);
+        if (before != null && at != null && !at.equals(before)) {
+          fresh.incrementAndGet();
+          if ("peer-real".equals(node.getString("node"))) {
+            realPeerFresh.incrementAndGet();
+          }
         }
       }
       frames.incrementAndGet();
@@ -139,6 +155,7 @@ public final class ClusterBench {
 
     void reset() {
       frames.set(0);
+      sampled.clear();
       minReady.set(Integer.MAX_VALUE);
       maxNodes.set(0);
     }
@@ -147,19 +164,21 @@ public final class ClusterBench {
   /** The figures of one phase. */
   record Phase(int peers, String what, double seconds, double viewedCpu, long viewedRss, double peerCpu,
       long peerRss, double jvmCpu, double apiCpu, long asked, int inJvmPeers, double framesPerSecond, String ready,
-      String load) {
+      String fresh, String load) {
     String row() {
-      return String.format("| %d | %s | %.2f | %d | %.2f | %d | %.2f | %s | %.1f | %d | %s | %s | %s |", peers, what,
+      return String.format("| %d | %s | %.2f | %d | %.2f | %d | %.2f | %s | %.1f | %d | %s | %s | %s | %s |", peers,
+          what,
           viewedCpu, viewedRss >> 20, peerCpu, peerRss >> 20, jvmCpu,
           inJvmPeers == 0 ? "–" : String.format("%.3f", jvmCpu / inJvmPeers), apiCpu, asked,
-          framesPerSecond < 0 ? "–" : String.format("%.2f", framesPerSecond), ready, load);
+          framesPerSecond < 0 ? "–" : String.format("%.2f", framesPerSecond), ready, fresh, load);
     }
   }
 
   static final String HEADER = "| peers | phase | viewed agent CPU % | its RSS MiB | real peer CPU % | its RSS MiB |"
       + " in-JVM peers' JVM CPU % | per in-JVM peer % | kube-apiserver CPU % | requests at in-JVM peers |"
-      + " summaries/s at the viewer | nodes Ready (min of frames / nodes) | load 1/5/15 at end |\n"
-      + "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |";
+      + " summaries/s at the viewer | nodes Ready (min of frames / nodes) | nodes with new figures per summary;"
+      + " summaries with the real peer's new | load 1/5/15 at end |\n"
+      + "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | --- |";
 
   static final String ADDED = "| peers | nodes in the summary | viewed agent: CPU % while viewed | added by the view |"
       + " real peer: added while viewed | in-JVM peers: added per peer while viewed | requests at in-JVM peers while"
@@ -304,6 +323,8 @@ public final class ClusterBench {
       List<Peer> peers, Viewer viewer) throws Exception {
     long asked0 = peers.stream().mapToLong(p -> p.asked().get()).sum();
     long frames0 = viewer == null ? 0 : viewer.frames.get();
+    long fresh0 = viewer == null ? 0 : viewer.fresh.get();
+    long real0 = viewer == null ? 0 : viewer.realPeerFresh.get();
     if (viewer != null) {
       viewer.minReady.set(Integer.MAX_VALUE);
       viewer.maxNodes.set(0);
@@ -323,8 +344,11 @@ public final class ClusterBench {
     double fps = viewer == null ? -1 : (viewer.frames.get() - frames0) / s;
     String ready = viewer == null ? "–" : viewer.minReady.get() == Integer.MAX_VALUE ? "no frame"
         : viewer.minReady.get() + " / " + viewer.maxNodes.get();
+    long frames = viewer == null ? 0 : viewer.frames.get() - frames0;
+    String fresh = viewer == null || frames == 0 ? "–" : String.format("%.1f; %d of %d", (double) (viewer.fresh.get()
+        - fresh0) / frames, viewer.realPeerFresh.get() - real0, frames);
     return new Phase(n, what, s, pct(v0, v1, s), v1.rssBytes(), pct(p0, p1, s), p1.rssBytes(), pct(j0, j1, s),
-        pct(a0, a1, s), asked, peers.size(), fps, ready, load());
+        pct(a0, a1, s), asked, peers.size(), fps, ready, fresh, load());
   }
 
   static double pct(Usage a, Usage b, double s) {
