@@ -5,7 +5,7 @@
 // Standalone agents show no cluster view.
 const ADDRESS = 'nodepulse.cluster.summary';
 const NODE_MS = 2000;         // how often the opened node's figures are fetched
-const state = { rows: [], updates: 0, sort: 'node', desc: false, open: null, openTimer: null };
+const state = { rows: [], updates: 0, sort: 'node', desc: false, open: null, openTimer: null, mode: null };
 const $ = (id) => document.getElementById(id);
 
 function text(tag, t, cls) { const e = document.createElement(tag); e.textContent = t; if (cls) e.className = cls; return e; }
@@ -187,6 +187,7 @@ function openNode(node) {
 async function start() {
   let host;
   try { host = await getJson('/api/v1/host'); } catch { return; }
+  state.mode = host.mode;
   if (host.mode !== 'kubernetes') return; // standalone: no cluster, no view
   build();
   window.nodepulseBus.on(ADDRESS, onSummary);
@@ -202,5 +203,6 @@ window.nodepulseCluster = {
   get updates() { return state.updates; },
   get nodes() { return state.rows.map((r) => ({ node: r.node, state: r.state, percent: r.percent, sampledAt: r.sampledAt })); },
   get open() { return state.open; },
+  get mode() { return state.mode; },
 };
 start();

@@ -53,6 +53,8 @@ public final class ClusterVerticle extends VerticleBase {
   private int viewers;
   private Instant lastCall;
   private Instant polledAt;
+  /** The round a REST call started after a pause, until its answers are in. */
+  private Future<Void> firstRound;
   private long timer = -1;
 
   /**
@@ -82,9 +84,19 @@ public final class ClusterVerticle extends VerticleBase {
     Instant now = clock.instant();
     lastCall = now;
     tickWhileViewed();
-    // while the view is asked each second the figures are at most a second old; else they are asked first
-    boolean fresh = polledAt != null && polledAt.plus(TICK.multipliedBy(2)).isAfter(now);
-    (fresh ? Future.<Void>succeededFuture() : poll()).onComplete(done -> m.reply(summary()));
+    // while the view is asked each second the figures are at most a second old; else they are asked first, and
+    // every call meanwhile waits for that same round
+    Future<Void> ready;
+    if (firstRound != null) {
+      ready = firstRound;
+    } else if (polledAt != null && polledAt.plus(TICK.multipliedBy(2)).isAfter(now)) {
+      ready = Future.succeededFuture();
+    } else {
+      Future<Void> round = poll();
+      firstRound = round;
+      ready = round.onComplete(done -> firstRound = null);
+    }
+    ready.onComplete(done -> m.reply(summary()));
   }
 
   private boolean viewed(Instant now) {

@@ -200,6 +200,13 @@ class ClusterViewIT {
     assertThat(get(peer, "/peer/v1/summary", null).statusCode()).isEqualTo(401);
     assertThat(get(peer, "/peer/v1/summary", "not-a-token").statusCode()).isEqualTo(401);
     assertThat(get(peer, "/peer/v1/node/api/v1/cpu", null).statusCode()).isEqualTo(401);
+    admin.serviceAccounts().inNamespace("nodepulse").resource(new io.fabric8.kubernetes.api.model.ServiceAccountBuilder()
+        .withNewMetadata().withName("stranger").endMetadata().build()).serverSideApply();
+    String stranger = admin.serviceAccounts().inNamespace("nodepulse").withName("stranger")
+        .tokenRequest(new TokenRequestBuilder().withNewSpec().withExpirationSeconds(3600L).endSpec().build())
+        .getStatus().getToken();
+    assertThat(get(peer, "/peer/v1/summary", stranger).statusCode()).as("a foreign ServiceAccount").isEqualTo(403);
+    assertThat(get(peer, "/peer/v1/node/api/v1/cpu", stranger).statusCode()).isEqualTo(403);
     assertThat(get(peer, "/peer/v1/summary", agentToken).statusCode()).as("the agents' own identity").isEqualTo(200);
     HttpResponse<String> write = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + peer
             + "/peer/v1/node/api/v1/tasks")).header("Authorization", "Bearer " + agentToken)
@@ -250,8 +257,9 @@ class ClusterViewIT {
           + " && document.querySelectorAll('#cn-procs tr').length > 0");
       assertThat(page.evaluate("window.nodepulseCluster.open")).isEqualTo("node-2");
       assertThat(w.requests()).anyMatch(u -> u.endsWith("/api/v1/cluster/nodes/node-2/cpu"));
+      // the README's picture: refresh it with -Dnodepulse.clusterScreenshot=docs/cluster-view.png
       page.locator("#cluster").screenshot(new com.microsoft.playwright.Locator.ScreenshotOptions()
-          .setPath(Path.of("target/cluster-view.png"))); // for a look by hand
+          .setPath(Path.of(System.getProperty("nodepulse.clusterScreenshot", "target/cluster-view.png"))));
       assertThat(w.errors()).isEmpty();
 
       // the Grafana dashboard's data link: #node=<name> opens that node's view
@@ -265,5 +273,22 @@ class ClusterViewIT {
 
   static void waitFor(Page page, String expression) {
     page.waitForFunction(expression, null, new Page.WaitForFunctionOptions().setTimeout(60_000).setPollingInterval(100));
+  }
+
+  @Test
+  void aStandaloneAgentsPageShowsNoClusterView() throws Exception {
+    Agent standalone = Agent.start(Config.forTest(Files.createDirectories(dir.resolve("standalone"))))
+        .await(60, TimeUnit.SECONDS);
+    try (Chromium chromium = Chromium.launch()) {
+      Chromium.Watched w = chromium.open(1280, 900);
+      w.page().navigate("http://127.0.0.1:" + standalone.httpPort() + "/");
+      waitFor(w.page(), "window.nodepulseCluster && window.nodepulseCluster.mode === 'standalone'"
+          + " && window.nodepulse.state === 'connected'");
+      assertThat(w.page().locator("#cluster").count()).isZero();
+      assertThat(w.requests()).noneMatch(u -> u.contains("/api/v1/cluster"));
+      assertThat(w.errors()).isEmpty();
+    } finally {
+      standalone.stop().await();
+    }
   }
 }
