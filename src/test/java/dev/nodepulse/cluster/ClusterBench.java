@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.nodepulse.bus.ClusterView;
 import dev.nodepulse.config.Config;
+import dev.nodepulse.kube.ScaleBench.Usage;
 import dev.nodepulse.sampler.SamplerVerticle;
 import dev.nodepulse.ship.KubeTools;
 import dev.nodepulse.web.PeerAuthForBench;
@@ -88,22 +89,6 @@ public final class ClusterBench {
         Matcher m = PORT.matcher(out);
         return m.find() ? Integer.parseInt(m.group(1)) : -1;
       }
-    }
-  }
-
-  /** CPU seconds (user + system) and resident memory of a process, from /proc. */
-  record Usage(double cpuSeconds, long rssBytes) {
-    static Usage of(long pid) throws Exception {
-      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-      double ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime (fields 14, 15)
-      long rss = 0;
-      for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
-        if (line.startsWith("VmRSS:")) {
-          rss = Long.parseLong(line.replaceAll("\\D+", "")) * 1024;
-        }
-      }
-      return new Usage(ticks / 100.0, rss);
     }
   }
 
