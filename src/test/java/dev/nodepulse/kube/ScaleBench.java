@@ -91,8 +91,8 @@ public final class ScaleBench {
   }
 
   /** CPU seconds (user + system) and resident memory of a process, from /proc. */
-  record Usage(double cpuSeconds, long rssBytes) {
-    static Usage of(long pid) throws Exception {
+  public record Usage(double cpuSeconds, long rssBytes) {
+    public static Usage of(long pid) throws Exception {
       String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
       String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
       double ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime (fields 14, 15)
