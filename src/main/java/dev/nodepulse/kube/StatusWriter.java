@@ -121,11 +121,15 @@ final class StatusWriter implements StatusSink {
       }
     }).onComplete(v -> vertx.executeBlocking(() -> { // the run happened, whether or not its status was written
       DelayedTaskResource r = link.task(run.namespace(), run.name());
-      if (r != null) {
-        Events.emit(link, r, ok(run) ? "Normal" : "Warning", ok(run) ? "RunSucceeded" : "RunFailed",
-            (extra == null ? "" : "run-now request " + extra.requestId() + ", ") + "run due at " + last.dueAt
-                + " on " + run.node() + ": " + words(run));
+      if (r == null) { // the informer's copy can be gone a moment (relisted after an API server restart)
+        r = new DelayedTaskResource();
+        r.getMetadata().setName(run.name());
+        r.getMetadata().setNamespace(run.namespace());
+        r.getMetadata().setUid(run.origin().id()); // a DelayedTask's origin id is its uid
       }
+      Events.emit(link, r, ok(run) ? "Normal" : "Warning", ok(run) ? "RunSucceeded" : "RunFailed",
+          (extra == null ? "" : "run-now request " + extra.requestId() + ", ") + "run due at " + last.dueAt
+              + " on " + run.node() + ": " + words(run));
       return null;
     }, false));
   }
@@ -144,6 +148,12 @@ final class StatusWriter implements StatusSink {
     return done.future();
   }
 
+  private boolean notServedYet(String key, Throwable err) {
+    int slash = key.indexOf('/');
+    return err instanceof io.fabric8.kubernetes.client.KubernetesClientException k && k.getCode() == 404 && slash > 0
+        && link.task(key.substring(0, slash), key.substring(slash + 1)) != null;
+  }
+
   private void attempt(String key, Instant until, Runnable write, Duration backoff, io.vertx.core.Promise<Void> done) {
     vertx.<Void>executeBlocking(() -> {
       write.run();
@@ -152,8 +162,10 @@ final class StatusWriter implements StatusSink {
       link.reach.reached();
       done.complete(v);
     }).onFailure(err -> {
-      // the same account of "recovers by itself" as the outage's one log line (a code found anywhere in the causes)
-      boolean unreachable = Reachability.recovers(err);
+      // the same account of "recovers by itself" as the outage's one log line (a code found anywhere in the causes);
+      // also a 404 for a task the informers still hold: an API server just restarted serves a custom resource only
+      // once it has established its definition again
+      boolean unreachable = Reachability.recovers(err) || notServedYet(key, err);
       if (unreachable && link.clock.instant().plus(backoff).isBefore(until)) {
         link.reach.failed(err); // one line for the whole outage
         LOG.debug("status of {}: trying again in {}", key, Durations.format(backoff));
