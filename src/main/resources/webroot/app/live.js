@@ -524,9 +524,20 @@ async function loadRuns(key, runs) {
   histories.set(key, { status: r.status, items: r.body?.items, runs });
   renderTasks();
 }
-// who ran it: the agent that claimed the last run, and with nodes: all each node's own state
+// the latest output of a task's run on a node: this agent's own, or another node's fetched through this agent
+// (GET /api/v1/cluster/nodes/{node}/tasks/{ns}/{name}/runs/latest/output: the output stays on the node that ran it)
+function outputUrl(key, node, st) {
+  const own = `${runsUrl(key)}/latest/output`;
+  return !node || !st.local || node === st.local.node ? own
+    : `/api/v1/cluster/nodes/${encodeURIComponent(node)}/${own.slice('/api/v1/'.length)}`;
+}
+function outputLink(key, node, st) {
+  return el('a', { href: outputUrl(key, node, st), target: '_blank', rel: 'noopener', class: 'output node-output',
+    'data-node': node ?? '', text: 'output' });
+}
+// who ran it: the agent that claimed the last run, and with nodes: all each node's own state and output
 // (Kubernetes mode: the status is the cluster's, this agent's own runs are status.local)
-function claimsOf(st) {
+function claimsOf(st, key) {
   const parts = [];
   if (st.summary) parts.push(el('span', { class: 'claim', text: st.summary }));
   if (st.claimedBy) parts.push(el('span', { class: 'claim', text: `claimed by ${st.claimedBy}` }));
@@ -537,11 +548,15 @@ function claimsOf(st) {
     const ok = n.lastRun ? succeeded(n.lastRun.outcome) : n.phase !== 'Failed';
     parts.push(el('span', { class: `pill node ${ok ? (n.lastRun ? 'Succeeded' : (n.phase ?? 'Pending')) : 'Failed'}`,
       title: n.lastRun?.error ?? n.lastRun?.finishedAt ?? '', text: `${n.node}: ${word}` }));
+    if (n.lastRun && st.local) parts.push(outputLink(key, n.node, st));
+  }
+  if (!nodes.length && st.local && st.lastRun?.node && st.lastRun.node !== st.local.node) {
+    parts.push(outputLink(key, st.lastRun.node, st)); // nodes: one, run on another node
   }
   return parts.length ? [el('div', { class: 'who' }, ...parts)] : [];
 }
 function historyBody(key, h, st) {
-  const who = claimsOf(st ?? {});
+  const who = claimsOf(st ?? {}, key);
   return [...who, ...historyRuns(key, h)];
 }
 function historyRuns(key, h) {

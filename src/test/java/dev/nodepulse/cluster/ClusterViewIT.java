@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.nodepulse.Agent;
 import dev.nodepulse.config.Config;
+import dev.nodepulse.kube.crd.DelayedTaskResource;
 import dev.nodepulse.live.Chromium;
 import com.microsoft.playwright.Page;
 import dev.nodepulse.ship.KubeTools;
@@ -268,6 +269,37 @@ class ClusterViewIT {
       waitFor(linked.page(), "window.nodepulseCluster && window.nodepulseCluster.open === 'node-3'"
           + " && /%$/.test(document.getElementById('cn-cpu').textContent)");
       assertThat(linked.errors()).isEmpty();
+    }
+  }
+
+  /**
+   * A nodes: all task in the page's task table: each node's result, and the output of a run made on another node,
+   * fetched through the agent viewed from the node that ran it.
+   */
+  @Test
+  void aNodesAllTaskShowsEachNodesResultAndOpensAnotherNodesOutputThroughTheAgent() throws Exception {
+    String yaml = "apiVersion: nodepulse.dev/v1alpha1\nkind: DelayedTask\nmetadata: {name: everywhere, namespace: "
+        + "default}\nspec:\n  delay: 0s\n  nodes: all\n  target: {compute: {pi: {digits: 12}}}\n";
+    admin.resources(DelayedTaskResource.class).inNamespace("default")
+        .load(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8))).create();
+    try (Chromium chromium = Chromium.launch()) {
+      Chromium.Watched w = chromium.open(1280, 1400);
+      Page page = w.page();
+      String origin = "http://127.0.0.1:" + agents.get("node-1").httpPort();
+      page.navigate(origin + "/");
+      page.locator("tr.task[data-key='default/everywhere']").click(new com.microsoft.playwright.Locator.ClickOptions()
+          .setTimeout(60_000));
+      waitFor(page, "document.querySelectorAll(\"a.node-output\").length === 3");
+      String href = page.locator("a.node-output[data-node='node-2']").getAttribute("href");
+      assertThat(href).isEqualTo("/api/v1/cluster/nodes/node-2/tasks/default/everywhere/runs/latest/output");
+      com.microsoft.playwright.APIResponse output = page.request().get(origin + href);
+      assertThat(output.status()).as(output.text()).isEqualTo(200);
+      assertThat(output.text()).startsWith("3.14159");
+      assertThat(page.locator("a.node-output[data-node='node-1']").getAttribute("href"))
+          .as("this agent's own run: its own output").isEqualTo("/api/v1/tasks/default/everywhere/runs/latest/output");
+      assertThat(w.errors()).isEmpty();
+    } finally {
+      admin.resources(DelayedTaskResource.class).inNamespace("default").withName("everywhere").delete();
     }
   }
 
