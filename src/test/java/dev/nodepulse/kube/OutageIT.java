@@ -73,10 +73,13 @@ class OutageIT {
       });
       int last = every.get() + 3;
       await().atMost(60, TimeUnit.SECONDS).until(() -> recorded.containsKey(last));
+      List<Integer> span = IntStream.rangeClosed(first, last).boxed().toList();
+      // a result whose write the outage cut is written when the API server is back, on its retry's backoff (up to
+      // 8 s), which can come after later results
+      await().atMost(60, TimeUnit.SECONDS).until(() -> recorded.keySet().containsAll(span));
       client.resources(DelayedTaskResource.class).inNamespace("default").withName("every").delete();
       results.close();
       assertThat(hits.stream().filter("/during"::equals)).as("once").hasSize(1);
-      List<Integer> span = IntStream.rangeClosed(first, last).boxed().toList();
       assertThat(recorded).as("every request from the first result watched to the last, across the outage, has "
           + "its result written").containsKeys(span.toArray(Integer[]::new));
       assertThat(span.stream().map(recorded::get).toList()).as("each due time run once").doesNotHaveDuplicates();
