@@ -21,17 +21,7 @@ public record AgentLeases(List<Peer> items) {
   }
 
   /** One agent's Lease; {@code renewTime} and {@code leaseDuration} null when its Lease does not say. */
-  public record Peer(String node, Instant renewTime, Duration leaseDuration, String podIp, Integer metricsPort) {
-    /** Live at {@code now}: renewed less than one lease duration ago. */
-    public boolean liveAt(Instant now) {
-      return renewTime != null && leaseDuration != null && now.isBefore(renewTime.plus(leaseDuration));
-    }
-
-    /** When it expires unless renewed; null for a lease never renewed. */
-    public Instant expiresAt() {
-      return renewTime == null || leaseDuration == null ? null : renewTime.plus(leaseDuration);
-    }
-  }
+  public record Peer(String node, Instant renewTime, Duration leaseDuration, String podIp, Integer metricsPort) {}
 
   public JsonObject toJson() {
     JsonArray list = new JsonArray();

@@ -48,6 +48,8 @@ public final class ClusterVerticle extends VerticleBase {
   /** The request in flight per node (at most one). */
   private final Map<String, Future<Void>> asking = new HashMap<>();
   private List<AgentLeases.Peer> leases = List.of();
+  /** Nodes whose Lease was removed, and when this agent saw it gone (shown Stopped for a while, then forgotten). */
+  private final Map<String, Instant> left = new HashMap<>();
   private PeerClient summaries;
   private PeerClient proxies;
   private int viewers;
@@ -127,7 +129,7 @@ public final class ClusterVerticle extends VerticleBase {
   }
 
   private JsonObject summary() {
-    return NodeStates.toJson(NodeStates.merge(self, leases, known, clock.instant()));
+    return NodeStates.toJson(NodeStates.merge(self, leases, known, left, clock.instant()));
   }
 
   /** Reads the Leases and asks every live peer with no request in flight; completes when those asked answered. */
@@ -137,13 +139,21 @@ public final class ClusterVerticle extends VerticleBase {
         .map(m -> AgentLeases.fromJson(m.body()).items())
         .otherwise(leases)
         .compose(seen -> {
-          leases = seen;
-          known.keySet().removeIf(node -> !node.equals(self) && seen.stream().noneMatch(l -> l.node().equals(node)));
           Instant now = clock.instant();
+          for (AgentLeases.Peer gone : leases) {
+            if (seen.stream().noneMatch(l -> l.node().equals(gone.node()))) {
+              left.put(gone.node(), now);
+            }
+          }
+          seen.forEach(l -> left.remove(l.node()));
+          left.values().removeIf(at -> !now.isBefore(at.plus(NodeStates.LEFT_SHOWN)));
+          leases = seen;
+          known.keySet().removeIf(node -> !node.equals(self) && !left.containsKey(node)
+              && seen.stream().noneMatch(l -> l.node().equals(node)));
           List<Future<Void>> asks = new ArrayList<>();
           asks.add(once(self, this::askSelf));
           for (AgentLeases.Peer p : seen) {
-            if (!p.node().equals(self) && p.liveAt(now) && p.podIp() != null && p.metricsPort() != null) {
+            if (!p.node().equals(self) && p.podIp() != null && p.metricsPort() != null) {
               asks.add(once(p.node(), () -> ask(p)));
             }
           }
@@ -258,10 +268,6 @@ public final class ClusterVerticle extends VerticleBase {
     if (p == null) {
       fail(m, 404, "no node '" + node + "' in the cluster view: no agent's Lease names it",
           new JsonObject().put("field", "node").put("value", node));
-      return;
-    }
-    if (!p.node().equals(self) && !p.liveAt(clock.instant())) {
-      fail(m, 503, "the agent of node " + node + " stopped: its Lease expired at " + p.expiresAt(), null);
       return;
     }
     if (p.podIp() == null || p.metricsPort() == null) {

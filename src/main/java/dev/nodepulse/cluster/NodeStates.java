@@ -14,7 +14,8 @@ import java.util.Map;
  * The cluster view's rows: the agents' Leases merged with what their peers last answered, as a pure function of
  * both and {@code now} (tested on a fixed clock in NodeStatesTest). A node's state:
  * <ul>
- *   <li>{@code Stopped}: its Lease expired (the agent stopped renewing it: within one lease duration of its end);</li>
+ *   <li>{@code Stopped}: its Lease was removed (the agent deletes it when it stops; the others remove the Lease of
+ *   an agent that lets its turn to claim a run pass), shown for {@link #LEFT_SHOWN} after;</li>
  *   <li>{@code Unreachable}: its Lease names no peer address, or its last request failed (the reason says how);</li>
  *   <li>{@code Unknown}: not asked yet, or no answer for {@link #STALE};</li>
  *   <li>{@code Ready}: a fresh answer.</li>
@@ -25,6 +26,8 @@ import java.util.Map;
 final class NodeStates {
   /** An answer older than this is not shown as Ready. */
   static final Duration STALE = Duration.ofSeconds(10);
+  /** How long a node whose Lease was removed stays in the view, Stopped. */
+  static final Duration LEFT_SHOWN = Duration.ofMinutes(10);
 
   enum State { Ready, Stopped, Unreachable, Unknown }
 
@@ -57,14 +60,26 @@ final class NodeStates {
 
   private NodeStates() {}
 
-  /** A row per Lease (and for {@code self}, Lease or not), by node name. */
-  static List<Row> merge(String self, List<AgentLeases.Peer> leases, Map<String, Known> known, Instant now) {
+  /**
+   * A row per Lease (and for {@code self}, Lease or not), and per node whose Lease was removed at most
+   * {@link #LEFT_SHOWN} ago ({@code left}: when each was last seen gone), by node name.
+   */
+  static List<Row> merge(String self, List<AgentLeases.Peer> leases, Map<String, Known> known,
+      Map<String, Instant> left, Instant now) {
     List<Row> rows = new ArrayList<>();
     boolean selfSeen = false;
     for (AgentLeases.Peer lease : leases) {
       selfSeen |= lease.node().equals(self);
       rows.add(row(self, lease, known.get(lease.node()), now));
     }
+    left.forEach((node, at) -> {
+      Known k = known.get(node);
+      if (!node.equals(self) && now.isBefore(at.plus(LEFT_SHOWN))
+          && leases.stream().noneMatch(l -> l.node().equals(node))) {
+        rows.add(new Row(node, State.Stopped, k == null ? null : k.figures(),
+            "its agent stopped: its Lease was removed at " + at));
+      }
+    });
     if (!selfSeen) {
       rows.add(row(self, new AgentLeases.Peer(self, null, null, null, null), known.get(self), now));
     }
@@ -75,10 +90,6 @@ final class NodeStates {
   private static Row row(String self, AgentLeases.Peer lease, Known k, Instant now) {
     Figures figures = k == null ? null : k.figures();
     boolean isSelf = lease.node().equals(self);
-    if (!isSelf && !lease.liveAt(now)) {
-      return new Row(lease.node(), State.Stopped, figures, lease.expiresAt() == null ? "its Lease was never renewed"
-          : "its Lease expired at " + lease.expiresAt());
-    }
     if (!isSelf && (lease.podIp() == null || lease.metricsPort() == null)) {
       return new Row(lease.node(), State.Unreachable, figures,
           "its Lease names no peer address (an agent without --metrics-port)");

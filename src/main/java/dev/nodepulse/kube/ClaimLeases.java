@@ -60,6 +60,11 @@ final class ClaimLeases implements AutoCloseable {
     return l != null && taskKey.equals(annotation(l, TASK)) ? l : null;
   }
 
+  /** Every claim Lease as last seen. */
+  java.util.List<Lease> all() {
+    return informer.getStore().list();
+  }
+
   /** The task's claim Lease as the API server has it now (null when none). Blocking. */
   Lease read(String taskKey) {
     Lease l = client.leases().inNamespace(settings.leaseNamespace()).withName(leaseName(taskKey)).get();
@@ -72,7 +77,8 @@ final class ClaimLeases implements AutoCloseable {
       return ClaimRule.Shared.NONE;
     }
     return new ClaimRule.Shared(Wire.instant(annotation(l, CLAIMED_FOR)),
-        l.getSpec() == null ? null : l.getSpec().getHolderIdentity(), Wire.instant(annotation(l, FINISHED_FOR)));
+        l.getSpec() == null ? null : l.getSpec().getHolderIdentity(), Wire.instant(annotation(l, FINISHED_FOR)),
+        l.getSpec() == null || l.getSpec().getRenewTime() == null ? null : l.getSpec().getRenewTime().toInstant());
   }
 
   /**

@@ -133,23 +133,23 @@ final class KubeClaims implements Claims {
     Instant now = link.clock.instant();
     ClaimRule.Shared shared = record.seen();
     ClaimRule.Decision d = ClaimRule.decide(req.node(), req.key(), due, shared, due.equals(runningHere.get(req.key())),
-        forbids(spec), link.leases.get(), spec.nodeSelector(), spec.startingDeadline(), now);
+        forbids(spec), link.leases.get(), spec.nodeSelector(), spec.startingDeadline(), link.timing(due), now);
     switch (d) {
-      case ClaimRule.Claim c -> write(req, spec, due, answer, false, giveUpAt);
-      case ClaimRule.Missed m -> write(req, spec, due, answer, false, giveUpAt); // the scheduler records it MISSED
+      case ClaimRule.Claim c -> write(req, spec, due, answer, false, giveUpAt, c.passedOver());
+      case ClaimRule.Missed m -> write(req, spec, due, answer, false, giveUpAt, m.passedOver()); // recorded MISSED
       case ClaimRule.TakeOver t -> {
         if (spec.retry().limit() > 0) {
           LOG.info("task {}: node {} stopped during the run due at {}; running it again (retry allows it)",
               req.key(), t.deadNode(), due);
-          write(req, spec, due, answer, false, giveUpAt);
+          write(req, spec, due, answer, false, giveUpAt, t.passedOver());
         } else {
-          write(req, spec, due, answer, true, giveUpAt);
+          write(req, spec, due, answer, true, giveUpAt, t.passedOver());
         }
       }
       case ClaimRule.Taken t -> answer.complete(new Claim.Taken(shared.claimedBy(), t.reason()));
       case ClaimRule.NoLiveAgent n -> {
         if (now.isBefore(giveUpAt)) {
-          // also what an agent sees while the API server is away (no Lease renewed): look again
+          // a member matching it may come (an agent starting): look again
           vertx.setTimer(POLL.toMillis(), id -> decide(req, spec, due, answer, giveUpAt));
         } else {
           answer.complete(new Claim.Taken(null, n.reason())); // nobody claimed it (the API server away)
@@ -178,7 +178,8 @@ final class KubeClaims implements Claims {
    * server cannot be reached the decision is made again (every second) until {@code giveUpAt}, so a run that falls
    * due during an outage runs once when it is back.
    */
-  private void write(Request req, TaskSpec spec, Instant due, Promise<Claim> answer, boolean lost, Instant giveUpAt) {
+  private void write(Request req, TaskSpec spec, Instant due, Promise<Claim> answer, boolean lost, Instant giveUpAt,
+      java.util.List<String> passedOver) {
     ClaimRecord record = record(req);
     vertx.executeBlocking(() -> Conflicts.retry(3, attempt -> {
       if (!record.read(attempt > 0)) {
@@ -190,7 +191,7 @@ final class KubeClaims implements Claims {
         return new Claim.Taken(s.claimedBy(), "claimed by " + s.claimedBy());
       }
       if (!lost && forbids(spec) && ClaimRule.stillRunningElsewhere(link.node(), due, s, link.leases.get(),
-          link.clock.instant())) { // the cache did not show that claim yet
+          link.timing(due), link.clock.instant())) { // the cache did not show that claim yet
         return new Claim.Taken(s.claimedBy(), "the run due at " + s.claimedFor() + " is still going on "
             + s.claimedBy() + " (concurrencyPolicy: Forbid)");
       }
@@ -219,6 +220,9 @@ final class KubeClaims implements Claims {
         link.reach.failed(ar.cause());
       } else if (c != UNREACHABLE) {
         link.reach.reached();
+      }
+      if (c instanceof Claim.Granted) {
+        link.passedOver(passedOver);
       }
       if (c == UNREACHABLE && link.clock.instant().isBefore(giveUpAt)) {
         LOG.debug("task {}: cannot claim the run due at {} yet; trying again", req.key(), due);
@@ -295,6 +299,7 @@ final class KubeClaims implements Claims {
       String previous = st.claimedBy;
       st.claimedBy = link.node();
       st.claimedFor = due.toString();
+      st.claimedAt = link.clock.instant().toString();
       st.observedGeneration = read.getMetadata().getGeneration();
       if (lost) {
         st.lastRun = StatusWriter.lost(due, previous, link.clock.instant());
@@ -396,7 +401,7 @@ final class KubeClaims implements Claims {
       return ClaimRule.Shared.NONE;
     }
     Instant finished = s.lastRun == null ? null : Wire.instant(s.lastRun.dueAt);
-    return new ClaimRule.Shared(Wire.instant(s.claimedFor), s.claimedBy, finished);
+    return new ClaimRule.Shared(Wire.instant(s.claimedFor), s.claimedBy, finished, Wire.instant(s.claimedAt));
   }
 
   /**

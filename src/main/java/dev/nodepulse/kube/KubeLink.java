@@ -3,6 +3,7 @@ package dev.nodepulse.kube;
 import dev.nodepulse.kube.crd.DelayedTaskResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
@@ -21,6 +22,8 @@ final class KubeLink {
   static final AtomicLong ALL_TASK_WRITES = new AtomicLong();
   volatile KubernetesClient client;
   volatile Supplier<List<AgentLease>> leases = List::of;
+  /** Removes members passed over in a claim cascade ({@link LeaseView#removeSilent}); set once watching. */
+  volatile java.util.function.Consumer<List<String>> removeSilent = nodes -> {};
   volatile TaskInformers informers;
   /** The claim records of ConfigMap tasks, once watched. */
   volatile ClaimLeases claimLeases;
@@ -53,8 +56,44 @@ final class KubeLink {
    * same thing): the first live node in rendezvous order; also true while no live Lease is known yet.
    */
   boolean speaksFor(String key) {
-    var live = AgentLease.liveNodes(leases.get(), clock.instant(), java.util.Map.of());
-    return live.isEmpty() || Rendezvous.candidate(key, live).map(settings.node()::equals).orElse(true);
+    var members = leases.get().stream().map(AgentLease::node).toList();
+    return members.isEmpty() || Rendezvous.candidate(key, members).map(settings.node()::equals).orElse(true);
+  }
+
+  /**
+   * This agent's claim cascade for a run due at {@code due} ({@link ClaimRule.Timing}): from the due time, or from
+   * when the API server last became reachable again if later (after an outage or a start, every agent would
+   * otherwise find every rank's turn passed and claim at once); a step of a third of the lease duration.
+   */
+  ClaimRule.Timing timing(Instant due) {
+    Instant since = reach.reachableSince();
+    Instant from = since != null && since.isAfter(due) ? since : due;
+    return new ClaimRule.Timing(from, settings.leaseDuration().dividedBy(3), settings.leaseDuration());
+  }
+
+  /** Members ranked before this agent let their turn pass while it claimed: remove those gone (off the loop). */
+  void passedOver(List<String> nodes) {
+    if (!nodes.isEmpty()) {
+      removeSilent.accept(nodes);
+    }
+  }
+
+  /**
+   * True while this agent holds a claimed {@code nodes: one} run that has not finished, as the claim records show
+   * (the DelayedTasks' status, the ConfigMap tasks' claim Leases): its Lease is renewed meanwhile.
+   */
+  boolean holdsRun() {
+    TaskInformers i = informers;
+    if (i != null && i.tasks().stream().anyMatch(t -> held(KubeClaims.shared(t)))) {
+      return true;
+    }
+    ClaimLeases c = claimLeases;
+    return c != null && c.all().stream().anyMatch(l -> held(ClaimLeases.shared(l)));
+  }
+
+  private boolean held(ClaimRule.Shared s) {
+    return settings.node().equals(s.claimedBy()) && s.claimedFor() != null
+        && (s.finishedFor() == null || s.finishedFor().isBefore(s.claimedFor()));
   }
 
   String node() {

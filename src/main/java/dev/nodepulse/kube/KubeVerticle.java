@@ -2,6 +2,7 @@ package dev.nodepulse.kube;
 
 import dev.nodepulse.bus.AgentLeases;
 import dev.nodepulse.bus.Listening;
+import dev.nodepulse.config.Durations;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -21,8 +22,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The agent's link to the API server: connects (retrying with backoff while the API server cannot be reached, at
- * start or later), keeps this agent's Lease renewed, watches the other agents' Leases, then starts what needs the
- * cluster (the task sources). Its state is the health component {@code kubernetes}; the rest of the agent samples
+ * start or later), writes this agent's Lease (its membership: written at start, again only while it holds a run or
+ * when it changed or went missing, and deleted at stop), watches the other agents' Leases, then starts what needs
+ * the cluster (the task sources). At rest it writes and reads nothing. Its state is the health component {@code kubernetes}; the rest of the agent samples
  * and serves meanwhile. All fabric8 calls block, so they run on worker threads.
  */
 final class KubeVerticle extends VerticleBase {
@@ -101,11 +103,11 @@ final class KubeVerticle extends VerticleBase {
         LOG.warn(problem);
       }
       renewed(clock.instant());
-      LOG.info("connected to the API server as {}; lease {}/{} every {}", identity == null ? "(unknown: "
-          + "SelfSubjectReview not answered)" : identity, settings.leaseNamespace(), settings.node(),
-          settings.leaseDuration());
+      LOG.info("connected to the API server as {}; lease {}/{} (renewed every {} while a run is held here)",
+          identity == null ? "(unknown: SelfSubjectReview not answered)" : identity, settings.leaseNamespace(),
+          settings.node(), Durations.format(settings.leaseDuration().dividedBy(3)));
       long period = Math.max(200, settings.leaseDuration().toMillis() / 3);
-      renewTimer = vertx.setPeriodic(period, id -> renew());
+      renewTimer = vertx.setPeriodic(period, id -> tick());
       startWatching();
     }).onFailure(err -> {
       failed(err);
@@ -130,6 +132,8 @@ final class KubeVerticle extends VerticleBase {
       if (link != null) {
         link.client = client;
         link.leases = leaseView::leases;
+        LeaseView members = leaseView;
+        link.removeSilent = nodes -> vertx.executeBlocking(() -> members.removeSilent(nodes, clock.instant()), false);
         ClusterFeed feed = new ClusterFeed(vertx, link);
         claimLeases = new ClaimLeases(client, settings);
         claimLeases.failures(reach::informerFailed);
@@ -156,6 +160,7 @@ final class KubeVerticle extends VerticleBase {
         w.maps().synced();
       }
       synced = true;
+      lastError = null;
       if (link != null && sweepTimer < 0) { // not at once: the sources may still be handing their objects over
         sweepTimer = vertx.setPeriodic(settings.resync().toMillis(), id -> sweep());
       }
@@ -186,6 +191,25 @@ final class KubeVerticle extends VerticleBase {
             LOG.info("deleted {} claim Lease(s) of ConfigMap tasks that are gone", n);
           }
         }).onFailure(reach::failed);
+  }
+
+  /**
+   * Every third of the lease duration: writes the Lease when it must (the API server was away: this looks whether
+   * it is back; the Lease went missing, e.g. removed by a cascade that passed this agent over; the metrics port is
+   * new; a run is held here, so the others see its holder live), else only the Events kept during an outage.
+   */
+  private void tick() {
+    boolean write = reach.awaySince() != null || heartbeat.changed()
+        || (synced && leaseView != null && leaseView.own() == null) || (link != null && synced && link.holdsRun());
+    if (write) {
+      renew();
+    } else if (link != null && !link.events.isEmpty() && !renewing) {
+      renewing = true;
+      vertx.executeBlocking(() -> {
+        Events.flush(link);
+        return null;
+      }, false).onComplete(ar -> renewing = false);
+    }
   }
 
   private void renew() {
@@ -240,12 +264,13 @@ final class KubeVerticle extends VerticleBase {
   }
 
   JsonObject health() {
-    boolean fresh = lastRenewAt != null && clock.instant().isBefore(lastRenewAt.plus(settings.leaseDuration()));
+    Instant away = reach.awaySince();
+    boolean cutOff = away != null && !clock.instant().isBefore(away.plus(settings.leaseDuration()));
     String state = !connected ? (lastError == null ? "starting" : "down")
-        : lastError != null && !fresh ? "down" : lastError != null ? "degraded" : synced ? "up" : "starting";
+        : cutOff ? "down" : away != null || lastError != null ? "degraded" : synced ? "up" : "starting";
     JsonObject h = new JsonObject()
         .put("state", state)
-        .put("ready", connected && synced && fresh)
+        .put("ready", connected && synced && !cutOff)
         .put("node", settings.node())
         .put("lease", settings.leaseNamespace() + "/" + settings.node())
         .put("namespaces", settings.namespaces().isEmpty() ? "all" : String.join(",", settings.namespaces()))
@@ -274,8 +299,12 @@ final class KubeVerticle extends VerticleBase {
       vertx.cancelTimer(sweepTimer);
     }
     Promise<Void> done = Promise.promise();
+    boolean leave = connected && reach.awaySince() == null;
     vertx.executeBlocking(() -> {
       closeWatches();
+      if (leave) {
+        heartbeat.leave(); // the others stop counting this agent at once
+      }
       client.close();
       return null;
     }, false).onComplete(r -> done.complete());

@@ -14,10 +14,11 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * This agent's heartbeat: a {@code coordination.k8s.io/v1} Lease named after the node, in the agent's namespace,
+ * This agent's membership: a {@code coordination.k8s.io/v1} Lease named after the node, in the agent's namespace,
  * labelled {@code nodepulse.dev/agent=true}, holding the node's labels (for {@code nodeSelector}) in an annotation,
  * and, once the metrics listener listens, the pod's IP and that port (where peers reach this agent).
- * {@link #renew()} is blocking: call it off the event loop, every third of the lease duration.
+ * Written when the agent connects and then only when it must (docs/kubernetes.md: "Which agent runs a run"), so a
+ * cluster at rest costs the API server nothing per agent. {@link #renew()} is blocking: call it off the event loop.
  */
 final class LeaseHeartbeat {
   static final String AGENT_LABEL = "nodepulse.dev/agent";
@@ -30,6 +31,8 @@ final class LeaseHeartbeat {
   private final Clock clock;
   private volatile Map<String, String> nodeLabels = Map.of();
   private volatile Integer metricsPort;
+  /** The metrics port the last write carried. */
+  private volatile Integer writtenPort;
 
   LeaseHeartbeat(KubernetesClient client, KubeSettings settings, Clock clock) {
     this.client = client;
@@ -62,21 +65,44 @@ final class LeaseHeartbeat {
     metricsPort = port;
   }
 
+  /** True when the Lease does not say what it should (the metrics port became known after it was written). */
+  boolean changed() {
+    return !java.util.Objects.equals(metricsPort, writtenPort);
+  }
+
+  /** Deletes the Lease (at stop), on the condition that it is this agent's; what the API server answers is ignored. */
+  void leave() {
+    try {
+      Lease current = client.leases().inNamespace(settings.leaseNamespace()).withName(settings.node()).get();
+      if (current != null && settings.node().equals(current.getSpec().getHolderIdentity())) {
+        var options = new io.fabric8.kubernetes.api.model.DeleteOptions();
+        options.setPreconditions(new io.fabric8.kubernetes.api.model.Preconditions(
+            current.getMetadata().getResourceVersion(), current.getMetadata().getUid()));
+        client.raw("/apis/coordination.k8s.io/v1/namespaces/" + settings.leaseNamespace() + "/leases/"
+            + settings.node(), "DELETE", options);
+      }
+    } catch (KubernetesClientException e) {
+      // the API server did not answer, or the Lease changed: the others pass this agent over in their cascades
+    }
+  }
+
   /** Creates or renews the Lease; returns the renewal time written. Throws what the API server answered. */
   Instant renew() {
     Instant now = clock.instant();
+    Integer port = metricsPort;
     var leases = client.leases().inNamespace(settings.leaseNamespace());
     Lease current = leases.withName(settings.node()).get();
     if (current == null) {
       Lease fresh = new LeaseBuilder()
           .withNewMetadata().withName(settings.node()).withNamespace(settings.leaseNamespace())
           .addToLabels(AGENT_LABEL, "true").addToLabels("app.kubernetes.io/name", "nodepulse")
-          .addToAnnotations(annotations()).endMetadata()
+          .addToAnnotations(annotations(port)).endMetadata()
           .withNewSpec().withHolderIdentity(settings.node())
           .withLeaseDurationSeconds((int) Math.max(1, settings.leaseDuration().toSeconds()))
           .withAcquireTime(micro(now)).withRenewTime(micro(now)).withLeaseTransitions(0).endSpec()
           .build();
       leases.resource(fresh).create();
+      writtenPort = port;
       return now;
     }
     current.getSpec().setRenewTime(micro(now));
@@ -86,16 +112,16 @@ final class LeaseHeartbeat {
       current.getMetadata().setAnnotations(new LinkedHashMap<>());
     }
     current.getMetadata().getAnnotations().remove(METRICS_PORT);
-    current.getMetadata().getAnnotations().putAll(annotations());
+    current.getMetadata().getAnnotations().putAll(annotations(port));
     leases.resource(current).update(); // conditional on the resourceVersion just read
+    writtenPort = port;
     return now;
   }
 
-  private Map<String, String> annotations() {
+  private Map<String, String> annotations(Integer port) {
     Map<String, String> out = new LinkedHashMap<>();
     out.put(NODE_LABELS, Serialization.asJson(nodeLabels));
     out.put(POD_IP, settings.podIp());
-    Integer port = metricsPort;
     if (port != null) {
       out.put(METRICS_PORT, Integer.toString(port));
     }

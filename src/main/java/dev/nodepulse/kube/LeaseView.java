@@ -1,8 +1,11 @@
 package dev.nodepulse.kube;
 
 import com.fasterxml.jackson.core.type.TypeReference;
+import io.fabric8.kubernetes.api.model.DeleteOptions;
+import io.fabric8.kubernetes.api.model.Preconditions;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.time.Duration;
@@ -10,12 +13,23 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** The agents' Leases as seen through one informer (agent namespace, {@code nodepulse.dev/agent=true}). */
+/**
+ * The agents' Leases, the members of the cluster, as seen through one informer (agent namespace,
+ * {@code nodepulse.dev/agent=true}). A Lease changes only when its agent starts, stops or holds a run, so the
+ * informer is quiet while the cluster is at rest.
+ */
 final class LeaseView implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(LeaseView.class);
+  private final KubernetesClient client;
+  private final KubeSettings settings;
   private final SharedIndexInformer<Lease> informer;
 
   LeaseView(KubernetesClient client, KubeSettings settings, Duration resync) {
+    this.client = client;
+    this.settings = settings;
     informer = client.leases().inNamespace(settings.leaseNamespace()).withLabel(LeaseHeartbeat.AGENT_LABEL, "true")
         .runnableInformer(resync.toMillis());
   }
@@ -28,6 +42,38 @@ final class LeaseView implements AutoCloseable {
   /** Every agent Lease known now, live or not. */
   List<AgentLease> leases() {
     return informer.getStore().list().stream().map(LeaseView::agentLease).flatMap(Optional::stream).toList();
+  }
+
+  /** This agent's own Lease as last seen, or null (not written yet, or deleted). */
+  Lease own() {
+    return informer.getStore().getByKey(settings.leaseNamespace() + "/" + settings.node());
+  }
+
+  /**
+   * Deletes the Leases of {@code nodes}, members a claim cascade passed over: those not live at {@code now} (an agent
+   * holding a run renews its Lease and is kept), each on the condition that it is still the one seen (uid and
+   * resourceVersion). An agent still running that loses its Lease so writes it again. Blocking; returns how many.
+   */
+  int removeSilent(List<String> nodes, Instant now) {
+    int removed = 0;
+    for (String node : nodes) {
+      Lease l = informer.getStore().getByKey(settings.leaseNamespace() + "/" + node);
+      if (node.equals(settings.node()) || l == null || agentLease(l).map(a -> a.liveAt(now)).orElse(true)) {
+        continue;
+      }
+      DeleteOptions options = new DeleteOptions();
+      options.setPreconditions(new Preconditions(l.getMetadata().getResourceVersion(), l.getMetadata().getUid()));
+      try {
+        client.raw("/apis/coordination.k8s.io/v1/namespaces/" + settings.leaseNamespace() + "/leases/" + node,
+            "DELETE", options);
+        removed++;
+        LOG.info("agent {} let its turn to claim a run pass and its Lease is not renewed: removed from the members "
+            + "(it writes its Lease again if it still runs)", node);
+      } catch (KubernetesClientException e) {
+        LOG.debug("Lease of {} not removed: {}", node, Problems.describe(e)); // changed, gone, or no answer
+      }
+    }
+    return removed;
   }
 
   static Optional<AgentLease> agentLease(Lease l) {

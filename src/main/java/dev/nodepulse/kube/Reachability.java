@@ -19,6 +19,7 @@ final class Reachability {
   private String away;
   private Instant since;
   private String refused;
+  private Instant reachableSince;
 
   Reachability(Clock clock) {
     this.clock = clock;
@@ -54,11 +55,24 @@ final class Reachability {
   /** A call went through: the end of an episode, if one was under way. */
   synchronized void reached() {
     refused = null;
+    if (reachableSince == null || away != null) {
+      reachableSince = clock.instant();
+    }
     if (away != null) {
       LOG.info("API server back after {} (it was away: {})", Durations.format(Duration.between(since,
           clock.instant()).withNanos(0)), away);
       away = null;
     }
+  }
+
+  /** Since when the API server answers (null: not yet, or away now). */
+  synchronized Instant reachableSince() {
+    return away == null ? reachableSince : null;
+  }
+
+  /** Since when the API server is away (null: it is not). */
+  synchronized Instant awaySince() {
+    return away == null ? null : since;
   }
 
   /**

@@ -90,12 +90,13 @@ final class RunNowClaims {
       return Future.succeededFuture(new Claim.Granted(req.node()));
     }
     Promise<Claim> answer = Promise.promise();
-    decide(req, spec, answer, link.clock.instant().plus(link.settings.leaseDuration().multipliedBy(4)));
+    Instant now = link.clock.instant();
+    decide(req, spec, answer, now, now.plus(link.settings.leaseDuration().multipliedBy(4)));
     return answer.future();
   }
 
   /** Decides from the cached view; waits (polling the cache, no API calls) while another node is the candidate. */
-  private void decide(Request req, TaskSpec spec, Promise<Claim> answer, Instant giveUpAt) {
+  private void decide(Request req, TaskSpec spec, Promise<Claim> answer, Instant since, Instant giveUpAt) {
     DelayedTaskResource r = link.task(req.namespace(), req.name());
     if (r == null) {
       answer.complete(new Claim.Taken(null, "the DelayedTask was withdrawn"));
@@ -103,28 +104,29 @@ final class RunNowClaims {
     }
     Instant now = link.clock.instant();
     ClaimRule.Decision d = RunNowRule.decide(req.node(), req.key(), req.runNow(), handled(r), KubeClaims.shared(r),
-        link.leases.get(), spec.nodeSelector(), now);
+        link.leases.get(), spec.nodeSelector(), link.timing(since), now);
     switch (d) {
-      case ClaimRule.Claim c -> write(req, answer);
+      case ClaimRule.Claim c -> write(req, answer, c.passedOver());
       case ClaimRule.Taken t -> answer.complete(new Claim.Taken(r.getStatus().lastRunNow.node, t.reason()));
-      case ClaimRule.Wait w -> poll(req, spec, answer, giveUpAt, "waited for " + w.candidate() + " in vain");
-      case ClaimRule.NoLiveAgent n -> poll(req, spec, answer, giveUpAt, n.reason());
+      case ClaimRule.Wait w -> poll(req, spec, answer, since, giveUpAt, "waited for " + w.candidate() + " in vain");
+      case ClaimRule.NoLiveAgent n -> poll(req, spec, answer, since, giveUpAt, n.reason());
       case ClaimRule.Missed m -> throw new IllegalStateException("a run-now request has no starting deadline");
       case ClaimRule.TakeOver t -> throw new IllegalStateException("a run-now request is never taken over");
     }
   }
 
-  private void poll(Request req, TaskSpec spec, Promise<Claim> answer, Instant giveUpAt, String reason) {
+  private void poll(Request req, TaskSpec spec, Promise<Claim> answer, Instant since, Instant giveUpAt,
+      String reason) {
     if (link.clock.instant().isAfter(giveUpAt)) {
       LOG.warn("task {}: run-now request {} not run here: {}", req.key(), req.runNow(), reason);
       answer.complete(new Claim.Taken(null, reason));
     } else {
-      vertx.setTimer(POLL.toMillis(), id -> decide(req, spec, answer, giveUpAt));
+      vertx.setTimer(POLL.toMillis(), id -> decide(req, spec, answer, since, giveUpAt));
     }
   }
 
   /** The conditional claim write: {@code status.lastRunNow}, {@code claimedFor}, {@code claimedBy}. */
-  private void write(Request req, Promise<Claim> answer) {
+  private void write(Request req, Promise<Claim> answer, java.util.List<String> passedOver) {
     vertx.executeBlocking(() -> Conflicts.retry(3, attempt -> {
       DelayedTaskResource r = attempt == 0 ? link.task(req.namespace(), req.name())
           : link.client.resources(DelayedTaskResource.class).inNamespace(req.namespace()).withName(req.name()).get();
@@ -143,6 +145,7 @@ final class RunNowClaims {
       st.lastRunNow.node = link.node();
       st.claimedBy = link.node();
       st.claimedFor = at.toString();
+      st.claimedAt = now.toString();
       try {
         st = DerivedStatus.of(st, Wire.read(r).spec(), r.getMetadata().getGeneration(), now); // phase Running
       } catch (TaskValidationException e) {
@@ -165,6 +168,9 @@ final class RunNowClaims {
         link.reach.failed(ar.cause());
       }
       Claim c = ar.succeeded() ? ar.result() : new Claim.Taken(null, Problems.describe(ar.cause()));
+      if (c instanceof Claim.Granted) {
+        link.passedOver(passedOver);
+      }
       if (c instanceof Claim.Taken t && !t.reason().endsWith("was run")) {
         LOG.warn("task {}: run-now request {} not run: {}", req.key(), req.runNow(), t.reason());
       }

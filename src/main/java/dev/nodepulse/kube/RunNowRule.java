@@ -4,7 +4,6 @@ import dev.nodepulse.tasks.model.RunRequest;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * Run now from kubectl (docs/tasks.md): what the annotation {@code nodepulse.dev/run-now} asks of an agent, and who
@@ -53,34 +52,33 @@ final class RunNowRule {
   }
 
   /**
-   * Decides for one {@code nodes: one} request.
+   * Decides for one {@code nodes: one} request: the members matching the selector claim it in a cascade, as a due
+   * run ({@link ClaimRule}), after any run of the task another live agent holds.
    *
    * @param self this agent's node
    * @param taskKey the task's {@code namespace/name}
    * @param requestId the request
    * @param handled {@code status.lastRunNow.requestId} (null: none)
    * @param shared the task's claim facts ({@code claimedFor}, {@code claimedBy}, the last finished due time)
-   * @param leases every agent Lease known
+   * @param members every agent Lease known
    * @param selector the task's nodeSelector
+   * @param timing this agent's cascade (from when it first saw the request)
    * @param now the time
    */
   static ClaimRule.Decision decide(String self, String taskKey, String requestId, String handled,
-      ClaimRule.Shared shared, Collection<AgentLease> leases, Map<String, String> selector, Instant now) {
+      ClaimRule.Shared shared, Collection<AgentLease> members, Map<String, String> selector, ClaimRule.Timing timing,
+      Instant now) {
     if (requestId.equals(handled)) {
       return new ClaimRule.Taken("request " + requestId + " was run");
     }
     if (inFlight(shared) && !self.equals(shared.claimedBy())) {
       // runs of one task never overlap: a due run claimed by another live agent ends first
-      Optional<AgentLease> holder = leases.stream().filter(l -> l.node().equals(shared.claimedBy())).findFirst();
-      if (holder.isPresent() && holder.get().liveAt(now)) {
-        return new ClaimRule.Wait(holder.get().node(), holder.get().expiresAt());
+      Instant until = ClaimRule.holderLiveUntil(shared, members, timing);
+      if (until != null && now.isBefore(until)) {
+        return new ClaimRule.Wait(shared.claimedBy(), until);
       }
     }
-    Optional<AgentLease> c = ClaimRule.candidate(runKey(taskKey, requestId), leases, selector, now);
-    if (c.isEmpty()) {
-      return new ClaimRule.NoLiveAgent();
-    }
-    return c.get().node().equals(self) ? new ClaimRule.Claim() : new ClaimRule.Wait(c.get().node(), c.get().expiresAt());
+    return ClaimRule.cascade(self, runKey(taskKey, requestId), members, selector, timing, now, ClaimRule.Claim::new);
   }
 
   /**

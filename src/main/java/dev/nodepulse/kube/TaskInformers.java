@@ -122,6 +122,11 @@ final class TaskInformers implements AutoCloseable {
     return null;
   }
 
+  /** Every DelayedTask as last seen. */
+  List<DelayedTaskResource> tasks() {
+    return taskInformers.stream().flatMap(i -> i.getStore().list().stream()).toList();
+  }
+
   /** True while every informer's watch is running. */
   boolean watching() {
     return informers.stream().allMatch(SharedIndexInformer::isWatching);

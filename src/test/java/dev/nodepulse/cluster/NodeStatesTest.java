@@ -30,7 +30,7 @@ class NodeStatesTest {
   void aLiveLeaseWithAFreshAnswerIsReadyWithItsFigures() {
     var rows = NodeStates.merge("node-1", List.of(lease("node-2", NOW.minusSeconds(3)), lease("node-1", NOW)),
         Map.of("node-1", NodeStates.Known.answered(IDLE, NOW), "node-2", NodeStates.Known.answered(BUSY,
-            NOW.minusSeconds(1))), NOW);
+            NOW.minusSeconds(1))), Map.of(), NOW);
     assertThat(rows).extracting(NodeStates.Row::node).containsExactly("node-1", "node-2");
     assertThat(rows).extracting(NodeStates.Row::state).containsOnly(NodeStates.State.Ready);
     assertThat(NodeStates.toJson(rows).getJsonArray("items").getJsonObject(1)).isEqualTo(new JsonObject()
@@ -40,34 +40,44 @@ class NodeStatesTest {
   }
 
   @Test
-  void aLeaseNotRenewedForItsDurationIsStoppedKeepingTheLastFigures() {
-    Instant renewed = NOW.minus(LEASE);
-    var rows = NodeStates.merge("node-1", List.of(lease("node-1", NOW), lease("node-2", renewed)),
-        Map.of("node-2", NodeStates.Known.answered(BUSY, renewed)), NOW);
+  void aLeaseNotWrittenForHoursIsAMemberLikeAnyOther() {
+    var rows = NodeStates.merge("node-1", List.of(lease("node-1", NOW), lease("node-2", NOW.minusSeconds(7200))),
+        Map.of("node-2", NodeStates.Known.answered(BUSY, NOW)), Map.of(), NOW);
+    assertThat(states(rows)).containsEntry("node-2", NodeStates.State.Ready);
+  }
+
+  @Test
+  void aNodeWhoseLeaseWasRemovedIsStoppedForAWhileKeepingItsLastFigures() {
+    Instant gone = NOW.minusSeconds(30);
+    var rows = NodeStates.merge("node-1", List.of(lease("node-1", NOW)),
+        Map.of("node-2", NodeStates.Known.answered(BUSY, gone)), Map.of("node-2", gone), NOW);
     NodeStates.Row stopped = rows.get(1);
+    assertThat(stopped.node()).isEqualTo("node-2");
     assertThat(stopped.state()).isEqualTo(NodeStates.State.Stopped);
-    assertThat(stopped.reason()).isEqualTo("its Lease expired at 2026-12-04T22:00:00Z");
+    assertThat(stopped.reason()).isEqualTo("its agent stopped: its Lease was removed at 2026-12-04T21:59:30Z");
     assertThat(stopped.figures()).isEqualTo(BUSY);
-    // one millisecond earlier the same Lease is live
-    assertThat(states(NodeStates.merge("node-1", List.of(lease("node-2", renewed.plusMillis(1))),
-        Map.of("node-2", NodeStates.Known.answered(BUSY, NOW)), NOW))).containsEntry("node-2", NodeStates.State.Ready);
+    assertThat(states(NodeStates.merge("node-1", List.of(lease("node-1", NOW)), Map.of(), Map.of("node-2", gone),
+        gone.plus(NodeStates.LEFT_SHOWN)))).as("forgotten after a while").doesNotContainKey("node-2");
+    assertThat(states(NodeStates.merge("node-1", List.of(lease("node-1", NOW), lease("node-2", NOW)),
+        Map.of("node-2", NodeStates.Known.answered(IDLE, NOW)), Map.of("node-2", gone), NOW)))
+        .as("back: its Lease again").containsEntry("node-2", NodeStates.State.Ready);
   }
 
   @Test
   void aFailedRequestIsUnreachableWithItsReasonAndAnAnswerAfterItIsReadyAgain() {
     NodeStates.Known failed = NodeStates.Known.answered(BUSY, NOW.minusSeconds(5)).failed("no answer within 2000 ms");
-    var rows = NodeStates.merge("node-1", List.of(lease("node-2", NOW)), Map.of("node-2", failed), NOW);
+    var rows = NodeStates.merge("node-1", List.of(lease("node-2", NOW)), Map.of("node-2", failed), Map.of(), NOW);
     NodeStates.Row row = rows.stream().filter(r -> r.node().equals("node-2")).findFirst().orElseThrow();
     assertThat(row.state()).isEqualTo(NodeStates.State.Unreachable);
     assertThat(row.reason()).isEqualTo("no answer within 2000 ms");
     assertThat(states(NodeStates.merge("node-1", List.of(lease("node-2", NOW)),
-        Map.of("node-2", NodeStates.Known.answered(IDLE, NOW)), NOW))).containsEntry("node-2", NodeStates.State.Ready);
+        Map.of("node-2", NodeStates.Known.answered(IDLE, NOW)), Map.of(), NOW))).containsEntry("node-2", NodeStates.State.Ready);
   }
 
   @Test
   void aLeaseWithoutAPeerAddressIsUnreachableAndANodeNotYetAskedUnknown() {
     var noAddress = new AgentLeases.Peer("node-3", NOW, LEASE, null, null);
-    var rows = NodeStates.merge("node-1", List.of(noAddress, lease("node-2", NOW)), Map.of(), NOW);
+    var rows = NodeStates.merge("node-1", List.of(noAddress, lease("node-2", NOW)), Map.of(), Map.of(), NOW);
     assertThat(states(rows)).containsEntry("node-3", NodeStates.State.Unreachable)
         .containsEntry("node-2", NodeStates.State.Unknown).containsEntry("node-1", NodeStates.State.Unknown);
     assertThat(rows.stream().filter(r -> r.node().equals("node-3")).findFirst().orElseThrow().reason())
@@ -77,19 +87,19 @@ class NodeStatesTest {
   @Test
   void anAnswerOlderThanStaleIsNotShownAsReady() {
     var known = Map.of("node-2", NodeStates.Known.answered(BUSY, NOW.minus(NodeStates.STALE).minusMillis(1)));
-    assertThat(states(NodeStates.merge("node-1", List.of(lease("node-2", NOW)), known, NOW)))
+    assertThat(states(NodeStates.merge("node-1", List.of(lease("node-2", NOW)), known, Map.of(), NOW)))
         .containsEntry("node-2", NodeStates.State.Unknown);
     var justFresh = Map.of("node-2", NodeStates.Known.answered(BUSY, NOW.minus(NodeStates.STALE)));
-    assertThat(states(NodeStates.merge("node-1", List.of(lease("node-2", NOW)), justFresh, NOW)))
+    assertThat(states(NodeStates.merge("node-1", List.of(lease("node-2", NOW)), justFresh, Map.of(), NOW)))
         .containsEntry("node-2", NodeStates.State.Ready);
   }
 
   @Test
   void thisAgentsOwnNodeIsListedWithoutALeaseAndNeverStopped() {
     var rows = NodeStates.merge("node-1", List.of(lease("node-1", NOW.minusSeconds(600))),
-        Map.of("node-1", NodeStates.Known.answered(IDLE, NOW)), NOW);
+        Map.of("node-1", NodeStates.Known.answered(IDLE, NOW)), Map.of(), NOW);
     assertThat(states(rows)).containsExactly(Map.entry("node-1", NodeStates.State.Ready));
-    assertThat(states(NodeStates.merge("node-1", List.of(), Map.of("node-1", NodeStates.Known.answered(IDLE, NOW)),
+    assertThat(states(NodeStates.merge("node-1", List.of(), Map.of("node-1", NodeStates.Known.answered(IDLE, NOW)), Map.of(),
         NOW))).containsExactly(Map.entry("node-1", NodeStates.State.Ready));
   }
 

@@ -25,21 +25,26 @@ class RunNowRuleTest {
   static final List<String> NODES = List.of("node-a", "node-b", "node-c");
   static final List<String> RANK = Rendezvous.rank(RunNowRule.runKey(TASK, "1733349600"), NODES);
 
-  static AgentLease live(String node) {
-    return new AgentLease(node, NOW.minusSeconds(5), LEASE, Map.of("zone", node.equals(RANK.get(0)) ? "a" : "b"));
+  /** The cascade of this agent: it saw the request at NOW, steps of 5 s. */
+  static final ClaimRule.Timing TIMING = new ClaimRule.Timing(NOW, Duration.ofSeconds(5), LEASE);
+
+  /** A member at rest: its Lease written an hour ago. */
+  static AgentLease member(String node) {
+    return new AgentLease(node, NOW.minusSeconds(3600), LEASE, Map.of("zone", node.equals(RANK.get(0)) ? "a" : "b"));
   }
 
-  static AgentLease dead(String node) {
-    return new AgentLease(node, NOW.minusSeconds(16), LEASE, Map.of());
+  static List<AgentLease> members() {
+    return NODES.stream().map(RunNowRuleTest::member).toList();
   }
 
-  static List<AgentLease> allLive() {
-    return NODES.stream().map(RunNowRuleTest::live).toList();
-  }
-
-  static Decision decide(String self, String handled, Shared shared, List<AgentLease> leases,
+  static Decision decide(String self, String handled, Shared shared, List<AgentLease> members,
       Map<String, String> selector) {
-    return RunNowRule.decide(self, TASK, "1733349600", handled, shared, leases, selector, NOW);
+    return decide(self, handled, shared, members, selector, NOW);
+  }
+
+  static Decision decide(String self, String handled, Shared shared, List<AgentLease> members,
+      Map<String, String> selector, Instant now) {
+    return RunNowRule.decide(self, TASK, "1733349600", handled, shared, members, selector, TIMING, now);
   }
 
   @Test
@@ -63,10 +68,10 @@ class RunNowRuleTest {
 
   @Test
   void everyAgentAgreesOnOneCandidateKeyedByTheRequestId() {
-    assertThat(decide(RANK.get(0), null, Shared.NONE, allLive(), Map.of())).isEqualTo(new Claim());
-    assertThat(decide(RANK.get(1), null, Shared.NONE, allLive(), Map.of()))
-        .isEqualTo(new Wait(RANK.get(0), NOW.minusSeconds(5).plus(LEASE)));
-    assertThat(decide(RANK.get(2), null, Shared.NONE, allLive(), Map.of())).isInstanceOf(Wait.class);
+    assertThat(decide(RANK.get(0), null, Shared.NONE, members(), Map.of())).isEqualTo(new Claim(List.of()));
+    assertThat(decide(RANK.get(1), null, Shared.NONE, members(), Map.of()))
+        .isEqualTo(new Wait(RANK.get(0), NOW.plusSeconds(5)));
+    assertThat(decide(RANK.get(2), null, Shared.NONE, members(), Map.of())).isInstanceOf(Wait.class);
     // another request id of the same task is another key (the rank is the request's, not the due time's)
     assertThat(RunNowRule.runKey(TASK, "a")).isNotEqualTo(RunNowRule.runKey(TASK, "b"))
         .isNotEqualTo(Rendezvous.runKey(TASK, NOW));
@@ -75,48 +80,49 @@ class RunNowRuleTest {
   @Test
   void aRequestIdInStatusNeverRunsAgain() {
     for (String node : NODES) {
-      assertThat(decide(node, "1733349600", Shared.NONE, allLive(), Map.of())).isInstanceOf(Taken.class);
+      assertThat(decide(node, "1733349600", Shared.NONE, members(), Map.of())).isInstanceOf(Taken.class);
     }
   }
 
   @Test
-  void aDeadCandidateIsReplacedByTheNextInRank() {
-    List<AgentLease> leases = List.of(dead(RANK.get(0)), live(RANK.get(1)), live(RANK.get(2)));
-    assertThat(decide(RANK.get(1), null, Shared.NONE, leases, Map.of())).isEqualTo(new Claim());
-    assertThat(decide(RANK.get(2), null, Shared.NONE, leases, Map.of())).isInstanceOf(Wait.class);
+  void aSilentCandidateIsPassedOverByTheNextInRankOneStepLater() {
+    assertThat(decide(RANK.get(1), null, Shared.NONE, members(), Map.of(), NOW.plusSeconds(5)))
+        .isEqualTo(new Claim(List.of(RANK.get(0))));
+    assertThat(decide(RANK.get(2), null, Shared.NONE, members(), Map.of(), NOW.plusSeconds(5)))
+        .isInstanceOf(Wait.class);
   }
 
   @Test
   void theNodeSelectorNarrowsTheCandidates() {
     Map<String, String> zoneB = Map.of("zone", "b");
-    assertThat(decide(RANK.get(1), null, Shared.NONE, allLive(), zoneB)).isEqualTo(new Claim());
-    List<AgentLease> none = NODES.stream().map(RunNowRuleTest::dead).toList();
-    assertThat(decide(RANK.get(0), null, Shared.NONE, none, Map.of())).isEqualTo(new NoLiveAgent());
+    assertThat(decide(RANK.get(1), null, Shared.NONE, members(), zoneB)).isEqualTo(new Claim(List.of()));
+    assertThat(decide(RANK.get(0), null, Shared.NONE, members(), Map.of("zone", "c"))).isEqualTo(new NoLiveAgent());
   }
 
   @Test
   void aDueRunInFlightOnAnotherLiveAgentEndsFirst() {
     Instant due = NOW.minusSeconds(2);
     String holder = RANK.get(2);
-    Shared running = new Shared(due, holder, NOW.minusSeconds(60));
-    assertThat(decide(RANK.get(0), null, running, allLive(), Map.of()))
-        .isEqualTo(new Wait(holder, NOW.minusSeconds(5).plus(LEASE)));
+    Shared running = new Shared(due, holder, NOW.minusSeconds(60), due);
+    assertThat(decide(RANK.get(0), null, running, members(), Map.of()))
+        .isEqualTo(new Wait(holder, due.plus(LEASE)));
     // finished: the candidate claims
-    assertThat(decide(RANK.get(0), null, new Shared(due, holder, due), allLive(), Map.of())).isEqualTo(new Claim());
-    // the holder's agent is gone: nothing to wait for
-    List<AgentLease> leases = List.of(live(RANK.get(0)), live(RANK.get(1)), dead(holder));
-    assertThat(decide(RANK.get(0), null, running, leases, Map.of())).isEqualTo(new Claim());
+    assertThat(decide(RANK.get(0), null, new Shared(due, holder, due, due), members(), Map.of()))
+        .isEqualTo(new Claim(List.of()));
+    // the holder's agent is silent for a lease after its claim: nothing to wait for
+    assertThat(decide(RANK.get(0), null, running, members(), Map.of(), due.plus(LEASE)))
+        .isEqualTo(new Claim(List.of()));
     // the holder is this agent (its scheduler runs the extra run after its own run ended): no wait on itself
-    Shared mine = new Shared(due, RANK.get(0), null);
-    assertThat(decide(RANK.get(0), null, mine, allLive(), Map.of())).isEqualTo(new Claim());
+    Shared mine = new Shared(due, RANK.get(0), null, due);
+    assertThat(decide(RANK.get(0), null, mine, members(), Map.of())).isEqualTo(new Claim(List.of()));
   }
 
   @Test
   void theExtraRunIsDueNowButAfterEveryDueTimeClaimedOrFinished() {
     assertThat(RunNowRule.at(NOW, Shared.NONE)).isEqualTo(NOW);
-    assertThat(RunNowRule.at(NOW, new Shared(NOW.minusSeconds(60), "node-a", NOW.minusSeconds(60)))).isEqualTo(NOW);
+    assertThat(RunNowRule.at(NOW, new Shared(NOW.minusSeconds(60), "node-a", NOW.minusSeconds(60), null))).isEqualTo(NOW);
     // a claim the clock has not reached (another agent's clock ahead): the extra run comes after it
-    assertThat(RunNowRule.at(NOW, new Shared(NOW.plusSeconds(1), "node-a", null))).isEqualTo(NOW.plusMillis(1001));
-    assertThat(RunNowRule.at(NOW, new Shared(null, null, NOW))).isEqualTo(NOW.plusMillis(1));
+    assertThat(RunNowRule.at(NOW, new Shared(NOW.plusSeconds(1), "node-a", null, null))).isEqualTo(NOW.plusMillis(1001));
+    assertThat(RunNowRule.at(NOW, new Shared(null, null, NOW, null))).isEqualTo(NOW.plusMillis(1));
   }
 }

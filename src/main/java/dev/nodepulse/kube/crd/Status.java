@@ -41,6 +41,9 @@ public class Status {
   @JsonPropertyDescription("The due time of the run claimedBy claimed: a claim is keyed by the task and its due "
   + "time, so another agent learns that this run is taken.") public String claimedFor;
 
+  @JsonPropertyDescription("When claimedBy wrote its claim (RFC 3339): its agent counts as live for one lease duration "
+      + "after it, or after its Lease's latest renewal.") public String claimedAt;
+
   @JsonPropertyDescription("The spec generation this status describes.") public Long observedGeneration;
 
   @JsonPropertyDescription("Ready (the spec is valid and accepted), Scheduled (a next run is planned), Failed "
