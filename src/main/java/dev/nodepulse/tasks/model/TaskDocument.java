@@ -1,6 +1,7 @@
 package dev.nodepulse.tasks.model;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.math.BigInteger;
@@ -11,7 +12,7 @@ import java.util.Map;
  * every value as given (durations and times still text; whole numbers of any size, so that the validator names
  * a value beyond a long with the field's range). An unknown field or a value of the wrong type fails the
  * binding; {@link TaskValidator} then checks the values and builds the records. {@code status} is accepted and
- * ignored.
+ * ignored. A header reference is written back in this shape too ({@link Target.SecretKeyRef}, {@link Target.EnvRef}).
  */
 record TaskDocument(String apiVersion, String kind, Metadata metadata, Spec spec, JsonNode status) {
 
@@ -40,6 +41,7 @@ record TaskDocument(String apiVersion, String kind, Metadata metadata, Spec spec
   record Pi(BigInteger digits) {}
 
   /** A header value: a string, or {@code {valueFrom: {secretKeyRef: {name, key}}}} or {@code {valueFrom: {env}}}. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
   record Header(String value, ValueFrom valueFrom) {
     @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
     static Header plain(String value) {
@@ -52,6 +54,7 @@ record TaskDocument(String apiVersion, String kind, Metadata metadata, Spec spec
     }
   }
 
+  @JsonInclude(JsonInclude.Include.NON_NULL)
   record ValueFrom(SecretKeyRef secretKeyRef, String env) {}
 
   record SecretKeyRef(String name, String key) {}

@@ -1,5 +1,8 @@
 package dev.nodepulse.tasks.model;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonInclude.Include;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import java.time.Instant;
 import java.util.List;
 
@@ -9,10 +12,13 @@ import java.util.List;
  * due times passed over on purpose while a run of the task went on (concurrencyPolicy Forbid), the latest burst
  * of them in {@code lastSkipped}; runs + missed + skipped counts every due time.
  */
-public record TaskStatus(Phase phase, Instant nextRunAt, long runs, long attempts, String claimedBy,
-    long observedGeneration, List<Condition> conditions, LastRun lastRun, Progress progress,
-    List<NodeStatus> nodes, List<Instant> nextRuns, long missed, LastMissed lastMissed, long skipped,
-    LastMissed lastSkipped) {
+@JsonPropertyOrder({"phase", "nextRunAt", "nextRuns"})
+public record TaskStatus(Phase phase, @JsonInclude(Include.NON_NULL) Instant nextRunAt, long runs, long attempts,
+    @JsonInclude(Include.NON_NULL) String claimedBy, long observedGeneration, List<Condition> conditions,
+    @JsonInclude(Include.NON_NULL) LastRun lastRun, @JsonInclude(Include.NON_NULL) Progress progress,
+    @JsonInclude(Include.NON_EMPTY) List<NodeStatus> nodes, @JsonInclude(Include.NON_EMPTY) List<Instant> nextRuns,
+    @JsonInclude(Include.NON_DEFAULT) long missed, @JsonInclude(Include.NON_NULL) LastMissed lastMissed,
+    @JsonInclude(Include.NON_DEFAULT) long skipped, @JsonInclude(Include.NON_NULL) LastMissed lastSkipped) {
 
   public TaskStatus {
     conditions = List.copyOf(conditions);
@@ -23,11 +29,14 @@ public record TaskStatus(Phase phase, Instant nextRunAt, long runs, long attempt
   public enum Phase { Pending, Scheduled, Running, Succeeded, Failed }
 
   /** A Kubernetes-style condition; {@code status} is "True" or "False". */
-  public record Condition(String type, String status, String reason, String message, Instant lastTransitionTime) {}
+  public record Condition(String type, String status, @JsonInclude(Include.NON_NULL) String reason,
+      @JsonInclude(Include.NON_NULL) String message, @JsonInclude(Include.NON_NULL) Instant lastTransitionTime) {}
 
   /** The last finished attempt. */
-  public record LastRun(Instant startedAt, Instant finishedAt, long durationMs, String node, RunResult.Outcome outcome,
-      Integer httpStatus, long bytes, String result, String error) {}
+  public record LastRun(@JsonInclude(Include.NON_NULL) Instant startedAt,
+      @JsonInclude(Include.NON_NULL) Instant finishedAt, long durationMs, @JsonInclude(Include.NON_NULL) String node,
+      RunResult.Outcome outcome, @JsonInclude(Include.NON_NULL) Integer httpStatus, long bytes,
+      @JsonInclude(Include.NON_NULL) String result, @JsonInclude(Include.NON_NULL) String error) {}
 
   /**
    * The latest burst of due times that were not run: {@code count} of them from {@code from} to {@code to}, and why
@@ -36,7 +45,7 @@ public record TaskStatus(Phase phase, Instant nextRunAt, long runs, long attempt
   public record LastMissed(Instant from, Instant to, long count, String reason) {}
 
   /** One node's view of a {@code nodes: all} task. */
-  public record NodeStatus(String node, Phase phase, LastRun lastRun) {}
+  public record NodeStatus(String node, Phase phase, @JsonInclude(Include.NON_NULL) LastRun lastRun) {}
 
   public static TaskStatus pending() {
     return new TaskStatus(Phase.Pending, null, 0, 0, null, 0, List.of(), null, null, List.of(), List.of(), 0, null, 0, null);
