@@ -43,10 +43,6 @@ import java.util.regex.Pattern;
  * {@code host:port} or {@code [ipv6]:port}: an IPv6 address without brackets ({@code ::1:5000}) is ambiguous.
  */
 final class TaskValidator {
-  private static final int MAX_DATA = Limits.DATA;
-  private static final int MAX_URL = Limits.URL;
-  private static final int MAX_HEADERS = Limits.HEADERS;
-  private static final int MAX_DIGITS = Limits.PI_DIGITS;
   private static final Duration MAX_SPAN = Duration.ofMillis(Limits.SPAN_MS);
   private static final Duration MIN_EVERY = Duration.ofMillis(Limits.MIN_EVERY_MS);
   private static final Duration MIN_TIMEOUT = Duration.ofMillis(Limits.MIN_TIMEOUT_MS);
@@ -326,9 +322,9 @@ final class TaskValidator {
         TaskDocument.Pi pi = t.compute().pi();
         if (pi == null || pi.digits() == null) {
           yield fail(p + (pi == null ? ".pi" : ".pi.digits"), "required: the number of decimal digits, 1 to "
-              + MAX_DIGITS);
+              + Limits.PI_DIGITS);
         }
-        yield new Target.Compute((int) number(pi.digits(), p + ".pi.digits", 1, MAX_DIGITS, 0));
+        yield new Target.Compute((int) number(pi.digits(), p + ".pi.digits", 1, Limits.PI_DIGITS, 0));
       }
     };
   }
@@ -341,8 +337,8 @@ final class TaskValidator {
           + "DELETE, HEAD, OPTIONS");
     }
     Map<String, Target.HeaderValue> headers = new LinkedHashMap<>();
-    if (h.headers() != null && h.headers().size() > MAX_HEADERS) {
-      fail(p + ".headers", h.headers().size() + " headers; at most " + MAX_HEADERS + " are accepted");
+    if (h.headers() != null && h.headers().size() > Limits.HEADERS) {
+      fail(p + ".headers", h.headers().size() + " headers; at most " + Limits.HEADERS + " are accepted");
     } else if (h.headers() != null) {
       h.headers().forEach((name, v) -> {
         Target.HeaderValue value = header(name, v, p + ".headers." + clip(name));
@@ -397,7 +393,7 @@ final class TaskValidator {
   }
 
   private String url(String url, String field) {
-    if (text(url, field, MAX_URL) == null) {
+    if (text(url, field, Limits.URL) == null) {
       return null;
     }
     Matcher info = USER_INFO.matcher(url);
@@ -465,8 +461,8 @@ final class TaskValidator {
     if (s == null) {
       return "";
     }
-    return characters(s) <= MAX_DATA ? s
-        : fail(field, "too large: at most " + MAX_DATA + " characters (64 Ki)");
+    return characters(s) <= Limits.DATA ? s
+        : fail(field, "too large: at most " + Limits.DATA + " characters (64 Ki)");
   }
 
   /** {@code s} when at most {@code maxLength} characters (code points, as {@link Limits} counts); null is null. */
