@@ -109,8 +109,8 @@ class CrdIT {
    */
   @ParameterizedTest(name = "{0}")
   @CsvSource(delimiter = '|', textBlock = """
-      title        | spec.title             | title: '%s'\\ndelay: 5s\\ntarget: {compute: {pi: {digits: 5}}}
-      nodeSelector | spec.nodeSelector      | nodeSelector: {zone: '%s'}\\ndelay: 5s\\ntarget: {compute: {pi: {digits: 5}}}
+      title        | spec.title        | title: '%s'\\ndelay: 5s\\ntarget: {compute: {pi: {digits: 5}}}
+      nodeSelector | spec.nodeSelector | nodeSelector: {zone: '%s'}\\ndelay: 5s\\ntarget: {compute: {pi: {digits: 5}}}
       """)
   void theApiServerAndTheAgentCountCharactersAlike(String name, String field, String spec) throws Exception {
     int limit = name.equals("title") ? Limits.TITLE : Limits.LABEL_VALUE;

@@ -43,7 +43,8 @@ public class Target {
     @Size(max = Limits.HEADERS)
     public Map<String, AnyType> headers;
 
-    @JsonPropertyDescription("The request body, at most " + Limits.DATA + " characters.") @Size(max = Limits.DATA) public String body;
+    @JsonPropertyDescription("The request body, at most " + Limits.DATA + " characters.") @Size(max = Limits.DATA)
+    public String body;
 
     @JsonPropertyDescription("How long an attempt may take: 10ms to 1h (default 10s).")
     @Pattern(Rules.DURATION_PATTERN) @Size(max = Limits.WORD)
@@ -66,7 +67,8 @@ public class Target {
     + " && int(self.substring(self.lastIndexOf(':') + 1)) <= 65535", message = "the port must be 1 to 65535")
     public String address;
 
-    @JsonPropertyDescription("What is written, at most " + Limits.DATA + " characters.") @Size(max = Limits.DATA) public String payload;
+    @JsonPropertyDescription("What is written, at most " + Limits.DATA + " characters.") @Size(max = Limits.DATA)
+    public String payload;
 
     @JsonPropertyDescription("Read one reply line after writing (default false).") public Boolean readReply;
 
@@ -82,7 +84,8 @@ public class Target {
     @Required @Pattern(Limits.PIPE_NAME_PATTERN)
     @ValidationRule(value = "!self.contains('..')", message = "must not contain '..'") public String name;
 
-    @JsonPropertyDescription("What is written, at most " + Limits.DATA + " characters.") @Size(max = Limits.DATA) public String data;
+    @JsonPropertyDescription("What is written, at most " + Limits.DATA + " characters.") @Size(max = Limits.DATA)
+    public String data;
 
     @JsonPropertyDescription("How long an attempt may take: 10ms to 1h (default 5s).")
     @Pattern(Rules.DURATION_PATTERN) @Size(max = Limits.WORD)

@@ -1,6 +1,5 @@
 package dev.nodepulse.tasks.model;
 
-import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 
@@ -9,7 +8,6 @@ import com.fasterxml.jackson.annotation.JsonPropertyOrder;
  * read (its status is Failed and a condition says why, naming the file and the field).
  */
 @JsonPropertyOrder({"apiVersion", "kind", "metadata", "spec", "status"})
-@JsonInclude(JsonInclude.Include.NON_NULL)
 public record DelayedTask(TaskMetadata metadata, TaskSpec spec, TaskStatus status) {
   public static final String API_VERSION = "nodepulse.dev/v1alpha1";
   public static final String KIND = "DelayedTask";

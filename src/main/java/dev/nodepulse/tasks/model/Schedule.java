@@ -2,7 +2,6 @@ package dev.nodepulse.tasks.model;
 
 import com.cronutils.model.time.ExecutionTime;
 import com.fasterxml.jackson.annotation.JsonIgnore;
-import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.time.Duration;
 import java.time.Instant;
@@ -47,7 +46,6 @@ public sealed interface Schedule permits Schedule.Delay, Schedule.At, Schedule.E
       @JsonIgnore ExecutionTime executionTime) implements Schedule {
     /** {@code spec.timeZone}: left out for UTC, the default. */
     @JsonProperty
-    @JsonInclude(JsonInclude.Include.NON_NULL)
     String timeZone() {
       return zone.equals(ZoneOffset.UTC) ? null : zone.getId();
     }

@@ -16,7 +16,8 @@ import java.util.Map;
  */
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, include = JsonTypeInfo.As.WRAPPER_OBJECT)
 @JsonSubTypes({@JsonSubTypes.Type(value = Target.Http.class, name = "http"),
-    @JsonSubTypes.Type(value = Target.Tcp.class, name = "tcp"), @JsonSubTypes.Type(value = Target.Pipe.class, name = "pipe"),
+    @JsonSubTypes.Type(value = Target.Tcp.class, name = "tcp"),
+    @JsonSubTypes.Type(value = Target.Pipe.class, name = "pipe"),
     @JsonSubTypes.Type(value = Target.Compute.class, name = "compute")})
 public sealed interface Target permits Target.Http, Target.Tcp, Target.Pipe, Target.Compute {
 
@@ -25,9 +26,9 @@ public sealed interface Target permits Target.Http, Target.Tcp, Target.Pipe, Tar
 
   /** An HTTP request. {@code headers} values are plain text or references, resolved just before the run. */
   record Http(String url, String method, @JsonInclude(Include.NON_EMPTY) Map<String, HeaderValue> headers,
-      @JsonInclude(Include.NON_NULL) String body, Duration timeout,
-      @JsonInclude(Include.NON_DEFAULT) boolean insecureSkipTlsVerify, @JsonInclude(Include.NON_DEFAULT) int maxRedirects)
-      implements Target {
+      String body, Duration timeout,
+      @JsonInclude(Include.NON_DEFAULT) boolean insecureSkipTlsVerify,
+      @JsonInclude(Include.NON_DEFAULT) int maxRedirects) implements Target {
     /** The timeout when the spec gives none. */
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
     /**

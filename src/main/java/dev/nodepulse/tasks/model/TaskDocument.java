@@ -1,7 +1,6 @@
 package dev.nodepulse.tasks.model;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
-import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.math.BigInteger;
@@ -41,7 +40,6 @@ record TaskDocument(String apiVersion, String kind, Metadata metadata, Spec spec
   record Pi(BigInteger digits) {}
 
   /** A header value: a string, or {@code {valueFrom: {secretKeyRef: {name, key}}}} or {@code {valueFrom: {env}}}. */
-  @JsonInclude(JsonInclude.Include.NON_NULL)
   record Header(String value, ValueFrom valueFrom) {
     @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
     static Header plain(String value) {
@@ -54,7 +52,6 @@ record TaskDocument(String apiVersion, String kind, Metadata metadata, Spec spec
     }
   }
 
-  @JsonInclude(JsonInclude.Include.NON_NULL)
   record ValueFrom(SecretKeyRef secretKeyRef, String env) {}
 
   record SecretKeyRef(String name, String key) {}

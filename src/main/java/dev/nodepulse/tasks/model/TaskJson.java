@@ -1,5 +1,6 @@
 package dev.nodepulse.tasks.model;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.type.TypeReference;
@@ -23,8 +24,8 @@ import java.util.LinkedHashMap;
 /**
  * The task records as JSON with the field names of docs/tasks.md and openapi.yaml: the REST answers, the page's
  * {@code nodepulse.tasks.changed}, and what the task store keeps. The mapping is Jackson's, from the annotations on
- * the records (which fields are left out when empty or at their default); this class adds the notation of
- * durations ({@code 1h30m}) and times (RFC 3339), and map entries in key order. Reading a task is
+ * the records (which fields are left out when empty or at their default); this class adds that a null field is left
+ * out, the notation of durations ({@code 1h30m}) and times (RFC 3339), and map entries in key order. Reading a task is
  * {@link TaskReader}'s.
  */
 public final class TaskJson {
@@ -35,6 +36,7 @@ public final class TaskJson {
           .addSerializer(Duration.class, new DurationText())
           .addSerializer(Instant.class, ToStringSerializer.instance)
           .addDeserializer(Instant.class, new InstantText()))
+      .defaultPropertyInclusion(JsonInclude.Value.construct(JsonInclude.Include.NON_NULL, JsonInclude.Include.ALWAYS))
       .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
       .build();
 

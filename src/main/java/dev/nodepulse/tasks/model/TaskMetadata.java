@@ -5,8 +5,8 @@ import com.fasterxml.jackson.annotation.JsonInclude.Include;
 import java.util.Map;
 
 /** A DelayedTask's {@code metadata}; {@code uid} and {@code resourceVersion} are null outside a cluster. */
-public record TaskMetadata(String name, String namespace, long generation, @JsonInclude(Include.NON_NULL) String uid,
-    @JsonInclude(Include.NON_NULL) String resourceVersion, @JsonInclude(Include.NON_EMPTY) Map<String, String> labels) {
+public record TaskMetadata(String name, String namespace, long generation, String uid, String resourceVersion,
+    @JsonInclude(Include.NON_EMPTY) Map<String, String> labels) {
   public TaskMetadata {
     labels = Map.copyOf(labels);
   }

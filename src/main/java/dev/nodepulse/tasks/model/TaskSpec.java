@@ -17,15 +17,14 @@ import java.util.Map;
  * timing is its one field ({@code delay}, {@code at}, {@code every} or {@code schedule}) and a field at its default
  * is left out, so that the hash of a task written before the field existed stays.
  */
-public record TaskSpec(@JsonInclude(Include.NON_NULL) String title, @JsonUnwrapped Schedule timing, Target target,
-    Nodes nodes, @JsonInclude(Include.NON_EMPTY) Map<String, String> nodeSelector, Retry retry,
-    @JsonInclude(Include.NON_NULL) Duration startingDeadline,
+public record TaskSpec(String title, @JsonUnwrapped Schedule timing, Target target, Nodes nodes,
+    @JsonInclude(Include.NON_EMPTY) Map<String, String> nodeSelector, Retry retry, Duration startingDeadline,
     @JsonInclude(value = Include.CUSTOM, valueFilter = TaskJson.AtDefault.class) Duration jitter,
     @JsonInclude(value = Include.CUSTOM, valueFilter = TaskJson.AtDefault.class) MissedRuns missedRuns,
     @JsonInclude(Include.NON_DEFAULT) boolean suspend,
     @JsonInclude(value = Include.CUSTOM, valueFilter = TaskJson.AtDefault.class) ConcurrencyPolicy concurrencyPolicy,
     @JsonInclude(value = Include.CUSTOM, valueFilter = TaskJson.AtDefault.class) int history,
-    @JsonInclude(Include.NON_NULL) Duration ttlAfterFinished) {
+    Duration ttlAfterFinished) {
 
   public TaskSpec {
     nodeSelector = Map.copyOf(nodeSelector);

@@ -13,12 +13,11 @@ import java.util.List;
  * of them in {@code lastSkipped}; runs + missed + skipped counts every due time.
  */
 @JsonPropertyOrder({"phase", "nextRunAt", "nextRuns"})
-public record TaskStatus(Phase phase, @JsonInclude(Include.NON_NULL) Instant nextRunAt, long runs, long attempts,
-    @JsonInclude(Include.NON_NULL) String claimedBy, long observedGeneration, List<Condition> conditions,
-    @JsonInclude(Include.NON_NULL) LastRun lastRun, @JsonInclude(Include.NON_NULL) Progress progress,
+public record TaskStatus(Phase phase, Instant nextRunAt, long runs, long attempts, String claimedBy,
+    long observedGeneration, List<Condition> conditions, LastRun lastRun, Progress progress,
     @JsonInclude(Include.NON_EMPTY) List<NodeStatus> nodes, @JsonInclude(Include.NON_EMPTY) List<Instant> nextRuns,
-    @JsonInclude(Include.NON_DEFAULT) long missed, @JsonInclude(Include.NON_NULL) LastMissed lastMissed,
-    @JsonInclude(Include.NON_DEFAULT) long skipped, @JsonInclude(Include.NON_NULL) LastMissed lastSkipped) {
+    @JsonInclude(Include.NON_DEFAULT) long missed, LastMissed lastMissed,
+    @JsonInclude(Include.NON_DEFAULT) long skipped, LastMissed lastSkipped) {
 
   public TaskStatus {
     conditions = List.copyOf(conditions);
@@ -29,23 +28,21 @@ public record TaskStatus(Phase phase, @JsonInclude(Include.NON_NULL) Instant nex
   public enum Phase { Pending, Scheduled, Running, Succeeded, Failed }
 
   /** A Kubernetes-style condition; {@code status} is "True" or "False". */
-  public record Condition(String type, String status, @JsonInclude(Include.NON_NULL) String reason,
-      @JsonInclude(Include.NON_NULL) String message, @JsonInclude(Include.NON_NULL) Instant lastTransitionTime) {}
+  public record Condition(String type, String status, String reason, String message, Instant lastTransitionTime) {}
 
   /** The last finished attempt. */
-  public record LastRun(@JsonInclude(Include.NON_NULL) Instant startedAt,
-      @JsonInclude(Include.NON_NULL) Instant finishedAt, long durationMs, @JsonInclude(Include.NON_NULL) String node,
-      RunResult.Outcome outcome, @JsonInclude(Include.NON_NULL) Integer httpStatus, long bytes,
-      @JsonInclude(Include.NON_NULL) String result, @JsonInclude(Include.NON_NULL) String error) {}
+  public record LastRun(Instant startedAt, Instant finishedAt, long durationMs, String node, RunResult.Outcome outcome,
+      Integer httpStatus, long bytes, String result, String error) {}
 
   /**
    * The latest burst of due times that were not run: {@code count} of them from {@code from} to {@code to}, and why
    * (docs/tasks.md "Due times that passed").
    */
+  @JsonInclude(Include.ALWAYS)
   public record LastMissed(Instant from, Instant to, long count, String reason) {}
 
   /** One node's view of a {@code nodes: all} task. */
-  public record NodeStatus(String node, Phase phase, @JsonInclude(Include.NON_NULL) LastRun lastRun) {}
+  public record NodeStatus(String node, Phase phase, LastRun lastRun) {}
 
   public static TaskStatus pending() {
     return new TaskStatus(Phase.Pending, null, 0, 0, null, 0, List.of(), null, null, List.of(), List.of(), 0, null, 0, null);
