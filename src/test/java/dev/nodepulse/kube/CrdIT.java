@@ -1,8 +1,12 @@
 package dev.nodepulse.kube;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.nodepulse.kube.crd.DelayedTaskResource;
+import dev.nodepulse.tasks.model.Limits;
+import dev.nodepulse.tasks.model.TaskReader;
+import dev.nodepulse.tasks.model.TaskValidationException;
 import io.fabric8.kubeapitest.junit.EnableKubeAPIServer;
 import io.fabric8.kubeapitest.junit.KubeConfig;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -96,6 +100,35 @@ class CrdIT {
     assertThat(r.exitCode()).as("kubectl apply of %s: %s", name, r.out()).isNotZero();
     assertThat(r.err()).contains(message);
     assertThat(client.resources(DelayedTaskResource.class).inNamespace("default").withName(dns).get()).isNull();
+  }
+
+  /**
+   * One meaning of a length on both sides: the API server (maxLength, CEL's size()) and the agent's validator accept a
+   * text of exactly the bound in characters outside the Basic Multilingual Plane (four UTF-8 bytes, two UTF-16 units
+   * each) and refuse one character more, naming the same field.
+   */
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', textBlock = """
+      title        | spec.title        | title: '%s'\\ndelay: 5s\\ntarget: {compute: {pi: {digits: 5}}}
+      nodeSelector | spec.nodeSelector | nodeSelector: {zone: '%s'}\\ndelay: 5s\\ntarget: {compute: {pi: {digits: 5}}}
+      """)
+  void theApiServerAndTheAgentCountCharactersAlike(String name, String field, String spec) throws Exception {
+    int limit = name.equals("title") ? Limits.TITLE : Limits.LABEL_VALUE;
+    String wide = "\uD83D\uDE00";
+    String lines = spec.replace("\\n", "\n");
+    String at = task("wide-" + name.toLowerCase(java.util.Locale.ROOT), lines.formatted(wide.repeat(limit)));
+    String over = task("over-" + name.toLowerCase(java.util.Locale.ROOT), lines.formatted(wide.repeat(limit + 1)));
+
+    Kubectl.Result accepted = kubectl.apply(at);
+    assertThat(accepted.exitCode()).as(accepted.err()).isZero();
+    TaskReader.read(at, TaskReader.Format.YAML); // the agent accepts it too (throws otherwise)
+
+    Kubectl.Result refused = kubectl.apply(over);
+    assertThat(refused.exitCode()).as(refused.out()).isNotZero();
+    assertThat(refused.err()).contains(field);
+    assertThatThrownBy(() -> TaskReader.read(over, TaskReader.Format.YAML))
+        .isInstanceOfSatisfying(TaskValidationException.class, e -> assertThat(e.errors().getFirst().field())
+            .startsWith(field));
   }
 
   @Test

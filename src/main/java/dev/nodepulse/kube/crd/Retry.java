@@ -15,6 +15,6 @@ public class Retry {
   @JsonPropertyDescription("Retries of a FAILED or TIMEOUT attempt: 0 (default) to 10.") @Min(0) @Max(Limits.RETRIES) public Integer limit;
 
   @JsonPropertyDescription("Wait before the first retry, doubled for each next one: 10ms to 1h (default 1s).")
-  @Pattern(Rules.DURATION_PATTERN) @Size(max = 64)
+  @Pattern(Rules.DURATION_PATTERN) @Size(max = Limits.WORD)
   @ValidationRule(value = Rules.TIMEOUT_RANGE, message = Rules.TIMEOUT_MESSAGE) public String backoff;
 }

@@ -31,17 +31,17 @@ public class Spec {
   public String title;
 
   @JsonPropertyDescription("Run once, this long after the task was created: 500ms, 30s, 5m, 1h30m, 2d (0s to 365d).")
-  @Pattern(Rules.DURATION_PATTERN) @Size(max = 64)
+  @Pattern(Rules.DURATION_PATTERN) @Size(max = Limits.WORD)
   @ValidationRule(value = Rules.UP_TO_365D, message = "must be 0s to 365d")
   public String delay;
 
   @JsonPropertyDescription("Run once, at this RFC 3339 time with an offset, e.g. 2026-11-23T18:30:00Z.")
-  @Size(max = 64)
+  @Size(max = Limits.WORD)
   @ValidationRule(value = Rules.RFC3339, message = "must be an RFC 3339 time with an offset, such as 2026-11-23T18:30:00Z")
   public String at;
 
   @JsonPropertyDescription("Run repeatedly, every interval, the first run one interval after creation (1s to 365d).")
-  @Pattern(Rules.DURATION_PATTERN) @Size(max = 64)
+  @Pattern(Rules.DURATION_PATTERN) @Size(max = Limits.WORD)
   @ValidationRule(value = Rules.ONE_SECOND_TO_365D, message = "must be 1s to 365d")
   public String every;
 
@@ -53,7 +53,7 @@ public class Spec {
   public String schedule;
 
   @JsonPropertyDescription("The IANA time zone of schedule, such as Europe/Paris (default UTC); only with schedule.")
-  @Size(max = 64)
+  @Size(max = Limits.WORD)
   public String timeZone;
 
   @JsonPropertyDescription("Where a run goes: exactly one of http, tcp, pipe, compute.")
@@ -64,9 +64,11 @@ public class Spec {
       + "whose node matches nodeSelector runs it.")
   public Nodes nodes;
 
-  @JsonPropertyDescription("Node labels a node must have for its agent to run the task (at most 64).")
+  @JsonPropertyDescription("Node labels a node must have for its agent to run the task (at most " + Limits.LABELS
+      + ").")
   @Size(max = Limits.LABELS)
-  @ValidationRule(value = "self.all(k, size(self[k]) <= 63)", message = "label values are at most 63 characters")
+  @ValidationRule(value = "self.all(k, size(self[k]) <= " + Limits.LABEL_VALUE + ")",
+      message = "label values are at most " + Limits.LABEL_VALUE + " characters")
   public Map<String, String> nodeSelector;
 
   @JsonPropertyDescription("Retries of a failed or timed-out attempt (and of a run whose agent stopped during it).")
@@ -74,13 +76,13 @@ public class Spec {
 
   @JsonPropertyDescription("A run that would start more than this after its due time is skipped and recorded as "
       + "MISSED instead of run late (1s to 365d).")
-  @Pattern(Rules.DURATION_PATTERN) @Size(max = 64)
+  @Pattern(Rules.DURATION_PATTERN) @Size(max = Limits.WORD)
   @ValidationRule(value = Rules.ONE_SECOND_TO_365D, message = "must be 1s to 365d")
   public String startingDeadline;
 
   @JsonPropertyDescription("Spreads each due time later by a stable amount below this, from the task (nodes: one, the "
       + "same on every agent) or the task and the node (nodes: all): 0s to 1h, and less than every.")
-  @Pattern(Rules.DURATION_PATTERN) @Size(max = 64)
+  @Pattern(Rules.DURATION_PATTERN) @Size(max = Limits.WORD)
   @ValidationRule(value = Rules.UP_TO_1H, message = "must be 0s to 1h")
   public String jitter;
 
@@ -108,7 +110,7 @@ public class Spec {
   @JsonPropertyDescription("A one-shot (delay, at) is deleted this long after it finished (Succeeded or Failed, every "
       + "retry done; nodes: all: on every node that ran it): 0s to 30d, as a Job's ttlSecondsAfterFinished. Refused "
       + "with every or schedule. Default: kept.")
-  @Pattern(Rules.DURATION_PATTERN) @Size(max = 64)
+  @Pattern(Rules.DURATION_PATTERN) @Size(max = Limits.WORD)
   @ValidationRule(value = Rules.UP_TO_30D, message = "must be 0s to 30d")
   public String ttlAfterFinished;
 

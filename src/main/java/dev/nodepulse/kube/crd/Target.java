@@ -30,22 +30,24 @@ public class Target {
   /** An HTTP request. */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public static class Http {
-    @JsonPropertyDescription("An http or https URL with a host, at most 2048 characters.")
+    @JsonPropertyDescription("An http or https URL with a host, at most " + Limits.URL + " characters.")
     @Required @Size(max = Limits.URL) @Pattern("^[Hh][Tt][Tt][Pp][Ss]?://[^/?#\\s]+([/?#]\\S*)?$") public String url;
 
     @JsonPropertyDescription("GET (default), POST, PUT, PATCH, DELETE, HEAD or OPTIONS.") public Method method;
 
-    @JsonPropertyDescription("Request headers (at most 32). A value is a string, or {valueFrom: {secretKeyRef: "
+    @JsonPropertyDescription("Request headers (at most " + Limits.HEADERS + ", a value at most " + Limits.HEADER_VALUE
+        + " characters). A value is a string, or {valueFrom: {secretKeyRef: "
     + "{name, key}}}: a key of a Secret in the task's namespace, read when the run starts, never logged. The "
         + "agent checks names and values (no Content-Length or Transfer-Encoding; Idempotency-Key and User-Agent are set "
         + "by the agent) and reports a bad one in status.")
     @Size(max = Limits.HEADERS)
     public Map<String, AnyType> headers;
 
-    @JsonPropertyDescription("The request body, at most 64 KiB.") @Size(max = Limits.DATA) public String body;
+    @JsonPropertyDescription("The request body, at most " + Limits.DATA + " characters.") @Size(max = Limits.DATA)
+    public String body;
 
     @JsonPropertyDescription("How long an attempt may take: 10ms to 1h (default 10s).")
-    @Pattern(Rules.DURATION_PATTERN) @Size(max = 64)
+    @Pattern(Rules.DURATION_PATTERN) @Size(max = Limits.WORD)
     @ValidationRule(value = Rules.TIMEOUT_RANGE, message = Rules.TIMEOUT_MESSAGE) public String timeout;
 
     @JsonPropertyDescription("Accept any TLS certificate (default false).") public Boolean insecureSkipTlsVerify;
@@ -60,17 +62,18 @@ public class Target {
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public static class Tcp {
     @JsonPropertyDescription("host:port, such as 10.0.0.5:5000 or [fd00::5]:5000 (port 1 to 65535).")
-    @Required @Size(max = 300) @Pattern("^[^\\s/]+:[0-9]{1,5}$")
+    @Required @Size(max = Limits.ADDRESS) @Pattern("^[^\\s/]+:[0-9]{1,5}$")
     @ValidationRule(value = "int(self.substring(self.lastIndexOf(':') + 1)) >= 1"
     + " && int(self.substring(self.lastIndexOf(':') + 1)) <= 65535", message = "the port must be 1 to 65535")
     public String address;
 
-    @JsonPropertyDescription("What is written, at most 64 KiB.") @Size(max = Limits.DATA) public String payload;
+    @JsonPropertyDescription("What is written, at most " + Limits.DATA + " characters.") @Size(max = Limits.DATA)
+    public String payload;
 
     @JsonPropertyDescription("Read one reply line after writing (default false).") public Boolean readReply;
 
     @JsonPropertyDescription("How long an attempt may take: 10ms to 1h (default 5s).")
-    @Pattern(Rules.DURATION_PATTERN) @Size(max = 64)
+    @Pattern(Rules.DURATION_PATTERN) @Size(max = Limits.WORD)
     @ValidationRule(value = Rules.TIMEOUT_RANGE, message = Rules.TIMEOUT_MESSAGE) public String timeout;
   }
 
@@ -78,13 +81,14 @@ public class Target {
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public static class Pipe {
     @JsonPropertyDescription("A plain file name in the agent's pipe directory (no '/', no '..').")
-    @Required @Pattern("^[A-Za-z0-9_][A-Za-z0-9._-]{0,254}$")
+    @Required @Pattern(Limits.PIPE_NAME_PATTERN)
     @ValidationRule(value = "!self.contains('..')", message = "must not contain '..'") public String name;
 
-    @JsonPropertyDescription("What is written, at most 64 KiB.") @Size(max = Limits.DATA) public String data;
+    @JsonPropertyDescription("What is written, at most " + Limits.DATA + " characters.") @Size(max = Limits.DATA)
+    public String data;
 
     @JsonPropertyDescription("How long an attempt may take: 10ms to 1h (default 5s).")
-    @Pattern(Rules.DURATION_PATTERN) @Size(max = 64)
+    @Pattern(Rules.DURATION_PATTERN) @Size(max = Limits.WORD)
     @ValidationRule(value = Rules.TIMEOUT_RANGE, message = Rules.TIMEOUT_MESSAGE) public String timeout;
   }
 

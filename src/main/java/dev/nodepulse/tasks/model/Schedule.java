@@ -1,6 +1,8 @@
 package dev.nodepulse.tasks.model;
 
 import com.cronutils.model.time.ExecutionTime;
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -40,7 +42,14 @@ public sealed interface Schedule permits Schedule.Delay, Schedule.At, Schedule.E
    * A cron schedule: 5 fields (minute first, Unix) or 6 fields (seconds first, Spring-style), evaluated
    * in {@code zone} (the spec's {@code timeZone}, default UTC).
    */
-  record Cron(String expression, ZoneId zone, ExecutionTime executionTime) implements Schedule {
+  record Cron(@JsonProperty("schedule") String expression, @JsonIgnore ZoneId zone,
+      @JsonIgnore ExecutionTime executionTime) implements Schedule {
+    /** {@code spec.timeZone}: left out for UTC, the default. */
+    @JsonProperty
+    String timeZone() {
+      return zone.equals(ZoneOffset.UTC) ? null : zone.getId();
+    }
+
     /**
      * The first execution strictly after {@code after} (on a whole second), if any. The expression is matched
      * against local wall-clock times in {@code zone}; where the zone's clocks jump:

@@ -1,17 +1,34 @@
 package dev.nodepulse.tasks.model;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonInclude.Include;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import com.fasterxml.jackson.annotation.JsonValue;
 import java.time.Duration;
 import java.util.Map;
 
-/** Where a task's run goes: exactly one of http, tcp, pipe, compute (DESIGN's {@code spec.target}). */
+/**
+ * Where a task's run goes: exactly one of http, tcp, pipe, compute ({@code spec.target}); in JSON an object with that
+ * one field, named by {@link #type()}.
+ */
+@JsonTypeInfo(use = JsonTypeInfo.Id.NAME, include = JsonTypeInfo.As.WRAPPER_OBJECT)
+@JsonSubTypes({@JsonSubTypes.Type(value = Target.Http.class, name = "http"),
+    @JsonSubTypes.Type(value = Target.Tcp.class, name = "tcp"),
+    @JsonSubTypes.Type(value = Target.Pipe.class, name = "pipe"),
+    @JsonSubTypes.Type(value = Target.Compute.class, name = "compute")})
 public sealed interface Target permits Target.Http, Target.Tcp, Target.Pipe, Target.Compute {
 
   /** The target type as written in the spec and in metric labels: http, tcp, pipe, compute. */
   String type();
 
   /** An HTTP request. {@code headers} values are plain text or references, resolved just before the run. */
-  record Http(String url, String method, Map<String, HeaderValue> headers, String body, Duration timeout,
-      boolean insecureSkipTlsVerify, int maxRedirects) implements Target {
+  record Http(String url, String method, @JsonInclude(Include.NON_EMPTY) Map<String, HeaderValue> headers,
+      String body, Duration timeout,
+      @JsonInclude(Include.NON_DEFAULT) boolean insecureSkipTlsVerify,
+      @JsonInclude(Include.NON_DEFAULT) int maxRedirects) implements Target {
     /** The timeout when the spec gives none. */
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
     /**
@@ -68,7 +85,13 @@ public sealed interface Target permits Target.Http, Target.Tcp, Target.Pipe, Tar
   }
 
   /** Compute pi to {@code piDigits} decimal digits, reporting progress. */
-  record Compute(int piDigits) implements Target {
+  record Compute(@JsonIgnore int piDigits) implements Target {
+    /** {@code pi: {digits}}. */
+    @JsonProperty
+    Map<String, Integer> pi() {
+      return Map.of("digits", piDigits);
+    }
+
     @Override
     public String type() {
       return "compute";
@@ -78,9 +101,22 @@ public sealed interface Target permits Target.Http, Target.Tcp, Target.Pipe, Tar
   /** A header value: plain text, a Secret key (cluster) or an environment variable (standalone). */
   sealed interface HeaderValue permits Plain, SecretKeyRef, EnvRef {}
 
-  record Plain(String value) implements HeaderValue {}
+  /** A string in JSON. */
+  record Plain(@JsonValue String value) implements HeaderValue {}
 
-  record SecretKeyRef(String name, String key) implements HeaderValue {}
+  /** {@code {valueFrom: {secretKeyRef: {name, key}}}} in JSON. */
+  record SecretKeyRef(String name, String key) implements HeaderValue {
+    @JsonValue
+    TaskDocument.Header json() {
+      return new TaskDocument.Header(null, new TaskDocument.ValueFrom(new TaskDocument.SecretKeyRef(name, key), null));
+    }
+  }
 
-  record EnvRef(String name) implements HeaderValue {}
+  /** {@code {valueFrom: {env}}} in JSON. */
+  record EnvRef(String name) implements HeaderValue {
+    @JsonValue
+    TaskDocument.Header json() {
+      return new TaskDocument.Header(null, new TaskDocument.ValueFrom(null, name));
+    }
+  }
 }

@@ -11,7 +11,7 @@ import java.util.Map;
  * every value as given (durations and times still text; whole numbers of any size, so that the validator names
  * a value beyond a long with the field's range). An unknown field or a value of the wrong type fails the
  * binding; {@link TaskValidator} then checks the values and builds the records. {@code status} is accepted and
- * ignored.
+ * ignored. A header reference is written back in this shape too ({@link Target.SecretKeyRef}, {@link Target.EnvRef}).
  */
 record TaskDocument(String apiVersion, String kind, Metadata metadata, Spec spec, JsonNode status) {
 

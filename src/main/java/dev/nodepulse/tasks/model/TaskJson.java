@@ -1,216 +1,77 @@
 package dev.nodepulse.tasks.model;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.DeserializationContext;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.SerializerProvider;
+import com.fasterxml.jackson.databind.deser.std.StdScalarDeserializer;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.ser.std.StdScalarSerializer;
+import com.fasterxml.jackson.databind.ser.std.ToStringSerializer;
 import dev.nodepulse.config.Durations;
 import dev.nodepulse.util.Sha256;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.util.Locale;
-import java.util.TreeMap;
+import java.util.LinkedHashMap;
 
 /**
- * Writes the records as JSON with the field names of docs/tasks.md and openapi.yaml: the REST answers, the page's
- * {@code nodepulse.tasks.changed}, and what the task store keeps. Reading is {@link TaskReader}'s.
+ * The task records as JSON with the field names of docs/tasks.md and openapi.yaml: the REST answers, the page's
+ * {@code nodepulse.tasks.changed}, and what the task store keeps. The mapping is Jackson's, from the annotations on
+ * the records (which fields are left out when empty or at their default); this class adds that a null field is left
+ * out, the notation of durations ({@code 1h30m}) and times (RFC 3339), and map entries in key order. Reading a task is
+ * {@link TaskReader}'s.
  */
 public final class TaskJson {
+  private static final TypeReference<LinkedHashMap<String, Object>> OBJECT = new TypeReference<>() {};
+
+  static final ObjectMapper MAPPER = JsonMapper.builder()
+      .addModule(new SimpleModule("nodepulse-tasks")
+          .addSerializer(Duration.class, new DurationText())
+          .addSerializer(Instant.class, ToStringSerializer.instance)
+          .addDeserializer(Instant.class, new InstantText()))
+      .defaultPropertyInclusion(JsonInclude.Value.construct(JsonInclude.Include.NON_NULL, JsonInclude.Include.ALWAYS))
+      .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
+      .build();
+
   private TaskJson() {}
 
-  /** The DelayedTask as JSON with docs/tasks.md's field names; null fields left out. */
+  /** The DelayedTask as JSON; null fields left out. */
   public static JsonObject toJson(DelayedTask t) {
-    JsonObject o = new JsonObject().put("apiVersion", DelayedTask.API_VERSION).put("kind", DelayedTask.KIND)
-        .put("metadata", metadataJson(t.metadata()));
-    if (t.spec() != null) {
-      o.put("spec", specJson(t.spec()));
-    }
-    if (t.status() != null) {
-      o.put("status", statusJson(t.status()));
-    }
-    return o;
+    return json(t);
   }
 
   /** The object without status, as a source would post it (what is persisted for REST tasks). */
   public static JsonObject toObjectJson(DelayedTask t) {
-    JsonObject o = toJson(t);
-    o.remove("status");
-    return o;
-  }
-
-  static JsonObject metadataJson(TaskMetadata m) {
-    JsonObject o = new JsonObject().put("name", m.name()).put("namespace", m.namespace())
-        .put("generation", m.generation());
-    putIf(o, "uid", m.uid());
-    putIf(o, "resourceVersion", m.resourceVersion());
-    if (!m.labels().isEmpty()) {
-      o.put("labels", new JsonObject(new TreeMap<>(m.labels())));
-    }
-    return o;
+    return json(t.withStatus(null));
   }
 
   public static JsonObject specJson(TaskSpec s) {
-    JsonObject o = new JsonObject();
-    putIf(o, "title", s.title());
-    switch (s.timing()) {
-      case Schedule.Delay d -> o.put("delay", Durations.format(d.delay()));
-      case Schedule.At a -> o.put("at", a.at().toString());
-      case Schedule.Every e -> o.put("every", Durations.format(e.every()));
-      case Schedule.Cron c -> {
-        o.put("schedule", c.expression());
-        if (!c.zone().equals(ZoneOffset.UTC)) {
-          o.put("timeZone", c.zone().getId());
-        }
-      }
-    }
-    o.put("target", new JsonObject().put(s.target().type(), targetJson(s.target())));
-    o.put("nodes", s.nodes().name().toLowerCase(Locale.ROOT));
-    if (!s.nodeSelector().isEmpty()) {
-      o.put("nodeSelector", new JsonObject(new TreeMap<>(s.nodeSelector())));
-    }
-    o.put("retry", new JsonObject().put("limit", s.retry().limit())
-        .put("backoff", Durations.format(s.retry().backoff())));
-    if (s.startingDeadline() != null) {
-      o.put("startingDeadline", Durations.format(s.startingDeadline()));
-    }
-    if (!s.jitter().isZero()) { // absent when zero: the hash of a spec without jitter stays what it was
-      o.put("jitter", Durations.format(s.jitter()));
-    }
-    if (s.missedRuns() != TaskSpec.MissedRuns.RunLatest) { // the default is left out: specHash of older tasks stays
-      o.put("missedRuns", s.missedRuns().name());
-    }
-    if (s.suspend()) {
-      o.put("suspend", true);
-    }
-    if (s.concurrencyPolicy() != TaskSpec.ConcurrencyPolicy.Forbid) { // the default is left out: hashes stay
-      o.put("concurrencyPolicy", s.concurrencyPolicy().name());
-    }
-    if (s.history() != Limits.HISTORY_DEFAULT) { // as above
-      o.put("history", s.history());
-    }
-    if (s.ttlAfterFinished() != null) {
-      o.put("ttlAfterFinished", Durations.format(s.ttlAfterFinished()));
-    }
-    return o;
-  }
-
-  static JsonObject targetJson(Target t) {
-    return switch (t) {
-      case Target.Http h -> {
-        JsonObject o = new JsonObject().put("url", h.url()).put("method", h.method());
-        if (!h.headers().isEmpty()) {
-          JsonObject hs = new JsonObject();
-          new TreeMap<>(h.headers()).forEach((k, v) -> hs.put(k, switch (v) {
-            case Target.Plain p -> p.value();
-            case Target.SecretKeyRef r -> new JsonObject().put("valueFrom", new JsonObject().put("secretKeyRef",
-                new JsonObject().put("name", r.name()).put("key", r.key())));
-            case Target.EnvRef e -> new JsonObject().put("valueFrom", new JsonObject().put("env", e.name()));
-          }));
-          o.put("headers", hs);
-        }
-        putIf(o, "body", h.body());
-        o.put("timeout", Durations.format(h.timeout()));
-        if (h.insecureSkipTlsVerify()) {
-          o.put("insecureSkipTlsVerify", true);
-        }
-        if (h.maxRedirects() != 0) {
-          o.put("maxRedirects", h.maxRedirects());
-        }
-        yield o;
-      }
-      case Target.Tcp c -> new JsonObject().put("address", c.address()).put("payload", c.payload())
-          .put("readReply", c.readReply()).put("timeout", Durations.format(c.timeout()));
-      case Target.Pipe p -> new JsonObject().put("name", p.name()).put("data", p.data())
-          .put("timeout", Durations.format(p.timeout()));
-      case Target.Compute c -> new JsonObject().put("pi", new JsonObject().put("digits", c.piDigits()));
-    };
-  }
-
-  public static JsonObject statusJson(TaskStatus s) {
-    JsonObject o = new JsonObject().put("phase", s.phase().name());
-    putIf(o, "nextRunAt", time(s.nextRunAt()));
-    if (!s.nextRuns().isEmpty()) {
-      o.put("nextRuns", new JsonArray(s.nextRuns().stream().map(Instant::toString).toList()));
-    }
-    o.put("runs", s.runs()).put("attempts", s.attempts());
-    putIf(o, "claimedBy", s.claimedBy());
-    o.put("observedGeneration", s.observedGeneration());
-    JsonArray conds = new JsonArray();
-    for (TaskStatus.Condition c : s.conditions()) {
-      JsonObject co = new JsonObject().put("type", c.type()).put("status", c.status());
-      putIf(co, "reason", c.reason());
-      putIf(co, "message", c.message());
-      putIf(co, "lastTransitionTime", time(c.lastTransitionTime()));
-      conds.add(co);
-    }
-    o.put("conditions", conds);
-    if (s.lastRun() != null) {
-      o.put("lastRun", lastRunJson(s.lastRun()));
-    }
-    if (s.progress() != null) {
-      o.put("progress", new JsonObject().put("percent", s.progress().percent())
-          .put("intermediate", s.progress().intermediate()));
-    }
-    if (!s.nodes().isEmpty()) {
-      JsonArray ns = new JsonArray();
-      for (TaskStatus.NodeStatus n : s.nodes()) {
-        JsonObject no = new JsonObject().put("node", n.node()).put("phase", n.phase().name());
-        if (n.lastRun() != null) {
-          no.put("lastRun", lastRunJson(n.lastRun()));
-        }
-        ns.add(no);
-      }
-      o.put("nodes", ns);
-    }
-    if (s.missed() > 0) {
-      o.put("missed", s.missed());
-    }
-    if (s.lastMissed() != null) {
-      o.put("lastMissed", lastMissedJson(s.lastMissed()));
-    }
-    if (s.skipped() > 0) {
-      o.put("skipped", s.skipped());
-    }
-    if (s.lastSkipped() != null) {
-      o.put("lastSkipped", lastMissedJson(s.lastSkipped()));
-    }
-    return o;
+    return json(s);
   }
 
   public static JsonObject lastRunJson(TaskStatus.LastRun r) {
-    JsonObject o = new JsonObject();
-    putIf(o, "startedAt", time(r.startedAt()));
-    putIf(o, "finishedAt", time(r.finishedAt()));
-    o.put("durationMs", r.durationMs());
-    putIf(o, "node", r.node());
-    o.put("outcome", r.outcome().name());
-    putIf(o, "httpStatus", r.httpStatus());
-    o.put("bytes", r.bytes());
-    putIf(o, "result", r.result());
-    putIf(o, "error", r.error());
-    return o;
+    return json(r);
   }
 
   public static JsonObject lastMissedJson(TaskStatus.LastMissed m) {
-    return new JsonObject().put("from", time(m.from())).put("to", time(m.to())).put("count", m.count())
-        .put("reason", m.reason());
+    return json(m);
   }
 
   /** Reads back what {@link #lastMissedJson} wrote (persistence); null for null. */
   public static TaskStatus.LastMissed lastMissedFrom(JsonObject o) {
-    if (o == null) {
-      return null;
-    }
-    return new TaskStatus.LastMissed(instant(o.getString("from")), instant(o.getString("to")),
-        o.getLong("count", 0L), o.getString("reason"));
+    return o == null ? null : MAPPER.convertValue(o.getMap(), TaskStatus.LastMissed.class);
   }
 
   /** Reads back what {@link #lastRunJson} wrote (persistence); null for null. */
   public static TaskStatus.LastRun lastRunFrom(JsonObject o) {
-    if (o == null) {
-      return null;
-    }
-    return new TaskStatus.LastRun(instant(o.getString("startedAt")), instant(o.getString("finishedAt")),
-        o.getLong("durationMs", 0L), o.getString("node"), RunResult.Outcome.valueOf(o.getString("outcome")),
-        o.getInteger("httpStatus"), o.getLong("bytes", 0L), o.getString("result"), o.getString("error"));
+    return o == null ? null : MAPPER.convertValue(o.getMap(), TaskStatus.LastRun.class);
   }
 
   /** A stable hash of the spec (its canonical JSON), to tell an edited task from the same one. */
@@ -221,17 +82,48 @@ public final class TaskJson {
     return Sha256.hex(spec.encode(), 16);
   }
 
-  private static String time(Instant i) {
-    return i == null ? null : i.toString();
+  private static JsonObject json(Object record) {
+    return new JsonObject(MAPPER.convertValue(record, OBJECT));
   }
 
-  private static Instant instant(String s) {
-    return s == null ? null : Instant.parse(s);
+  /**
+   * The value filter of a spec field left out at its default ({@code @JsonInclude(CUSTOM)}): so a task written
+   * before the field existed keeps its spec hash, and the JSON shows what was chosen.
+   */
+  static final class AtDefault {
+    @Override
+    public boolean equals(Object value) {
+      return value == TaskSpec.MissedRuns.RunLatest || value == TaskSpec.ConcurrencyPolicy.Forbid
+          || Duration.ZERO.equals(value) || Integer.valueOf(Limits.HISTORY_DEFAULT).equals(value);
+    }
+
+    @Override
+    public int hashCode() {
+      return 0;
+    }
   }
 
-  private static void putIf(JsonObject o, String k, Object v) {
-    if (v != null) {
-      o.put(k, v);
+  /** A duration in the agent's notation: 500ms, 30s, 1h30m. */
+  private static final class DurationText extends StdScalarSerializer<Duration> {
+    DurationText() {
+      super(Duration.class);
+    }
+
+    @Override
+    public void serialize(Duration d, JsonGenerator gen, SerializerProvider provider) throws IOException {
+      gen.writeString(Durations.format(d));
+    }
+  }
+
+  /** An RFC 3339 time as {@link Instant#toString} writes it. */
+  private static final class InstantText extends StdScalarDeserializer<Instant> {
+    InstantText() {
+      super(Instant.class);
+    }
+
+    @Override
+    public Instant deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
+      return Instant.parse(p.getValueAsString());
     }
   }
 }

@@ -1,10 +1,12 @@
 package dev.nodepulse.tasks.model;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonInclude.Include;
 import java.util.Map;
 
 /** A DelayedTask's {@code metadata}; {@code uid} and {@code resourceVersion} are null outside a cluster. */
 public record TaskMetadata(String name, String namespace, long generation, String uid, String resourceVersion,
-    Map<String, String> labels) {
+    @JsonInclude(Include.NON_EMPTY) Map<String, String> labels) {
   public TaskMetadata {
     labels = Map.copyOf(labels);
   }

@@ -1,5 +1,8 @@
 package dev.nodepulse.tasks.model;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonInclude.Include;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import java.time.Instant;
 import java.util.List;
 
@@ -9,10 +12,12 @@ import java.util.List;
  * due times passed over on purpose while a run of the task went on (concurrencyPolicy Forbid), the latest burst
  * of them in {@code lastSkipped}; runs + missed + skipped counts every due time.
  */
+@JsonPropertyOrder({"phase", "nextRunAt", "nextRuns"})
 public record TaskStatus(Phase phase, Instant nextRunAt, long runs, long attempts, String claimedBy,
     long observedGeneration, List<Condition> conditions, LastRun lastRun, Progress progress,
-    List<NodeStatus> nodes, List<Instant> nextRuns, long missed, LastMissed lastMissed, long skipped,
-    LastMissed lastSkipped) {
+    @JsonInclude(Include.NON_EMPTY) List<NodeStatus> nodes, @JsonInclude(Include.NON_EMPTY) List<Instant> nextRuns,
+    @JsonInclude(Include.NON_DEFAULT) long missed, LastMissed lastMissed,
+    @JsonInclude(Include.NON_DEFAULT) long skipped, LastMissed lastSkipped) {
 
   public TaskStatus {
     conditions = List.copyOf(conditions);
@@ -33,6 +38,7 @@ public record TaskStatus(Phase phase, Instant nextRunAt, long runs, long attempt
    * The latest burst of due times that were not run: {@code count} of them from {@code from} to {@code to}, and why
    * (docs/tasks.md "Due times that passed").
    */
+  @JsonInclude(Include.ALWAYS)
   public record LastMissed(Instant from, Instant to, long count, String reason) {}
 
   /** One node's view of a {@code nodes: all} task. */

@@ -32,7 +32,9 @@ import java.util.regex.Pattern;
  *
  * <p>Bounds: name a DNS-1123 subdomain (≤ 253), namespace a DNS-1123 label (≤ 63, default {@code default});
  * url ≤ 2048 characters, http/https; body, payload and data ≤ 64 Ki characters; ≤ 32 headers (value ≤ 8 Ki
- * characters, ISO-8859-1); lengths count characters, as the API server does ({@link Limits});
+ * characters, ISO-8859-1); a duration, an {@code at} time or a time zone ≤ 64 characters; lengths count characters
+ * (code points), as the API server's {@code maxLength} and CEL's {@code size()} do ({@link Limits}, the bounds the
+ * CRD's schema is generated from);
  * digits 1..1,000,000; delay 0s..365d; every 1s..365d; timeouts 10ms..1h; retry limit 0..10, backoff
  * 10ms..1h; startingDeadline 1s..365d; jitter 0s..1h (and less than every); ttlAfterFinished 0s..30d (one-shots
  * only); ≤ 64 labels and nodeSelector entries. Cron: {@code schedule} with 5
@@ -41,13 +43,10 @@ import java.util.regex.Pattern;
  * {@code host:port} or {@code [ipv6]:port}: an IPv6 address without brackets ({@code ::1:5000}) is ambiguous.
  */
 final class TaskValidator {
-  private static final int MAX_DATA = Limits.DATA;
-  private static final int MAX_URL = Limits.URL;
-  private static final int MAX_HEADERS = Limits.HEADERS;
-  private static final int MAX_DIGITS = Limits.PI_DIGITS;
-  private static final Duration MAX_SPAN = Duration.ofDays(365);
-  private static final Duration MIN_TIMEOUT = Duration.ofMillis(10);
-  private static final Duration MAX_TIMEOUT = Duration.ofHours(1);
+  private static final Duration MAX_SPAN = Duration.ofMillis(Limits.SPAN_MS);
+  private static final Duration MIN_EVERY = Duration.ofMillis(Limits.MIN_EVERY_MS);
+  private static final Duration MIN_TIMEOUT = Duration.ofMillis(Limits.MIN_TIMEOUT_MS);
+  private static final Duration MAX_TIMEOUT = Duration.ofMillis(Limits.MAX_TIMEOUT_MS);
   private static final Set<String> METHODS = Set.of("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS");
   private static final Pattern SUBDOMAIN =
       Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
@@ -63,7 +62,7 @@ final class TaskValidator {
   private static final Pattern HOST_PORT = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,252}:(\\d{1,5})");
   /** A URL's user info: {@code scheme://user:password@}, up to the authority's end. */
   private static final Pattern USER_INFO = Pattern.compile("^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#]*@");
-  private static final Pattern PIPE_NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._-]{0,254}");
+  private static final Pattern PIPE_NAME = Pattern.compile(Limits.PIPE_NAME_PATTERN);
   private static final CronParser UNIX = new CronParser(CronDefinitionBuilder.instanceDefinitionFor(CronType.UNIX));
   private static final CronParser SECONDS =
       new CronParser(CronDefinitionBuilder.instanceDefinitionFor(CronType.SPRING53));
@@ -141,7 +140,7 @@ final class TaskValidator {
       retry = new TaskSpec.Retry(limit, duration(s.retry().backoff(), "spec.retry.backoff", MIN_TIMEOUT, MAX_TIMEOUT,
           TaskSpec.Retry.NONE.backoff()));
     }
-    Duration deadline = duration(s.startingDeadline(), "spec.startingDeadline", Duration.ofSeconds(1), MAX_SPAN, null);
+    Duration deadline = duration(s.startingDeadline(), "spec.startingDeadline", MIN_EVERY, MAX_SPAN, null);
     Duration jitter = jitter(s.jitter(), timing);
     TaskSpec.MissedRuns missedRuns = missedRuns(s.missedRuns());
     TaskSpec.ConcurrencyPolicy overlap = concurrencyPolicy(s.concurrencyPolicy());
@@ -203,7 +202,7 @@ final class TaskValidator {
     }
     return switch (one) {
       case "delay" -> new Schedule.Delay(duration(s.delay(), "spec.delay", Duration.ZERO, MAX_SPAN, null));
-      case "every" -> new Schedule.Every(duration(s.every(), "spec.every", Duration.ofSeconds(1), MAX_SPAN, null));
+      case "every" -> new Schedule.Every(duration(s.every(), "spec.every", MIN_EVERY, MAX_SPAN, null));
       case "at" -> at(s.at());
       default -> cron(s.schedule(), s.timeZone());
     };
@@ -223,6 +222,9 @@ final class TaskValidator {
   }
 
   private Schedule at(String text) {
+    if (text(text, "spec.at", Limits.WORD) == null) {
+      return null;
+    }
     try {
       OffsetDateTime at = OffsetDateTime.parse(text);
       if (at.getYear() >= 0 && at.getYear() <= 9999) { // RFC 3339 years have four digits
@@ -238,6 +240,9 @@ final class TaskValidator {
   private Schedule cron(String expr, String timeZone) {
     ZoneId zone = ZoneOffset.UTC;
     if (timeZone != null) {
+      if (text(timeZone, "spec.timeZone", Limits.WORD) == null) {
+        return null;
+      }
       if (!ZoneId.getAvailableZoneIds().contains(timeZone) || timeZone.startsWith("SystemV/")) {
         return fail("spec.timeZone", "'" + clip(timeZone) + "' is not an IANA time zone name; expected a name such "
             + "as UTC, Europe/Paris or America/New_York (a fixed offset is an Etc name: Etc/GMT-5 is UTC+5)");
@@ -317,9 +322,9 @@ final class TaskValidator {
         TaskDocument.Pi pi = t.compute().pi();
         if (pi == null || pi.digits() == null) {
           yield fail(p + (pi == null ? ".pi" : ".pi.digits"), "required: the number of decimal digits, 1 to "
-              + MAX_DIGITS);
+              + Limits.PI_DIGITS);
         }
-        yield new Target.Compute((int) number(pi.digits(), p + ".pi.digits", 1, MAX_DIGITS, 0));
+        yield new Target.Compute((int) number(pi.digits(), p + ".pi.digits", 1, Limits.PI_DIGITS, 0));
       }
     };
   }
@@ -332,8 +337,8 @@ final class TaskValidator {
           + "DELETE, HEAD, OPTIONS");
     }
     Map<String, Target.HeaderValue> headers = new LinkedHashMap<>();
-    if (h.headers() != null && h.headers().size() > MAX_HEADERS) {
-      fail(p + ".headers", h.headers().size() + " headers; at most " + MAX_HEADERS + " are accepted");
+    if (h.headers() != null && h.headers().size() > Limits.HEADERS) {
+      fail(p + ".headers", h.headers().size() + " headers; at most " + Limits.HEADERS + " are accepted");
     } else if (h.headers() != null) {
       h.headers().forEach((name, v) -> {
         Target.HeaderValue value = header(name, v, p + ".headers." + clip(name));
@@ -363,7 +368,7 @@ final class TaskValidator {
     }
     if (v.value() != null) {
       boolean oneLine = v.value().chars().noneMatch(c -> c != '\t' && Character.isISOControl(c));
-      if (v.value().codePointCount(0, v.value().length()) > Limits.HEADER_VALUE || !oneLine) {
+      if (characters(v.value()) > Limits.HEADER_VALUE || !oneLine) {
         return fail(hp, "header values must be one line of at most " + Limits.HEADER_VALUE + " characters, without "
             + "control characters");
       }
@@ -381,15 +386,15 @@ final class TaskValidator {
           : fail(hp + ".valueFrom.env", "'" + clip(from.env()) + "' is not an environment variable name");
     }
     var ref = from.secretKeyRef();
-    if (ref.name() == null || ref.key() == null || ref.name().length() > 253 || ref.key().length() > 253) {
+    if (ref.name() == null || ref.key() == null || characters(ref.name()) > 253 || characters(ref.key()) > 253) {
       return fail(hp + ".valueFrom.secretKeyRef", "name and key are required (at most 253 characters each)");
     }
     return new Target.SecretKeyRef(ref.name(), ref.key());
   }
 
   private String url(String url, String field) {
-    if (url.length() > MAX_URL) {
-      return fail(field, "too long: at most " + MAX_URL + " characters");
+    if (text(url, field, Limits.URL) == null) {
+      return null;
     }
     Matcher info = USER_INFO.matcher(url);
     if (info.find()) { // refused, and shown without it: it may hold a password
@@ -421,6 +426,9 @@ final class TaskValidator {
 
   /** {@code host:port} or {@code [ipv6]:port}; an unbracketed IPv6 address is ambiguous and refused. */
   private String address(String address, String field) {
+    if (text(address, field, Limits.ADDRESS) == null) {
+      return null;
+    }
     if (address.startsWith("[")) {
       Matcher m = BRACKETED.matcher(address);
       return m.matches() && port(m.group(2)) && ipv6(m.group(1)) ? address
@@ -453,13 +461,18 @@ final class TaskValidator {
     if (s == null) {
       return "";
     }
-    return s.codePointCount(0, s.length()) <= MAX_DATA ? s
-        : fail(field, "too large: at most " + MAX_DATA + " characters (64 Ki)");
+    return characters(s) <= Limits.DATA ? s
+        : fail(field, "too large: at most " + Limits.DATA + " characters (64 Ki)");
   }
 
+  /** {@code s} when at most {@code maxLength} characters (code points, as {@link Limits} counts); null is null. */
   private String text(String s, String field, int maxLength) {
-    return s == null || s.codePointCount(0, s.length()) <= maxLength ? s
+    return s == null || characters(s) <= maxLength ? s
         : fail(field, "too long: at most " + maxLength + " characters");
+  }
+
+  private static int characters(String s) {
+    return s.codePointCount(0, s.length());
   }
 
   private long number(BigInteger n, String field, long min, long max, long absent) {
@@ -477,6 +490,9 @@ final class TaskValidator {
   private Duration duration(String text, String field, Duration min, Duration max, Duration absent) {
     if (text == null) {
       return absent;
+    }
+    if (text(text, field, Limits.WORD) == null) {
+      return null;
     }
     Duration d;
     try {
@@ -499,9 +515,9 @@ final class TaskValidator {
     }
     Map<String, String> out = new TreeMap<>();
     m.forEach((k, v) -> {
-      if (k.length() > 317) {
+      if (characters(k) > 317) {
         fail(field, "key too long: at most 317 characters");
-      } else if (v == null || v.length() > maxValue) {
+      } else if (v == null || characters(v) > maxValue) {
         fail(field + "." + clip(k), v == null ? "must be a string, not null" : "too long: at most " + maxValue
             + " characters");
       } else {
