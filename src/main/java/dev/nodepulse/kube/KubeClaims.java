@@ -50,6 +50,7 @@ final class KubeClaims implements Claims {
     this.link = link;
     this.runNow = new RunNowClaims(vertx, link);
     link.withdrawn = this::forget;
+    link.runsHere = (key, due) -> due.equals(runningHere.get(key)) || runNow.grantedHere(key, due);
   }
 
   /** A withdrawn task's entries (its claims are decided again from the record if it comes back). */

@@ -22,6 +22,8 @@ final class KubeLink {
   static final AtomicLong ALL_TASK_WRITES = new AtomicLong();
   volatile KubernetesClient client;
   volatile Supplier<List<AgentLease>> leases = List::of;
+  /** True when this agent claimed the run of {@code namespace/name} due at {@code due} since it started. */
+  volatile java.util.function.BiPredicate<String, Instant> runsHere = (key, due) -> false;
   /** Removes members passed over in a claim cascade ({@link LeaseView#removeSilent}); set once watching. */
   volatile java.util.function.Consumer<List<String>> removeSilent = nodes -> {};
   volatile TaskInformers informers;
@@ -84,16 +86,22 @@ final class KubeLink {
    */
   boolean holdsRun() {
     TaskInformers i = informers;
-    if (i != null && i.tasks().stream().anyMatch(t -> held(KubeClaims.shared(t)))) {
+    if (i != null && i.tasks().stream().anyMatch(t -> held(t.getMetadata().getNamespace() + "/"
+        + t.getMetadata().getName(), KubeClaims.shared(t)))) {
       return true;
     }
     ClaimLeases c = claimLeases;
-    return c != null && c.all().stream().anyMatch(l -> held(ClaimLeases.shared(l)));
+    return c != null && c.all().stream().anyMatch(l -> held(ClaimLeases.taskOf(l), ClaimLeases.shared(l)));
   }
 
-  private boolean held(ClaimRule.Shared s) {
-    return settings.node().equals(s.claimedBy()) && s.claimedFor() != null
-        && (s.finishedFor() == null || s.finishedFor().isBefore(s.claimedFor()));
+  /**
+   * The record shows this node's unfinished claim, made by this process (a claim left by this node before it
+   * restarted is not run here: the others take it over, or this agent does when its scheduler asks again).
+   */
+  private boolean held(String key, ClaimRule.Shared s) {
+    return key != null && settings.node().equals(s.claimedBy()) && s.claimedFor() != null
+        && (s.finishedFor() == null || s.finishedFor().isBefore(s.claimedFor()))
+        && runsHere.test(key, s.claimedFor());
   }
 
   String node() {

@@ -199,7 +199,7 @@ final class KubeVerticle extends VerticleBase {
    * new; a run is held here, so the others see its holder live), else only the Events kept during an outage.
    */
   private void tick() {
-    boolean write = reach.awaySince() != null || heartbeat.changed()
+    boolean write = reach.awaySince() != null || heartbeat.changed() || lastError != null
         || (synced && leaseView != null && leaseView.own() == null) || (link != null && synced && link.holdsRun());
     if (write) {
       renew();

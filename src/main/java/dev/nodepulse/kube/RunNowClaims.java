@@ -53,6 +53,12 @@ final class RunNowClaims {
     latestAsked.remove(key);
   }
 
+  /** True when this agent was granted the extra run whose cluster due time ({@code claimedFor}) is {@code at}. */
+  boolean grantedHere(String key, Instant at) {
+    Grant g = granted.get(key);
+    return g != null && g.at().equals(at);
+  }
+
   /** The extra run an attempt due at {@code localDue} belongs to (its first attempt or a retry), or null. */
   Grant of(String key, Instant localDue) {
     Grant g = granted.get(key);
