@@ -76,8 +76,9 @@ public final class Flags {
           + "this to arrive, counted from the connection or from the previous reply (1s to 5m)"),
       new Option("http-max-connections", "512", "open connections per listener (16 to 65536; at most a quarter of "
           + "the process's open-file limit); at the cap the longest-waiting idle one is closed"),
-      new Option("lease-duration", "15s", "kubernetes mode: how long this agent's Lease holds without renewal "
-          + "(2s to 5m); another agent takes over its runs after that"),
+      new Option("lease-duration", "15s", "kubernetes mode: how long a claimed run's holder "
+          + "counts as live after its claim or its Lease's renewal (2s to 5m; renewed every third of it while it holds "
+          + "a run); another agent takes over the run after that, and a third of it is the step of the claim cascade"),
       new Option("pod-metrics", "false", "true|false: export CPU and throttling per pod on /metrics (4 series per pod "
           + "on the node; the node's pressure is always exported)"),
       new Option("task-metrics", "true", "true|false: export each task's last success, last failure and interval on "
