@@ -131,7 +131,8 @@ final class KubeVerticle extends VerticleBase {
       ConfigMapSource maps = null;
       if (link != null) {
         link.client = client;
-        link.leases = leaseView::leases;
+        LeaseView view = leaseView;
+        link.leases = () -> withSelf(view.leases());
         LeaseView members = leaseView;
         link.removeSilent = nodes -> vertx.executeBlocking(() -> members.removeSilent(nodes, clock.instant()), false);
         ClusterFeed feed = new ClusterFeed(vertx, link);
@@ -261,6 +262,19 @@ final class KubeVerticle extends VerticleBase {
   /** The other agents' Leases as last seen (empty before the first listing). */
   List<AgentLease> leases() {
     return leaseView == null ? List.of() : leaseView.leases();
+  }
+
+  /**
+   * The members as seen, and this agent among them even while its own Lease is not in the cache (just written, or
+   * removed by a cascade and about to be written again): its own decisions never miss it.
+   */
+  private List<AgentLease> withSelf(List<AgentLease> seen) {
+    if (seen.stream().anyMatch(l -> l.node().equals(settings.node()))) {
+      return seen;
+    }
+    List<AgentLease> all = new ArrayList<>(seen);
+    all.add(heartbeat.self());
+    return all;
   }
 
   JsonObject health() {

@@ -60,6 +60,11 @@ final class LeaseHeartbeat {
     return problem;
   }
 
+  /** This agent as a member, from what it writes: for its own decisions while its Lease is not in the cache yet. */
+  AgentLease self() {
+    return new AgentLease(settings.node(), null, settings.leaseDuration(), nodeLabels, settings.podIp(), metricsPort);
+  }
+
   /** The metrics listener's actual port, written from the next renewal on (null: no metrics listener). */
   void metricsPort(Integer port) {
     metricsPort = port;
