@@ -24,8 +24,8 @@ import org.slf4j.LoggerFactory;
  * The agent's link to the API server: connects (retrying with backoff while the API server cannot be reached, at
  * start or later), writes this agent's Lease (its membership: written at start, again only while it holds a run or
  * when it changed or went missing, and deleted at stop), watches the other agents' Leases, then starts what needs
- * the cluster (the task sources). At rest it writes and reads nothing. Its state is the health component {@code kubernetes}; the rest of the agent samples
- * and serves meanwhile. All fabric8 calls block, so they run on worker threads.
+ * the cluster (the task sources). At rest it writes and reads nothing. Its state is the health component
+ * {@code kubernetes}; the rest of the agent samples and serves meanwhile. All fabric8 calls block, so they run on worker threads.
  */
 final class KubeVerticle extends VerticleBase {
   static final String HEALTH = "nodepulse.health.kubernetes";
@@ -131,9 +131,8 @@ final class KubeVerticle extends VerticleBase {
       ConfigMapSource maps = null;
       if (link != null) {
         link.client = client;
-        LeaseView view = leaseView;
-        link.leases = () -> withSelf(view.leases());
         LeaseView members = leaseView;
+        link.leases = () -> withSelf(members.leases());
         link.removeSilent = nodes -> vertx.executeBlocking(() -> members.removeSilent(nodes, clock.instant()), false);
         ClusterFeed feed = new ClusterFeed(vertx, link);
         claimLeases = new ClaimLeases(client, settings);
