@@ -76,7 +76,9 @@ class OutageIT {
       List<Integer> span = IntStream.rangeClosed(first, last).boxed().toList();
       // a result whose write the outage cut is written when the API server is back, on its retry's backoff (up to
       // 8 s), which can come after later results
-      await().atMost(60, TimeUnit.SECONDS).until(() -> recorded.keySet().containsAll(span));
+      await().atMost(60, TimeUnit.SECONDS).untilAsserted(() -> assertThat(recorded.keySet())
+          .as("results written so far (request -> due time): %s", new java.util.TreeMap<>(recorded))
+          .containsAll(span));
       client.resources(DelayedTaskResource.class).inNamespace("default").withName("every").delete();
       results.close();
       assertThat(hits.stream().filter("/during"::equals)).as("once").hasSize(1);
