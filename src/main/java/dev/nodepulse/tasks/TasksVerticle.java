@@ -120,7 +120,7 @@ public final class TasksVerticle extends VerticleBase {
           fail(msg, r);
           return;
         }
-        store.runs(k.getString("namespace") + "/" + k.getString("name")).onComplete(ar -> {
+        store.history().runs(k.getString("namespace") + "/" + k.getString("name")).onComplete(ar -> {
           if (ar.succeeded()) {
             msg.reply(latest == null ? ar.result() : ar.result().copy().put("lastRun", latest));
           } else {
@@ -140,7 +140,7 @@ public final class TasksVerticle extends VerticleBase {
         }
         String elsewhere = latest == null || config.nodeName().equals(latest.getString("node")) ? null
             : latest.getString("node");
-        store.output(key).onComplete(ar -> {
+        store.history().output(key).onComplete(ar -> {
           if (ar.failed()) {
             msg.fail(503, error("the output cannot be read"));
           } else if (ar.result() == null && elsewhere != null) {

@@ -1,7 +1,6 @@
 package dev.nodepulse.tasks.status;
 
 import dev.nodepulse.tasks.model.DelayedTask;
-import dev.nodepulse.tasks.model.TaskJson;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.util.HashMap;
@@ -19,12 +18,10 @@ public final class BusSinks {
 
   private BusSinks() {}
 
-  /** The page (and anyone on the bus): every status change; progress alone at most 4 times a second per task. */
-  public static StatusSink page(Vertx vertx) {
-    return page(vertx, TaskJson::toJson);
-  }
-
-  /** The same, each task written as {@code json} writes it (Kubernetes mode: with the cluster's status). */
+  /**
+   * The page (and anyone on the bus): every status change, each task written as {@code json} writes it (with the
+   * cluster's status, when it has one); progress alone at most 4 times a second per task.
+   */
   public static StatusSink page(Vertx vertx, Function<DelayedTask, JsonObject> json) {
     return new PageSink(vertx, json);
   }

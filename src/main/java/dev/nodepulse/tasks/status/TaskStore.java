@@ -60,16 +60,10 @@ final class TaskStore implements AutoCloseable {
             spec_hash TEXT, generation INTEGER NOT NULL, first_seen INTEGER NOT NULL, next_run_at INTEGER,
             runs INTEGER NOT NULL, attempts INTEGER NOT NULL, phase TEXT NOT NULL, last_run TEXT,
             done INTEGER NOT NULL)""");
-      if (!hasColumn(s, "tasks", "running_due")) {
-        s.execute("ALTER TABLE tasks ADD COLUMN running_due INTEGER"); // a run started and not yet recorded
-      }
-      if (!hasColumn(s, "tasks", "missed")) { // due times not run, and the latest burst of them
-        s.execute("ALTER TABLE tasks ADD COLUMN missed INTEGER NOT NULL DEFAULT 0");
-        s.execute("ALTER TABLE tasks ADD COLUMN last_missed TEXT");
-      }
-      if (!hasColumn(s, "tasks", "skipped")) { // due times passed over while a run went on (Forbid)
-        s.execute("ALTER TABLE tasks ADD COLUMN skipped INTEGER NOT NULL DEFAULT 0");
-        s.execute("ALTER TABLE tasks ADD COLUMN last_skipped TEXT");
+      for (String[] column : ADDED_COLUMNS) {
+        if (!hasColumn(s, "tasks", column[0])) {
+          s.execute("ALTER TABLE tasks ADD COLUMN " + column[0] + " " + column[1]);
+        }
       }
       s.execute("""
           CREATE TABLE IF NOT EXISTS runs(
@@ -86,6 +80,17 @@ final class TaskStore implements AutoCloseable {
     }
     return new TaskStore(db);
   }
+
+  /**
+   * Columns of {@code tasks} beyond its first ones, each added where missing so that a tasks.db written by an
+   * older agent is read with its rows: {@code running_due}, a run started and not yet recorded; {@code missed}
+   * and {@code last_missed}, due times not run and their latest burst; {@code skipped} and {@code last_skipped},
+   * due times passed over while a run went on (concurrencyPolicy Forbid).
+   */
+  private static final String[][] ADDED_COLUMNS = {
+      {"running_due", "INTEGER"},
+      {"missed", "INTEGER NOT NULL DEFAULT 0"}, {"last_missed", "TEXT"},
+      {"skipped", "INTEGER NOT NULL DEFAULT 0"}, {"last_skipped", "TEXT"}};
 
   /** Every write touches this row, so a write with nothing else to write still finds a lock or a read-only file. */
   private static final String WRITTEN = "INSERT OR REPLACE INTO meta(k, v) VALUES ('written', strftime('%s','now'))";

@@ -10,7 +10,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.SQLException;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -51,7 +50,7 @@ class StatusStoreTest {
       s.history().attempted(run("a", i, r));
     }
     s.history().attempted(run("b", 0, RunResult.success(null, 1, "b")));
-    JsonArray items = get(s.runs("ns/a")).getJsonArray("items");
+    JsonArray items = get(s.history().runs("ns/a")).getJsonArray("items");
     assertThat(items).hasSize(3);
     assertThat(items.stream().map(o -> ((JsonObject) o).getString("result")))
         .containsExactly("ok 4", null, "ok 2");
@@ -65,18 +64,18 @@ class StatusStoreTest {
     assertThat(failed.getString("node")).isEqualTo("node-a");
     assertThat(items.getJsonObject(0).getInteger("httpStatus")).isEqualTo(200);
     assertThat(items.getJsonObject(0).getLong("bytes")).isEqualTo(4);
-    assertThat(get(s.output("ns/a"))).isEqualTo("out 4");
+    assertThat(get(s.history().output("ns/a"))).isEqualTo("out 4");
     get(s.close());
 
     StatusStore again = open(3);
-    assertThat(get(again.runs("ns/a")).getJsonArray("items")).hasSize(3);
-    assertThat(get(again.runs("ns/b")).getJsonArray("items")).hasSize(1);
-    assertThat(get(again.output("ns/a"))).isEqualTo("out 4");
+    assertThat(get(again.history().runs("ns/a")).getJsonArray("items")).hasSize(3);
+    assertThat(get(again.history().runs("ns/b")).getJsonArray("items")).hasSize(1);
+    assertThat(get(again.history().output("ns/a"))).isEqualTo("out 4");
     // forgetting a task drops its history and output
     again.delete("ns/a");
     again.history().forget("ns/a");
-    assertThat(get(again.runs("ns/a")).getJsonArray("items")).isEmpty();
-    assertThat(get(again.output("ns/a"))).isNull();
+    assertThat(get(again.history().runs("ns/a")).getJsonArray("items")).isEmpty();
+    assertThat(get(again.history().output("ns/a"))).isNull();
     get(again.close());
   }
 
@@ -85,12 +84,12 @@ class StatusStoreTest {
     StatusStore s = open(20);
     s.history().attempted(run("a", 0, RunResult.success(null, 1, "x").withOutput("first")));
     s.history().attempted(run("a", 1, RunResult.failure(RunResult.Outcome.TIMEOUT, "timed out")));
-    assertThat(get(s.output("ns/a"))).isNull();
-    String big = "9".repeat(StatusStore.MAX_OUTPUT + 10);
+    assertThat(get(s.history().output("ns/a"))).isNull();
+    String big = "9".repeat(RunOutputs.MAX_OUTPUT + 10);
     s.history().attempted(run("a", 2, RunResult.success(null, big.length(), "9999").withOutput(big)));
-    String kept = get(s.output("ns/a"));
-    assertThat(kept).startsWith("9".repeat(StatusStore.MAX_OUTPUT))
-        .endsWith("\n[output cut: its first " + StatusStore.MAX_OUTPUT + " of " + big.length() + " bytes are kept]\n");
+    String kept = get(s.history().output("ns/a"));
+    assertThat(kept).startsWith("9".repeat(RunOutputs.MAX_OUTPUT))
+        .endsWith("\n[output cut: its first " + RunOutputs.MAX_OUTPUT + " of " + big.length() + " bytes are kept]\n");
     get(s.close());
   }
 
@@ -102,7 +101,7 @@ class StatusStoreTest {
       for (int i = 0; i < 200; i++) {
         before.history().attempted(run("a", i, RunResult.success(null, i, "run " + i + " ".repeat(200))));
       }
-      assertThat(get(before.runs("ns/a")).getJsonArray("items")).hasSize(20);
+      assertThat(get(before.history().runs("ns/a")).getJsonArray("items")).hasSize(20);
       get(before.close());
       Path db = dir.resolve("tasks.db");
       byte[] was = Files.readAllBytes(db);
@@ -125,13 +124,13 @@ class StatusStoreTest {
         assertThat(Files.readAllBytes(kept.get(0))).as("the damaged file, as it was").isEqualTo(damaged);
       }
       // the fresh store works: nothing of before, a new run kept across a restart, nothing said then
-      assertThat(get(after.runs("ns/a")).getJsonArray("items")).isEmpty();
+      assertThat(get(after.history().runs("ns/a")).getJsonArray("items")).isEmpty();
       after.history().attempted(run("a", 0, RunResult.success(null, 1, "fresh")));
-      assertThat(get(after.runs("ns/a")).getJsonArray("items")).hasSize(1);
+      assertThat(get(after.history().runs("ns/a")).getJsonArray("items")).hasSize(1);
       get(after.close());
       StatusStore again = get(StatusStore.open(vertx, dir, 20)).getKey();
       assertThat(again.lastError()).as(how).isNull();
-      assertThat(get(again.runs("ns/a")).getJsonArray("items")).hasSize(1);
+      assertThat(get(again.history().runs("ns/a")).getJsonArray("items")).hasSize(1);
       get(again.close());
     }
     // a first start (no tasks.db yet) is not damage
@@ -139,21 +138,6 @@ class StatusStoreTest {
     StatusStore f = get(StatusStore.open(vertx, fresh, 20)).getKey();
     assertThat(f.lastError()).isNull();
     get(f.close());
-  }
-
-  @Test
-  void storageErrorsAreSaidInWordsWithThePath() {
-    Path db = tmp.resolve("tasks.db");
-    assertThat(StatusStore.describe(new SQLException("[SQLITE_FULL] Insertion failed because database is full "
-        + "(database or disk is full)"), db)).isEqualTo("disk full: " + db);
-    assertThat(StatusStore.describe(new RuntimeException(new java.io.IOException("No space left on device")), db))
-        .isEqualTo("disk full: " + db);
-    assertThat(StatusStore.describe(new SQLException("[SQLITE_READONLY] attempt to write a readonly database"), db))
-        .isEqualTo("read-only: " + db);
-    assertThat(StatusStore.describe(new SQLException("[SQLITE_BUSY] The database file is locked (database is locked)"),
-        db)).isEqualTo("locked by another process: " + db);
-    assertThat(StatusStore.describe(new SQLException("something else: cannot commit"), db))
-        .isEqualTo("cannot use " + db);
   }
 
   @Test
