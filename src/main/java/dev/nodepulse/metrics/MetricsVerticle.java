@@ -1,7 +1,12 @@
 package dev.nodepulse.metrics;
 
+import dev.nodepulse.bus.LiveClients;
 import dev.nodepulse.bus.Sample;
+import dev.nodepulse.bus.TaskRun;
+import dev.nodepulse.bus.TaskState;
+import dev.nodepulse.bus.WebRequest;
 import dev.nodepulse.config.Config;
+import dev.nodepulse.usage.UsageVerticle;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -23,12 +28,6 @@ public final class MetricsVerticle extends VerticleBase {
   /** Request/reply: {@code {"accept": "<Accept header>"}} → {@code {"contentType", "body"}}. */
   public static final String SCRAPE = "nodepulse.metrics.scrape";
   public static final String HEALTH = "nodepulse.health.metrics";
-  // Addresses published by other concerns (their constants live there).
-  static final String USAGE = dev.nodepulse.usage.UsageVerticle.SAMPLE;
-  static final String TASK_RUN = dev.nodepulse.tasks.TasksVerticle.RUN;
-  static final String TASK_CHANGED = dev.nodepulse.tasks.TasksVerticle.CHANGED;
-  static final String WEB_REQUEST = dev.nodepulse.web.WebVerticle.REQUEST;
-  static final String WEB_CLIENTS = dev.nodepulse.web.WebVerticle.CLIENTS;
 
   private final Config config;
   private final long maxAgeNanos;
@@ -52,30 +51,29 @@ public final class MetricsVerticle extends VerticleBase {
       metrics.sample(Sample.fromJson(m.body()));
       invalidate();
     });
-    bus.<JsonObject>consumer(USAGE, m -> {
+    bus.<JsonObject>consumer(UsageVerticle.SAMPLE, m -> {
       metrics.usage(m.body());
       invalidate();
     });
     if (config.podMetrics()) {
       metrics.exportPods();
-      bus.<JsonObject>consumer(dev.nodepulse.usage.UsageVerticle.ALL_PODS, m -> metrics.pods(m.body()));
+      bus.<JsonObject>consumer(UsageVerticle.ALL_PODS, m -> metrics.pods(m.body()));
     }
     if (config.taskMetrics()) {
       metrics.exportTasks();
     }
-    bus.<JsonObject>consumer(TASK_RUN, m -> guarded(() -> {
-      metrics.taskRun(m.body());
+    bus.<JsonObject>consumer(TaskRun.ADDRESS, m -> guarded(() -> {
+      metrics.taskRun(TaskRun.fromJson(m.body()));
       invalidate();
     }));
-    bus.<JsonObject>consumer(TASK_CHANGED, m -> guarded(() -> {
-      metrics.taskChanged(m.body());
+    bus.<JsonObject>consumer(TaskState.ADDRESS, m -> guarded(() -> {
+      metrics.taskChanged(TaskState.fromJson(m.body()));
       invalidate();
     }));
-    bus.<JsonObject>consumer(WEB_REQUEST, m -> guarded(() -> metrics.httpRequest(
-        m.body().getString("method", "OTHER"), m.body().getString("route", "other"), m.body().getInteger("status", 0))));
+    bus.<JsonObject>consumer(WebRequest.ADDRESS, m -> guarded(() -> metrics.httpRequest(WebRequest.fromJson(m.body()))));
     // request counters alone do not invalidate: under a scrape storm each scrape would render anew
-    bus.<JsonObject>consumer(WEB_CLIENTS, m -> guarded(() -> {
-      metrics.liveClients(m.body().getInteger("count", 0));
+    bus.<JsonObject>consumer(LiveClients.ADDRESS, m -> guarded(() -> {
+      metrics.liveClients(LiveClients.fromJson(m.body()).count());
       invalidate();
     }));
     bus.<JsonObject>consumer(SCRAPE, m -> {

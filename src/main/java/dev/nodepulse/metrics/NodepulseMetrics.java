@@ -1,9 +1,9 @@
 package dev.nodepulse.metrics;
 
 import dev.nodepulse.bus.Sample;
-import dev.nodepulse.tasks.model.Schedule;
-import dev.nodepulse.tasks.model.TaskReader;
-import dev.nodepulse.tasks.model.TaskValidationException;
+import dev.nodepulse.bus.TaskRun;
+import dev.nodepulse.bus.TaskState;
+import dev.nodepulse.bus.WebRequest;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.Gauge;
@@ -18,8 +18,6 @@ import io.vertx.core.json.JsonObject;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -222,99 +220,53 @@ public final class NodepulseMetrics {
     }).register(registry);
   }
 
-  /** A finished run ({@code nodepulse.tasks.run}). */
-  public void taskRun(JsonObject run) {
-    String target = label(run.getValue("target"), "unknown");
-    Double count = number(run, "count"); // a burst of MISSED due times comes as one event
-    taskRuns.labelValues(target, label(run.getValue("outcome"), "unknown"))
-        .inc(count == null || count < 1 ? 1 : Math.min(count, 1e9));
-    Double duration = number(run, "durationSeconds");
-    if (duration != null && duration >= 0) {
-      taskDuration.labelValues(target).observe(duration);
+  /** An attempt that ended, or a burst of due times not run ({@link TaskRun#ADDRESS}). */
+  public void taskRun(TaskRun run) {
+    String target = label(run.target(), "unknown");
+    taskRuns.labelValues(target, label(run.outcome(), "unknown")).inc(Math.max(1, Math.min(run.count(), 1_000_000_000L)));
+    if (run.durationSeconds() != null && run.durationSeconds() >= 0) {
+      taskDuration.labelValues(target).observe(run.durationSeconds());
     }
-    Double lateness = number(run, "latenessSeconds");
-    if (lateness != null) {
-      taskLateness.observe(lateness);
+    if (run.latenessSeconds() != null) {
+      taskLateness.observe(run.latenessSeconds());
     }
   }
 
-  /**
-   * A task changed ({@code nodepulse.tasks.changed}): the DelayedTask object. It is gone when the body
-   * says {@code "deleted": true} or its {@code metadata.deletionTimestamp} is set.
-   */
-  public void taskChanged(JsonObject changed) {
-    // Kubernetes mode: status is the cluster's and this agent's own account is status.local; the series are this
-    // agent's (its own runs), as everywhere else
-    JsonObject local = object(object(changed, "status"), "local");
-    JsonObject task = local.isEmpty() ? changed : changed.copy().put("status", local);
-    JsonObject meta = object(task, "metadata");
-    String key = meta.getValue("namespace", "default") + "/" + meta.getValue("name", "");
-    boolean deleted = Boolean.TRUE.equals(task.getValue("deleted")) || meta.getValue("deletionTimestamp") != null;
+  /** A task changed ({@link TaskState#ADDRESS}): its phase, and its last finished attempt for the per-task series. */
+  public void taskChanged(TaskState task) {
     Map<String, TaskHealth> health = healthByTask;
-    if (deleted) {
-      phaseByTask.remove(key);
+    if (task.deleted()) {
+      phaseByTask.remove(task.key());
       if (health != null) {
-        health.remove(key);
+        health.remove(task.key());
       }
       return;
     }
-    Object phase = object(task, "status").getValue("phase");
-    phaseByTask.put(key, PHASES.contains(phase) ? (String) phase : "Pending");
+    phaseByTask.put(task.key(), PHASES.contains(task.phase()) ? task.phase() : "Pending");
     if (health != null) {
-      health.compute(key, (k, old) -> health(task, old));
+      health.compute(task.key(), (k, old) -> health(task, old));
     }
   }
 
   /** The task's health from its latest change: its last run's finish time goes to the success or failure series. */
-  private static TaskHealth health(JsonObject task, TaskHealth old) {
-    JsonObject meta = object(task, "metadata");
-    long generation = meta.getValue("generation") instanceof Number n ? n.longValue() : 0;
-    Double interval = old != null && old.generation() == generation ? old.interval() : interval(task);
+  private static TaskHealth health(TaskState task, TaskHealth old) {
+    Double interval = old != null && old.generation() == task.generation() ? old.interval() : task.intervalSeconds();
     Double success = old == null ? null : old.lastSuccess();
     Double failure = old == null ? null : old.lastFailure();
-    JsonObject last = object(object(task, "status"), "lastRun");
-    Double finished = seconds(last.getValue("finishedAt"));
-    if (finished != null) {
-      switch (label(last.getValue("outcome"), "")) {
+    if (task.lastFinishedAt() != null) {
+      double finished = task.lastFinishedAt().toEpochMilli() / 1e3;
+      switch (label(task.lastOutcome(), "")) {
         case "SUCCEEDED" -> success = success == null ? finished : Math.max(success, finished);
         case "FAILED", "TIMEOUT", "DENIED", "MISSED" -> failure = failure == null ? finished : Math.max(failure, finished);
         default -> { } // CANCELLED: the task was edited or the agent stopped, neither a success nor a failure
       }
     }
-    return new TaskHealth(label(meta.getValue("namespace"), "default"), label(meta.getValue("name"), ""), generation,
-        interval, success, failure);
+    return new TaskHealth(task.namespace(), task.name(), task.generation(), interval, success, failure);
   }
 
-  /** A recurring task's interval in seconds, null for a one-shot (or a spec that cannot be read back). */
-  private static Double interval(JsonObject task) {
-    try {
-      var timing = TaskReader.read(task.encode(),
-          TaskReader.Format.JSON).spec().timing();
-      return switch (timing) {
-        case Schedule.Every e -> e.every().toMillis() / 1e3;
-        case Schedule.Cron c -> {
-          var next = c.next(Instant.now());
-          var after = next.flatMap(c::next);
-          yield after.isPresent() ? Duration.between(next.get(), after.get()).toMillis() / 1e3 : null;
-        }
-        default -> null;
-      };
-    } catch (TaskValidationException | RuntimeException e) {
-      return null;
-    }
-  }
-
-  private static Double seconds(Object rfc3339) {
-    try {
-      return rfc3339 instanceof String t ? Instant.parse(t).toEpochMilli() / 1e3 : null;
-    } catch (java.time.format.DateTimeParseException e) {
-      return null;
-    }
-  }
-
-  /** One HTTP request answered ({@code nodepulse.web.request}). */
-  public void httpRequest(String method, String route, int status) {
-    httpRequests.labelValues(method, route, Integer.toString(status)).inc();
+  /** One HTTP request answered ({@link WebRequest#ADDRESS}). */
+  public void httpRequest(WebRequest r) {
+    httpRequests.labelValues(r.method(), r.route(), Integer.toString(r.status())).inc();
   }
 
   /** Live SockJS clients now connected ({@code nodepulse.web.clients}). */

@@ -92,7 +92,7 @@ public final class TasksVerticle extends VerticleBase {
       List<StatusSink> sinks = new ArrayList<>();
       cluster = new ClusterStatuses(config.nodeName());
       sinks.add(BusSinks.page(vertx, cluster::json));
-      sinks.add(BusSinks.metrics(vertx));
+      sinks.add(BusSinks.metrics(vertx, plugins.clock()));
       sinks.add(store.history());
       sinks.addAll(plugins.sinks());
       scheduler = new Scheduler(vertx, config, plugins.clock(), chosen, plugins.claims(), plugins.secrets(), store,

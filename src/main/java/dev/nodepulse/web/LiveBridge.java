@@ -1,6 +1,7 @@
 package dev.nodepulse.web;
 
 import dev.nodepulse.bus.ClusterView;
+import dev.nodepulse.bus.LiveClients;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -90,7 +91,7 @@ final class LiveBridge implements Handler<BridgeEvent> {
   }
 
   private void publishCount(int count) {
-    vertx.eventBus().publish(clientsAddress, new JsonObject().put("count", count));
+    vertx.eventBus().publish(clientsAddress, new LiveClients(count).toJson());
   }
 
   /** Live clients now. */

@@ -1,6 +1,7 @@
 package dev.nodepulse.web;
 
 import dev.nodepulse.bus.ClusterView;
+import dev.nodepulse.bus.LiveClients;
 import dev.nodepulse.bus.Sample;
 import dev.nodepulse.sampler.SamplerVerticle;
 import dev.nodepulse.tasks.TasksVerticle;
@@ -39,7 +40,7 @@ final class LiveRoutes {
 
   /** Mounts the routes with a per-client bound on frames in flight and a ping timeout; returns the bridge. */
   static LiveBridge mount(Vertx vertx, Router router, int maxInFlight, long pingTimeoutMs) {
-    LiveBridge bridge = new LiveBridge(vertx, WebVerticle.CLIENTS);
+    LiveBridge bridge = new LiveBridge(vertx, LiveClients.ADDRESS);
     SockJSHandlerOptions sockJs = new SockJSHandlerOptions()
         .setHeartbeatInterval(10_000)
         .setSessionTimeout(10_000)

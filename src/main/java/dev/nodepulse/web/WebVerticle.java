@@ -1,6 +1,7 @@
 package dev.nodepulse.web;
 
 import dev.nodepulse.bus.Listening;
+import dev.nodepulse.bus.WebRequest;
 import dev.nodepulse.config.Config;
 import dev.nodepulse.metrics.MetricsVerticle;
 import dev.nodepulse.util.MediaType;
@@ -30,13 +31,9 @@ import org.slf4j.LoggerFactory;
  * The HTTP front: REST under /api/v1, /metrics, the probes, /openapi.yaml and /docs on
  * {@code --http-host:--http-port}; the page and /live come from {@link LiveRoutes}, the task API
  * from {@link TaskRoutes}. With {@code --metrics-port} a second listener serves only /metrics and
- * the probes. Every request is counted on {@link #REQUEST} by its route template.
+ * the probes. Every request is counted on {@link WebRequest#ADDRESS} by its route template.
  */
 public final class WebVerticle extends VerticleBase {
-  /** Published per answered request: {@code {"method", "route", "status"}}; route is the template. */
-  public static final String REQUEST = "nodepulse.web.request";
-  /** Published when the number of live SockJS clients changes: {@code {"count": n}}. */
-  public static final String CLIENTS = "nodepulse.web.clients";
   public static final String HEALTH = "nodepulse.health.web";
   /** Largest request body accepted (413 beyond). */
   static final long BODY_LIMIT = 256 * 1024;
@@ -314,10 +311,8 @@ public final class WebVerticle extends VerticleBase {
         route = UNMATCHED; // a prefix route (static files) that found nothing
       }
       String method = ctx.request().method().name();
-      vertx.eventBus().publish(REQUEST, new JsonObject()
-          .put("method", METHODS.contains(method) ? method : OTHER_METHOD)
-          .put("route", route)
-          .put("status", ctx.response().getStatusCode()));
+      vertx.eventBus().publish(WebRequest.ADDRESS, new WebRequest(METHODS.contains(method) ? method : OTHER_METHOD,
+          route, ctx.response().getStatusCode()).toJson());
     });
     ctx.next();
   }

@@ -1,5 +1,6 @@
 package dev.nodepulse.live;
 
+import dev.nodepulse.bus.LiveClients;
 import dev.nodepulse.bus.Sample;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -54,7 +55,7 @@ class LiveClientsIT {
     Vertx clientVertx = Vertx.vertx();
     try {
       AtomicInteger reported = new AtomicInteger(-1);
-      agent.vertx().eventBus().<JsonObject>consumer(WebVerticle.CLIENTS, m -> reported.set(m.body().getInteger("count")));
+      agent.vertx().eventBus().<JsonObject>consumer(LiveClients.ADDRESS, m -> reported.set(m.body().getInteger("count")));
       Map<Long, Long> publishedAt = new ConcurrentHashMap<>();
       agent.vertx().eventBus().<JsonObject>consumer(Sample.ADDRESS,
           m -> publishedAt.putIfAbsent(m.body().getLong("t"), System.currentTimeMillis()));

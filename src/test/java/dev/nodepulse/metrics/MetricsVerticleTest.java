@@ -1,12 +1,15 @@
 package dev.nodepulse.metrics;
 
-import dev.nodepulse.bus.Sample;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.nodepulse.bus.LiveClients;
+import dev.nodepulse.bus.Sample;
+import dev.nodepulse.bus.TaskRun;
+import dev.nodepulse.bus.TaskState;
+import dev.nodepulse.bus.WebRequest;
 import dev.nodepulse.config.Config;
 import dev.nodepulse.sampler.SamplerVerticle;
-import dev.nodepulse.web.WebVerticle;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
@@ -40,11 +43,10 @@ class MetricsVerticleTest {
   void seriesFollowTheEventsOnTheBus() {
     var bus = vertx.eventBus();
     bus.publish(Sample.ADDRESS, new JsonObject(NodepulseMetricsTest.resource("/sample.json")));
-    bus.publish("nodepulse.tasks.run", new JsonObject().put("namespace", "a").put("name", "b").put("target", "tcp")
-        .put("outcome", "timeout").put("durationSeconds", 2.0).put("latenessSeconds", 0.5));
-    bus.publish("nodepulse.tasks.changed", NodepulseMetricsTest.task("a", "b", "Failed"));
-    bus.publish(WebVerticle.REQUEST, new JsonObject().put("method", "GET").put("route", "/api/v1/cpu").put("status", 200));
-    bus.publish(WebVerticle.CLIENTS, new JsonObject().put("count", 2));
+    bus.publish(TaskRun.ADDRESS, TaskRun.attempt("a", "b", "tcp", "timeout", 2.0, 0.5).toJson());
+    bus.publish(TaskState.ADDRESS, NodepulseMetricsTest.task("a", "b", "Failed").toJson());
+    bus.publish(WebRequest.ADDRESS, new JsonObject().put("method", "GET").put("route", "/api/v1/cpu").put("status", 200));
+    bus.publish(LiveClients.ADDRESS, new JsonObject().put("count", 2));
     await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
       JsonObject s = scrape(null);
       assertThat(s.getString("contentType")).startsWith("text/plain; version=0.0.4");
@@ -57,7 +59,7 @@ class MetricsVerticleTest {
           "nodepulse_live_clients 2.0",
           "jvm_threads_current");
     });
-    bus.publish("nodepulse.tasks.changed", NodepulseMetricsTest.task("a", "b", "Failed").put("deleted", true));
+    bus.publish(TaskState.ADDRESS, NodepulseMetricsTest.deleted("a", "b", "Failed").toJson());
     await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
         assertThat(scrape(null).getString("body")).contains("nodepulse_tasks{phase=\"Failed\"} 0.0"));
     assertThat(scrape("application/openmetrics-text").getString("contentType")).startsWith("application/openmetrics-text");
@@ -66,15 +68,15 @@ class MetricsVerticleTest {
   @Test
   void perTaskSeriesByDefaultAndNoneWithTaskMetricsFalse() {
     JsonObject ran = TaskHealthMetricsTest.task("warm", 1, "{\"every\": \"30s\"}", "SUCCEEDED",
-        "2026-12-04T17:00:00Z");
-    vertx.eventBus().publish("nodepulse.tasks.changed", ran);
+        "2026-12-04T17:00:00Z").toJson();
+    vertx.eventBus().publish(TaskState.ADDRESS, ran);
     await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(scrape(null).getString("body")).contains(
         "nodepulse_task_last_success_timestamp_seconds{name=\"warm\",namespace=\"shop\"} 1.7964036E9"));
 
     Vertx off = Vertx.vertx();
     try {
       off.deployVerticle(new MetricsVerticle(Config.forTest(tmp, "--task-metrics", "false"))).await();
-      off.eventBus().publish("nodepulse.tasks.changed", ran);
+      off.eventBus().publish(TaskState.ADDRESS, ran);
       await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(off.eventBus().<JsonObject>request(
           MetricsVerticle.SCRAPE, new JsonObject()).await().body().getString("body"))
           .contains("nodepulse_tasks{phase=\"Scheduled\"} 1.0")

@@ -1,6 +1,9 @@
 package dev.nodepulse.metrics;
 
 import dev.nodepulse.bus.Sample;
+import dev.nodepulse.bus.TaskRun;
+import dev.nodepulse.bus.TaskState;
+import dev.nodepulse.bus.WebRequest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -38,26 +41,26 @@ class NodepulseMetricsTest {
     m.taskChanged(task("shop", "warm", "Running"));       // same task: the last phase counts
     m.taskChanged(task("default", "pi", "Succeeded"));
     m.taskChanged(task("default", "gone", "Failed"));
-    m.taskChanged(task("default", "gone", "Failed").put("deleted", true));
+    m.taskChanged(deleted("default", "gone", "Failed"));
     m.taskChanged(task("default", "old", "Pending"));
-    JsonObject deleting = task("default", "old", "Pending");
-    deleting.getJsonObject("metadata").put("deletionTimestamp", "2026-11-23T11:00:00Z");
-    m.taskChanged(deleting);
-    m.httpRequest("GET", "/api/v1/tasks/:namespace/:name", 200);
-    m.httpRequest("GET", "/api/v1/tasks/:namespace/:name", 200);
-    m.httpRequest("POST", "/api/v1/sum", 415);
+    m.taskChanged(deleted("default", "old", "Pending"));
+    m.httpRequest(new WebRequest("GET", "/api/v1/tasks/:namespace/:name", 200));
+    m.httpRequest(new WebRequest("GET", "/api/v1/tasks/:namespace/:name", 200));
+    m.httpRequest(new WebRequest("POST", "/api/v1/sum", 415));
     m.liveClients(3);
     return m;
   }
 
-  static JsonObject run(String namespace, String name, String target, String outcome, double seconds, double late) {
-    return new JsonObject().put("namespace", namespace).put("name", name).put("target", target).put("outcome", outcome)
-        .put("durationSeconds", seconds).put("latenessSeconds", late);
+  static TaskRun run(String namespace, String name, String target, String outcome, double seconds, double late) {
+    return TaskRun.attempt(namespace, name, target, outcome, seconds, late);
   }
 
-  static JsonObject task(String namespace, String name, String phase) {
-    return new JsonObject().put("metadata", new JsonObject().put("namespace", namespace).put("name", name))
-        .put("spec", new JsonObject()).put("status", new JsonObject().put("phase", phase));
+  static TaskState task(String namespace, String name, String phase) {
+    return new TaskState(namespace, name, 1, phase, null, null, null, false);
+  }
+
+  static TaskState deleted(String namespace, String name, String phase) {
+    return new TaskState(namespace, name, 1, phase, null, null, null, true);
   }
 
   @Test
@@ -102,8 +105,7 @@ class NodepulseMetricsTest {
   void aBurstOfMissedDueTimesIsOneEventCountingEach() {
     NodepulseMetrics m = NodepulseMetrics.register(new PrometheusRegistry(), false);
     // what the scheduler's metrics sink sends for a MISSED burst (BusSinks.metrics: StatusSink.missed)
-    m.taskRun(new JsonObject().put("namespace", "shop").put("name", "tick").put("target", "http")
-        .put("outcome", "missed").put("count", 15));
+    m.taskRun(TaskRun.burst("shop", "tick", "http", "missed", 15));
     m.taskRun(run("shop", "tick", "http", "succeeded", 0.1, 0.5));
     String body = m.scrape(null).body();
     assertThat(body).contains("nodepulse_task_runs_total{outcome=\"missed\",target=\"http\"} 15.0",

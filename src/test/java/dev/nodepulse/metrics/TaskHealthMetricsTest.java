@@ -4,28 +4,52 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.nodepulse.config.Config;
 import dev.nodepulse.config.Flags;
-import dev.nodepulse.tasks.model.TaskJson;
+import dev.nodepulse.bus.TaskState;
+import dev.nodepulse.tasks.model.DelayedTask;
+import dev.nodepulse.tasks.model.Origin;
+import dev.nodepulse.tasks.model.RunResult;
 import dev.nodepulse.tasks.model.TaskReader;
+import dev.nodepulse.tasks.model.TaskStatus;
+import dev.nodepulse.tasks.model.TaskValidationException;
+import dev.nodepulse.tasks.status.BusSinks;
+import dev.nodepulse.tasks.status.TaskChange;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.vertx.core.json.JsonObject;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** The per-task series ({@code --task-metrics}) on a private registry, fed the page's task changes. */
+/** The per-task series ({@code --task-metrics}) on a private registry, fed what the pipeline's metrics sink publishes. */
 class TaskHealthMetricsTest {
   static final String HTTP = "{\"http\": {\"url\": \"http://127.0.0.1:9000/\"}}";
 
-  /** A DelayedTask as {@code nodepulse.tasks.changed} carries it; {@code outcome} null: it has not run yet. */
-  static JsonObject task(String name, long generation, String timing, String outcome, String finishedAt) {
-    JsonObject status = new JsonObject().put("phase", "Scheduled");
-    if (outcome != null) {
-      status.put("lastRun", new JsonObject().put("finishedAt", finishedAt).put("outcome", outcome));
+  /** At this time a cron's interval is read (the gap between its next two due times). */
+  static final Instant NOW = Instant.parse("2026-12-04T17:00:00Z");
+
+  /**
+   * What the pipeline's metrics sink publishes after a change of a task (namespace shop) with this {@code timing}
+   * (JSON), whose last attempt here ended with {@code outcome} at {@code finishedAt}; {@code outcome} null: it has not
+   * run yet. Made from the task by the sink's own mapping ({@link BusSinks#state}).
+   */
+  static TaskState task(String name, long generation, String timing, String outcome, String finishedAt) {
+    return change(name, generation, timing, outcome, finishedAt, false);
+  }
+
+  static TaskState change(String name, long generation, String timing, String outcome, String finishedAt,
+      boolean deleted) {
+    try {
+      DelayedTask t = TaskReader.read(new JsonObject()
+          .put("metadata", new JsonObject().put("namespace", "shop").put("name", name).put("generation", generation))
+          .put("spec", new JsonObject(timing).put("target", new JsonObject(HTTP))).encode(), TaskReader.Format.JSON);
+      TaskStatus.LastRun last = outcome == null ? null : new TaskStatus.LastRun(null, Instant.parse(finishedAt), 0,
+          "node-a", RunResult.Outcome.valueOf(outcome), null, 0, null, null);
+      TaskStatus status = new TaskStatus(TaskStatus.Phase.Scheduled, null, 0, 0, null, 0, List.of(), last, null,
+          List.of(), List.of(), 0, null, 0, null);
+      return BusSinks.state(new TaskChange(Origin.rest("shop", name), t.withStatus(status), deleted, false), NOW);
+    } catch (TaskValidationException e) {
+      throw new AssertionError(e);
     }
-    return new JsonObject()
-        .put("metadata", new JsonObject().put("namespace", "shop").put("name", name).put("generation", generation))
-        .put("spec", new JsonObject(timing).put("target", new JsonObject(HTTP)))
-        .put("status", status);
   }
 
   static NodepulseMetrics exported() {
@@ -62,26 +86,13 @@ class TaskHealthMetricsTest {
   }
 
   @Test
-  void inKubernetesModeTheSeriesAreThisAgentsOwnRunsNotTheClusters() {
-    NodepulseMetrics m = exported();
-    JsonObject ranElsewhere = task("warm", 1, "{\"every\": \"30s\"}", "SUCCEEDED", "2026-12-04T17:00:00Z");
-    JsonObject status = ranElsewhere.getJsonObject("status");
-    status.put("local", new JsonObject().put("node", "node-b").put("phase", "Scheduled").put("runs", 1)
-        .put("lastRun", new JsonObject().put("finishedAt", "2026-12-04T16:00:00Z").put("outcome", "FAILED")));
-    m.taskChanged(ranElsewhere);
-    assertThat(taskLines(m)).containsExactly(
-        "nodepulse_task_interval_seconds{name=\"warm\",namespace=\"shop\"} 30.0",
-        "nodepulse_task_last_failure_timestamp_seconds{name=\"warm\",namespace=\"shop\"} 1.7964E9");
-  }
-
-  @Test
   void aNewGenerationGetsItsNewIntervalAndARemovedTaskLeavesNoSeries() {
     NodepulseMetrics m = exported();
     m.taskChanged(task("warm", 1, "{\"every\": \"30s\"}", "SUCCEEDED", "2026-12-04T17:00:00Z"));
     m.taskChanged(task("warm", 2, "{\"every\": \"5m\"}", "SUCCEEDED", "2026-12-04T17:00:00Z"));
     assertThat(taskLines(m)).contains("nodepulse_task_interval_seconds{name=\"warm\",namespace=\"shop\"} 300.0");
 
-    m.taskChanged(task("warm", 2, "{\"every\": \"5m\"}", "SUCCEEDED", "2026-12-04T17:05:00Z").put("deleted", true));
+    m.taskChanged(change("warm", 2, "{\"every\": \"5m\"}", "SUCCEEDED", "2026-12-04T17:05:00Z", true));
     assertThat(taskLines(m)).isEmpty();
   }
 
@@ -90,7 +101,8 @@ class TaskHealthMetricsTest {
     NodepulseMetrics m = exported();
     String yaml = "metadata: {name: hourly, namespace: shop}\nspec:\n  schedule: \"0 * * * *\"\n"
         + "  timeZone: Europe/Paris\n  retry: {limit: 2, backoff: 5s}\n  target: " + HTTP + "\n";
-    m.taskChanged(TaskJson.toJson(TaskReader.read(yaml, TaskReader.Format.YAML)));
+    DelayedTask hourly = TaskReader.read(yaml, TaskReader.Format.YAML);
+    m.taskChanged(BusSinks.state(new TaskChange(Origin.rest("shop", "hourly"), hourly, false, false), NOW));
     assertThat(taskLines(m)).containsExactly("nodepulse_task_interval_seconds{name=\"hourly\",namespace=\"shop\"} 3600.0");
   }
 

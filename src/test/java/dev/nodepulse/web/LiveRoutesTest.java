@@ -1,5 +1,6 @@
 package dev.nodepulse.web;
 
+import dev.nodepulse.bus.LiveClients;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -52,7 +53,7 @@ class LiveRoutesTest {
     clients = Vertx.vertx();
     wsc = clients.createWebSocketClient();
     stalledWsc = clients.createWebSocketClient(new WebSocketClientOptions().setReceiveBufferSize(FRAME));
-    server.eventBus().<JsonObject>consumer(WebVerticle.CLIENTS, m -> counts.add(m.body().getInteger("count")));
+    server.eventBus().<JsonObject>consumer(LiveClients.ADDRESS, m -> counts.add(m.body().getInteger("count")));
   }
 
   /** The live routes on a bare router, on a listener whose send buffer is fixed too. */

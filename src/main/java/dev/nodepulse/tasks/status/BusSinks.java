@@ -1,8 +1,15 @@
 package dev.nodepulse.tasks.status;
 
+import dev.nodepulse.bus.TaskRun;
+import dev.nodepulse.bus.TaskState;
 import dev.nodepulse.tasks.model.DelayedTask;
+import dev.nodepulse.tasks.model.Schedule;
+import dev.nodepulse.tasks.model.TaskStatus;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -10,11 +17,11 @@ import java.util.function.Function;
 
 /**
  * The bus sinks: the page's {@code nodepulse.tasks.changed} (a DelayedTask as JSON, {@code "deleted": true}
- * at the top level when removed) and the metrics' {@code nodepulse.tasks.run} (one per attempt).
+ * at the top level when removed) and the metrics' {@link TaskRun} and {@link TaskState}.
  */
 public final class BusSinks {
   public static final String CHANGED = "nodepulse.tasks.changed";
-  public static final String RUN = "nodepulse.tasks.run";
+  public static final String RUN = TaskRun.ADDRESS;
 
   private BusSinks() {}
 
@@ -78,28 +85,54 @@ public final class BusSinks {
     public void attempted(RunRecord run) {}
   }
 
-  /** The metrics verticle: {@code {namespace, name, target, outcome, durationSeconds, latenessSeconds}}. */
-  public static StatusSink metrics(Vertx vertx) {
+  /**
+   * The metrics verticle: a {@link TaskRun} on {@link #RUN} after every attempt (and one for a burst of due times not
+   * run), a {@link TaskState} on {@link TaskState#ADDRESS} after every change of a task but its progress.
+   */
+  public static StatusSink metrics(Vertx vertx, Clock clock) {
     return new StatusSink() {
       @Override
-      public void changed(TaskChange c) {}
+      public void changed(TaskChange c) {
+        if (!c.progressOnly()) {
+          vertx.eventBus().publish(TaskState.ADDRESS, state(c, clock.instant()).toJson());
+        }
+      }
 
       @Override
       public void attempted(RunRecord r) {
-        vertx.eventBus().publish(RUN, new JsonObject()
-            .put("namespace", r.namespace()).put("name", r.name())
-            .put("target", r.target())
-            .put("outcome", r.result().outcome().name().toLowerCase(Locale.ROOT))
-            .put("durationSeconds", r.durationMs() / 1e3)
-            .put("latenessSeconds", Math.max(0, r.latenessMs()) / 1e3));
+        vertx.eventBus().publish(RUN, TaskRun.attempt(r.namespace(), r.name(), r.target(),
+            r.result().outcome().name().toLowerCase(Locale.ROOT), r.durationMs() / 1e3,
+            Math.max(0, r.latenessMs()) / 1e3).toJson());
       }
 
       @Override
       public void missed(MissedBurst m) { // one event counting every due time of the burst
-        vertx.eventBus().publish(RUN, new JsonObject()
-            .put("namespace", m.namespace()).put("name", m.name()).put("target", m.target())
-            .put("outcome", m.skipped() ? "skipped" : "missed").put("count", m.count()));
+        vertx.eventBus().publish(RUN, TaskRun.burst(m.namespace(), m.name(), m.target(),
+            m.skipped() ? "skipped" : "missed", m.count()).toJson());
       }
+    };
+  }
+
+  /** What the metrics show of a task after a change: this agent's own status (a cluster's is not in the change). */
+  public static TaskState state(TaskChange c, Instant now) {
+    DelayedTask t = c.task();
+    TaskStatus.LastRun last = t.status() == null ? null : t.status().lastRun();
+    return new TaskState(t.metadata().namespace(), t.metadata().name(), t.metadata().generation(),
+        t.status() == null ? TaskStatus.Phase.Pending.name() : t.status().phase().name(),
+        t.spec() == null ? null : intervalSeconds(t.spec().timing(), now),
+        last == null ? null : last.finishedAt(), last == null ? null : last.outcome().name(), c.deleted());
+  }
+
+  /** A recurring task's interval: its every, or for a cron schedule the gap between its next two due times. */
+  static Double intervalSeconds(Schedule timing, Instant now) {
+    return switch (timing) {
+      case Schedule.Every e -> e.every().toMillis() / 1e3;
+      case Schedule.Cron c -> {
+        var next = c.next(now);
+        var after = next.flatMap(c::next);
+        yield after.isPresent() ? Duration.between(next.get(), after.get()).toMillis() / 1e3 : null;
+      }
+      default -> null;
     };
   }
 }
