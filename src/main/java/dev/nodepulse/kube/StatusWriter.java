@@ -44,6 +44,8 @@ final class StatusWriter implements StatusSink {
   private final Map<String, DelayedTask> latest = new ConcurrentHashMap<>();
   /** The spec generation whose due times were announced, per CRD task ({@link PlannedStatus#announce}). */
   private final Map<String, Long> announced = new ConcurrentHashMap<>();
+  /** The due time of this agent's latest attempt, per task: an attempt of another due time is its run's first. */
+  private final Map<String, Instant> attemptedFor = new ConcurrentHashMap<>();
 
   StatusWriter(Vertx vertx, KubeLink link, KubeClaims claims) {
     this.vertx = vertx;
@@ -56,6 +58,7 @@ final class StatusWriter implements StatusSink {
     if (change.deleted()) {
       latest.remove(change.task().key());
       announced.remove(change.task().key());
+      attemptedFor.remove(change.task().key());
     } else if (!change.progressOnly()) {
       latest.put(change.task().key(), change.task());
       announce(change);
@@ -111,13 +114,14 @@ final class StatusWriter implements StatusSink {
     }
     Instant due = claims.canonicalOf(run.key(), run.dueAt());
     Status.LastRun last = lastRun(run, due == null ? run.dueAt() : due);
+    boolean first = !run.dueAt().equals(attemptedFor.put(run.key(), run.dueAt()));
     TaskSpec spec = local.spec();
     RunNowClaims.Grant extra = claims.runNow.of(run.key(), run.dueAt()); // an extra run (run now), or null
     retrying(run.key(), link.clock.instant().plus(KEEP_TRYING), () -> {
       if (spec.nodes() == TaskSpec.Nodes.ALL) {
         applyNodeEntry(run, last, spec, local, extra);
       } else {
-        writeResult(run, last, spec, extra != null);
+        writeResult(run, last, spec, extra != null, first);
       }
     }).onComplete(v -> vertx.executeBlocking(() -> { // the run happened, whether or not its status was written
       DelayedTaskResource r = link.task(run.namespace(), run.name());
@@ -185,8 +189,11 @@ final class StatusWriter implements StatusSink {
     });
   }
 
-  /** The result of an attempt of a nodes: one task; {@code extra}: of a run-now run (the schedule's due times stay). */
-  private void writeResult(RunRecord run, Status.LastRun last, TaskSpec spec, boolean extra) {
+  /**
+   * The result of an attempt of a nodes: one task; {@code extra}: of a run-now run (the schedule's due times stay);
+   * {@code first}: the first attempt of its due time on this agent.
+   */
+  private void writeResult(RunRecord run, Status.LastRun last, TaskSpec spec, boolean extra, boolean first) {
     Conflicts.retry(5, attempt -> {
       DelayedTaskResource r = attempt == 0 ? link.task(run.namespace(), run.name())
           : link.client.resources(DelayedTaskResource.class).inNamespace(run.namespace()).withName(run.name()).get();
@@ -194,15 +201,12 @@ final class StatusWriter implements StatusSink {
         return null;
       }
       Status st = copy(r.getStatus());
-      Instant recorded = st.lastRun == null ? null : Wire.instant(st.lastRun.dueAt);
-      if (recorded != null && recorded.isAfter(Instant.parse(last.dueAt))) {
-        return null; // a later run's result is there already (this one was written late, after an outage)
+      if (!counted(st, last, first)) { // late: nothing else moves back
+        st = DerivedStatus.of(st, spec, r.getMetadata().getGeneration(), link.clock.instant());
+        link.wrote();
+        link.client.resource(withStatus(r, st)).updateStatus();
+        return null;
       }
-      // a run is one due time: its first recorded attempt counts it, a retry (same due time) is one more attempt
-      boolean newRun = st.lastRun == null || !last.dueAt.equals(st.lastRun.dueAt);
-      st.lastRun = last;
-      st.runs = (st.runs == null ? 0 : st.runs) + (newRun ? 1 : 0);
-      st.attempts = (st.attempts == null ? 0 : st.attempts) + 1;
       Instant claimed = Wire.instant(st.claimedFor);
       boolean laterClaimed = claimed != null && claimed.isAfter(Instant.parse(last.dueAt));
       if (!laterClaimed) { // never take back a later run's claim (it may be running on another node)
@@ -293,6 +297,26 @@ final class StatusWriter implements StatusSink {
       }
       return null;
     }, () -> null);
+  }
+
+  /**
+   * Counts an attempt's result into {@code st}: one more attempt; one more run for the first recorded attempt of its
+   * due time (a retry, the same due time, is not one); {@code last} becomes the last run. A result written late (an
+   * outage held its write back) after a later run's result counts as well (as a run when {@code first}: the first
+   * attempt of its due time on this agent), but the later run stays the last: false then.
+   */
+  static boolean counted(Status st, Status.LastRun last, boolean first) {
+    long runs = st.runs == null ? 0 : st.runs;
+    st.attempts = (st.attempts == null ? 0 : st.attempts) + 1;
+    Instant recorded = st.lastRun == null ? null : Wire.instant(st.lastRun.dueAt);
+    if (recorded != null && recorded.isAfter(Instant.parse(last.dueAt))) {
+      st.runs = runs + (first ? 1 : 0);
+      return false;
+    }
+    boolean newRun = st.lastRun == null || !last.dueAt.equals(st.lastRun.dueAt);
+    st.lastRun = last;
+    st.runs = runs + (newRun ? 1 : 0);
+    return true;
   }
 
   static Status.LastRun lastRun(RunRecord run, Instant due) {
