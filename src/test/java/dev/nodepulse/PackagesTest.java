@@ -19,12 +19,17 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The agent's packages import each other without a cycle (docs/architecture.md), and the leaves ({@code bus},
- * {@code util}) import no other package of the agent. Read from the sources' import lines.
+ * {@code util}, {@code config}) import no other package of the agent. Read from the sources: their import lines and
+ * the names written out in full in their code (a constant taken as {@code dev.nodepulse.web.WebVerticle.REQUEST} is a
+ * dependency as much as an import), comments left out.
  */
 class PackagesTest {
   static final Path SOURCES = Path.of("src/main/java");
   static final Pattern PACKAGE = Pattern.compile("^package ([\\w.]+);", Pattern.MULTILINE);
   static final Pattern IMPORT = Pattern.compile("^import (?:static )?(dev\\.nodepulse\\.[\\w.]+);", Pattern.MULTILINE);
+  /** A class of the agent named in full in code: {@code dev.nodepulse.<packages>.<Class>}. */
+  static final Pattern FULL_NAME = Pattern.compile("(?<![\\w.])(dev\\.nodepulse(?:\\.[a-z]\\w*)+\\.[A-Z]\\w*)");
+  static final Pattern COMMENT = Pattern.compile("/\\*.*?\\*/|//[^\\n]*", Pattern.DOTALL);
 
   /** package → the agent's packages it imports, with the importing files. */
   static Map<String, Map<String, Set<String>>> imports() throws IOException {
@@ -38,9 +43,18 @@ class PackagesTest {
         }
         String from = pm.group(1);
         graph.computeIfAbsent(from, k -> new TreeMap<>());
+        List<String> named = new ArrayList<>();
         Matcher im = IMPORT.matcher(text);
         while (im.find()) {
-          String to = packageOf(im.group(1));
+          named.add(im.group(1));
+        }
+        Matcher fm = FULL_NAME.matcher(COMMENT.matcher(text.substring(text.indexOf(';', pm.end() - 1) + 1))
+            .replaceAll(""));
+        while (fm.find()) {
+          named.add(fm.group(1));
+        }
+        for (String name : named) {
+          String to = packageOf(name);
           if (!to.equals(from)) {
             graph.get(from).computeIfAbsent(to, k -> new TreeSet<>()).add(f.getFileName().toString());
           }
@@ -100,6 +114,19 @@ class PackagesTest {
     var graph = imports();
     assertThat(graph.get("dev.nodepulse.bus")).isEmpty();
     assertThat(graph.get("dev.nodepulse.util")).isEmpty();
+    assertThat(graph.get("dev.nodepulse.config")).isEmpty();
+  }
+
+  @Test
+  void aNameWrittenInFullIsADependencyAndOneInACommentIsNot() {
+    String code = "/** see {@link dev.nodepulse.web.Api} */\nclass X { String a = dev.nodepulse.web.WebVerticle.HEALTH; "
+        + "// dev.nodepulse.kube.KubeVerticle\n java.util.List<dev.nodepulse.bus.Sample> s; }";
+    List<String> found = new ArrayList<>();
+    Matcher m = FULL_NAME.matcher(COMMENT.matcher(code).replaceAll(""));
+    while (m.find()) {
+      found.add(packageOf(m.group(1)));
+    }
+    assertThat(found).containsExactly("dev.nodepulse.web", "dev.nodepulse.bus");
   }
 
   @Test
