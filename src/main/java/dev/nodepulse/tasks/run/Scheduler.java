@@ -547,6 +547,11 @@ public final class Scheduler {
   private void schedule(TaskEntry e, Instant due, boolean isRetry) {
     e.nextRunAt = due;
     e.phase = Phase.Scheduled;
+    timer(e, due, isRetry);
+  }
+
+  /** The entry's timer for {@code due} (a retry of its occurrence when {@code isRetry}); its state says it already. */
+  private void timer(TaskEntry e, Instant due, boolean isRetry) {
     long delay = Math.max(1, Duration.between(now(), due).toMillis());
     int epoch = e.epoch;
     e.timerId = vertx.setTimer(delay, id -> {
@@ -659,26 +664,8 @@ public final class Scheduler {
     Duration jitter = e.plan(config.nodeName()).jitter(); // decided on the schedule's own times, then moved back
     Catchup.Decision d = Catchup.decide(e.spec.missedRuns(), e.spec.startingDeadline(), e.spec.timing(),
         due.minus(jitter), now.minus(jitter), why).shifted(jitter);
-    Catchup.Missed m = d.missed();
-    if (m.count() > 0) {
-      e.missed += m.count();
-      e.lastMissed = new TaskStatus.LastMissed(m.from(), m.to(), m.count(), m.reason());
-      MissedBurst burst = new MissedBurst(e.metadata.namespace(), e.metadata.name(), e.origin,
-          e.spec.target().type(), m.count(), m.from(), m.to(), m.named(), m.reason(), config.nodeName(), now, false);
-      sinks.forEach(s -> s.missed(burst));
-      LOG.info("task {}: {} due time(s) from {} to {} MISSED: {}", e.key, m.count(), m.from(), m.to(), m.reason());
-    }
+    step(e, new Timeline.Event.CaughtUp(d), now);
     if (d.run() == null) {
-      if (d.next() == null) {
-        String error = "MISSED: " + m.reason();
-        e.lastRun = new TaskStatus.LastRun(null, now, 0, config.nodeName(), RunResult.Outcome.MISSED, null, 0, null,
-            error);
-        e.done = true;
-        e.nextRunAt = null;
-        e.phase = Phase.Failed;
-      } else {
-        schedule(e, d.next(), false);
-      }
       e.changedAt = now;
       store.writeNow(e.key);
       changed(e, false);
@@ -805,13 +792,7 @@ public final class Scheduler {
         p -> progress(e, epoch, p));
     e.run = g;
     g.result().onComplete(ar -> ended(e, epoch, type, due, startedAt, ar.result()));
-    if (Overlap.plansAhead(e.spec.concurrencyPolicy()) && e.timerId < 0 && !e.spec.timing().oneShot()) {
-      Instant next = DueTimes.nextAfter(e.spec.timing(), e.runningDue, startedAt);
-      if (next != null) { // Allow, Replace: the next due time may come while this run goes on (Overlap)
-        schedule(e, next, false);
-        e.phase = Phase.Running;
-      }
-    }
+    step(e, new Timeline.Event.Called(startedAt), startedAt);
   }
 
   private Duration timeoutOf(Target t) {
@@ -872,6 +853,14 @@ public final class Scheduler {
     runWaiting(e);
   }
 
+  /** Due times not run, told at once: one burst to the sinks, one log line. */
+  private void missed(TaskEntry e, Catchup.Missed m, Instant now) {
+    MissedBurst burst = new MissedBurst(e.metadata.namespace(), e.metadata.name(), e.origin, e.spec.target().type(),
+        m.count(), m.from(), m.to(), m.named(), m.reason(), config.nodeName(), now, false);
+    sinks.forEach(s -> s.missed(burst));
+    LOG.info("task {}: {} due time(s) from {} to {} MISSED: {}", e.key, m.count(), m.from(), m.to(), m.reason());
+  }
+
   /** One step of the task's {@link Timeline}: its state set on the entry, its effects carried out in order. */
   private void step(TaskEntry e, Timeline.Event event, Instant now) {
     Timeline.Task task = new Timeline.Task(e.spec, e.plan(config.nodeName()), config.nodeName(), clusterClaimed(e),
@@ -880,10 +869,11 @@ public final class Scheduler {
     e.set(step.state());
     for (Timeline.Effect effect : step.effects()) {
       switch (effect) {
-        case Timeline.Effect.Plan p -> schedule(e, p.at(), p.retry());
+        case Timeline.Effect.Plan p -> timer(e, p.at(), p.retry());
         case Timeline.Effect.Skip k -> skipped(e, k.due(), k.until());
         case Timeline.Effect.ExtraEnded x -> extraEnded(e, now, x.result());
         case Timeline.Effect.Record r -> record(e, e.spec.target().type(), r.due(), null, now, r.late(), r.result());
+        case Timeline.Effect.Missed m -> missed(e, m.missed(), now);
       }
     }
   }

@@ -42,6 +42,18 @@ final class Timeline {
 
   /** What happened. */
   sealed interface Event {
+    /**
+     * The due times from a due time to now were accounted for ({@link Catchup}): those not run are MISSED; when none
+     * runs, the next is planned, or the task is finished (Failed) when the schedule has no next.
+     */
+    record CaughtUp(Catchup.Decision decision) implements Event {}
+
+    /**
+     * The target was called at {@code startedAt}. With a policy that lets runs overlap (Allow, Replace) the next due
+     * time is planned now, while this run goes on.
+     */
+    record Called(Instant startedAt) implements Event {}
+
     /** The run's start was recorded: the target is about to be called. */
     record Started(Instant due) implements Event {}
 
@@ -63,6 +75,9 @@ final class Timeline {
 
   /** What the driver does. */
   sealed interface Effect {
+    /** Due times not run, told at once (sinks, the log). */
+    record Missed(Catchup.Missed missed) implements Effect {}
+
     /** Plan a due time (a retry of the current occurrence when {@code retry}). */
     record Plan(Instant at, boolean retry) implements Effect {}
 
@@ -81,6 +96,8 @@ final class Timeline {
   static Step step(State s, Task t, Event event, Instant now) {
     List<Effect> effects = new ArrayList<>();
     State next = switch (event) {
+      case Event.CaughtUp e -> caughtUp(s, t, e.decision(), now, effects);
+      case Event.Called e -> called(s, t, e.startedAt(), effects);
       case Event.Started e -> new State(Phase.Running, null, s.done(), s.runs(), s.attempts() + 1, s.retry(),
           t.occurrence() == null ? e.due() : t.occurrence(), s.lastRun(), s.missed(), s.lastMissed(), s.claimedBy());
       case Event.Held e -> new State(Phase.Scheduled, e.due(), s.done(), s.runs(), s.attempts() - 1, s.retry(), null,
@@ -108,6 +125,40 @@ final class Timeline {
     State counted = new State(s.phase(), s.nextRunAt(), s.done(), s.runs() + 1, s.attempts(), s.retry(),
         s.runningDue(), last, s.missed(), s.lastMissed(), s.claimedBy());
     return accounted(counted, t, t.occurrence() == null ? e.due() : t.occurrence(), now, r, effects);
+  }
+
+  private static State caughtUp(State s, Task t, Catchup.Decision d, Instant now, List<Effect> effects) {
+    Catchup.Missed m = d.missed();
+    State out = s;
+    if (m.count() > 0) {
+      effects.add(new Effect.Missed(m));
+      out = new State(s.phase(), s.nextRunAt(), s.done(), s.runs(), s.attempts(), s.retry(), s.runningDue(),
+          s.lastRun(), s.missed() + m.count(), new TaskStatus.LastMissed(m.from(), m.to(), m.count(), m.reason()),
+          s.claimedBy());
+    }
+    if (d.run() != null) {
+      return out;
+    }
+    if (d.next() == null) {
+      String error = "MISSED: " + m.reason();
+      return new State(Phase.Failed, null, true, out.runs(), out.attempts(), out.retry(), out.runningDue(),
+          new TaskStatus.LastRun(null, now, 0, t.node(), RunResult.Outcome.MISSED, null, 0, null, error),
+          out.missed(), out.lastMissed(), out.claimedBy());
+    }
+    effects.add(new Effect.Plan(d.next(), false));
+    return out.with(Phase.Scheduled, d.next(), out.done());
+  }
+
+  private static State called(State s, Task t, Instant startedAt, List<Effect> effects) {
+    if (!Overlap.plansAhead(t.spec().concurrencyPolicy()) || t.planned() || t.spec().timing().oneShot()) {
+      return s;
+    }
+    Instant next = DueTimes.nextAfter(t.spec().timing(), s.runningDue(), startedAt);
+    if (next == null) {
+      return s;
+    }
+    effects.add(new Effect.Plan(next, false)); // the next due time may come while this run goes on (Overlap)
+    return s.with(Phase.Running, next, s.done());
   }
 
   /** The due time is done with (run or MISSED): the next is planned, or the task is finished. */

@@ -241,4 +241,60 @@ class TimelineTest {
     assertThat(held.state().runningDue()).isNull();
     assertThat(held.effects()).isEqualTo(List.of());
   }
+
+  @Test
+  void dueTimesThatPassedAreMissedAtOnceAndTheNextPlannedOrTheTaskFailed() {
+    Timeline.Task every = task("\"every\": \"1m\"");
+    State planned = new State(Phase.Scheduled, DUE, false, 2, 2, 0, null, null, 1, null, null);
+    Catchup.Missed three = new Catchup.Missed(3, DUE, DUE.plusSeconds(120), List.of(DUE), "the agent was not running");
+    Step skip = Timeline.step(planned, every, new Event.CaughtUp(new Catchup.Decision(null, three,
+        DUE.plusSeconds(180))), NOW);
+    assertThat(skip.state().missed()).isEqualTo(4);
+    assertThat(skip.state().lastMissed().count()).isEqualTo(3);
+    assertThat(skip.state().lastMissed().to()).isEqualTo(DUE.plusSeconds(120));
+    assertThat(skip.state().phase()).isEqualTo(Phase.Scheduled);
+    assertThat(skip.state().nextRunAt()).isEqualTo(DUE.plusSeconds(180));
+    assertThat(skip.effects()).containsExactly(new Effect.Missed(three), new Effect.Plan(DUE.plusSeconds(180), false));
+
+    Step runLatest = Timeline.step(planned, every, new Event.CaughtUp(new Catchup.Decision(DUE.plusSeconds(120),
+        three, null)), NOW);
+    assertThat(runLatest.state().phase()).as("the run that goes on decides").isEqualTo(Phase.Scheduled);
+    assertThat(runLatest.effects()).containsExactly(new Effect.Missed(three));
+
+    Catchup.Missed once = new Catchup.Missed(1, DUE, DUE, List.of(DUE), "the agent was not running");
+    Step gone = Timeline.step(planned, task("\"delay\": \"1m\""), new Event.CaughtUp(new Catchup.Decision(null,
+        once, null)), NOW);
+    assertThat(gone.state().phase()).isEqualTo(Phase.Failed);
+    assertThat(gone.state().done()).isTrue();
+    assertThat(gone.state().nextRunAt()).isNull();
+    assertThat(gone.state().lastRun().outcome()).isEqualTo(RunResult.Outcome.MISSED);
+    assertThat(gone.state().lastRun().error()).isEqualTo("MISSED: the agent was not running");
+
+    Step nothing = Timeline.step(planned, every, new Event.CaughtUp(new Catchup.Decision(DUE, Catchup.Missed.NONE,
+        null)), NOW);
+    assertThat(nothing.state()).isEqualTo(planned);
+    assertThat(nothing.effects()).isEmpty();
+  }
+
+  @Test
+  void allowAndReplacePlanTheNextDueTimeWhenTheTargetIsCalledForbidWaits() {
+    State started = new State(Phase.Running, null, false, 0, 1, 0, DUE, null, 0, null, null);
+    Step allow = Timeline.step(started, task("\"every\": \"1m\", \"concurrencyPolicy\": \"Allow\""),
+        new Event.Called(NOW), NOW);
+    assertThat(allow.effects()).containsExactly(new Effect.Plan(DUE.plusSeconds(60), false));
+    assertThat(allow.state().phase()).as("running, and the next planned").isEqualTo(Phase.Running);
+    assertThat(allow.state().nextRunAt()).isEqualTo(DUE.plusSeconds(60));
+
+    Step replace = Timeline.step(started, task("\"every\": \"1m\", \"concurrencyPolicy\": \"Replace\""),
+        new Event.Called(NOW), NOW);
+    assertThat(replace.effects()).containsExactly(new Effect.Plan(DUE.plusSeconds(60), false));
+
+    assertThat(Timeline.step(started, task("\"every\": \"1m\""), new Event.Called(NOW), NOW).effects())
+        .as("Forbid: the next is planned when the run ends").isEmpty();
+    assertThat(Timeline.step(started, task("\"delay\": \"1m\", \"concurrencyPolicy\": \"Allow\""),
+        new Event.Called(NOW), NOW).effects()).as("a one-shot has no next").isEmpty();
+    Timeline.Task planned = with(task("\"every\": \"1m\", \"concurrencyPolicy\": \"Allow\""), false, false,
+        true, true);
+    assertThat(Timeline.step(started, planned, new Event.Called(NOW), NOW).effects()).as("planned already").isEmpty();
+  }
 }
