@@ -44,7 +44,9 @@ import org.slf4j.LoggerFactory;
  * Vert.x timer per task) →
  * <b>claim</b> ({@link Claims}) → a concurrency slot ({@link RunQueue}) → <b>started</b> (recorded durably
  * before the target is called) → <b>secrets</b> ({@link SecretResolver}) → <b>run</b> ({@link GuardedRun}) →
- * <b>record</b> (every {@link StatusSink}), then a retry or the next due time.
+ * <b>record</b> (every {@link StatusSink}), then a retry or the next due time. From the start of a run on, what
+ * the task's state becomes (phase, counters, last run, retry, the next due time) is decided by {@link Timeline}, a
+ * pure step function; this class feeds it the events and carries out what it asks (timers, sinks, tasks.db).
  *
  * <p>Identity: a task is {@code namespace/name}; it belongs to the first declaration ({@link Origin}) that
  * claimed it; another declaration of the same name is refused (409) with an error naming both.
@@ -392,21 +394,8 @@ public final class Scheduler {
    * outcome is unknown and said so. A recurring task goes on from the next occurrence after it.
    */
   private void interrupted(TaskEntry e, Instant due, Instant now) {
-    String error = "the agent stopped during the run due at " + due + "; its outcome is unknown and it is not "
-        + "repeated (runs are at most once)";
-    RunResult r = RunResult.failure(RunResult.Outcome.FAILED, error);
-    e.lastRun = new TaskStatus.LastRun(null, now, 0, config.nodeName(), r.outcome(), null, 0, null, error);
-    e.runs++;
-    e.runningDue = null;
-    if (e.spec.timing().oneShot()) {
-      e.done = true;
-      e.phase = Phase.Failed;
-      e.nextRunAt = null;
-    } else {
-      e.nextRunAt = e.plan(config.nodeName()).nextAfter(due, now);
-    }
-    record(e, e.spec.target().type(), due, null, now, Duration.ZERO, r);
-    LOG.warn("task {}: {}", e.key, error);
+    step(e, new Timeline.Event.Interrupted(due), now);
+    LOG.warn("task {}: {}", e.key, e.lastRun.error());
   }
 
   /** A declaration that could not be read: a Failed entry whose condition says why (file and field). */
@@ -558,6 +547,11 @@ public final class Scheduler {
   private void schedule(TaskEntry e, Instant due, boolean isRetry) {
     e.nextRunAt = due;
     e.phase = Phase.Scheduled;
+    timer(e, due, isRetry);
+  }
+
+  /** The entry's timer for {@code due} (a retry of its occurrence when {@code isRetry}); its state says it already. */
+  private void timer(TaskEntry e, Instant due, boolean isRetry) {
     long delay = Math.max(1, Duration.between(now(), due).toMillis());
     int epoch = e.epoch;
     e.timerId = vertx.setTimer(delay, id -> {
@@ -670,26 +664,8 @@ public final class Scheduler {
     Duration jitter = e.plan(config.nodeName()).jitter(); // decided on the schedule's own times, then moved back
     Catchup.Decision d = Catchup.decide(e.spec.missedRuns(), e.spec.startingDeadline(), e.spec.timing(),
         due.minus(jitter), now.minus(jitter), why).shifted(jitter);
-    Catchup.Missed m = d.missed();
-    if (m.count() > 0) {
-      e.missed += m.count();
-      e.lastMissed = new TaskStatus.LastMissed(m.from(), m.to(), m.count(), m.reason());
-      MissedBurst burst = new MissedBurst(e.metadata.namespace(), e.metadata.name(), e.origin,
-          e.spec.target().type(), m.count(), m.from(), m.to(), m.named(), m.reason(), config.nodeName(), now, false);
-      sinks.forEach(s -> s.missed(burst));
-      LOG.info("task {}: {} due time(s) from {} to {} MISSED: {}", e.key, m.count(), m.from(), m.to(), m.reason());
-    }
+    step(e, new Timeline.Event.CaughtUp(d), now);
     if (d.run() == null) {
-      if (d.next() == null) {
-        String error = "MISSED: " + m.reason();
-        e.lastRun = new TaskStatus.LastRun(null, now, 0, config.nodeName(), RunResult.Outcome.MISSED, null, 0, null,
-            error);
-        e.done = true;
-        e.nextRunAt = null;
-        e.phase = Phase.Failed;
-      } else {
-        schedule(e, d.next(), false);
-      }
       e.changedAt = now;
       store.writeNow(e.key);
       changed(e, false);
@@ -719,18 +695,8 @@ public final class Scheduler {
 
   /** Another node runs this occurrence: nothing runs here; the next occurrence is planned. */
   private void taken(TaskEntry e, Instant due, Claims.Claim.Taken t) {
-    e.claimedBy = t.holder();
     Instant now = now();
-    Instant next = e.plan(config.nodeName()).nextAfter(due, now);
-    if (e.extra != null) {
-      extraEnded(e, now, null);
-    } else if (next == null) {
-      e.done = true;
-      e.nextRunAt = null;
-      e.phase = Phase.Pending;
-    } else {
-      schedule(e, next, false);
-    }
+    step(e, new Timeline.Event.Taken(due, t.holder()), now);
     e.changedAt = now;
     store.dirty(e.key);
     changed(e, false);
@@ -750,22 +716,12 @@ public final class Scheduler {
       Duration late = Duration.between(due, now);
       if (!isRetry && e.spec.startingDeadline() != null && late.compareTo(e.spec.startingDeadline()) > 0) {
         queue.release(type);
-        missed(e, due, now, late);
+        step(e, new Timeline.Event.DeadlinePassed(due), now);
+        accounted(e, now);
         return;
       }
       started(e, due, type, isRetry);
     });
-  }
-
-  private void missed(TaskEntry e, Instant due, Instant now, Duration late) {
-    String error = "missed: due " + due + ", " + Durations.format(late) + " late is past the startingDeadline of "
-        + Durations.format(e.spec.startingDeadline());
-    RunResult r = RunResult.failure(RunResult.Outcome.MISSED, error);
-    e.lastRun = new TaskStatus.LastRun(null, now, 0, config.nodeName(), r.outcome(), null, 0, null, error);
-    record(e, e.spec.target().type(), due, null, now, late, r);
-    e.missed++;
-    e.lastMissed = new TaskStatus.LastMissed(due, due, 1, error);
-    accounted(e, e.occurrence == null ? due : e.occurrence, now, r); // counted in missed, not in runs
   }
 
   /**
@@ -774,10 +730,7 @@ public final class Scheduler {
    * when the store can be written. Its duration counts from the call, not from the wait for the database.
    */
   private void started(TaskEntry e, Instant due, String type, boolean isRetry) {
-    e.phase = Phase.Running;
-    e.attempts++;
-    e.nextRunAt = null;
-    e.runningDue = e.occurrence == null ? due : e.occurrence;
+    step(e, new Timeline.Event.Started(due), now());
     e.progress = e.spec.target() instanceof Target.Compute ? new Progress(0, "") : null;
     int epoch = e.epoch;
     store.writeNow(e.key).onComplete(written -> {
@@ -810,11 +763,8 @@ public final class Scheduler {
   /** The start could not be recorded: nothing is called (at most once); the run waits for a writable store. */
   private void held(TaskEntry e, Instant due, String type, boolean isRetry) {
     queue.release(type);
-    e.attempts--;
-    e.runningDue = null;
+    step(e, new Timeline.Event.Held(due), now());
     e.progress = null;
-    e.phase = Phase.Scheduled;
-    e.nextRunAt = due;
     boolean first = e.held == null;
     e.held = "the run due at " + due + " is held: its start cannot be recorded (" + store.lastError()
         + "); it runs when tasks.db can be written";
@@ -842,13 +792,7 @@ public final class Scheduler {
         p -> progress(e, epoch, p));
     e.run = g;
     g.result().onComplete(ar -> ended(e, epoch, type, due, startedAt, ar.result()));
-    if (Overlap.plansAhead(e.spec.concurrencyPolicy()) && e.timerId < 0 && !e.spec.timing().oneShot()) {
-      Instant next = DueTimes.nextAfter(e.spec.timing(), e.runningDue, startedAt);
-      if (next != null) { // Allow, Replace: the next due time may come while this run goes on (Overlap)
-        schedule(e, next, false);
-        e.phase = Phase.Running;
-      }
-    }
+    step(e, new Timeline.Event.Called(startedAt), startedAt);
   }
 
   private Duration timeoutOf(Target t) {
@@ -865,7 +809,6 @@ public final class Scheduler {
   /** One attempt ended: release its slot, record it, then retry or finish the run. */
   private void ended(TaskEntry e, int epoch, String type, Instant due, Instant startedAt, RunResult r) {
     Instant finished = now();
-    Duration took = Duration.between(startedAt, finished);
     queue.release(type);
     if (table.get(e.key) != e) {
       return; // removed while it ran
@@ -878,20 +821,14 @@ public final class Scheduler {
       e.run = null; // else a later run of the task goes on (concurrencyPolicy Allow)
     }
     e.progress = null; // the result is in lastRun
-    e.lastRun = new TaskStatus.LastRun(startedAt, finished, took.toMillis(), config.nodeName(), r.outcome(),
-        r.httpStatus(), r.bytes(), r.result(), r.error());
     record(e, type, due, startedAt, finished, Duration.between(due, startedAt), r);
-    boolean retryable = r.outcome() == RunResult.Outcome.FAILED || r.outcome() == RunResult.Outcome.TIMEOUT;
-    if (retryable && e.retry < e.spec.retry().limit()) {
-      e.retry++;
-      e.runningDue = null;
-      Duration backoff = e.spec.retry().backoff().multipliedBy(1L << (e.retry - 1));
-      schedule(e, finished.plus(backoff), true);
+    step(e, new Timeline.Event.AttemptEnded(due, startedAt, r), finished);
+    if (e.retry > 0) { // a retry is planned
       store.writeNow(e.key);
       changed(e, false);
       return;
     }
-    finishRun(e, e.occurrence == null ? due : e.occurrence, finished, r);
+    accounted(e, finished);
   }
 
   private void record(TaskEntry e, String type, Instant due, Instant startedAt, Instant finished, Duration late,
@@ -908,39 +845,37 @@ public final class Scheduler {
     }
   }
 
-  private void finishRun(TaskEntry e, Instant due, Instant now, RunResult r) {
-    e.runs++;
-    accounted(e, due, now, r);
-  }
-
-  /** The due time is done with (run or MISSED): the next is planned, or the task is finished. */
-  private void accounted(TaskEntry e, Instant due, Instant now, RunResult r) {
-    e.retry = 0;
-    e.runningDue = null;
-    if (e.extra != null) {
-      extraEnded(e, now, r);
-    } else if (e.spec.timing().oneShot()) {
-      e.done = true;
-      e.nextRunAt = null;
-      e.phase = r.succeeded() ? Phase.Succeeded : Phase.Failed;
-    } else {
-      Instant next = e.plan(config.nodeName()).nextAfter(due, now);
-      if (e.timerId < 0 && e.spec.concurrencyPolicy() == TaskSpec.ConcurrencyPolicy.Forbid && !clusterClaimed(e)) {
-        skipped(e, due, next == null ? now : next.minusNanos(1)); // (the claim of a cluster's task counts them)
-      }
-      if (e.timerId >= 0) {
-        e.phase = e.running() ? Phase.Running : Phase.Scheduled; // planned when the run started (Overlap)
-      } else if (next == null) {
-        e.done = true;
-        e.phase = r.succeeded() ? Phase.Succeeded : Phase.Failed;
-      } else {
-        schedule(e, next, false);
-      }
-    }
+  /** A due time is done with (run or MISSED), its next step taken: written at once, told, run-now requests go on. */
+  private void accounted(TaskEntry e, Instant now) {
     e.changedAt = now;
     store.writeNow(e.key);
     changed(e, false);
     runWaiting(e);
+  }
+
+  /** Due times not run, told at once: one burst to the sinks, one log line. */
+  private void missed(TaskEntry e, Catchup.Missed m, Instant now) {
+    MissedBurst burst = new MissedBurst(e.metadata.namespace(), e.metadata.name(), e.origin, e.spec.target().type(),
+        m.count(), m.from(), m.to(), m.named(), m.reason(), config.nodeName(), now, false);
+    sinks.forEach(s -> s.missed(burst));
+    LOG.info("task {}: {} due time(s) from {} to {} MISSED: {}", e.key, m.count(), m.from(), m.to(), m.reason());
+  }
+
+  /** One step of the task's {@link Timeline}: its state set on the entry, its effects carried out in order. */
+  private void step(TaskEntry e, Timeline.Event event, Instant now) {
+    Timeline.Task task = new Timeline.Task(e.spec, e.plan(config.nodeName()), config.nodeName(), clusterClaimed(e),
+        e.extra != null, e.timerId >= 0, e.running(), e.occurrence);
+    Timeline.Step step = Timeline.step(e.state(), task, event, now);
+    e.set(step.state());
+    for (Timeline.Effect effect : step.effects()) {
+      switch (effect) {
+        case Timeline.Effect.Plan p -> timer(e, p.at(), p.retry());
+        case Timeline.Effect.Skip k -> skipped(e, k.due(), k.until());
+        case Timeline.Effect.ExtraEnded x -> extraEnded(e, now, x.result());
+        case Timeline.Effect.Record r -> record(e, e.spec.target().type(), r.due(), null, now, r.late(), r.result());
+        case Timeline.Effect.Missed m -> missed(e, m.missed(), now);
+      }
+    }
   }
 
   private static final String FORBID = "a run of the task was still going (concurrencyPolicy: Forbid)";

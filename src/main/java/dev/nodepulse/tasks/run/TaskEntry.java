@@ -66,6 +66,26 @@ final class TaskEntry {
     return run != null;
   }
 
+  /** The run bookkeeping that {@link Timeline} steps. */
+  Timeline.State state() {
+    return new Timeline.State(phase, nextRunAt, done, runs, attempts, retry, runningDue, lastRun, missed, lastMissed,
+        claimedBy);
+  }
+
+  void set(Timeline.State s) {
+    phase = s.phase();
+    nextRunAt = s.nextRunAt();
+    done = s.done();
+    runs = s.runs();
+    attempts = s.attempts();
+    retry = s.retry();
+    runningDue = s.runningDue();
+    lastRun = s.lastRun();
+    missed = s.missed();
+    lastMissed = s.lastMissed();
+    claimedBy = s.claimedBy();
+  }
+
   TaskStatus status(String node) {
     List<TaskStatus.Condition> conditions = new ArrayList<>();
     if (invalid != null) {
