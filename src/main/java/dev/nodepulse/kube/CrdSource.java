@@ -56,7 +56,7 @@ final class CrdSource implements TaskInformers.Listener<DelayedTaskResource> {
       if (DerivedStatus.suspendShownWrong(r.getStatus(), t.spec())
           && link.speaksFor(ns + "/" + name + "@suspend-" + origin.generation())) {
         vertx.executeBlocking(() -> { // nothing runs to write it: spec.suspend alone changed what status shows
-          StatusWriter.derive(link, r, t.spec());
+          StatusWrites.derive(link, r, t.spec());
           return null;
         }, false);
       }
@@ -68,7 +68,7 @@ final class CrdSource implements TaskInformers.Listener<DelayedTaskResource> {
           && link.speaksFor(ns + "/" + name + "@invalid-" + origin.generation())) {
         vertx.executeBlocking(() -> {
           Events.emit(link, r, "Warning", "InvalidSpec", message);
-          StatusWriter.invalid(link, r, message);
+          StatusWrites.invalid(link, r, message);
           return null;
         }, false);
       }

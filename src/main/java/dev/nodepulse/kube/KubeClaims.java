@@ -296,14 +296,14 @@ final class KubeClaims implements Claims {
 
     @Override
     public void claim(Instant due, boolean lost) {
-      Status st = StatusWriter.copy(read.getStatus());
+      Status st = StatusWrites.copy(read.getStatus());
       String previous = st.claimedBy;
       st.claimedBy = link.node();
       st.claimedFor = due.toString();
       st.claimedAt = link.clock.instant().toString();
       st.observedGeneration = read.getMetadata().getGeneration();
       if (lost) {
-        st.lastRun = StatusWriter.lost(due, previous, link.clock.instant());
+        st.lastRun = ResultStatus.lost(due, previous, link.clock.instant());
         st.runs = (st.runs == null ? 0 : st.runs) + 1;
       }
       Known k = known();
@@ -312,7 +312,7 @@ final class KubeClaims implements Claims {
         // phase (Running, or the lost run's end), conditions, summary: derived from these facts
         st = DerivedStatus.of(st, k.spec(), read.getMetadata().getGeneration(), link.clock.instant());
       }
-      link.client.resource(StatusWriter.withStatus(read, st)).updateStatus(); // PUT with the resourceVersion read
+      link.client.resource(StatusWrites.withStatus(read, st)).updateStatus(); // PUT with the resourceVersion read
     }
 
     @Override

@@ -43,7 +43,7 @@ final class NodeSummaries implements TaskInformers.Listener<DelayedTaskResource>
     try {
       spec = Wire.read(r).spec();
     } catch (TaskValidationException e) {
-      return; // an invalid spec's status is StatusWriter.invalid's
+      return; // an invalid spec's status is StatusWrites.invalid's
     }
     String key = r.getMetadata().getNamespace() + "/" + r.getMetadata().getName();
     if (spec.nodes() != TaskSpec.Nodes.ALL || !link.speaksFor(key + "@summary") || link.client == null) {
@@ -55,7 +55,7 @@ final class NodeSummaries implements TaskInformers.Listener<DelayedTaskResource>
     }
     vertx.executeBlocking(() -> {
       link.wrote();
-      link.client.resource(StatusWriter.withStatus(r, derived)).updateStatus(); // PUT on the resourceVersion seen
+      link.client.resource(StatusWrites.withStatus(r, derived)).updateStatus(); // PUT on the resourceVersion seen
       return null;
     }, false).onComplete(ar -> {
       writing.remove(key);
@@ -89,7 +89,7 @@ final class NodeSummaries implements TaskInformers.Listener<DelayedTaskResource>
   }
 
   private static boolean same(Status a, Status b) {
-    return StatusWriter.JSON.asJson(a).equals(StatusWriter.JSON.asJson(b));
+    return StatusWrites.JSON.asJson(a).equals(StatusWrites.JSON.asJson(b));
   }
 
   @Override

@@ -59,7 +59,7 @@ final class PlannedStatus {
         if (r == null || !Objects.equals(r.getMetadata().getGeneration(), generation)) {
           return null;
         }
-        Status st = StatusWriter.copy(r.getStatus());
+        Status st = StatusWrites.copy(r.getStatus());
         if (Objects.equals(st.observedGeneration, generation)) {
           return null; // written for this generation already
         }
@@ -67,13 +67,13 @@ final class PlannedStatus {
         try {
           spec = Wire.read(r).spec();
         } catch (TaskValidationException e) {
-          return null; // the invalid spec's status is StatusWriter.invalid's
+          return null; // the invalid spec's status is StatusWrites.invalid's
         }
         Instant now = link.clock.instant();
         fromSpec(st, spec, key, Wire.specWrittenAt(r), now);
         st = DerivedStatus.of(st, spec, generation, now); // phase, schedule, conditions: derived in one place
         link.wrote();
-        link.client.resource(StatusWriter.withStatus(r, st)).updateStatus();
+        link.client.resource(StatusWrites.withStatus(r, st)).updateStatus();
         return null;
       }, () -> null);
     } catch (KubernetesClientException e) {

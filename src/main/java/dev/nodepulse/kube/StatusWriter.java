@@ -1,6 +1,5 @@
 package dev.nodepulse.kube;
 
-import dev.nodepulse.config.Durations;
 import dev.nodepulse.kube.crd.DelayedTaskResource;
 import dev.nodepulse.kube.crd.Status;
 import dev.nodepulse.tasks.model.DelayedTask;
@@ -11,12 +10,9 @@ import dev.nodepulse.tasks.status.MissedBurst;
 import dev.nodepulse.tasks.status.RunRecord;
 import dev.nodepulse.tasks.status.StatusSink;
 import dev.nodepulse.tasks.status.TaskChange;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
-import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.vertx.core.Vertx;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -36,7 +32,6 @@ import org.slf4j.LoggerFactory;
  */
 final class StatusWriter implements StatusSink {
   private static final Logger LOG = LoggerFactory.getLogger(StatusWriter.class);
-  static final KubernetesSerialization JSON = new KubernetesSerialization();
 
   private final Vertx vertx;
   private final KubeLink link;
@@ -46,11 +41,13 @@ final class StatusWriter implements StatusSink {
   private final Map<String, Long> announced = new ConcurrentHashMap<>();
   /** The due time of this agent's latest attempt, per task: an attempt of another due time is its run's first. */
   private final Map<String, Instant> attemptedFor = new ConcurrentHashMap<>();
+  private final OutageRetry outage;
 
   StatusWriter(Vertx vertx, KubeLink link, KubeClaims claims) {
     this.vertx = vertx;
     this.link = link;
     this.claims = claims;
+    this.outage = new OutageRetry(vertx, link);
   }
 
   @Override
@@ -90,7 +87,7 @@ final class StatusWriter implements StatusSink {
     if (kind == Origin.Kind.CONFIGMAP) {
       Instant due = claims.canonicalOf(run.key(), run.dueAt());
       if (due != null && local.spec().nodes() == TaskSpec.Nodes.ONE) {
-        retrying(run.key(), link.clock.instant().plus(KEEP_TRYING), () -> {
+        outage.retrying(run.key(), link.clock.instant().plus(OutageRetry.KEEP_TRYING), () -> {
           ClaimLeases leases = link.claimLeases;
           if (leases != null) {
             link.wrote();
@@ -113,11 +110,11 @@ final class StatusWriter implements StatusSink {
       return;
     }
     Instant due = claims.canonicalOf(run.key(), run.dueAt());
-    Status.LastRun last = lastRun(run, due == null ? run.dueAt() : due);
+    Status.LastRun last = ResultStatus.lastRun(run, due == null ? run.dueAt() : due);
     boolean first = !run.dueAt().equals(attemptedFor.put(run.key(), run.dueAt()));
     TaskSpec spec = local.spec();
     RunNowClaims.Grant extra = claims.runNow.of(run.key(), run.dueAt()); // an extra run (run now), or null
-    retrying(run.key(), link.clock.instant().plus(KEEP_TRYING), () -> {
+    outage.retrying(run.key(), link.clock.instant().plus(OutageRetry.KEEP_TRYING), () -> {
       if (spec.nodes() == TaskSpec.Nodes.ALL) {
         applyNodeEntry(run, last, spec, local, extra);
       } else {
@@ -138,57 +135,6 @@ final class StatusWriter implements StatusSink {
     }, false));
   }
 
-  /** How long a result write is tried again while the API server cannot be reached. */
-  static final Duration KEEP_TRYING = Duration.ofMinutes(5);
-
-  /**
-   * Runs a blocking result write off the event loop; while the API server cannot be reached (no answer, 5xx, 429)
-   * it is tried again (1 s doubling to 8 s) until {@code until}, so a run that ended during an outage still has its
-   * result recorded when the API server is back. Other failures are logged once.
-   */
-  private io.vertx.core.Future<Void> retrying(String key, Instant until, Runnable write) {
-    io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
-    attempt(key, until, write, Duration.ofSeconds(1), done);
-    return done.future();
-  }
-
-  private boolean notServedYet(String key, Throwable err) {
-    int slash = key.indexOf('/');
-    return err instanceof io.fabric8.kubernetes.client.KubernetesClientException k && k.getCode() == 404 && slash > 0
-        && link.task(key.substring(0, slash), key.substring(slash + 1)) != null;
-  }
-
-  private void attempt(String key, Instant until, Runnable write, Duration backoff, io.vertx.core.Promise<Void> done) {
-    vertx.<Void>executeBlocking(() -> {
-      write.run();
-      return null;
-    }, false).onSuccess(v -> {
-      link.reach.reached();
-      done.complete(v);
-    }).onFailure(err -> {
-      // the same account of "recovers by itself" as the outage's one log line (a code found anywhere in the causes);
-      // also a 404 for a task the informers still hold: an API server just restarted serves a custom resource only
-      // once it has established its definition again
-      boolean unreachable = Reachability.recovers(err) || notServedYet(key, err);
-      if (unreachable && link.clock.instant().plus(backoff).isBefore(until)) {
-        link.reach.failed(err); // one line for the whole outage
-        LOG.debug("status of {}: trying again in {}", key, Durations.format(backoff));
-        Duration next = backoff.multipliedBy(2).compareTo(Duration.ofSeconds(8)) > 0 ? Duration.ofSeconds(8)
-            : backoff.multipliedBy(2);
-        vertx.setTimer(backoff.toMillis(), id -> attempt(key, until, write, next, done));
-      } else if (unreachable) {
-        // the outage is told once (Reachability); giving this write up is part of it, not a warning of its own
-        link.reach.failed(err);
-        LOG.info("status of {}: not written, the API server was away past the write's deadline ({})", key,
-            Problems.describe(err));
-        done.fail(err);
-      } else {
-        LOG.warn("status of {}: {}", key, Problems.describe(err));
-        done.fail(err);
-      }
-    });
-  }
-
   /**
    * The result of an attempt of a nodes: one task; {@code extra}: of a run-now run (the schedule's due times stay);
    * {@code first}: the first attempt of its due time on this agent.
@@ -200,11 +146,11 @@ final class StatusWriter implements StatusSink {
       if (r == null) {
         return null;
       }
-      Status st = copy(r.getStatus());
-      if (!counted(st, last, first)) { // late: nothing else moves back
+      Status st = StatusWrites.copy(r.getStatus());
+      if (!ResultStatus.counted(st, last, first)) { // late: nothing else moves back
         st = DerivedStatus.of(st, spec, r.getMetadata().getGeneration(), link.clock.instant());
         link.wrote();
-        link.client.resource(withStatus(r, st)).updateStatus();
+        link.client.resource(StatusWrites.withStatus(r, st)).updateStatus();
         return null;
       }
       Instant claimed = Wire.instant(st.claimedFor);
@@ -219,7 +165,7 @@ final class StatusWriter implements StatusSink {
       }
       st = DerivedStatus.of(st, spec, r.getMetadata().getGeneration(), link.clock.instant());
       link.wrote();
-      link.client.resource(withStatus(r, st)).updateStatus();
+      link.client.resource(StatusWrites.withStatus(r, st)).updateStatus();
       return null;
     }, () -> null);
   }
@@ -242,7 +188,7 @@ final class StatusWriter implements StatusSink {
     st.nodes = List.of(entry);
     DelayedTaskResource seen = link.task(run.namespace(), run.name()); // the cluster's due times, as every node has
     // the run-now request this node ran: this one's, else kept (an apply without a field of its manager removes it)
-    entry.lastRunNow = extra != null ? lastRunNow(extra, run.node()) : seen == null || seen.getStatus() == null
+    entry.lastRunNow = extra != null ? ResultStatus.lastRunNow(extra, run.node()) : seen == null || seen.getStatus() == null
         || seen.getStatus().nodes == null ? null : seen.getStatus().nodes.stream()
         .filter(n -> run.node().equals(n.node)).map(n -> n.lastRunNow).filter(n -> n != null).findFirst().orElse(null);
     if (seen != null && !spec.timing().oneShot()) {
@@ -257,104 +203,6 @@ final class StatusWriter implements StatusSink {
         .withPatchType(PatchType.SERVER_SIDE_APPLY).withFieldManager("nodepulse-" + run.node()).withForce(true).build());
   }
 
-  /** An invalid spec, in status: phase Failed, Ready False with the message (one agent writes it). Blocking. */
-  /**
-   * Writes the status derived again from its facts with {@code spec} (nothing ran: e.g. {@code spec.suspend} was
-   * set or cleared, which the {@code Suspended} condition shows).
-   */
-  static void derive(KubeLink link, DelayedTaskResource r, TaskSpec spec) {
-    write(link, r, cur -> DerivedStatus.of(cur.getStatus() == null ? new Status() : cur.getStatus(), spec,
-        cur.getMetadata().getGeneration(), link.clock.instant()));
-  }
-
-  static void invalid(KubeLink link, DelayedTaskResource r, String message) {
-    write(link, r, cur -> DerivedStatus.invalid(cur.getStatus(), message, cur.getMetadata().getGeneration(),
-        link.clock.instant()));
-  }
-
-  private static void write(KubeLink link, DelayedTaskResource r,
-      java.util.function.Function<DelayedTaskResource, Status> derive) {
-    Conflicts.retry(5, attempt -> {
-      DelayedTaskResource cur = attempt == 0 ? r
-          : link.client.resources(DelayedTaskResource.class).inNamespace(r.getMetadata().getNamespace())
-              .withName(r.getMetadata().getName()).get();
-      if (cur == null) {
-        return null;
-      }
-      Status st = derive.apply(cur);
-      try {
-        link.wrote();
-        link.client.resource(withStatus(cur, st)).updateStatus();
-      } catch (KubernetesClientException e) {
-        if (Conflicts.conflict(e)) {
-          throw e; // another writer was first: read again
-        }
-        if (Reachability.recovers(e)) {
-          link.reach.failed(e); // an outage: told once for every caller
-        } else {
-          LOG.warn("status of {}/{}: {}", r.getMetadata().getNamespace(), r.getMetadata().getName(), Problems.describe(e));
-        }
-      }
-      return null;
-    }, () -> null);
-  }
-
-  /**
-   * Counts an attempt's result into {@code st}: one more attempt; one more run for the first recorded attempt of its
-   * due time (a retry, the same due time, is not one); {@code last} becomes the last run. A result written late (an
-   * outage held its write back) after a later run's result counts as well (as a run when {@code first}: the first
-   * attempt of its due time on this agent), but the later run stays the last: false then.
-   */
-  static boolean counted(Status st, Status.LastRun last, boolean first) {
-    long runs = st.runs == null ? 0 : st.runs;
-    st.attempts = (st.attempts == null ? 0 : st.attempts) + 1;
-    Instant recorded = st.lastRun == null ? null : Wire.instant(st.lastRun.dueAt);
-    if (recorded != null && recorded.isAfter(Instant.parse(last.dueAt))) {
-      st.runs = runs + (first ? 1 : 0);
-      return false;
-    }
-    boolean newRun = st.lastRun == null || !last.dueAt.equals(st.lastRun.dueAt);
-    st.lastRun = last;
-    st.runs = runs + (newRun ? 1 : 0);
-    return true;
-  }
-
-  static Status.LastRun lastRun(RunRecord run, Instant due) {
-    Status.LastRun l = new Status.LastRun();
-    l.dueAt = due.toString();
-    l.startedAt = run.startedAt() == null ? null : run.startedAt().toString();
-    l.finishedAt = run.finishedAt() == null ? null : run.finishedAt().toString();
-    l.durationMs = run.durationMs();
-    l.node = run.node();
-    l.outcome = run.result().outcome().name();
-    l.httpStatus = run.result().httpStatus();
-    l.bytes = run.result().bytes();
-    l.result = run.result().result() == null ? null : DerivedStatus.clip(run.result().result());
-    l.error = run.result().error() == null ? null : DerivedStatus.clip(run.result().error());
-    return l;
-  }
-
-  static Status.LastRunNow lastRunNow(RunNowClaims.Grant g, String node) {
-    Status.LastRunNow l = new Status.LastRunNow();
-    l.requestId = g.requestId();
-    l.at = g.at().toString();
-    l.node = node;
-    return l;
-  }
-
-  /** The record of a run whose agent stopped during it. */
-  static Status.LastRun lost(Instant due, String node, Instant now) {
-    Status.LastRun l = new Status.LastRun();
-    l.dueAt = due.toString();
-    l.finishedAt = now.toString();
-    l.durationMs = 0L;
-    l.node = node;
-    l.outcome = "LOST";
-    l.error = "the agent on " + node + " stopped during the run (its Lease expired); its outcome is unknown and it "
-        + "is not repeated (at most once; set retry to run it again)";
-    return l;
-  }
-
   private static boolean ok(RunRecord run) {
     return run.result().outcome() == RunResult.Outcome.SUCCEEDED;
   }
@@ -362,16 +210,6 @@ final class StatusWriter implements StatusSink {
   private static String words(RunRecord run) {
     return run.result().outcome().name().toLowerCase() + (run.result().error() == null ? ""
         : ": " + DerivedStatus.clip(run.result().error()));
-  }
-
-  static Status copy(Status s) {
-    return s == null ? new Status() : JSON.clone(s);
-  }
-
-  static DelayedTaskResource withStatus(DelayedTaskResource r, Status st) {
-    DelayedTaskResource copy = JSON.clone(r);
-    copy.setStatus(st);
-    return copy;
   }
 
   /**
@@ -390,7 +228,7 @@ final class StatusWriter implements StatusSink {
     if (local == null || local.spec() == null) {
       return;
     }
-    String message = missedWords(m);
+    String message = ResultStatus.missedWords(m);
     String type = m.skipped() ? "Normal" : "Warning";
     String reason = m.skipped() ? "RunsSkipped" : "RunsMissed";
     if (m.origin().kind() == Origin.Kind.CONFIGMAP) {
@@ -407,7 +245,7 @@ final class StatusWriter implements StatusSink {
       return;
     }
     boolean one = local.spec().nodes() == TaskSpec.Nodes.ONE;
-    retrying(m.key(), link.clock.instant().plus(KEEP_TRYING), () -> {
+    outage.retrying(m.key(), link.clock.instant().plus(OutageRetry.KEEP_TRYING), () -> {
       if (one) {
         writeMissed(m);
       }
@@ -427,7 +265,7 @@ final class StatusWriter implements StatusSink {
       if (r == null) {
         return null;
       }
-      Status st = copy(r.getStatus());
+      Status st = StatusWrites.copy(r.getStatus());
       Status.LastMissed last = new Status.LastMissed();
       last.from = m.from().toString();
       last.to = m.to().toString();
@@ -441,22 +279,10 @@ final class StatusWriter implements StatusSink {
         st.lastMissed = last;
       }
       link.wrote();
-      link.client.resource(withStatus(r, st)).updateStatus();
+      link.client.resource(StatusWrites.withStatus(r, st)).updateStatus();
       return null;
     }, () -> null);
   }
 
-  /** "16 due times MISSED on node-a (…): 12:00:00Z, 12:00:02Z, … and 4 more". */
-  static String missedWords(MissedBurst m) {
-    StringBuilder b = new StringBuilder().append(m.count()).append(m.count() == 1 ? " due time" : " due times")
-        .append(m.skipped() ? " skipped (from " : " MISSED (from ").append(m.from()).append(" to ").append(m.to()).append(", seen by ").append(m.node())
-        .append("): ").append(m.reason()).append("; due at ");
-    for (int i = 0; i < m.named().size(); i++) {
-      b.append(i == 0 ? "" : ", ").append(m.named().get(i));
-    }
-    if (m.count() > m.named().size()) {
-      b.append(" and ").append(m.count() - m.named().size()).append(" more");
-    }
-    return b.toString();
-  }
+
 }

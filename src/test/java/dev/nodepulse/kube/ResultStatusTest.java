@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.nodepulse.kube.crd.Status;
 import org.junit.jupiter.api.Test;
 
-/** How an attempt's result is counted into a nodes: one DelayedTask's status ({@link StatusWriter#counted}). */
-class ResultCountTest {
+/** How an attempt's result is counted into a nodes: one DelayedTask's status ({@link ResultStatus#counted}). */
+class ResultStatusTest {
   static Status.LastRun run(String due, String outcome) {
     Status.LastRun l = new Status.LastRun();
     l.dueAt = due;
@@ -25,7 +25,7 @@ class ResultCountTest {
   @Test
   void aNewDueTimeIsOneMoreRunAndBecomesTheLastRun() {
     Status st = status(4, 5, run("2026-12-05T10:00:00Z", "SUCCEEDED"));
-    assertThat(StatusWriter.counted(st, run("2026-12-05T10:00:02Z", "SUCCEEDED"), true)).isTrue();
+    assertThat(ResultStatus.counted(st, run("2026-12-05T10:00:02Z", "SUCCEEDED"), true)).isTrue();
     assertThat(st.runs).isEqualTo(5);
     assertThat(st.attempts).isEqualTo(6);
     assertThat(st.lastRun.dueAt).isEqualTo("2026-12-05T10:00:02Z");
@@ -34,7 +34,7 @@ class ResultCountTest {
   @Test
   void aRetryOfTheLastDueTimeIsOneMoreAttemptNotARun() {
     Status st = status(4, 5, run("2026-12-05T10:00:00Z", "FAILED"));
-    assertThat(StatusWriter.counted(st, run("2026-12-05T10:00:00Z", "SUCCEEDED"), false)).isTrue();
+    assertThat(ResultStatus.counted(st, run("2026-12-05T10:00:00Z", "SUCCEEDED"), false)).isTrue();
     assertThat(st.runs).isEqualTo(4);
     assertThat(st.attempts).isEqualTo(6);
     assertThat(st.lastRun.outcome).isEqualTo("SUCCEEDED");
@@ -44,13 +44,13 @@ class ResultCountTest {
   void aResultWrittenLateAfterALaterRunCountsButDoesNotBecomeTheLastRun() {
     // the write of the run due at 10:00:00 was held back by an outage; the run due at 10:00:08 was written first
     Status st = status(4, 5, run("2026-12-05T10:00:08Z", "SUCCEEDED"));
-    assertThat(StatusWriter.counted(st, run("2026-12-05T10:00:00Z", "SUCCEEDED"), true)).isFalse();
+    assertThat(ResultStatus.counted(st, run("2026-12-05T10:00:00Z", "SUCCEEDED"), true)).isFalse();
     assertThat(st.runs).as("the late run is counted").isEqualTo(5);
     assertThat(st.attempts).isEqualTo(6);
     assertThat(st.lastRun.dueAt).as("the later run stays the last").isEqualTo("2026-12-05T10:00:08Z");
 
     Status retried = status(5, 6, run("2026-12-05T10:00:08Z", "SUCCEEDED"));
-    assertThat(StatusWriter.counted(retried, run("2026-12-05T10:00:00Z", "SUCCEEDED"), false)).isFalse();
+    assertThat(ResultStatus.counted(retried, run("2026-12-05T10:00:00Z", "SUCCEEDED"), false)).isFalse();
     assertThat(retried.runs).as("a late retry of a run counted before is an attempt only").isEqualTo(5);
     assertThat(retried.attempts).isEqualTo(7);
   }
@@ -58,7 +58,7 @@ class ResultCountTest {
   @Test
   void theFirstResultOfATaskIsItsFirstRun() {
     Status st = new Status();
-    assertThat(StatusWriter.counted(st, run("2026-12-05T10:00:00Z", "FAILED"), true)).isTrue();
+    assertThat(ResultStatus.counted(st, run("2026-12-05T10:00:00Z", "FAILED"), true)).isTrue();
     assertThat(st.runs).isEqualTo(1);
     assertThat(st.attempts).isEqualTo(1);
   }
