@@ -36,38 +36,6 @@ final class RunNow {
     return true;
   }
 
-  /**
-   * The extra run ended ({@code r}; null: another node ran it): the task is as before it, and the due time to plan is
-   * returned (null: none). A recurring task's due time that passed during the extra run is skipped, as during any
-   * run; a finished one-shot shows the outcome of the run.
-   */
-  static Instant ended(TaskEntry e, DuePlan plan, Instant now, RunResult r) {
-    Extra x = e.extra;
-    e.extra = null;
-    e.done = x.done();
-    e.waitsForResume = x.waitsForResume();
-    Instant next = x.nextRunAt();
-    if (x.done()) {
-      e.nextRunAt = null;
-      e.phase = r == null ? x.phase() : r.succeeded() ? TaskStatus.Phase.Succeeded : TaskStatus.Phase.Failed;
-      return null;
-    }
-    if (x.waitsForResume()) {
-      e.nextRunAt = next;
-      e.phase = TaskStatus.Phase.Scheduled;
-      return null;
-    }
-    if (next != null && next.isBefore(now) && !e.spec.timing().oneShot()) {
-      next = plan.nextAfter(next, now);
-    }
-    if (next == null) { // nothing was planned, or the schedule never fires again
-      e.nextRunAt = null;
-      e.done = x.nextRunAt() != null;
-      e.phase = x.phase();
-    }
-    return next;
-  }
-
   private final LinkedHashSet<String> handled = new LinkedHashSet<>();
   private final Deque<String> waiting = new ArrayDeque<>();
 

@@ -193,14 +193,6 @@ public final class Scheduler {
     }
   }
 
-  /** An extra run ended ({@code r}), or another node ran it (null): the schedule it interrupted goes on. */
-  private void extraEnded(TaskEntry e, Instant now, RunResult r) {
-    Instant next = RunNow.ended(e, e.plan(config.nodeName()), now, r);
-    if (next != null) {
-      schedule(e, next, false);
-    }
-  }
-
   // ------------------------------------------------------------------ declarations
 
   /** The result of a declaration: whether the task is new, and the task as it is now. */
@@ -359,10 +351,8 @@ public final class Scheduler {
       e.invalid = null;
       e.generation++;
       start(e, anchor, now);
-      e.done = false;
       e.progress = null;
-      e.claimedBy = null;
-      e.phase = Phase.Pending;
+      step(e, new Timeline.Event.NewSchedule(), now);
       e.changedAt = now;
       arm(e, false);
     }
@@ -374,7 +364,7 @@ public final class Scheduler {
   /** {@code spec.suspend} was set or cleared ({@link Suspension}): a one-shot that waited is planned now. */
   private void suspendChanged(TaskEntry e, Instant now) {
     if (Suspension.changed(e, e.spec.suspend()) && e.timerId < 0 && e.run == null) {
-      schedule(e, e.nextRunAt, false);
+      step(e, new Timeline.Event.Resumed(), now);
     }
     e.changedAt = now;
     changed(e, false);
@@ -430,8 +420,7 @@ public final class Scheduler {
     e.spec = null;
     e.specHash = null;
     e.invalid = invalid.message();
-    e.phase = Phase.Failed;
-    e.nextRunAt = null;
+    step(e, new Timeline.Event.Invalid(), now);
     e.progress = null;
     e.changedAt = now;
     changed(e, false);
@@ -524,30 +513,10 @@ public final class Scheduler {
     if (e.spec == null) {
       return;
     }
-    Instant now = now();
-    if (e.done) {
-      e.nextRunAt = null;
-      if (e.phase != Phase.Succeeded && e.phase != Phase.Failed) {
-        e.phase = e.lastRun != null && e.lastRun.outcome() == RunResult.Outcome.SUCCEEDED ? Phase.Succeeded
-            : Phase.Failed;
-      }
-      return;
-    }
     // a run interrupted by a stop has no nextRunAt: it counts from the first due time; due times that passed
     // meanwhile are accounted for when the timer fires (catchUp)
-    Instant due = e.nextRunAt == null ? e.plan(config.nodeName()).first(e.firstSeen) : e.nextRunAt;
-    if (due == null) {
-      e.phase = Phase.Failed;
-      e.invalid = "the schedule never fires again";
-      return;
-    }
-    schedule(e, due, false);
-  }
-
-  private void schedule(TaskEntry e, Instant due, boolean isRetry) {
-    e.nextRunAt = due;
-    e.phase = Phase.Scheduled;
-    timer(e, due, isRetry);
+    Instant due = e.done ? null : e.nextRunAt == null ? e.plan(config.nodeName()).first(e.firstSeen) : e.nextRunAt;
+    step(e, new Timeline.Event.Armed(due), now());
   }
 
   /** The entry's timer for {@code due} (a retry of its occurrence when {@code isRetry}); its state says it already. */
@@ -682,12 +651,7 @@ public final class Scheduler {
   private void suspended(TaskEntry e, Instant due) {
     Instant now = now();
     Instant next = Suspension.reached(e, e.plan(config.nodeName()), due, now);
-    if (next != null) {
-      schedule(e, next, false);
-    } else if (!e.waitsForResume) {
-      e.done = true;
-      e.nextRunAt = null;
-    }
+    step(e, new Timeline.Event.ReachedSuspended(next, e.waitsForResume), now);
     e.changedAt = now;
     store.dirty(e.key);
     changed(e, false);
@@ -863,15 +827,20 @@ public final class Scheduler {
 
   /** One step of the task's {@link Timeline}: its state set on the entry, its effects carried out in order. */
   private void step(TaskEntry e, Timeline.Event event, Instant now) {
-    Timeline.Task task = new Timeline.Task(e.spec, e.plan(config.nodeName()), config.nodeName(), clusterClaimed(e),
-        e.extra != null, e.timerId >= 0, e.running(), e.occurrence);
+    DuePlan plan = e.spec == null ? null : e.plan(config.nodeName());
+    Timeline.Task task = new Timeline.Task(e.spec, plan, config.nodeName(), e.spec != null && clusterClaimed(e),
+        e.extra, e.timerId >= 0, e.running(), e.occurrence);
     Timeline.Step step = Timeline.step(e.state(), task, event, now);
     e.set(step.state());
     for (Timeline.Effect effect : step.effects()) {
       switch (effect) {
         case Timeline.Effect.Plan p -> timer(e, p.at(), p.retry());
         case Timeline.Effect.Skip k -> skipped(e, k.due(), k.until());
-        case Timeline.Effect.ExtraEnded x -> extraEnded(e, now, x.result());
+        case Timeline.Effect.ExtraCleared x -> {
+          e.extra = null;
+          e.waitsForResume = x.waitsForResume();
+        }
+        case Timeline.Effect.NeverAgain n -> e.invalid = "the schedule never fires again";
         case Timeline.Effect.Record r -> record(e, e.spec.target().type(), r.due(), null, now, r.late(), r.result());
         case Timeline.Effect.Missed m -> missed(e, m.missed(), now);
       }

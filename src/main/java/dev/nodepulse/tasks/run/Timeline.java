@@ -11,10 +11,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * One task's run timeline from the moment a run starts: a pure step function (state, event, now) → (state, effects)
- * for the events of a run (started, held, an attempt ended, its due time claimed by another node, its startingDeadline
- * passed while it waited for a slot, interrupted by a stop). It alone decides the phase, the counters, the last run,
- * the retry and what comes next; {@link Scheduler} is the driver: it feeds the events, keeps the state on the task's
+ * One task's timeline: a pure step function (state, event, now) → (state, effects) for what happens to it: a new
+ * schedule, armed at its due time, due times that passed (caught up), reached while suspended, resumed; a run started,
+ * held, called, an attempt ended, its due time claimed by another node, its startingDeadline passed while it waited
+ * for a slot, interrupted by a stop; a run-now run over. It alone decides the phase, the counters, the last run, the
+ * retry and the next due time; {@link Scheduler} is the driver: it feeds the events, keeps the state on the task's
  * entry and carries out the effects (timers, sinks, tasks.db). Pure: no clock, no Vert.x; tested as tables
  * (TimelineTest).
  */
@@ -33,15 +34,34 @@ final class Timeline {
   /**
    * What a step reads and does not change: the spec and its due times with the jitter, the node, whether the task is
    * claimed in the cluster ({@code nodes: one} from a DelayedTask or a ConfigMap), whether an extra run (run now) is
-   * what runs, whether the next due time is planned already (a timer set while the run went on: Allow, Replace),
+   * what runs ({@code extra}: the schedule's state it interrupted; null: none), whether the next due time is planned
+   * already (a timer set while the run went on: Allow, Replace),
    * whether another attempt of the task is still in flight, and the due time of the run's occurrence (null: the due
    * time itself).
    */
-  record Task(TaskSpec spec, DuePlan plan, String node, boolean clusterClaimed, boolean extraRun, boolean planned,
+  record Task(TaskSpec spec, DuePlan plan, String node, boolean clusterClaimed, RunNow.Extra extra, boolean planned,
       boolean running, Instant occurrence) {}
 
   /** What happened. */
   sealed interface Event {
+    /** A new schedule (a new spec, or its first): nothing ran of it yet; the driver set its first due time. */
+    record NewSchedule() implements Event {}
+
+    /** The declaration cannot be read: nothing runs. */
+    record Invalid() implements Event {}
+
+    /** The task is armed at its first (or restored) due time {@code due}; null: its schedule never fires. */
+    record Armed(Instant due) implements Event {}
+
+    /**
+     * A due time reached while suspended ({@link Suspension#reached} counted it): {@code next} is planned instead, or
+     * nothing when null (a one-shot then waits for resume when {@code waits}, a schedule that never fires is done).
+     */
+    record ReachedSuspended(Instant next, boolean waits) implements Event {}
+
+    /** {@code spec.suspend} was cleared while a one-shot's due time waited: it is planned now. */
+    record Resumed() implements Event {}
+
     /**
      * The due times from a due time to now were accounted for ({@link Catchup}): those not run are MISSED; when none
      * runs, the next is planned, or the task is finished (Failed) when the schedule has no next.
@@ -75,6 +95,12 @@ final class Timeline {
 
   /** What the driver does. */
   sealed interface Effect {
+    /** The schedule never fires again: the driver says so in the task's Valid condition. */
+    record NeverAgain() implements Effect {}
+
+    /** The extra run (run now) is over; the one-shot it interrupted waits for resume again when {@code waits}. */
+    record ExtraCleared(boolean waitsForResume) implements Effect {}
+
     /** Due times not run, told at once (sinks, the log). */
     record Missed(Catchup.Missed missed) implements Effect {}
 
@@ -83,9 +109,6 @@ final class Timeline {
 
     /** The due times after {@code due} up to {@code until} came while the run went on (Forbid): skipped. */
     record Skip(Instant due, Instant until) implements Effect {}
-
-    /** The extra run (run now) ended ({@code result} null: another node ran it): the schedule it interrupted goes on. */
-    record ExtraEnded(RunResult result) implements Effect {}
 
     /** Record a due time that never started (MISSED, or interrupted by a stop) in every sink, {@code late} after it. */
     record Record(Instant due, Duration late, RunResult result) implements Effect {}
@@ -96,6 +119,13 @@ final class Timeline {
   static Step step(State s, Task t, Event event, Instant now) {
     List<Effect> effects = new ArrayList<>();
     State next = switch (event) {
+      case Event.NewSchedule e -> new State(Phase.Pending, s.nextRunAt(), false, s.runs(), s.attempts(), 0,
+          s.runningDue(), s.lastRun(), s.missed(), s.lastMissed(), null);
+      case Event.Invalid e -> s.with(Phase.Failed, null, s.done());
+      case Event.Armed e -> armed(s, e.due(), effects);
+      case Event.ReachedSuspended e -> e.next() != null ? plan(s, e.next(), effects)
+          : e.waits() ? s : s.with(s.phase(), null, true);
+      case Event.Resumed e -> plan(s, s.nextRunAt(), effects);
       case Event.CaughtUp e -> caughtUp(s, t, e.decision(), now, effects);
       case Event.Called e -> called(s, t, e.startedAt(), effects);
       case Event.Started e -> new State(Phase.Running, null, s.done(), s.runs(), s.attempts() + 1, s.retry(),
@@ -112,8 +142,8 @@ final class Timeline {
 
   private static State ended(State s, Task t, Event.AttemptEnded e, Instant now, List<Effect> effects) {
     RunResult r = e.result();
-    TaskStatus.LastRun last = new TaskStatus.LastRun(e.startedAt(), now, Duration.between(e.startedAt(), now).toMillis(),
-        t.node(), r.outcome(), r.httpStatus(), r.bytes(), r.result(), r.error());
+    long took = Duration.between(e.startedAt(), now).toMillis();
+    TaskStatus.LastRun last = new TaskStatus.LastRun(e.startedAt(), now, took, t.node(), r.outcome(), r.httpStatus(), r.bytes(), r.result(), r.error());
     boolean retryable = r.outcome() == RunResult.Outcome.FAILED || r.outcome() == RunResult.Outcome.TIMEOUT;
     if (retryable && s.retry() < t.spec().retry().limit()) {
       int retry = s.retry() + 1;
@@ -125,6 +155,50 @@ final class Timeline {
     State counted = new State(s.phase(), s.nextRunAt(), s.done(), s.runs() + 1, s.attempts(), s.retry(),
         s.runningDue(), last, s.missed(), s.lastMissed(), s.claimedBy());
     return accounted(counted, t, t.occurrence() == null ? e.due() : t.occurrence(), now, r, effects);
+  }
+
+  private static State plan(State s, Instant due, List<Effect> effects) {
+    effects.add(new Effect.Plan(due, false));
+    return s.with(Phase.Scheduled, due, false);
+  }
+
+  /** A finished task stays finished (its phase from its last run); else its due time is planned. */
+  private static State armed(State s, Instant due, List<Effect> effects) {
+    if (s.done()) {
+      Phase end = s.phase() == Phase.Succeeded || s.phase() == Phase.Failed ? s.phase()
+          : s.lastRun() != null && s.lastRun().outcome() == RunResult.Outcome.SUCCEEDED ? Phase.Succeeded
+          : Phase.Failed;
+      return s.with(end, null, true);
+    }
+    if (due == null) {
+      effects.add(new Effect.NeverAgain());
+      return s.with(Phase.Failed, s.nextRunAt(), false);
+    }
+    return plan(s, due, effects);
+  }
+
+  /**
+   * The extra run (run now) ended ({@code r}; null: another node ran it): the task is as it was before it. A recurring
+   * task's due time that passed during the extra run is skipped, as during any run; a finished one-shot shows the
+   * outcome of the run.
+   */
+  private static State extraEnded(State s, Task t, Instant now, RunResult r, List<Effect> effects) {
+    RunNow.Extra x = t.extra();
+    effects.add(new Effect.ExtraCleared(x.waitsForResume()));
+    if (x.done()) {
+      return s.with(r == null ? x.phase() : r.succeeded() ? Phase.Succeeded : Phase.Failed, null, true);
+    }
+    if (x.waitsForResume()) {
+      return s.with(Phase.Scheduled, x.nextRunAt(), false);
+    }
+    Instant next = x.nextRunAt();
+    if (next != null && next.isBefore(now) && !t.spec().timing().oneShot()) {
+      next = t.plan().nextAfter(next, now);
+    }
+    if (next == null) { // nothing was planned, or the schedule never fires again
+      return s.with(x.phase(), null, x.nextRunAt() != null);
+    }
+    return plan(s, next, effects);
   }
 
   private static State caughtUp(State s, Task t, Catchup.Decision d, Instant now, List<Effect> effects) {
@@ -165,9 +239,8 @@ final class Timeline {
   private static State accounted(State s, Task t, Instant due, Instant now, RunResult r, List<Effect> effects) {
     State base = new State(s.phase(), s.nextRunAt(), s.done(), s.runs(), s.attempts(), 0, null, s.lastRun(),
         s.missed(), s.lastMissed(), s.claimedBy());
-    if (t.extraRun()) {
-      effects.add(new Effect.ExtraEnded(r));
-      return base;
+    if (t.extra() != null) {
+      return extraEnded(base, t, now, r, effects);
     }
     Phase outcome = r.succeeded() ? Phase.Succeeded : Phase.Failed;
     if (t.spec().timing().oneShot()) {
@@ -190,9 +263,8 @@ final class Timeline {
   private static State taken(State s, Task t, Event.Taken e, Instant now, List<Effect> effects) {
     State held = new State(s.phase(), s.nextRunAt(), s.done(), s.runs(), s.attempts(), s.retry(), s.runningDue(),
         s.lastRun(), s.missed(), s.lastMissed(), e.holder());
-    if (t.extraRun()) {
-      effects.add(new Effect.ExtraEnded(null));
-      return held;
+    if (t.extra() != null) {
+      return extraEnded(held, t, now, null, effects);
     }
     Instant next = t.plan().nextAfter(e.due(), now);
     if (next == null) {

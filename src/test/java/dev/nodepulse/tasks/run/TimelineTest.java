@@ -36,12 +36,15 @@ class TimelineTest {
   /** The task as a step reads it: its own node, no cluster claim, no run-now run, nothing planned or in flight. */
   static Timeline.Task task(String fields) {
     TaskSpec s = spec(fields);
-    return new Timeline.Task(s, new DuePlan(s.timing(), Duration.ZERO), "node-a", false, false, false, false, null);
+    return new Timeline.Task(s, new DuePlan(s.timing(), Duration.ZERO), "node-a", false, null, false, false, null);
   }
+
+  /** The schedule's state when a run-now run interrupted it: its due time planned at DUE + 1 h. */
+  static final RunNow.Extra EXTRA = new RunNow.Extra("r1", DUE.plusSeconds(3600), false, false, Phase.Scheduled);
 
   static Timeline.Task with(Timeline.Task t, boolean clusterClaimed, boolean extraRun, boolean planned,
       boolean running) {
-    return new Timeline.Task(t.spec(), t.plan(), t.node(), clusterClaimed, extraRun, planned, running,
+    return new Timeline.Task(t.spec(), t.plan(), t.node(), clusterClaimed, extraRun ? EXTRA : null, planned, running,
         t.occurrence());
   }
 
@@ -115,7 +118,7 @@ class TimelineTest {
   @Test
   void aRetryCountsFromItsOccurrenceNotItsOwnDueTime() {
     Timeline.Task every = task("\"every\": \"1m\"");
-    Timeline.Task retried = new Timeline.Task(every.spec(), every.plan(), "node-a", false, false, false, false,
+    Timeline.Task retried = new Timeline.Task(every.spec(), every.plan(), "node-a", false, null, false, false,
         DUE.minusSeconds(60));
     // the occurrence due at 09:59:00 failed, its retry (due 09:59:05) succeeds at 09:59:30: next is 10:00:00
     Instant retryDue = DUE.minusSeconds(55);
@@ -154,9 +157,21 @@ class TimelineTest {
     Timeline.Task extra = with(task("\"every\": \"1h\""), false, true, false, false);
     State before = new State(Phase.Running, null, false, 3, 4, 0, DUE, null, 0, null, null);
     Step s = ended(before, extra, OK);
-    assertThat(s.effects()).containsExactly(new Effect.ExtraEnded(OK));
+    assertThat(s.effects()).containsExactly(new Effect.ExtraCleared(false), new Effect.Plan(EXTRA.nextRunAt(), false));
     assertThat(s.state().runs()).isEqualTo(4);
-    assertThat(s.state().phase()).as("the schedule's own, set by run now").isEqualTo(Phase.Running);
+    assertThat(s.state().phase()).isEqualTo(Phase.Scheduled);
+    assertThat(s.state().nextRunAt()).as("the due time it interrupted").isEqualTo(EXTRA.nextRunAt());
+
+    Step passed = Timeline.step(before, extra, new Event.AttemptEnded(DUE, DUE, OK), DUE.plusSeconds(3601));
+    assertThat(passed.state().nextRunAt()).as("the one that passed during it is skipped")
+        .isEqualTo(DUE.plusSeconds(7200));
+
+    Timeline.Task finished = new Timeline.Task(extra.spec(), extra.plan(), "node-a", false,
+        new RunNow.Extra("r2", null, true, false, Phase.Succeeded), false, false, null);
+    Step again = ended(before, finished, FAILED);
+    assertThat(again.state().phase()).as("a finished task shows the extra run's outcome").isEqualTo(Phase.Failed);
+    assertThat(again.state().done()).isTrue();
+    assertThat(again.effects()).containsExactly(new Effect.ExtraCleared(false));
   }
 
   @Test
@@ -174,7 +189,8 @@ class TimelineTest {
     assertThat(once.effects()).isEmpty();
 
     Step extra = Timeline.step(before, with(every, true, true, false, false), new Event.Taken(DUE, "node-b"), NOW);
-    assertThat(extra.effects()).containsExactly(new Effect.ExtraEnded(null));
+    assertThat(extra.effects()).containsExactly(new Effect.ExtraCleared(false),
+        new Effect.Plan(EXTRA.nextRunAt(), false));
   }
 
   @Test
@@ -229,7 +245,7 @@ class TimelineTest {
     assertThat(started.state().nextRunAt()).isNull();
     assertThat(started.state().runningDue()).isEqualTo(DUE);
 
-    Timeline.Task retry = new Timeline.Task(t.spec(), t.plan(), "node-a", false, false, false, false,
+    Timeline.Task retry = new Timeline.Task(t.spec(), t.plan(), "node-a", false, null, false, false,
         DUE.minusSeconds(60));
     assertThat(Timeline.step(planned, retry, new Event.Started(DUE), NOW).state().runningDue())
         .as("a retry runs for its occurrence").isEqualTo(DUE.minusSeconds(60));
@@ -296,5 +312,54 @@ class TimelineTest {
     Timeline.Task planned = with(task("\"every\": \"1m\", \"concurrencyPolicy\": \"Allow\""), false, false,
         true, true);
     assertThat(Timeline.step(started, planned, new Event.Called(NOW), NOW).effects()).as("planned already").isEmpty();
+  }
+
+  @Test
+  void aNewScheduleIsPendingThenArmedAtItsDueTimeAFinishedTaskStaysFinished() {
+    Timeline.Task every = task("\"every\": \"1m\"");
+    State old = new State(Phase.Failed, DUE, true, 3, 4, 1, null, null, 0, null, "node-b");
+    Step fresh = Timeline.step(old, every, new Event.NewSchedule(), NOW);
+    assertThat(fresh.state().phase()).isEqualTo(Phase.Pending);
+    assertThat(fresh.state().done()).isFalse();
+    assertThat(fresh.state().claimedBy()).isNull();
+    assertThat(fresh.state().runs()).as("history is kept").isEqualTo(3);
+
+    Step armed = Timeline.step(fresh.state(), every, new Event.Armed(DUE.plusSeconds(60)), NOW);
+    assertThat(armed.state().phase()).isEqualTo(Phase.Scheduled);
+    assertThat(armed.effects()).containsExactly(new Effect.Plan(DUE.plusSeconds(60), false));
+
+    Step never = Timeline.step(fresh.state(), every, new Event.Armed(null), NOW);
+    assertThat(never.state().phase()).isEqualTo(Phase.Failed);
+    assertThat(never.effects()).containsExactly(new Effect.NeverAgain());
+
+    State doneRunning = new State(Phase.Running, DUE, true, 1, 1, 0, null, new dev.nodepulse.tasks.model.TaskStatus
+        .LastRun(DUE, NOW, 1, "node-a", RunResult.Outcome.SUCCEEDED, 200, 0, null, null), 0, null, null);
+    Step restored = Timeline.step(doneRunning, every, new Event.Armed(null), NOW);
+    assertThat(restored.state().phase()).as("from its last run").isEqualTo(Phase.Succeeded);
+    assertThat(restored.state().nextRunAt()).isNull();
+    assertThat(restored.effects()).isEmpty();
+
+    assertThat(Timeline.step(armed.state(), every, new Event.Invalid(), NOW).state())
+        .satisfies(s -> assertThat(s.phase()).isEqualTo(Phase.Failed), s -> assertThat(s.nextRunAt()).isNull());
+  }
+
+  @Test
+  void whileSuspendedARecurringTaskPlansItsNextAOneShotWaitsAndRunsOnResume() {
+    State planned = new State(Phase.Scheduled, DUE, false, 0, 0, 0, null, null, 0, null, null);
+    Step recurring = Timeline.step(planned, task("\"every\": \"1m\""),
+        new Event.ReachedSuspended(DUE.plusSeconds(60), false), NOW);
+    assertThat(recurring.effects()).containsExactly(new Effect.Plan(DUE.plusSeconds(60), false));
+    assertThat(recurring.state().nextRunAt()).isEqualTo(DUE.plusSeconds(60));
+
+    Timeline.Task once = task("\"delay\": \"1m\"");
+    Step waits = Timeline.step(planned, once, new Event.ReachedSuspended(null, true), NOW);
+    assertThat(waits.state()).as("its due time kept").isEqualTo(planned);
+    assertThat(waits.effects()).isEmpty();
+    Step resumed = Timeline.step(waits.state(), once, new Event.Resumed(), NOW);
+    assertThat(resumed.effects()).containsExactly(new Effect.Plan(DUE, false));
+
+    Step over = Timeline.step(planned, task("\"every\": \"1m\""), new Event.ReachedSuspended(null, false), NOW);
+    assertThat(over.state().done()).as("a schedule that never fires again").isTrue();
+    assertThat(over.state().nextRunAt()).isNull();
   }
 }
