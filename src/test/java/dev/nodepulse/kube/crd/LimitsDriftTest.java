@@ -173,6 +173,14 @@ class LimitsDriftTest {
     return spec;
   }
 
+  @org.junit.jupiter.api.Test
+  void theRestApiSaysAsManyRunsAsSpecHistoryKeeps() throws Exception {
+    JsonNode api = new YAMLMapper().readTree(Path.of("src/main/resources/openapi.yaml").toFile());
+    JsonNode items = api.at("/paths/~1api~1v1~1tasks~1{namespace}~1{name}~1runs/get/responses/200/content"
+        + "/application~1json/schema/properties/items");
+    assertThat(items.path("maxItems").asLong(-1)).isEqualTo(Limits.HISTORY);
+  }
+
   static JsonObject schedule(JsonObject spec) {
     spec.remove("delay");
     if (!spec.containsKey("schedule")) {
