@@ -18,7 +18,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.WebClient;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -60,9 +59,7 @@ class ClusterIT {
   @BeforeAll
   static void cluster() throws Exception {
     TestCluster.installCrd(client);
-    Path kubeconfig = dir.resolve("kubeconfig");
-    Files.writeString(kubeconfig, kubeConfigYaml);
-    System.setProperty("kubeconfig", kubeconfig.toString()); // what KUBECONFIG does for an agent run by hand
+    Path kubeconfig = TestCluster.useKubeconfig(dir, kubeConfigYaml); // what KUBECONFIG does for an agent run by hand
     vertx = Vertx.vertx();
     target = vertx.createHttpServer().requestHandler(req -> {
       paths.add(req.path() + " " + req.getHeader("X-Node"));

@@ -52,9 +52,7 @@ class ClusterTruthIT {
   @BeforeAll
   static void cluster() throws Exception {
     TestCluster.installCrd(client);
-    Path kubeconfig = dir.resolve("kubeconfig");
-    Files.writeString(kubeconfig, kubeConfigYaml);
-    System.setProperty("kubeconfig", kubeconfig.toString());
+    Path kubeconfig = TestCluster.useKubeconfig(dir, kubeConfigYaml);
     vertx = Vertx.vertx();
     web = WebClient.create(vertx);
     target = vertx.createHttpServer().requestHandler(req -> {

@@ -15,7 +15,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.WebClient;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -60,9 +59,7 @@ class ControlsIT {
   static void cluster() throws Exception {
     TestCluster.installCrd(client);
     kubectl = new Kubectl(dir, kubeConfigYaml);
-    Path kubeconfig = dir.resolve("kubeconfig");
-    Files.writeString(kubeconfig, kubeConfigYaml);
-    System.setProperty("kubeconfig", kubeconfig.toString());
+    TestCluster.useKubeconfig(dir, kubeConfigYaml);
     vertx = Vertx.vertx();
     web = WebClient.create(vertx);
     target = vertx.createHttpServer().requestHandler(req -> {

@@ -49,9 +49,7 @@ public final class KubeBench {
     try (KubernetesClient client = new KubernetesClientBuilder()
         .withConfig(io.fabric8.kubernetes.client.Config.fromKubeconfig(server.getKubeConfigYaml())).build()) {
       TestCluster.installCrd(client);
-      Path kubeconfig = dir.resolve("kubeconfig");
-      Files.writeString(kubeconfig, server.getKubeConfigYaml());
-      System.setProperty("kubeconfig", kubeconfig.toString());
+      TestCluster.useKubeconfig(dir, server.getKubeConfigYaml());
       long t0 = System.nanoTime();
       for (int i = 1; i <= n; i++) {
         agents.add(Agent.start(Config.forTest(Files.createDirectories(dir.resolve("node-" + i)), "--mode",

@@ -12,7 +12,6 @@ import io.fabric8.kubeapitest.junit.KubeConfig;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -43,9 +42,7 @@ class NextRunsIT {
   static void cluster() throws Exception {
     TestCluster.installCrd(client);
     kubectl = new Kubectl(dir, kubeConfigYaml);
-    Path kubeconfig = dir.resolve("kubeconfig");
-    Files.writeString(kubeconfig, kubeConfigYaml);
-    System.setProperty("kubeconfig", kubeconfig.toString());
+    TestCluster.useKubeconfig(dir, kubeConfigYaml);
     vertx = Vertx.vertx();
     target = vertx.createHttpServer().requestHandler(req -> req.response().end("ok")).listen(0, "127.0.0.1").await();
     agents.addAll(TestCluster.agents(dir, vertx, "node-1", "node-2"));

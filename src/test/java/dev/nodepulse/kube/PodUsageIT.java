@@ -62,9 +62,7 @@ class PodUsageIT {
     dev.nodepulse.usage.UsageFixtures.copy("cgroup/v2-systemd/t1", cgroup, rel -> rel
         .replace(FIXTURE_A, mine.getMetadata().getUid().replace('-', '_'))
         .replace(FIXTURE_B, theirs.getMetadata().getUid().replace('-', '_')));
-    Path kubeconfig = dir.resolve("kubeconfig");
-    Files.writeString(kubeconfig, kubeConfigYaml);
-    System.setProperty("kubeconfig", kubeconfig.toString());
+    Path kubeconfig = TestCluster.useKubeconfig(dir, kubeConfigYaml);
     agent = Agent.start(Config.forTest(Files.createDirectories(dir.resolve("data")), "--mode", "kubernetes",
         "--node-name", "node-a", "--sysfs", dir.resolve("sys").toString())).await(60, TimeUnit.SECONDS);
     web = WebClient.create(agent.vertx());

@@ -103,9 +103,7 @@ class RbacIT {
       tokens.add(req.path() + " " + req.getHeader("X-Token"));
       req.response().end("ok");
     }).listen(0, "127.0.0.1").await();
-    Path kubeconfig = dir.resolve("kubeconfig");
-    Files.writeString(kubeconfig, kubeConfigYaml);
-    System.setProperty("kubeconfig", kubeconfig.toString());
+    Path kubeconfig = TestCluster.useKubeconfig(dir, kubeConfigYaml);
     System.setProperty("kubernetes.impersonate.username", SA);
     System.setProperty("kubernetes.impersonate.group", "system:serviceaccounts,system:serviceaccounts:default,"
         + "system:authenticated");

@@ -23,7 +23,6 @@ import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetSocket;
 import io.vertx.ext.web.client.WebClient;
 import java.net.ServerSocket;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -149,9 +148,7 @@ class RestartIT {
       client = new KubernetesClientBuilder().withConfig(io.fabric8.kubernetes.client.Config.fromKubeconfig(
           kubeConfigYaml)).build();
       TestCluster.installCrd(client);
-      Path kubeconfig = dir.resolve("kubeconfig");
-      Files.writeString(kubeconfig, kubeConfigYaml);
-      System.setProperty("kubeconfig", kubeconfig.toString());
+      Path kubeconfig = TestCluster.useKubeconfig(dir, kubeConfigYaml);
       OutageScenario.startTwoAgents(dir, agents);
       KubernetesClient admin = client;
       await().atMost(90, TimeUnit.SECONDS).until(() -> admin.leases().inNamespace("default")

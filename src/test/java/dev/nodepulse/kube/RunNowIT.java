@@ -15,7 +15,6 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.core.buffer.Buffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -50,9 +49,7 @@ class RunNowIT {
   @BeforeAll
   static void cluster() throws Exception {
     TestCluster.installCrd(client);
-    Path kubeconfig = dir.resolve("kubeconfig");
-    Files.writeString(kubeconfig, kubeConfigYaml);
-    System.setProperty("kubeconfig", kubeconfig.toString());
+    TestCluster.useKubeconfig(dir, kubeConfigYaml);
     vertx = Vertx.vertx();
     target = vertx.createHttpServer().requestHandler(req -> {
       requests.computeIfAbsent(req.path(), p -> new AtomicInteger()).incrementAndGet();

@@ -500,9 +500,7 @@ public final class ScaleBench {
       }
       CountingForwarder fwd = new CountingForwarder(vertx, Integer.parseInt(port.group(1)));
       String forwarded = direct.replace("127.0.0.1:" + port.group(1), "127.0.0.1:" + fwd.port());
-      Path kubeconfig = dir.resolve("kubeconfig");
-      Files.writeString(kubeconfig, forwarded);
-      System.setProperty("kubeconfig", kubeconfig.toString());
+      Path kubeconfig = TestCluster.useKubeconfig(dir, forwarded);
       Probe probe = new Probe(admin, fwd, pidOf("kube-apiserver"), pidOf("etcd"));
       printHeader();
       Window alone = probe.measure(Math.max(seconds, 30), null, new AtomicLong());

@@ -12,7 +12,6 @@ import io.fabric8.kubeapitest.junit.KubeConfig;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -83,9 +82,7 @@ class TakeoverIT {
   @Test
   void theDueTimesAKilledHolderLeavesAreRunOrMissedOnceAndAtMostALeasePlusAnIntervalLate() throws Exception {
     TestCluster.installCrd(client);
-    Path kubeconfig = dir.resolve("kubeconfig");
-    Files.writeString(kubeconfig, kubeConfigYaml);
-    System.setProperty("kubeconfig", kubeconfig.toString());
+    Path kubeconfig = TestCluster.useKubeconfig(dir, kubeConfigYaml);
     Vertx vertx = Vertx.vertx();
     List<Hit> hits = new CopyOnWriteArrayList<>();
     HttpServer target = vertx.createHttpServer().requestHandler(req -> {

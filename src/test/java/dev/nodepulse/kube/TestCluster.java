@@ -67,6 +67,17 @@ final class TestCluster {
     return pb.start();
   }
 
+  /**
+   * Writes {@code yaml} as the test's kubeconfig in {@code dir} and has the agents started in this JVM use it (the
+   * {@code kubeconfig} property fabric8 reads; {@link #stop} forgets it). Returns the file, for agents in processes.
+   */
+  static Path useKubeconfig(Path dir, String yaml) throws java.io.IOException {
+    Path kubeconfig = dir.resolve("kubeconfig");
+    Files.writeString(kubeconfig, yaml);
+    System.setProperty("kubeconfig", kubeconfig.toString());
+    return kubeconfig;
+  }
+
   /** Stops the agents and their test's Vert.x, and forgets the kubeconfig the agents were given. */
   static void stop(List<Agent> agents, Vertx vertx) {
     for (Agent a : agents) {

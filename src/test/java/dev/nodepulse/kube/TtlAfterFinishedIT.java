@@ -11,7 +11,6 @@ import io.fabric8.kubeapitest.junit.KubeConfig;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -47,9 +46,7 @@ class TtlAfterFinishedIT {
   static void cluster() throws Exception {
     TestCluster.installCrd(client);
     kubectl = new Kubectl(dir, kubeConfigYaml);
-    Path kubeconfig = dir.resolve("kubeconfig");
-    Files.writeString(kubeconfig, kubeConfigYaml);
-    System.setProperty("kubeconfig", kubeconfig.toString());
+    TestCluster.useKubeconfig(dir, kubeConfigYaml);
     vertx = Vertx.vertx();
     target = vertx.createHttpServer().requestHandler(req -> {
       hits.computeIfAbsent(req.path(), p -> new AtomicInteger()).incrementAndGet();
