@@ -32,7 +32,7 @@ final class ClusterFeed {
       @Override
       public void upsert(DelayedTaskResource r) {
         Status st = r.getStatus();
-        publish(key(r), r.getMetadata().getUid(), st == null ? null : new JsonObject(StatusWrites.JSON.asJson(st)));
+        publish(key(r), r.getMetadata().getUid(), st == null ? null : new JsonObject(Wire.JSON.asJson(st)));
       }
 
       @Override
@@ -95,7 +95,7 @@ final class ClusterFeed {
     // "now" is when the Lease was last written, so every agent derives the same conditions from the same Lease
     java.time.Instant written = l.getSpec() == null || l.getSpec().getRenewTime() == null ? link.clock.instant()
         : l.getSpec().getRenewTime().toInstant();
-    publish(task, null, new JsonObject(StatusWrites.JSON.asJson(DerivedStatus.of(facts, e.spec(), null, written))));
+    publish(task, null, new JsonObject(Wire.JSON.asJson(DerivedStatus.of(facts, e.spec(), null, written))));
   }
 
   private void publish(String key, String uid, JsonObject status) {

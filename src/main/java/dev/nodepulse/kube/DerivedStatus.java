@@ -36,7 +36,7 @@ final class DerivedStatus {
 
   /** The status with every derived field set from {@code facts} (not changed), the spec and its generation. */
   static Status of(Status facts, TaskSpec spec, Long generation, Instant now) {
-    Status st = StatusWrites.copy(facts);
+    Status st = Wire.copy(facts);
     boolean all = spec.nodes() == TaskSpec.Nodes.ALL;
     boolean oneShot = spec.timing().oneShot();
     List<Status.NodeStatus> nodes = all && st.nodes != null ? sorted(st.nodes) : List.of();
@@ -50,7 +50,7 @@ final class DerivedStatus {
       st.lastRun = nodes.stream().map(n -> n.lastRun).filter(r -> r != null)
           .max(Comparator.comparing((Status.LastRun r) -> time(r.dueAt)).thenComparing(r -> time(r.finishedAt))
               .thenComparing(r -> r.node == null ? "" : r.node))
-          .map(StatusWrites.JSON::clone).orElse(null);
+          .map(Wire.JSON::clone).orElse(null);
       st.claimedBy = st.lastRun == null ? null : st.lastRun.node;
       st.progress = null;
     }
@@ -67,7 +67,7 @@ final class DerivedStatus {
    * {@code InvalidSpec}); the other facts are kept.
    */
   static Status invalid(Status facts, String message, Long generation, Instant now) {
-    Status st = StatusWrites.copy(facts);
+    Status st = Wire.copy(facts);
     List<Condition> before = st.conditions == null ? List.of() : st.conditions;
     st.phase = Status.Phase.Failed;
     st.observedGeneration = generation;

@@ -296,7 +296,7 @@ final class KubeClaims implements Claims {
 
     @Override
     public void claim(Instant due, boolean lost) {
-      Status st = StatusWrites.copy(read.getStatus());
+      Status st = Wire.copy(read.getStatus());
       String previous = st.claimedBy;
       st.claimedBy = link.node();
       st.claimedFor = due.toString();
@@ -312,7 +312,7 @@ final class KubeClaims implements Claims {
         // phase (Running, or the lost run's end), conditions, summary: derived from these facts
         st = DerivedStatus.of(st, k.spec(), read.getMetadata().getGeneration(), link.clock.instant());
       }
-      link.client.resource(StatusWrites.withStatus(read, st)).updateStatus(); // PUT with the resourceVersion read
+      link.client.resource(Wire.withStatus(read, st)).updateStatus(); // PUT with the resourceVersion read
     }
 
     @Override

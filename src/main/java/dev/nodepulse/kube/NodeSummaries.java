@@ -55,7 +55,7 @@ final class NodeSummaries implements TaskInformers.Listener<DelayedTaskResource>
     }
     vertx.executeBlocking(() -> {
       link.wrote();
-      link.client.resource(StatusWrites.withStatus(r, derived)).updateStatus(); // PUT on the resourceVersion seen
+      link.client.resource(Wire.withStatus(r, derived)).updateStatus(); // PUT on the resourceVersion seen
       return null;
     }, false).onComplete(ar -> {
       writing.remove(key);
@@ -89,7 +89,7 @@ final class NodeSummaries implements TaskInformers.Listener<DelayedTaskResource>
   }
 
   private static boolean same(Status a, Status b) {
-    return StatusWrites.JSON.asJson(a).equals(StatusWrites.JSON.asJson(b));
+    return Wire.JSON.asJson(a).equals(Wire.JSON.asJson(b));
   }
 
   @Override

@@ -59,7 +59,7 @@ final class PlannedStatus {
         if (r == null || !Objects.equals(r.getMetadata().getGeneration(), generation)) {
           return null;
         }
-        Status st = StatusWrites.copy(r.getStatus());
+        Status st = Wire.copy(r.getStatus());
         if (Objects.equals(st.observedGeneration, generation)) {
           return null; // written for this generation already
         }
@@ -73,7 +73,7 @@ final class PlannedStatus {
         fromSpec(st, spec, key, Wire.specWrittenAt(r), now);
         st = DerivedStatus.of(st, spec, generation, now); // phase, schedule, conditions: derived in one place
         link.wrote();
-        link.client.resource(StatusWrites.withStatus(r, st)).updateStatus();
+        link.client.resource(Wire.withStatus(r, st)).updateStatus();
         return null;
       }, () -> null);
     } catch (KubernetesClientException e) {

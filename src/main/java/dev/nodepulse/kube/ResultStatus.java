@@ -7,7 +7,7 @@ import java.time.Instant;
 
 /**
  * What a run's result and a burst of due times not run put in a DelayedTask's status: the counters, the last run
- * (clipped), the words of a MISSED Event. Pure; {@link StatusWriter} writes it.
+ * (clipped), the words of a MISSED Event. Pure; the status sink writes it.
  */
 final class ResultStatus {
   private ResultStatus() {}
@@ -44,14 +44,6 @@ final class ResultStatus {
     l.bytes = run.result().bytes();
     l.result = run.result().result() == null ? null : DerivedStatus.clip(run.result().result());
     l.error = run.result().error() == null ? null : DerivedStatus.clip(run.result().error());
-    return l;
-  }
-
-  static Status.LastRunNow lastRunNow(RunNowClaims.Grant g, String node) {
-    Status.LastRunNow l = new Status.LastRunNow();
-    l.requestId = g.requestId();
-    l.at = g.at().toString();
-    l.node = node;
     return l;
   }
 

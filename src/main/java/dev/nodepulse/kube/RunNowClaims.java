@@ -144,7 +144,7 @@ final class RunNowClaims {
       }
       Instant now = link.clock.instant();
       Instant at = RunNowRule.at(now, KubeClaims.shared(r));
-      Status st = StatusWrites.copy(r.getStatus());
+      Status st = Wire.copy(r.getStatus());
       st.lastRunNow = new Status.LastRunNow();
       st.lastRunNow.requestId = req.runNow();
       st.lastRunNow.at = at.toString();
@@ -159,7 +159,7 @@ final class RunNowClaims {
       }
       try {
         link.wrote();
-        link.client.resource(StatusWrites.withStatus(r, st)).updateStatus(); // PUT with the resourceVersion read
+        link.client.resource(Wire.withStatus(r, st)).updateStatus(); // PUT with the resourceVersion read
       } catch (KubernetesClientException e) {
         if (Conflicts.conflict(e)) {
           throw e; // another agent wrote first: read again

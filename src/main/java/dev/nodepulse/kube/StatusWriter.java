@@ -146,11 +146,11 @@ final class StatusWriter implements StatusSink {
       if (r == null) {
         return null;
       }
-      Status st = StatusWrites.copy(r.getStatus());
+      Status st = Wire.copy(r.getStatus());
       if (!ResultStatus.counted(st, last, first)) { // late: nothing else moves back
         st = DerivedStatus.of(st, spec, r.getMetadata().getGeneration(), link.clock.instant());
         link.wrote();
-        link.client.resource(StatusWrites.withStatus(r, st)).updateStatus();
+        link.client.resource(Wire.withStatus(r, st)).updateStatus();
         return null;
       }
       Instant claimed = Wire.instant(st.claimedFor);
@@ -165,7 +165,7 @@ final class StatusWriter implements StatusSink {
       }
       st = DerivedStatus.of(st, spec, r.getMetadata().getGeneration(), link.clock.instant());
       link.wrote();
-      link.client.resource(StatusWrites.withStatus(r, st)).updateStatus();
+      link.client.resource(Wire.withStatus(r, st)).updateStatus();
       return null;
     }, () -> null);
   }
@@ -188,7 +188,7 @@ final class StatusWriter implements StatusSink {
     st.nodes = List.of(entry);
     DelayedTaskResource seen = link.task(run.namespace(), run.name()); // the cluster's due times, as every node has
     // the run-now request this node ran: this one's, else kept (an apply without a field of its manager removes it)
-    entry.lastRunNow = extra != null ? ResultStatus.lastRunNow(extra, run.node()) : seen == null || seen.getStatus() == null
+    entry.lastRunNow = extra != null ? lastRunNow(extra, run.node()) : seen == null || seen.getStatus() == null
         || seen.getStatus().nodes == null ? null : seen.getStatus().nodes.stream()
         .filter(n -> run.node().equals(n.node)).map(n -> n.lastRunNow).filter(n -> n != null).findFirst().orElse(null);
     if (seen != null && !spec.timing().oneShot()) {
@@ -265,7 +265,7 @@ final class StatusWriter implements StatusSink {
       if (r == null) {
         return null;
       }
-      Status st = StatusWrites.copy(r.getStatus());
+      Status st = Wire.copy(r.getStatus());
       Status.LastMissed last = new Status.LastMissed();
       last.from = m.from().toString();
       last.to = m.to().toString();
@@ -279,10 +279,16 @@ final class StatusWriter implements StatusSink {
         st.lastMissed = last;
       }
       link.wrote();
-      link.client.resource(StatusWrites.withStatus(r, st)).updateStatus();
+      link.client.resource(Wire.withStatus(r, st)).updateStatus();
       return null;
     }, () -> null);
   }
 
-
+  static Status.LastRunNow lastRunNow(RunNowClaims.Grant g, String node) {
+    Status.LastRunNow l = new Status.LastRunNow();
+    l.requestId = g.requestId();
+    l.at = g.at().toString();
+    l.node = node;
+    return l;
+  }
 }

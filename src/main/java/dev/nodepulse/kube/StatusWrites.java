@@ -4,7 +4,6 @@ import dev.nodepulse.kube.crd.DelayedTaskResource;
 import dev.nodepulse.kube.crd.Status;
 import dev.nodepulse.tasks.model.TaskSpec;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -14,7 +13,6 @@ import org.slf4j.LoggerFactory;
  */
 final class StatusWrites {
   private static final Logger LOG = LoggerFactory.getLogger(StatusWrites.class);
-  static final KubernetesSerialization JSON = new KubernetesSerialization();
 
   private StatusWrites() {}
 
@@ -45,7 +43,7 @@ final class StatusWrites {
       Status st = derive.apply(cur);
       try {
         link.wrote();
-        link.client.resource(withStatus(cur, st)).updateStatus();
+        link.client.resource(Wire.withStatus(cur, st)).updateStatus();
       } catch (KubernetesClientException e) {
         if (Conflicts.conflict(e)) {
           throw e; // another writer was first: read again
@@ -58,15 +56,5 @@ final class StatusWrites {
       }
       return null;
     }, () -> null);
-  }
-
-  static Status copy(Status s) {
-    return s == null ? new Status() : JSON.clone(s);
-  }
-
-  static DelayedTaskResource withStatus(DelayedTaskResource r, Status st) {
-    DelayedTaskResource copy = JSON.clone(r);
-    copy.setStatus(st);
-    return copy;
   }
 }

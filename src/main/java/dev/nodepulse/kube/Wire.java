@@ -1,6 +1,7 @@
 package dev.nodepulse.kube;
 
 import dev.nodepulse.kube.crd.DelayedTaskResource;
+import dev.nodepulse.kube.crd.Status;
 import dev.nodepulse.tasks.model.DelayedTask;
 import dev.nodepulse.tasks.model.FieldError;
 import dev.nodepulse.tasks.model.TaskReader;
@@ -18,7 +19,6 @@ import java.util.stream.Collectors;
  * one reader ({@link TaskReader}) as JSON; its errors name the field.
  */
 final class Wire {
-  private static final KubernetesSerialization JSON = new KubernetesSerialization();
 
   private Wire() {}
 
@@ -100,5 +100,18 @@ final class Wire {
     } catch (RuntimeException e) {
       return null;
     }
+  }
+
+  /** The client's own serialization: the CRD's classes as JSON, and copies of them. */
+  public static final KubernetesSerialization JSON = new KubernetesSerialization();
+
+  static Status copy(Status s) {
+    return s == null ? new Status() : JSON.clone(s);
+  }
+
+  static DelayedTaskResource withStatus(DelayedTaskResource r, Status st) {
+    DelayedTaskResource copy = JSON.clone(r);
+    copy.setStatus(st);
+    return copy;
   }
 }

@@ -139,14 +139,14 @@ class DerivedStatusTest {
     TaskSpec spec = spec(timing, nodes);
     Status once = DerivedStatus.of(facts, spec, 3L, T0);
     Status twice = DerivedStatus.of(once, spec, 3L, T1);
-    assertThat(StatusWrites.JSON.asJson(twice)).isEqualTo(StatusWrites.JSON.asJson(once));
+    assertThat(Wire.JSON.asJson(twice)).isEqualTo(Wire.JSON.asJson(once));
   }
 
   @Test
   void aConditionsTransitionTimeMovesOnlyWhenItsStatusChanges() throws Exception {
     TaskSpec spec = spec("every: 2s", "one");
     Status failedAtT0 = DerivedStatus.of(one("node-1", D1, run("node-1", D1, "FAILED", "boom"), 1L), spec, 1L, T0);
-    Status next = StatusWrites.copy(failedAtT0);
+    Status next = Wire.copy(failedAtT0);
     next.lastRun = run("node-2", D2, "SUCCEEDED", null);
     next.claimedFor = D2;
     next.claimedBy = "node-2";

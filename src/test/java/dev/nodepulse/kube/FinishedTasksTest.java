@@ -15,7 +15,7 @@ class FinishedTasksTest {
   static final Instant NOW = Instant.parse("2026-12-04T12:00:10Z");
 
   static DelayedTaskResource task(String spec, String status) {
-    return StatusWrites.JSON.unmarshal("""
+    return Wire.JSON.unmarshal("""
         {"apiVersion": "nodepulse.dev/v1alpha1", "kind": "DelayedTask",
          "metadata": {"name": "t", "namespace": "default", "uid": "u-1", "generation": 1},
          "spec": {%s, "target": {"http": {"url": "http://127.0.0.1:1/"}}},
