@@ -2,7 +2,7 @@ package dev.nodepulse;
 
 import dev.nodepulse.config.Config;
 import dev.nodepulse.config.Flags;
-import dev.nodepulse.kube.WireTraining;
+import dev.nodepulse.kube.wire.WireTraining;
 import io.vertx.core.Future;
 import java.io.IOException;
 import java.io.OutputStream;

@@ -1,5 +1,9 @@
 package dev.nodepulse.kube;
 
+import dev.nodepulse.kube.rules.ClaimRule;
+import dev.nodepulse.kube.wire.Conflicts;
+import dev.nodepulse.kube.wire.KubeSettings;
+import dev.nodepulse.kube.wire.Wire;
 import dev.nodepulse.kube.crd.Status;
 import dev.nodepulse.util.Sha256;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;

@@ -1,5 +1,6 @@
 package dev.nodepulse.kube;
 
+import dev.nodepulse.kube.wire.Wire;
 import dev.nodepulse.tasks.model.Declaration;
 import dev.nodepulse.tasks.model.DelayedTask;
 import dev.nodepulse.tasks.model.Origin;

@@ -1,5 +1,8 @@
 package dev.nodepulse.kube;
 
+import dev.nodepulse.kube.rules.DerivedStatus;
+import dev.nodepulse.kube.rules.RunNowRule;
+import dev.nodepulse.kube.wire.Wire;
 import dev.nodepulse.kube.crd.DelayedTaskResource;
 import dev.nodepulse.tasks.TasksVerticle;
 import dev.nodepulse.tasks.model.Declaration;

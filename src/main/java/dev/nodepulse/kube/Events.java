@@ -1,5 +1,8 @@
 package dev.nodepulse.kube;
 
+import dev.nodepulse.kube.wire.EventBacklog;
+import dev.nodepulse.kube.wire.Problems;
+import dev.nodepulse.kube.wire.Reachability;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;

@@ -1,5 +1,9 @@
 package dev.nodepulse.kube;
 
+import dev.nodepulse.kube.wire.Conflicts;
+import dev.nodepulse.kube.wire.Problems;
+import dev.nodepulse.kube.wire.Reachability;
+import dev.nodepulse.kube.wire.Wire;
 import dev.nodepulse.config.Durations;
 import dev.nodepulse.kube.crd.DelayedTaskResource;
 import dev.nodepulse.kube.crd.Status;

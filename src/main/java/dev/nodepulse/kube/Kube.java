@@ -1,5 +1,7 @@
 package dev.nodepulse.kube;
 
+import dev.nodepulse.kube.wire.KubeCredentials;
+import dev.nodepulse.kube.wire.KubeSettings;
 import dev.nodepulse.config.Config;
 import dev.nodepulse.tasks.Plugins;
 import io.vertx.core.VerticleBase;

@@ -1,5 +1,11 @@
 package dev.nodepulse.kube;
 
+import dev.nodepulse.kube.rules.ClaimRule;
+import dev.nodepulse.kube.rules.DerivedStatus;
+import dev.nodepulse.kube.rules.ResultStatus;
+import dev.nodepulse.kube.wire.Conflicts;
+import dev.nodepulse.kube.wire.Problems;
+import dev.nodepulse.kube.wire.Wire;
 import dev.nodepulse.kube.crd.DelayedTaskResource;
 import dev.nodepulse.kube.crd.Status;
 import dev.nodepulse.tasks.model.Origin;

@@ -1,5 +1,11 @@
 package dev.nodepulse.kube;
 
+import dev.nodepulse.kube.rules.AgentLease;
+import dev.nodepulse.kube.rules.ClaimRule;
+import dev.nodepulse.kube.rules.Rendezvous;
+import dev.nodepulse.kube.wire.EventBacklog;
+import dev.nodepulse.kube.wire.KubeSettings;
+import dev.nodepulse.kube.wire.Reachability;
 import dev.nodepulse.kube.crd.DelayedTaskResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Clock;

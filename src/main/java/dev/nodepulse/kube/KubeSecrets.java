@@ -1,5 +1,6 @@
 package dev.nodepulse.kube;
 
+import dev.nodepulse.kube.wire.Problems;
 import dev.nodepulse.tasks.model.Target;
 import dev.nodepulse.tasks.run.SecretResolver;
 import io.fabric8.kubernetes.api.model.Secret;

@@ -1,5 +1,10 @@
 package dev.nodepulse.kube;
 
+import dev.nodepulse.kube.rules.AgentLease;
+import dev.nodepulse.kube.wire.Identity;
+import dev.nodepulse.kube.wire.KubeSettings;
+import dev.nodepulse.kube.wire.Problems;
+import dev.nodepulse.kube.wire.Reachability;
 import dev.nodepulse.bus.AgentLeases;
 import dev.nodepulse.bus.Listening;
 import dev.nodepulse.config.Durations;

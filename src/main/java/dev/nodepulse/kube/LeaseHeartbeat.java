@@ -1,5 +1,8 @@
 package dev.nodepulse.kube;
 
+import dev.nodepulse.kube.rules.AgentLease;
+import dev.nodepulse.kube.wire.KubeSettings;
+import dev.nodepulse.kube.wire.Problems;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;

@@ -1,5 +1,7 @@
 package dev.nodepulse.kube;
 
+import dev.nodepulse.kube.wire.Problems;
+import dev.nodepulse.kube.wire.Reachability;
 import dev.nodepulse.config.Durations;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;

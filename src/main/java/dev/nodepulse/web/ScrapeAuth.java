@@ -1,6 +1,6 @@
 package dev.nodepulse.web;
 
-import dev.nodepulse.kube.Problems;
+import dev.nodepulse.kube.wire.Problems;
 import dev.nodepulse.util.Sha256;
 import io.fabric8.kubernetes.api.model.authentication.TokenReview;
 import io.fabric8.kubernetes.api.model.authentication.TokenReviewBuilder;

@@ -1,16 +1,19 @@
 package dev.nodepulse.kube;
 
+import dev.nodepulse.kube.rules.AgentLease;
+import dev.nodepulse.kube.rules.ClaimRule;
+import dev.nodepulse.kube.rules.Rendezvous;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.nodepulse.kube.ClaimRule.Claim;
-import dev.nodepulse.kube.ClaimRule.Decision;
-import dev.nodepulse.kube.ClaimRule.Missed;
-import dev.nodepulse.kube.ClaimRule.NoLiveAgent;
-import dev.nodepulse.kube.ClaimRule.Shared;
-import dev.nodepulse.kube.ClaimRule.TakeOver;
-import dev.nodepulse.kube.ClaimRule.Taken;
-import dev.nodepulse.kube.ClaimRule.Timing;
-import dev.nodepulse.kube.ClaimRule.Wait;
+import dev.nodepulse.kube.rules.ClaimRule.Claim;
+import dev.nodepulse.kube.rules.ClaimRule.Decision;
+import dev.nodepulse.kube.rules.ClaimRule.Missed;
+import dev.nodepulse.kube.rules.ClaimRule.NoLiveAgent;
+import dev.nodepulse.kube.rules.ClaimRule.Shared;
+import dev.nodepulse.kube.rules.ClaimRule.TakeOver;
+import dev.nodepulse.kube.rules.ClaimRule.Taken;
+import dev.nodepulse.kube.rules.ClaimRule.Timing;
+import dev.nodepulse.kube.rules.ClaimRule.Wait;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -1,5 +1,7 @@
 package dev.nodepulse.kube;
 
+import dev.nodepulse.kube.rules.DerivedStatus;
+import dev.nodepulse.kube.wire.Wire;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.nodepulse.kube.crd.Status;

@@ -1,5 +1,8 @@
 package dev.nodepulse.kube;
 
+import dev.nodepulse.kube.rules.AgentLease;
+import dev.nodepulse.kube.rules.ClaimRule;
+import dev.nodepulse.kube.wire.KubeSettings;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;

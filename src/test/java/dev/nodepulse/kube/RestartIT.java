@@ -1,5 +1,6 @@
 package dev.nodepulse.kube;
 
+import dev.nodepulse.kube.wire.Wire;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 

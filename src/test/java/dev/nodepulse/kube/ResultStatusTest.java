@@ -1,5 +1,6 @@
 package dev.nodepulse.kube;
 
+import dev.nodepulse.kube.rules.ResultStatus;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.nodepulse.kube.crd.Status;

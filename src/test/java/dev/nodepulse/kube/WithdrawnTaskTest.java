@@ -1,5 +1,6 @@
 package dev.nodepulse.kube;
 
+import dev.nodepulse.kube.wire.KubeSettings;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.nodepulse.tasks.model.TaskSpec;

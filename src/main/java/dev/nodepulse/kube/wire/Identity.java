@@ -1,4 +1,4 @@
-package dev.nodepulse.kube;
+package dev.nodepulse.kube.wire;
 
 import io.fabric8.kubernetes.api.model.authentication.SelfSubjectReview;
 import io.fabric8.kubernetes.api.model.authentication.UserInfo;
@@ -6,14 +6,14 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 
 /** Who the API server takes this agent for: a SelfSubjectReview (authentication.k8s.io/v1, any authenticated user). */
-final class Identity {
+public final class Identity {
   private Identity() {}
 
   /**
    * The user name and groups ({@code system:serviceaccount:ns:sa (groups system:serviceaccounts, ...)}); null when
    * the API server does not serve the review (before Kubernetes 1.28). A 401 is thrown: the credentials are wrong.
    */
-  static String of(KubernetesClient client) {
+  public static String of(KubernetesClient client) {
     try {
       SelfSubjectReview review = client.authentication().v1().selfSubjectReviews().create(new SelfSubjectReview());
       UserInfo u = review == null || review.getStatus() == null ? null : review.getStatus().getUserInfo();

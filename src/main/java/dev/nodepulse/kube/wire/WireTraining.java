@@ -1,4 +1,4 @@
-package dev.nodepulse.kube;
+package dev.nodepulse.kube.wire;
 
 import dev.nodepulse.kube.crd.DelayedTaskResource;
 import com.fasterxml.jackson.core.type.TypeReference;

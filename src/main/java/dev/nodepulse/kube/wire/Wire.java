@@ -1,4 +1,4 @@
-package dev.nodepulse.kube;
+package dev.nodepulse.kube.wire;
 
 import dev.nodepulse.kube.crd.DelayedTaskResource;
 import dev.nodepulse.kube.crd.Status;
@@ -18,12 +18,12 @@ import java.util.stream.Collectors;
  * From the wire to the pipeline's records: a DelayedTask object or a ConfigMap entry is handed to the pipeline's
  * one reader ({@link TaskReader}) as JSON; its errors name the field.
  */
-final class Wire {
+public final class Wire {
 
   private Wire() {}
 
   /** A DelayedTask resource read into the pipeline's record (metadata trimmed to what the reader accepts). */
-  static DelayedTask read(DelayedTaskResource r) throws TaskValidationException {
+  public static DelayedTask read(DelayedTaskResource r) throws TaskValidationException {
     JsonObject spec = r.getSpec() == null ? null : new JsonObject(JSON.asJson(r.getSpec()));
     return TaskReader.read(document(r.getMetadata().getNamespace(), r.getMetadata().getName(),
         r.getMetadata().getGeneration(), r.getMetadata().getUid(), r.getMetadata().getResourceVersion(),
@@ -31,7 +31,7 @@ final class Wire {
   }
 
   /** A ConfigMap entry (a spec in YAML) read into the pipeline's record, named {@code <configmap>.<key>}. */
-  static DelayedTask read(String namespace, String name, long generation, String specYaml)
+  public static DelayedTask read(String namespace, String name, long generation, String specYaml)
       throws TaskValidationException {
     StringBuilder y = new StringBuilder("apiVersion: ").append(DelayedTask.API_VERSION).append("\nkind: ")
         .append(DelayedTask.KIND).append("\nmetadata:\n  name: ").append(JSON.asJson(name))
@@ -63,7 +63,7 @@ final class Wire {
   }
 
   /** The errors as one line: {@code spec.delay: ...; spec.target: ...}. */
-  static String message(TaskValidationException e) {
+  public static String message(TaskValidationException e) {
     return e.errors().stream().map(FieldError::toString).collect(Collectors.joining("; "));
   }
 
@@ -71,12 +71,12 @@ final class Wire {
    * When the current spec was written, as every agent sees it: the newest non-status write in managedFields, else
    * the creation time. Delays and intervals count from here, so all agents agree on the due times.
    */
-  static Instant specWrittenAt(DelayedTaskResource r) {
+  public static Instant specWrittenAt(DelayedTaskResource r) {
     return specWrittenAt(r.getMetadata());
   }
 
   /** {@link #specWrittenAt(DelayedTaskResource)} for any object: a DelayedTask, or a ConfigMap holding tasks. */
-  static Instant specWrittenAt(ObjectMeta meta) {
+  public static Instant specWrittenAt(ObjectMeta meta) {
     Instant at = instant(meta.getCreationTimestamp());
     if (meta.getManagedFields() != null) {
       for (ManagedFieldsEntry m : meta.getManagedFields()) {
@@ -91,7 +91,7 @@ final class Wire {
     return at;
   }
 
-  static Instant instant(String rfc3339) {
+  public static Instant instant(String rfc3339) {
     if (rfc3339 == null) {
       return null;
     }
@@ -105,11 +105,11 @@ final class Wire {
   /** The client's own serialization: the CRD's classes as JSON, and copies of them. */
   public static final KubernetesSerialization JSON = new KubernetesSerialization();
 
-  static Status copy(Status s) {
+  public static Status copy(Status s) {
     return s == null ? new Status() : JSON.clone(s);
   }
 
-  static DelayedTaskResource withStatus(DelayedTaskResource r, Status st) {
+  public static DelayedTaskResource withStatus(DelayedTaskResource r, Status st) {
     DelayedTaskResource copy = JSON.clone(r);
     copy.setStatus(st);
     return copy;

@@ -1,4 +1,4 @@
-package dev.nodepulse.kube;
+package dev.nodepulse.kube.wire;
 
 import dev.nodepulse.config.Durations;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -13,7 +13,7 @@ import org.slf4j.LoggerFactory;
  * Events): one WARN line when an episode starts, one INFO line when it ends; what recovers by itself is not
  * logged again per call or per task. What needs a person (a 401, a 403) is an ERROR line, once per problem.
  */
-final class Reachability {
+public final class Reachability {
   private static final Logger LOG = LoggerFactory.getLogger(Reachability.class);
   private final Clock clock;
   private String away;
@@ -21,12 +21,12 @@ final class Reachability {
   private String refused;
   private Instant reachableSince;
 
-  Reachability(Clock clock) {
+  public Reachability(Clock clock) {
     this.clock = clock;
   }
 
   /** True for what recovers by itself: no answer, a 5xx, a 429 (e.g. "storage is (re)initializing"). */
-  static boolean recovers(Throwable t) {
+  public static boolean recovers(Throwable t) {
     for (Throwable c = t; c != null; c = c.getCause()) {
       if (c instanceof KubernetesClientException k && k.getCode() > 0) {
         return k.getCode() >= 500 || k.getCode() == 429;
@@ -36,7 +36,7 @@ final class Reachability {
   }
 
   /** A call failed: the start of an episode (WARN once) or a refusal that needs a person (ERROR once). */
-  synchronized void failed(Throwable err) {
+  public synchronized void failed(Throwable err) {
     String problem = Problems.describe(err);
     if (!recovers(err)) {
       if (!problem.equals(refused)) {
@@ -53,7 +53,7 @@ final class Reachability {
   }
 
   /** A call went through: the end of an episode, if one was under way. */
-  synchronized void reached() {
+  public synchronized void reached() {
     refused = null;
     if (reachableSince == null || away != null) {
       reachableSince = clock.instant();
@@ -66,12 +66,12 @@ final class Reachability {
   }
 
   /** Since when the API server answers (null: not yet, or away now). */
-  synchronized Instant reachableSince() {
+  public synchronized Instant reachableSince() {
     return away == null ? reachableSince : null;
   }
 
   /** Since when the API server is away (null: it is not). */
-  synchronized Instant awaySince() {
+  public synchronized Instant awaySince() {
     return away == null ? null : since;
   }
 
@@ -79,7 +79,7 @@ final class Reachability {
    * The informers' exception handler (instead of fabric8's log lines with a stack trace): once started, every
    * failure is retried; before the first listing the start fails, and the verticle retries it with its backoff.
    */
-  boolean informerFailed(boolean started, Throwable t) {
+  public boolean informerFailed(boolean started, Throwable t) {
     if (started || recovers(t)) {
       failed(t);
     }

@@ -1,4 +1,4 @@
-package dev.nodepulse.kube;
+package dev.nodepulse.kube.wire;
 
 import io.fabric8.kubernetes.api.model.AuthInfo;
 import io.fabric8.kubernetes.api.model.NamedAuthInfo;
@@ -25,9 +25,9 @@ import java.util.List;
  * {@code as-user-extra}). Anything else in the user entry ({@code as-uid}, another auth provider, a field of a
  * newer kubectl) makes the agent refuse to start, naming it, rather than run with credentials it did not send.
  */
-final class KubeCredentials {
+public final class KubeCredentials {
   /** How long a token read from a file is used before the file is read again (kubectl: one minute). */
-  static final Duration TOKEN_FILE_REREAD = Duration.ofMinutes(1);
+  public static final Duration TOKEN_FILE_REREAD = Duration.ofMinutes(1);
 
   private KubeCredentials() {}
 
@@ -36,7 +36,7 @@ final class KubeCredentials {
    * pod, where the ServiceAccount's token file is used). Throws IllegalArgumentException naming the kubeconfig, the
    * user and what is not supported or cannot be read.
    */
-  static void complete(Config config) {
+  public static void complete(Config config) {
     NamedContext context = config.getCurrentContext();
     if (context == null || context.getContext() == null || context.getContext().getUser() == null) {
       return;
@@ -93,13 +93,13 @@ final class KubeCredentials {
   }
 
   /** A bearer token read from a file, read again when older than {@link #TOKEN_FILE_REREAD}. */
-  static final class TokenFile implements OAuthTokenProvider {
+  public static final class TokenFile implements OAuthTokenProvider {
     private final Path path;
     private final Clock clock;
     private String token;
     private Instant readAt;
 
-    TokenFile(Path path, Clock clock) {
+    public TokenFile(Path path, Clock clock) {
       this.path = path;
       this.clock = clock;
     }

@@ -1,5 +1,6 @@
-package dev.nodepulse.kube;
+package dev.nodepulse.kube.rules;
 
+import dev.nodepulse.kube.wire.Wire;
 import dev.nodepulse.kube.crd.Status;
 import dev.nodepulse.tasks.status.MissedBurst;
 import dev.nodepulse.tasks.status.RunRecord;
@@ -9,7 +10,7 @@ import java.time.Instant;
  * What a run's result and a burst of due times not run put in a DelayedTask's status: the counters, the last run
  * (clipped), the words of a MISSED Event. Pure; the status sink writes it.
  */
-final class ResultStatus {
+public final class ResultStatus {
   private ResultStatus() {}
 
   /**
@@ -18,7 +19,7 @@ final class ResultStatus {
    * outage held its write back) after a later run's result counts as well (as a run when {@code first}: the first
    * attempt of its due time on this agent), but the later run stays the last: false then.
    */
-  static boolean counted(Status st, Status.LastRun last, boolean first) {
+  public static boolean counted(Status st, Status.LastRun last, boolean first) {
     long runs = st.runs == null ? 0 : st.runs;
     st.attempts = (st.attempts == null ? 0 : st.attempts) + 1;
     Instant recorded = st.lastRun == null ? null : Wire.instant(st.lastRun.dueAt);
@@ -32,7 +33,7 @@ final class ResultStatus {
     return true;
   }
 
-  static Status.LastRun lastRun(RunRecord run, Instant due) {
+  public static Status.LastRun lastRun(RunRecord run, Instant due) {
     Status.LastRun l = new Status.LastRun();
     l.dueAt = due.toString();
     l.startedAt = run.startedAt() == null ? null : run.startedAt().toString();
@@ -48,7 +49,7 @@ final class ResultStatus {
   }
 
   /** The record of a run whose agent stopped during it. */
-  static Status.LastRun lost(Instant due, String node, Instant now) {
+  public static Status.LastRun lost(Instant due, String node, Instant now) {
     Status.LastRun l = new Status.LastRun();
     l.dueAt = due.toString();
     l.finishedAt = now.toString();
@@ -61,7 +62,7 @@ final class ResultStatus {
   }
 
   /** "16 due times MISSED on node-a (…): 12:00:00Z, 12:00:02Z, … and 4 more". */
-  static String missedWords(MissedBurst m) {
+  public static String missedWords(MissedBurst m) {
     StringBuilder b = new StringBuilder().append(m.count()).append(m.count() == 1 ? " due time" : " due times")
         .append(m.skipped() ? " skipped (from " : " MISSED (from ").append(m.from()).append(" to ").append(m.to()).append(", seen by ").append(m.node())
         .append("): ").append(m.reason()).append("; due at ");

@@ -1,5 +1,6 @@
-package dev.nodepulse.kube;
+package dev.nodepulse.kube.rules;
 
+import dev.nodepulse.kube.wire.Wire;
 import dev.nodepulse.config.Durations;
 import dev.nodepulse.kube.crd.Status;
 import dev.nodepulse.tasks.model.Schedule;
@@ -28,14 +29,14 @@ import java.util.Set;
  * Pure: every writer calls it on what it is about to write; deriving what it derived changes nothing, whatever
  * the time.
  */
-final class DerivedStatus {
+public final class DerivedStatus {
   private static final int EXCERPT = 256;
   private static final Set<String> OWN = Set.of("Ready", "Scheduled", "Failed", "Suspended");
 
   private DerivedStatus() {}
 
   /** The status with every derived field set from {@code facts} (not changed), the spec and its generation. */
-  static Status of(Status facts, TaskSpec spec, Long generation, Instant now) {
+  public static Status of(Status facts, TaskSpec spec, Long generation, Instant now) {
     Status st = Wire.copy(facts);
     boolean all = spec.nodes() == TaskSpec.Nodes.ALL;
     boolean oneShot = spec.timing().oneShot();
@@ -66,7 +67,7 @@ final class DerivedStatus {
    * The status of a spec the agents refuse: phase Failed, {@code Ready} False with the message (reason
    * {@code InvalidSpec}); the other facts are kept.
    */
-  static Status invalid(Status facts, String message, Long generation, Instant now) {
+  public static Status invalid(Status facts, String message, Long generation, Instant now) {
     Status st = Wire.copy(facts);
     List<Condition> before = st.conditions == null ? List.of() : st.conditions;
     st.phase = Status.Phase.Failed;
@@ -127,7 +128,7 @@ final class DerivedStatus {
   }
 
   /** {@code 3/3 nodes succeeded}; {@code 1/3 nodes succeeded, 2 failed (node-2, node-3)}. */
-  static String nodesSummary(List<Status.NodeStatus> nodes) {
+  public static String nodesSummary(List<Status.NodeStatus> nodes) {
     if (nodes.isEmpty()) {
       return "no node has run it yet";
     }
@@ -148,7 +149,7 @@ final class DerivedStatus {
   }
 
   /** True when the status's {@code Suspended} condition does not say what {@code spec.suspend} says. */
-  static boolean suspendShownWrong(Status st, TaskSpec spec) {
+  public static boolean suspendShownWrong(Status st, TaskSpec spec) {
     String shown = st == null || st.conditions == null ? null : st.conditions.stream()
         .filter(c -> "Suspended".equals(c.getType())).map(Condition::getStatus).findFirst().orElse(null);
     return spec.suspend() != "True".equals(shown);
@@ -207,7 +208,7 @@ final class DerivedStatus {
   }
 
   /** The timing in words: {@code delay 30s}, {@code at <time>}, {@code every 5m}, or the cron expression. */
-  static String describe(Schedule timing) {
+  public static String describe(Schedule timing) {
     return switch (timing) {
       case Schedule.Delay d -> "delay " + Durations.format(d.delay());
       case Schedule.At a -> "at " + a.at();
@@ -216,7 +217,7 @@ final class DerivedStatus {
     };
   }
 
-  static String clip(String s) {
+  public static String clip(String s) {
     return s == null || s.length() <= EXCERPT ? s : s.substring(0, EXCERPT) + "…";
   }
 

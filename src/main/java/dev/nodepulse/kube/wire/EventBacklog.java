@@ -1,4 +1,4 @@
-package dev.nodepulse.kube;
+package dev.nodepulse.kube.wire;
 
 import io.fabric8.kubernetes.api.model.ObjectReference;
 import java.time.Instant;
@@ -15,18 +15,18 @@ import java.util.Map;
  * not one per run. Bounded: at most {@link #MAX_KEYS} objects and reasons; what comes beyond is counted as dropped.
  * Thread-safe (Events are written from worker threads).
  */
-final class EventBacklog {
-  static final int MAX_KEYS = 1000;
+public final class EventBacklog {
+  public static final int MAX_KEYS = 1000;
 
   /** One object's Events of one reason since the outage began. */
-  record Pending(ObjectReference about, String type, String reason, Instant first, Instant last, int count,
+  public record Pending(ObjectReference about, String type, String reason, Instant first, Instant last, int count,
       String firstMessage, String lastMessage) {
     Pending plus(Instant at, String message) {
       return new Pending(about, type, reason, first, at, count + 1, firstMessage, message);
     }
 
     /** The message of the one Event written for them all. */
-    String message() {
+    public String message() {
       if (count == 1) {
         return lastMessage;
       }
@@ -38,7 +38,7 @@ final class EventBacklog {
   private final Map<String, Pending> pending = new LinkedHashMap<>();
   private long dropped;
 
-  synchronized void add(ObjectReference about, String type, String reason, Instant at, String message) {
+  public synchronized void add(ObjectReference about, String type, String reason, Instant at, String message) {
     String key = about.getNamespace() + "/" + about.getName() + "/" + about.getUid() + "/" + type + "/" + reason;
     Pending p = pending.get(key);
     if (p != null) {
@@ -50,12 +50,12 @@ final class EventBacklog {
     }
   }
 
-  synchronized boolean isEmpty() {
+  public synchronized boolean isEmpty() {
     return pending.isEmpty();
   }
 
   /** Takes up to {@code max} of the kept Events, oldest first; the rest stay for the next call. */
-  synchronized List<Pending> take(int max) {
+  public synchronized List<Pending> take(int max) {
     List<Pending> out = new ArrayList<>();
     for (Iterator<Pending> it = pending.values().iterator(); it.hasNext() && out.size() < max;) {
       out.add(it.next());
@@ -65,7 +65,7 @@ final class EventBacklog {
   }
 
   /** Puts back what could not be written (the API server went away again), unless newer ones took the place. */
-  synchronized void putBack(List<Pending> unwritten) {
+  public synchronized void putBack(List<Pending> unwritten) {
     for (Pending p : unwritten) {
       String key = p.about().getNamespace() + "/" + p.about().getName() + "/" + p.about().getUid() + "/" + p.type()
           + "/" + p.reason();
@@ -82,7 +82,7 @@ final class EventBacklog {
   }
 
   /** Events that found no room, since the start (logged once per flush that finds more). */
-  synchronized long dropped() {
+  public synchronized long dropped() {
     return dropped;
   }
 }

@@ -1,4 +1,4 @@
-package dev.nodepulse.kube;
+package dev.nodepulse.kube.wire;
 
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.net.HttpURLConnection;
@@ -8,11 +8,11 @@ import java.util.function.Supplier;
  * Optimistic writes: a write conditional on the resource version it read is tried again, from a fresh read,
  * while the API server answers 409 Conflict (another writer was first). Blocking, as the writes are.
  */
-final class Conflicts {
+public final class Conflicts {
   private Conflicts() {}
 
   /** One attempt: reads (fresh when {@code attempt > 0}) and writes; a 409 it throws means "read again". */
-  interface Attempt<T> {
+  public interface Attempt<T> {
     T run(int attempt);
   }
 
@@ -20,7 +20,7 @@ final class Conflicts {
    * Runs {@code attempt} for 0, 1, … until one ends without a 409, at most {@code attempts} times; then
    * {@code exhausted}. Any other failure is thrown as it came.
    */
-  static <T> T retry(int attempts, Attempt<T> attempt, Supplier<T> exhausted) {
+  public static <T> T retry(int attempts, Attempt<T> attempt, Supplier<T> exhausted) {
     for (int i = 0; i < attempts; i++) {
       try {
         return attempt.run(i);
@@ -34,7 +34,7 @@ final class Conflicts {
   }
 
   /** Whether {@code e} is the API server's 409 Conflict. */
-  static boolean conflict(KubernetesClientException e) {
+  public static boolean conflict(KubernetesClientException e) {
     return e.getCode() == HttpURLConnection.HTTP_CONFLICT;
   }
 }

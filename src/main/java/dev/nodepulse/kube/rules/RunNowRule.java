@@ -1,4 +1,4 @@
-package dev.nodepulse.kube;
+package dev.nodepulse.kube.rules;
 
 import dev.nodepulse.tasks.model.RunRequest;
 import java.time.Instant;
@@ -13,29 +13,29 @@ import java.util.Map;
  * {@code status.lastRunNow}, {@code claimedFor} and {@code claimedBy}), and a request id found in
  * {@code status.lastRunNow} has run: it never runs again, also after an agent restarts.
  */
-final class RunNowRule {
-  static final String ANNOTATION = "nodepulse.dev/run-now";
-  static final String FIELD = "metadata.annotations[" + ANNOTATION + "]";
+public final class RunNowRule {
+  public static final String ANNOTATION = "nodepulse.dev/run-now";
+  public static final String FIELD = "metadata.annotations[" + ANNOTATION + "]";
 
   private RunNowRule() {}
 
   /** What the annotation asks. */
-  sealed interface Ask permits Nothing, Run, Bad {}
+  public sealed interface Ask permits Nothing, Run, Bad {}
 
   /** No annotation, or its request id was handled. */
-  record Nothing() implements Ask {}
+  public record Nothing() implements Ask {}
 
   /** One extra run for {@code requestId}. */
-  record Run(String requestId) implements Ask {}
+  public record Run(String requestId) implements Ask {}
 
   /** The value is not a request id: {@code message} names the annotation and the value. */
-  record Bad(String message) implements Ask {}
+  public record Bad(String message) implements Ask {}
 
   /**
    * The annotation's {@code value} (null: none) against the request id handled ({@code status.lastRunNow.requestId}
    * for {@code nodes: one}; this node's {@code status.nodes[].lastRunNow.requestId} for {@code nodes: all}).
    */
-  static Ask ask(String value, String handled) {
+  public static Ask ask(String value, String handled) {
     if (value == null) {
       return new Nothing();
     }
@@ -47,7 +47,7 @@ final class RunNowRule {
   }
 
   /** The rendezvous key of one request: the task and the request id (a due run's is the task and its due time). */
-  static String runKey(String taskKey, String requestId) {
+  public static String runKey(String taskKey, String requestId) {
     return taskKey + "#run-now/" + requestId;
   }
 
@@ -65,7 +65,7 @@ final class RunNowRule {
    * @param timing this agent's cascade (from when it first saw the request)
    * @param now the time
    */
-  static ClaimRule.Decision decide(String self, String taskKey, String requestId, String handled,
+  public static ClaimRule.Decision decide(String self, String taskKey, String requestId, String handled,
       ClaimRule.Shared shared, Collection<AgentLease> members, Map<String, String> selector, ClaimRule.Timing timing,
       Instant now) {
     if (requestId.equals(handled)) {
@@ -85,7 +85,7 @@ final class RunNowRule {
    * The extra run's due time, written as {@code claimedFor} and then {@code lastRun.dueAt}: now, but always after the
    * due times claimed and finished before, so that it is the task's latest run and a claim never goes back.
    */
-  static Instant at(Instant now, ClaimRule.Shared shared) {
+  public static Instant at(Instant now, ClaimRule.Shared shared) {
     Instant at = now;
     for (Instant before : new Instant[] {shared.claimedFor(), shared.finishedFor()}) {
       if (before != null && !at.isAfter(before)) {

@@ -1,4 +1,4 @@
-package dev.nodepulse.kube;
+package dev.nodepulse.kube.rules;
 
 import java.time.Duration;
 import java.time.Instant;

@@ -1,4 +1,4 @@
-package dev.nodepulse.kube;
+package dev.nodepulse.kube.wire;
 
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.net.ConnectException;
@@ -23,7 +23,7 @@ public final class Problems {
   private Problems() {}
 
   /** A 403: who was refused, which verb on which resource and where; what to do about it. */
-  static String forbidden(KubernetesClientException k) {
+  public static String forbidden(KubernetesClientException k) {
     String message = k.getStatus() == null ? null : k.getStatus().getMessage();
     Matcher m = message == null ? null : FORBIDDEN.matcher(message);
     if (m == null || !m.find()) {

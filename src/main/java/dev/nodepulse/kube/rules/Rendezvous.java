@@ -1,4 +1,4 @@
-package dev.nodepulse.kube;
+package dev.nodepulse.kube.rules;
 
 import dev.nodepulse.util.Sha256;
 import java.time.Instant;
@@ -33,7 +33,7 @@ public final class Rendezvous {
   }
 
   /** A node's weight for a key: the first 8 bytes of SHA-256(node, NUL, key), as an unsigned-order long. */
-  static long weight(String key, String node) {
+  public static long weight(String key, String node) {
     byte[] h = Sha256.of(node + '\0' + key);
     long w = 0;
     for (int i = 0; i < 8; i++) {

@@ -1,4 +1,4 @@
-package dev.nodepulse.kube;
+package dev.nodepulse.kube.rules;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -143,7 +143,7 @@ public final class ClaimRule {
    * The cascade for {@code key}: this agent's turn comes at its rank's slot among the members that match the
    * selector; {@code turn} makes the decision from the members passed over.
    */
-  static Decision cascade(String self, String key, Collection<AgentLease> members, Map<String, String> selector,
+  public static Decision cascade(String self, String key, Collection<AgentLease> members, Map<String, String> selector,
       Timing timing, Instant now, Function<List<String>, Decision> turn) {
     List<String> ranked = Rendezvous.rank(key, members.stream().filter(l -> l.matches(selector))
         .map(AgentLease::node).toList());
@@ -162,7 +162,7 @@ public final class ClaimRule {
    * Until when the holder of the claim in {@code shared} counts as live: one lease after the claim or after its
    * Lease's latest renewal, whichever is later; null when neither is known (a claim with no time, no Lease).
    */
-  static Instant holderLiveUntil(Shared shared, Collection<AgentLease> members, Timing timing) {
+  public static Instant holderLiveUntil(Shared shared, Collection<AgentLease> members, Timing timing) {
     Optional<AgentLease> lease = members.stream().filter(l -> l.node().equals(shared.claimedBy())).findFirst();
     Instant base = shared.claimedAt();
     Duration lease0 = timing.lease();
@@ -182,7 +182,7 @@ public final class ClaimRule {
    * goes on (an agent that waited for it may have given up, or learnt of the previous run's end only after
    * {@code dueAt} came).
    */
-  static boolean stillRunningElsewhere(String self, Instant dueAt, Shared shared, Collection<AgentLease> members,
+  public static boolean stillRunningElsewhere(String self, Instant dueAt, Shared shared, Collection<AgentLease> members,
       Timing timing, Instant now) {
     String holder = shared.claimedBy();
     if (shared.claimedFor() == null || !shared.claimedFor().isBefore(dueAt) || holder == null || self.equals(holder)
