@@ -41,7 +41,7 @@ public final class LogSetup extends ContextAwareBase implements Configurator {
     // register): a log flood any client can cause. web.CountedSocket logs what matters about a live client.
     ctx.getLogger("io.vertx.ext.web.handler.sockjs.impl.EventBusBridgeImpl").setLevel(Level.OFF);
     // the informers' list and watch failures are told by the agent's own exception handler, in one line per
-    // outage (kube/Reachability.java); fabric8's would repeat each with a stack trace
+    // outage (kube/wire/Reachability.java); fabric8's would repeat each with a stack trace
     ctx.getLogger("io.fabric8.kubernetes.client.informers.impl.cache.Reflector").setLevel(Level.OFF);
     // a watch's socket cut by an outage: WARN lines with a stack trace each; the outage is told once (as above)
     ctx.getLogger("io.fabric8.kubernetes.client.jdkhttp.JdkWebSocketImpl").setLevel(Level.ERROR);

@@ -15,7 +15,7 @@ import java.util.Objects;
 /**
  * The answer to the API server's {@code admission.k8s.io/v1} AdmissionReview of a DelayedTask: the object is read by
  * the agent's one reader ({@link TaskReader}, which validates it with {@code TaskValidator}), exactly as the cluster
- * source reads it (kube/Wire: the object's name, namespace, generation, uid and resourceVersion, and its spec), so
+ * source reads it (kube/wire/Wire: the object's name, namespace, generation, uid and resourceVersion, and its spec), so
  * {@code kubectl apply} refuses what the agent would refuse, in the agent's words: {@code allowed: false} with
  * status 422 and the message the agent writes into the task's status ({@code DelayedTask ns/name: field: why}).
  * An update that leaves the spec as it was is allowed (a label, an annotation, a finalizer: nothing the agent reads
@@ -75,7 +75,7 @@ final class Admission {
     }
   }
 
-  /** What the agent reads of the object, as kube/Wire hands it to the reader. */
+  /** What the agent reads of the object, as kube/wire/Wire hands it to the reader. */
   private static JsonObject document(JsonObject object, JsonObject metadata) {
     JsonObject md = new JsonObject();
     for (String field : new String[] {"name", "namespace", "generation", "uid", "resourceVersion"}) {
