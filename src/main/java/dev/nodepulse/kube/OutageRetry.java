@@ -31,12 +31,12 @@ final class OutageRetry {
 
   /**
    * Runs a blocking result write off the event loop; while the API server cannot be reached (no answer, 5xx, 429)
-   * it is tried again (1 s doubling to 8 s) until {@code until}, so a run that ended during an outage still has its
-   * result recorded when the API server is back. Other failures are logged once.
+   * it is tried again (1 s doubling to 8 s) for {@link #KEEP_TRYING}, so a run that ended during an outage still has
+   * its result recorded when the API server is back. Other failures are logged once.
    */
-  Future<Void> retrying(String key, Instant until, Runnable write) {
+  Future<Void> retrying(String key, Runnable write) {
     Promise<Void> done = Promise.promise();
-    attempt(key, until, write, Duration.ofSeconds(1), done);
+    attempt(key, link.clock.instant().plus(KEEP_TRYING), write, Duration.ofSeconds(1), done);
     return done.future();
   }
 

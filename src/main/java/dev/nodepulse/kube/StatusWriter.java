@@ -91,7 +91,7 @@ final class StatusWriter implements StatusSink {
     if (kind == Origin.Kind.CONFIGMAP) {
       Instant due = claims.canonicalOf(run.key(), run.dueAt());
       if (due != null && local.spec().nodes() == TaskSpec.Nodes.ONE) {
-        outage.retrying(run.key(), link.clock.instant().plus(OutageRetry.KEEP_TRYING), () -> {
+        outage.retrying(run.key(), () -> {
           ClaimLeases leases = link.claimLeases;
           if (leases != null) {
             link.wrote();
@@ -118,7 +118,7 @@ final class StatusWriter implements StatusSink {
     boolean first = !run.dueAt().equals(attemptedFor.put(run.key(), run.dueAt()));
     TaskSpec spec = local.spec();
     RunNowClaims.Grant extra = claims.runNow.of(run.key(), run.dueAt()); // an extra run (run now), or null
-    outage.retrying(run.key(), link.clock.instant().plus(OutageRetry.KEEP_TRYING), () -> {
+    outage.retrying(run.key(), () -> {
       if (spec.nodes() == TaskSpec.Nodes.ALL) {
         applyNodeEntry(run, last, spec, local, extra);
       } else {
@@ -151,21 +151,17 @@ final class StatusWriter implements StatusSink {
         return null;
       }
       Status st = Wire.copy(r.getStatus());
-      if (!ResultStatus.counted(st, last, first)) { // late: nothing else moves back
-        st = DerivedStatus.of(st, spec, r.getMetadata().getGeneration(), link.clock.instant());
-        link.wrote();
-        link.client.resource(Wire.withStatus(r, st)).updateStatus();
-        return null;
-      }
-      Instant claimed = Wire.instant(st.claimedFor);
-      boolean laterClaimed = claimed != null && claimed.isAfter(Instant.parse(last.dueAt));
-      if (!laterClaimed) { // never take back a later run's claim (it may be running on another node)
-        st.claimedBy = run.node();
-        st.claimedFor = last.dueAt;
-      }
-      st.progress = null;
-      if (!laterClaimed && !extra) {
-        PlannedStatus.after(st, spec, run.key(), Instant.parse(last.dueAt), link.clock.instant());
+      if (ResultStatus.counted(st, last, first)) { // else written late, after a later run's: nothing else moves back
+        Instant claimed = Wire.instant(st.claimedFor);
+        boolean laterClaimed = claimed != null && claimed.isAfter(Instant.parse(last.dueAt));
+        if (!laterClaimed) { // never take back a later run's claim (it may be running on another node)
+          st.claimedBy = run.node();
+          st.claimedFor = last.dueAt;
+        }
+        st.progress = null;
+        if (!laterClaimed && !extra) {
+          PlannedStatus.after(st, spec, run.key(), Instant.parse(last.dueAt), link.clock.instant());
+        }
       }
       st = DerivedStatus.of(st, spec, r.getMetadata().getGeneration(), link.clock.instant());
       link.wrote();
@@ -249,7 +245,7 @@ final class StatusWriter implements StatusSink {
       return;
     }
     boolean one = local.spec().nodes() == TaskSpec.Nodes.ONE;
-    outage.retrying(m.key(), link.clock.instant().plus(OutageRetry.KEEP_TRYING), () -> {
+    outage.retrying(m.key(), () -> {
       if (one) {
         writeMissed(m);
       }
